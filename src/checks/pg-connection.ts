@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { type CheckOutcome, defineCheck } from './types.js';
+import { classifyPgError, describeTarget } from './pg.js';
+
+export const pgConnectionCheck = defineCheck({
+  type: 'pg.connection',
+  description: 'Connects, runs SELECT now(), reports server version and round-trip latency',
+  params: z.object({ max_latency_ms: z.number().positive().default(1000) }).strict(),
+  defaultTimeoutMs: 10_000,
+  async run(p, ctx): Promise<CheckOutcome> {
+    const name = ctx.connections.pick(ctx.connection);
+    const target = describeTarget(ctx.connectionDefs[name]);
+    const where = `${target.user ? target.user + '@' : ''}${target.host}:${target.port}/${target.database}`;
+    try {
+      const t0 = performance.now();
+      const row = await ctx.connections.readOnly(name, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async (c) => {
+        const q0 = performance.now();
+        const r = await c.query<{ now: Date; version: string }>("SELECT now() AS now, current_setting('server_version') AS version");
+        return { ...r.rows[0], rtt: performance.now() - q0 };
+      });
+      const total = performance.now() - t0;
+      const slow = row.rtt > p.max_latency_ms;
+      return {
+        status: slow ? 'warn' : 'pass',
+        summary: `connected to ${where}: PostgreSQL ${row.version}, server time ${row.now.toISOString()}, round trip ${row.rtt.toFixed(1)} ms`,
+        metrics: { server_version: row.version, server_time: row.now.toISOString(), latency_ms: round(row.rtt), connect_ms: round(total) },
+        thresholds: { latency_ms: `<= ${p.max_latency_ms}` },
+      };
+    } catch (e) {
+      const f = classifyPgError(e);
+      return { status: 'fail', summary: `cannot connect to ${where}: ${ctx.redactor.redact(f.message)}`, metrics: { failure: f.kind }, hint: f.hint };
+    }
+  },
+});
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,30 @@
+import type { ParsedArgs } from '../cli.js';
+import { load, sessionOptions, out } from './common.js';
+import { runPaths } from '../state/paths.js';
+import { fingerprintOf } from '../phases/session.js';
+import { readAudit, verifyAudit } from '../state/audit.js';
+
+export async function auditCommand(a: ParsedArgs): Promise<number> {
+  const lr = load(a);
+  const paths = runPaths(sessionOptions(a).stateDir, lr.runbook.id, fingerprintOf(lr));
+  if (a.flags.verify) {
+    const v = verifyAudit(paths.audit);
+    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...v }));
+    else if (v.ok) out(`audit log intact: ${v.entries} entries, hash chain verified (${paths.audit})`);
+    else out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
+    return v.ok ? 0 : 1;
+  }
+  const entries = readAudit(paths.audit);
+  if (a.flags.json) {
+    for (const e of entries) out(JSON.stringify(e));
+    return 0;
+  }
+  if (!entries.length) out(`no audit log yet for this runbook and target (${paths.audit})`);
+  for (const e of entries) out(`${String(e.seq).padStart(4)} ${e.at}  ${e.operator.padEnd(12)} ${e.event}${e.data ? '  ' + brief(e.data) : ''}`);
+  return 0;
+}
+
+function brief(data: unknown): string {
+  const s = JSON.stringify(data);
+  return s.length > 140 ? s.slice(0, 137) + '...' : s;
+}

@@ -1,0 +1,32 @@
+import type { ParsedArgs } from '../cli.js';
+import { UsageError } from '../runbook/errors.js';
+import { load, openSession, out } from './common.js';
+import { formatCheck } from '../phases/noninteractive.js';
+
+export async function checkCommand(a: ParsedArgs): Promise<number> {
+  const lr = load(a);
+  const checks = lr.runbook.checks;
+  if (a.flags.list || !a.positional[0]) {
+    if (!a.flags.list) throw new UsageError('name a check to run, or pass --list');
+    for (const [id, c] of Object.entries(checks)) out(`${id.padEnd(28)} ${c.type.padEnd(16)} ${c.title ?? ''}`);
+    return 0;
+  }
+  const id = a.positional[0];
+  if (!checks[id]) throw new UsageError(`unknown check "${id}"; waymark check --list shows them`);
+  // Running a check records its result in the run when the run is not open elsewhere.
+  let s;
+  try {
+    s = await openSession(a, false, lr);
+  } catch (e) {
+    if ((e as Error).name !== 'LockError') throw e;
+    s = await openSession(a, true, lr);
+  }
+  try {
+    const r = await s.runCheck(id);
+    if (a.flags.json) out(JSON.stringify(r, null, 2));
+    else for (const l of formatCheck(r)) out(l);
+    return r.status === 'pass' || r.status === 'warn' ? 0 : 1;
+  } finally {
+    await s.close();
+  }
+}

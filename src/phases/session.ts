@@ -1,0 +1,321 @@
+// A live session on one run: it owns the lock, the state file and the audit log,
+// feeds events to the pure engine, and carries out the effects the engine asks for.
+// The TUI and the non-interactive mode both drive a Session; neither touches files.
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { LoadedRunbook } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/loader.js';
+import type { Step } from '../runbook/schema.js';
+import type { CheckResult, Metric } from '../checks/types.js';
+import { ConnectionManager, describeTarget } from '../checks/pg.js';
+import { StateStore } from '../state/store.js';
+import { AuditLog } from '../state/audit.js';
+import { acquireLock, type Lock } from '../state/lock.js';
+import { runPaths, type RunPaths } from '../state/paths.js';
+import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
+import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
+import type { OutputLine } from './process.js';
+
+export interface SessionOptions {
+  stateDir: string;
+  operator: string;
+  /** the clock; tests move it forward to pass wait gates */
+  now?: () => Date;
+  /** do not take the lock (read-only commands: status, plan, audit) */
+  readOnly?: boolean;
+}
+
+export type Listener = (change: { state: RunState; event?: EngineEvent; line?: OutputLine & { key: string } }) => void;
+
+const TAIL_LINES = 40;
+
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): () => Date {
+  // WAYMARK_CLOCK_OFFSET moves the clock forward (e.g. "24h") for rehearsals and tests.
+  const offset = env.WAYMARK_CLOCK_OFFSET ? parseDuration(env.WAYMARK_CLOCK_OFFSET) ?? 0 : 0;
+  return () => new Date(Date.now() + offset);
+}
+
+export function targetOf(lr: LoadedRunbook): Record<string, string> {
+  const t: Record<string, string> = {};
+  for (const [name, c] of Object.entries(lr.runbook.connections)) {
+    const d = describeTarget(c);
+    t[`${name}.host`] = `${d.host}:${d.port}`;
+    t[`${name}.database`] = d.database;
+  }
+  const first = Object.values(lr.runbook.data).find((e) => e.file);
+  if (first?.file) t['data directory'] = resolve(lr.dir, first.file, '..');
+  return t;
+}
+
+export function fingerprintOf(lr: LoadedRunbook): string {
+  return createHash('sha256').update(JSON.stringify([lr.runbook.id, targetOf(lr)])).digest('hex').slice(0, 12);
+}
+
+export class Session {
+  readonly paths: RunPaths;
+  readonly audit: AuditLog;
+  readonly connections: ConnectionManager;
+  readonly now: () => Date;
+  state: RunState;
+  notices: string[] = [];
+  private store: StateStore;
+  private lock?: Lock;
+  private listeners = new Set<Listener>();
+  private running = new Map<string, AbortController>();
+  private host = hostname();
+
+  constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
+    this.now = opts.now ?? clockFromEnv();
+    this.paths = runPaths(opts.stateDir, lr.runbook.id, fingerprintOf(lr));
+    this.store = new StateStore(this.paths.state);
+    if (!opts.readOnly) {
+      this.lock = acquireLock(this.paths.lock, opts.operator);
+      if (this.lock.tookOverFrom) {
+        const h = this.lock.tookOverFrom;
+        this.notices.push(`took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); that process is gone`);
+      }
+    }
+    this.audit = new AuditLog(this.paths.audit, lr.redactor);
+    this.connections = new ConnectionManager(lr.runbook.connections);
+    const existing = this.store.load();
+    if (existing) {
+      this.state = existing;
+      if (!opts.readOnly) this.afterLoad();
+    } else {
+      const now = this.now().toISOString();
+      this.state = {
+        schema: STATE_SCHEMA,
+        runId: randomUUID(),
+        runbookId: lr.runbook.id,
+        runbookVersion: lr.runbook.version,
+        runbookHash: lr.hash,
+        partHashes: lr.partHashes,
+        fingerprint: fingerprintOf(lr),
+        target: lr.redactor.redactDeep(targetOf(lr)),
+        createdAt: now,
+        updatedAt: now,
+        phases: {},
+        steps: {},
+        checks: {},
+        baselines: {},
+        seq: 0,
+      };
+      if (!opts.readOnly) {
+        this.store.save(this.state);
+        this.log('run.created', { runId: this.state.runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target: this.state.target });
+      }
+    }
+    if (!opts.readOnly) this.log('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
+  }
+
+  get runbook() {
+    return this.lr.runbook;
+  }
+
+  private afterLoad(): void {
+    const r = reduce(this.runbook, this.state, { type: 'recover' }, this.ctx());
+    if (r.ok && r.state !== this.state) {
+      this.commit(r.state, { type: 'recover' });
+      this.notices.push(`a step was interrupted when Waymark last stopped: re-run it, mark it done or skip it (with a reason)`);
+    }
+    if (this.lr.hash !== this.state.runbookHash && this.state.drift?.hash !== this.lr.hash) {
+      const changed: string[] = [];
+      const keys = new Set([...Object.keys(this.lr.partHashes), ...Object.keys(this.state.partHashes ?? {})]);
+      for (const k of keys) {
+        const was = this.state.partHashes?.[k];
+        const is = this.lr.partHashes[k];
+        if (was !== is) changed.push(`${k} ${was === undefined ? 'added' : is === undefined ? 'removed' : 'changed'}`);
+      }
+      if (!changed.length) changed.push('runbook header, vars, checks or other sections changed');
+      const s = { ...this.state, drift: { hash: this.lr.hash, changed }, partHashes: this.lr.partHashes };
+      this.commit(s, undefined, 'runbook.drift', { changed });
+    }
+  }
+
+  private ctx() {
+    return { now: this.now(), operator: this.opts.operator };
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(change: Parameters<Listener>[0]): void {
+    for (const fn of this.listeners) fn(change);
+  }
+
+  private log(event: string, data?: unknown): void {
+    this.audit.append(event, this.opts.operator, this.host, data, this.now());
+  }
+
+  private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
+    this.state = state;
+    if (!this.opts.readOnly) {
+      this.store.save(state);
+      if (auditName || event) this.log(auditName ?? event!.type, auditData ?? auditPayload(event!));
+    }
+    this.emit({ state, event });
+  }
+
+  /** Feeds one event to the engine. Refusals are returned, not thrown. */
+  dispatch(event: EngineEvent): Outcome {
+    if (this.opts.readOnly) return { ok: false, error: 'this session is read-only' };
+    const r = reduce(this.runbook, this.state, event, this.ctx());
+    if (!r.ok) return r;
+    this.commit(r.state, event);
+    for (const e of r.effects) void this.perform(e);
+    return r;
+  }
+
+  /** Starts a step and waits until it is no longer running. */
+  async runStep(event: Extract<EngineEvent, { type: 'step.start' }>): Promise<Outcome> {
+    const r = this.dispatch(event);
+    if (!r.ok || !r.effects.length) return r;
+    await this.idle();
+    return { ok: true, state: this.state, effects: [] };
+  }
+
+  private pending = new Set<Promise<void>>();
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  isBusy(): boolean {
+    return this.running.size > 0;
+  }
+
+  cancel(key?: string): void {
+    for (const [k, ac] of this.running) if (!key || k === key) ac.abort();
+  }
+
+  private perform(effect: Effect): Promise<void> {
+    const key = `${effect.scope}/${effect.stepId}`;
+    const ac = new AbortController();
+    this.running.set(key, ac);
+    const p = (async () => {
+      try {
+        const step = findStep(this.runbook, effect.scope, effect.stepId)!;
+        if (effect.type === 'run-command') await this.performCommand(effect.scope, step, ac.signal);
+        else if (effect.type === 'run-check') await this.performCheck(effect.scope, step, effect.checkId, ac.signal);
+        else await this.performEditEnv(effect.scope, step);
+      } catch (e) {
+        this.finish(effect.scope, effect.stepId, { ok: false, message: `internal error: ${(e as Error).message}` });
+      } finally {
+        this.running.delete(key);
+      }
+    })();
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  private finish(scope: string, stepId: string, data: Omit<Extract<EngineEvent, { type: 'step.finished' }>, 'type' | 'scope' | 'stepId'>): void {
+    const r = reduce(this.runbook, this.state, { type: 'step.finished', scope, stepId, ...this.lr.redactor.redactDeep(data) }, this.ctx());
+    if (r.ok) this.commit(r.state, { type: 'step.finished', scope, stepId, ...data });
+  }
+
+  /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
+  commandText(step: Step): string {
+    if (step.kind !== 'command') return '';
+    const text = typeof step.run === 'string' ? step.run : step.run.map(shellQuote).join(' ');
+    return this.lr.redactor.redact(text);
+  }
+
+  private async performCommand(scope: string, step: Step, signal: AbortSignal): Promise<void> {
+    if (step.kind !== 'command') return;
+    const { runProcess } = await import('./process.js');
+    const key = `${scope}/${step.id}`;
+    const tail: OutputTailLine[] = [];
+    const command = this.commandText(step);
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : 30 * 60_000;
+    const r = await runProcess({
+      argv: step.run,
+      shell: step.shell,
+      cwd: step.cwd ? resolve(this.lr.dir, step.cwd) : this.lr.dir,
+      env: step.env,
+      timeoutMs,
+      signal,
+      background: step.background,
+      onLine: (line) => {
+        const safe = { ...line, text: this.lr.redactor.redact(line.text) };
+        tail.push(safe);
+        if (tail.length > TAIL_LINES) tail.shift();
+        this.emit({ state: this.state, line: { ...safe, key } });
+      },
+    });
+    const expected = step.expect_exit === undefined ? [0] : Array.isArray(step.expect_exit) ? step.expect_exit : [step.expect_exit];
+    let ok = step.background ? !r.error : r.exitCode !== null && expected.includes(r.exitCode);
+    let message: string | undefined;
+    if (r.error) message = `could not start: ${r.error}`;
+    else if (r.timedOut) message = `timed out after ${timeoutMs} ms; the process tree was killed`;
+    else if (r.cancelled) message = 'cancelled by the operator; the process tree was killed';
+    else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
+    if (ok && step.expect_output) {
+      const all = tail.map((l) => l.text).join('\n');
+      if (!new RegExp(step.expect_output, 'm').test(all)) {
+        ok = false;
+        message = `output did not match /${step.expect_output}/`;
+      }
+    }
+    this.finish(scope, step.id, { ok: ok && !r.timedOut && !r.cancelled, exitCode: r.exitCode, durationMs: r.durationMs, outputTail: tail, command, message, interrupted: r.cancelled });
+  }
+
+  private async performCheck(scope: string, step: Step, checkId: string, signal: AbortSignal): Promise<void> {
+    const result = await this.executeCheck(checkId, signal);
+    this.finish(scope, step.id, { ok: result.status === 'pass' || result.status === 'warn', check: result, durationMs: result.durationMs, message: result.summary });
+  }
+
+  private async performEditEnv(scope: string, step: Step): Promise<void> {
+    if (step.kind !== 'edit-env') return;
+    const { applyEnvEdit, planEnvEdit, formatEnvDiff } = await import('./env-edit.js');
+    const file = resolve(this.lr.dir, step.file);
+    const diff = formatEnvDiff(planEnvEdit(file, step.set), (v) => this.lr.redactor.redact(v));
+    const backup = applyEnvEdit(file, step.set, this.now());
+    this.finish(scope, step.id, { ok: true, message: `${file} updated${backup ? ` (backup ${backup})` : ''}`, outputTail: diff.map((text) => ({ at: this.now().toISOString(), stream: 'stdout' as const, text })) });
+  }
+
+  baselineMetrics(): Record<string, Record<string, Metric>> {
+    return Object.fromEntries(Object.entries(this.state.baselines).map(([k, b]) => [k, b.metrics]));
+  }
+
+  private async executeCheck(checkId: string, signal?: AbortSignal): Promise<CheckResult> {
+    const { runCheck } = await import('../checks/run.js');
+    const def = this.runbook.checks[checkId];
+    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics() }, signal);
+  }
+
+  /** Runs a check outside a step (gate re-run, monitor, `waymark check`), recording its result. */
+  async runCheck(checkId: string, opts: { record?: boolean; signal?: AbortSignal } = {}): Promise<CheckResult> {
+    const result = await this.executeCheck(checkId, opts.signal);
+    if (opts.record !== false && !this.opts.readOnly) this.dispatch({ type: 'check.result', result });
+    return result;
+  }
+
+  recordNote(event: string, data: unknown): void {
+    if (!this.opts.readOnly) this.log(event, data);
+  }
+
+  async close(): Promise<void> {
+    this.cancel();
+    await this.idle().catch(() => {});
+    await this.connections.close();
+    if (!this.opts.readOnly) this.log('session.closed', { pid: process.pid });
+    this.lock?.release();
+  }
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What the audit log keeps of an event: its facts, not output streams. */
+function auditPayload(event: EngineEvent): unknown {
+  if (event.type === 'step.finished') {
+    const { outputTail, check, ...rest } = event;
+    return { ...rest, outputLines: outputTail?.length, check: check ? { id: check.id, status: check.status, summary: check.summary, metrics: check.metrics } : undefined };
+  }
+  if (event.type === 'check.result') return { id: event.result.id, status: event.result.status, summary: event.result.summary, metrics: event.result.metrics };
+  return event;
+}

@@ -1,0 +1,210 @@
+// The runbook format. One zod schema is the single source of truth: the loader
+// validates with it, `waymark schema` and runbook.schema.json are generated from it.
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids use lower-case letters, digits, ".", "_" and "-"');
+
+export const varSchema = z
+  .object({
+    default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value used when neither the environment nor the env file sets it'),
+    env: z.string().optional().describe('Environment variable (and env-file key) to read the value from; defaults to the var name'),
+    secret: z.boolean().optional().describe('Never shown, logged, stored or reported'),
+    description: z.string().optional(),
+    required: z.boolean().optional().describe('Load fails when no value is found'),
+  })
+  .strict();
+
+export const connectionSchema = z
+  .object({
+    kind: z.literal('postgres').default('postgres'),
+    url: z.string().optional().describe('A connection string; overrides the separate fields'),
+    host: z.string().optional(),
+    port: z.union([z.string(), z.number()]).optional(),
+    database: z.string().optional(),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    application_name: z.string().optional().describe("The application's pool name, to find its connections in pg_stat_activity"),
+    writes: z.boolean().optional().describe('The runbook changes this database; Waymark holds a lock in it while a run is live'),
+    connect_timeout_ms: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const entitySchema = z
+  .object({
+    file: z.string().optional().describe('JSON file holding an array (or an object with the array under `path`); nested entities use their parent\'s'),
+    path: z.string().optional().describe('Dotted path to the array inside the file, e.g. "users"'),
+    nested_in: z.string().optional().describe('Parent entity whose records hold this one as an array'),
+    field: z.string().optional().describe('Field of the parent record holding the array'),
+    key: z.string().default('id'),
+    table: z.string().optional().describe('PostgreSQL table with the same records'),
+    connection: z.string().optional(),
+  })
+  .strict();
+
+export const checkSchema = z
+  .object({
+    type: z.string().describe('A check type from the checks library: pg.connection, counts, data.validate, …'),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    connection: z.string().optional(),
+    timeout: z.string().optional().describe('e.g. "10s"; the check is stopped and reported as error after it'),
+    baseline: z
+      .union([
+        z.literal('record'),
+        z
+          .object({
+            compare: z.string().describe('Id of the check whose recorded baseline to compare with'),
+            metric: z.string().optional(),
+            max_increase_pct: z.number().optional(),
+            max_decrease_pct: z.number().optional(),
+            equal: z.boolean().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+const stepBase = {
+  id,
+  title: z.string(),
+  instructions: z.string().optional(),
+  destructive: z.boolean().optional(),
+  confirm_word: z.string().optional().describe('The word a destructive step asks the operator to type'),
+  point_of_no_return: z.string().optional().describe('Text naming what cannot be undone after this step'),
+  optional: z.boolean().optional(),
+};
+
+export const commandStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('command'),
+    run: z.union([z.array(z.string()).min(1), z.string()]).describe('Argument array; a string only with shell: true'),
+    shell: z.boolean().optional(),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    expect_exit: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+    expect_output: z.string().optional().describe('Regular expression the output must match'),
+    timeout: z.string().optional(),
+    background: z.boolean().optional().describe('Start and do not wait (e.g. starting a server)'),
+  })
+  .strict();
+
+export const manualStepSchema = z.object({ ...stepBase, kind: z.literal('manual') }).strict();
+export const checkStepSchema = z
+  .object({ ...stepBase, kind: z.literal('check'), check: z.string() })
+  .strict();
+export const waitStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('wait'),
+    after: z.string().describe('"phase:ID" or "step:PHASE/STEP" whose completion starts the clock'),
+    duration: z.string().describe('e.g. "24h", "7d", "30m"'),
+  })
+  .strict();
+export const editEnvStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('edit-env'),
+    file: z.string(),
+    set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  })
+  .strict();
+export const signoffStepSchema = z
+  .object({ ...stepBase, kind: z.literal('signoff'), statement: z.string().optional() })
+  .strict();
+
+export const stepSchema = z.discriminatedUnion('kind', [
+  commandStepSchema,
+  manualStepSchema,
+  checkStepSchema,
+  waitStepSchema,
+  editEnvStepSchema,
+  signoffStepSchema,
+]);
+
+export const phaseSchema = z
+  .object({
+    id,
+    title: z.string(),
+    objective: z.string().optional(),
+    when: z.string().optional().describe('Planned timing, e.g. "Day 1 - Hour 0"'),
+    independent: z.boolean().optional().describe('May start before the previous phase is signed off'),
+    signoff: z.boolean().default(true),
+    gate: z.array(z.string()).default([]).describe('Check ids that must pass (or be overridden) before sign-off'),
+    rollback: z.string().optional().describe('Rollback procedure that undoes this phase'),
+    point_of_no_return: z.string().optional(),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export const procedureSchema = z
+  .object({
+    id,
+    title: z.string(),
+    when: z.string().optional(),
+    destructive: z.boolean().optional(),
+    confirm_word: z.string().optional(),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export const troubleshootingSchema = z
+  .object({
+    id,
+    symptom: z.string(),
+    description: z.string().optional(),
+    diagnostics: z.array(stepSchema).default([]),
+    fixes: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const monitoringSchema = z
+  .object({
+    interval: z.string().default('30s'),
+    checks: z.array(z.string()).default([]),
+    alerts: z
+      .array(z.object({ check: z.string(), metric: z.string().optional(), condition: z.string() }).strict())
+      .default([]),
+  })
+  .strict();
+
+export const successSchema = z
+  .object({ id, criterion: z.string(), checks: z.array(z.string()).default([]), evidence: z.string().optional() })
+  .strict();
+
+export const runbookSchema = z
+  .object({
+    id,
+    title: z.string(),
+    version: z.union([z.string(), z.number()]).transform(String),
+    description: z.string().optional(),
+    env_file: z.string().optional().describe('Env file read for var values (default .env beside the runbook)'),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema).default({}),
+    connections: z.record(z.string(), connectionSchema).default({}),
+    data: z.record(z.string(), entitySchema).default({}),
+    checks: z.record(z.string(), checkSchema).default({}),
+    phases: z.array(phaseSchema).min(1),
+    rollback: z.array(procedureSchema).default([]),
+    troubleshooting: z.array(troubleshootingSchema).default([]),
+    monitoring: monitoringSchema.optional(),
+    success: z.array(successSchema).default([]),
+    maintenance: z.record(z.string(), z.array(stepSchema)).default({}),
+  })
+  .strict();
+
+export type Runbook = z.output<typeof runbookSchema>;
+export type Phase = Runbook['phases'][number];
+export type Step = z.output<typeof stepSchema>;
+export type CheckDef = z.output<typeof checkSchema>;
+export type Procedure = Runbook['rollback'][number];
+export type Connection = z.output<typeof connectionSchema>;
+export type Entity = z.output<typeof entitySchema>;
+
+export function jsonSchema(): unknown {
+  const schema = z.toJSONSchema(runbookSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $id: 'https://waymark.dev/runbook.schema.json', title: 'Waymark runbook', ...schema };
+}

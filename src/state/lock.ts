@@ -1,0 +1,88 @@
+// One live session per run. The lock file says who holds it; a lock whose
+// process is gone (crash, kill -9) is taken over with a notice.
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+
+export interface LockInfo {
+  operator: string;
+  host: string;
+  pid: number;
+  since: string;
+}
+
+export class LockError extends Error {
+  constructor(readonly holder: LockInfo) {
+    super(`this run is open in another session: ${holder.operator} on ${holder.host} (pid ${holder.pid}) since ${holder.since}`);
+    this.name = 'LockError';
+  }
+}
+
+export interface Lock {
+  release(): void;
+  /** set when a stale lock was taken over */
+  tookOverFrom?: LockInfo;
+}
+
+function alive(info: LockInfo): boolean {
+  if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
+  try {
+    process.kill(info.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function acquireLock(file: string, operator: string): Lock {
+  mkdirSync(dirname(file), { recursive: true });
+  const me: LockInfo = { operator, host: hostname(), pid: process.pid, since: new Date().toISOString() };
+  let tookOverFrom: LockInfo | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      let released = false;
+      return {
+        tookOverFrom,
+        release() {
+          if (released) return;
+          released = true;
+          try {
+            const cur = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+            if (cur.pid === me.pid && cur.host === me.host) unlinkSync(file);
+          } catch {
+            /* already gone */
+          }
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder: LockInfo;
+      try {
+        holder = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+      } catch {
+        holder = { operator: 'unknown', host: hostname(), pid: -1, since: '?' };
+      }
+      if (alive(holder) && holder.pid !== -1) throw new LockError(holder);
+      // Stale: move it aside atomically so two starters cannot both take it over.
+      try {
+        renameSync(file, `${file}.stale-${process.pid}`);
+        unlinkSync(`${file}.stale-${process.pid}`);
+      } catch {
+        /* someone else took it over first; retry */
+      }
+      tookOverFrom = holder;
+    }
+  }
+  throw new Error(`could not take the lock ${file}`);
+}
+
+export function readLock(file: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 60000,
+    hookTimeout: 120000,
+    pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
