@@ -11,7 +11,7 @@ import type { CheckResult, Metric } from '../checks/types.js';
 import { ConnectionManager, describeTarget } from '../checks/pg.js';
 import { StateStore } from '../state/store.js';
 import { AuditLog } from '../state/audit.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
@@ -82,6 +82,14 @@ export class Session {
     if (existing) {
       this.state = existing;
       if (!opts.readOnly) this.afterLoad();
+      else {
+        // A reader shows a step whose session died as interrupted, without writing anything.
+        const holder = readLock(this.paths.lock);
+        if (!holder || !alive(holder)) {
+          const r = reduce(this.runbook, this.state, { type: 'recover' }, this.ctx());
+          if (r.ok) this.state = r.state;
+        }
+      }
     } else {
       const now = this.now().toISOString();
       this.state = {

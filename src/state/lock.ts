@@ -24,7 +24,7 @@ export interface Lock {
   tookOverFrom?: LockInfo;
 }
 
-function alive(info: LockInfo): boolean {
+export function alive(info: LockInfo): boolean {
   if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
   try {
     process.kill(info.pid, 0);
