@@ -42,8 +42,15 @@ export const httpCheck = defineCheck({
         }
       }
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      const reason = err.name === 'TimeoutError' ? `no answer within ${ctx.timeoutMs} ms` : err.cause?.code === 'ECONNREFUSED' ? 'connection refused (is the app running?)' : err.message;
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const reason =
+        err.name === 'TimeoutError' || err.name === 'AbortError'
+          ? `no answer within ${ctx.timeoutMs} ms`
+          : err.cause?.code === 'ECONNREFUSED'
+            ? 'connection refused (is the app running?)'
+            : err.cause?.code === 'ENOTFOUND'
+              ? 'host not found'
+              : `${err.message}${err.cause?.message ? `: ${err.cause.message}` : ''}`;
       return { status: 'fail', summary: `${p.method} ${shownUrl}: ${reason}`, metrics: { http_status: null }, hint: 'check the app is running and the URL (API_URL) is right' };
     }
     const sorted = [...latencies].sort((a, b) => a - b);

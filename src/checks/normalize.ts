@@ -51,7 +51,16 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function rowHash(values: Array<string | null>): string {
-  return createHash('sha1').update(JSON.stringify(values)).digest('base64').slice(0, 20);
+  // 120 bits of SHA-1, as a fresh 20-character string (not a slice that keeps a larger parent alive).
+  return createHash('sha1').update(JSON.stringify(values)).digest().toString('base64', 0, 15);
+}
+
+/**
+ * A flat copy of a string. Strings cut out of a parsed stream can be V8 "sliced strings"
+ * that keep the whole chunk they came from alive; keys kept for a whole pass must not.
+ */
+export function flatString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,7 +76,7 @@ export function uuidv5(name: string, namespace: string): string {
 }
 
 export function mapLegacyKey(key: unknown, namespace?: string): string {
-  const s = String(key);
+  const s = flatString(String(key));
   if (!namespace || UUID.test(s)) return s.toLowerCase();
   return uuidv5(s, namespace);
 }

@@ -147,6 +147,15 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   });
 
   if (parsed.success) crossCheck(parsed.data, nodeOffset, add);
+  else {
+    // Cross-references are still worth reporting when the schema failed elsewhere;
+    // defaults fill what is missing, and anything too broken to follow is skipped.
+    try {
+      crossCheck(withDefaults(rawObj), nodeOffset, add);
+    } catch {
+      /* the schema errors already say what is wrong */
+    }
+  }
   if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
 
   const lookup = (n: string) => vars[n]?.value ?? '';
@@ -160,6 +169,26 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
 
 export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+function withDefaults(raw: Record<string, unknown>): Runbook {
+  const arr = (v: unknown) => (Array.isArray(v) ? v : []);
+  const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const steps = (v: unknown) => arr(v).map((s) => ({ ...obj(s) }));
+  const checks = Object.fromEntries(Object.entries(obj(raw.checks)).map(([k, c]) => [k, { params: {}, ...obj(c) }]));
+  return {
+    ...raw,
+    vars: obj(raw.vars),
+    connections: obj(raw.connections),
+    data: obj(raw.data),
+    checks,
+    phases: arr(raw.phases).map((p) => ({ ...obj(p), gate: arr(obj(p).gate), steps: steps(obj(p).steps) })),
+    rollback: arr(raw.rollback).map((p) => ({ ...obj(p), steps: steps(obj(p).steps) })),
+    troubleshooting: arr(raw.troubleshooting).map((t) => ({ ...obj(t), diagnostics: steps(obj(t).diagnostics) })),
+    success: arr(raw.success).map((x) => ({ ...obj(x), checks: arr(obj(x).checks) })),
+    maintenance: Object.fromEntries(Object.entries(obj(raw.maintenance)).map(([k, v]) => [k, steps(v)])),
+    monitoring: raw.monitoring ? { interval: '30s', checks: [], alerts: [], ...obj(raw.monitoring) } : undefined,
+  } as unknown as Runbook;
 }
 
 function templateDeep(value: unknown, lookup: (n: string) => string): unknown {
