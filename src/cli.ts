@@ -14,6 +14,8 @@ interface CommandSpec {
 export interface ParsedArgs {
   positional: string[];
   flags: Record<string, string | boolean>;
+  /** a fixed run identity, set by `waymark demo` */
+  fingerprint?: string;
 }
 
 const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users']);
@@ -116,9 +118,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./commands/status.js'), 'resetCommand'),
   },
   demo: {
-    usage: 'waymark demo [--reset] [--non-interactive] [--yes]',
-    summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI',
-    flags: ['--reset', '--non-interactive', '--yes', '--phase ID'],
+    usage: 'waymark demo [--reset] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
+    summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
+    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE'],
     run: lazy(() => import('./commands/demo.js'), 'demoCommand'),
   },
 };

@@ -6,7 +6,7 @@ import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType } from 
 
 const fieldSpec = z.union([
   z.string(),
-  z.object({ column: z.string(), type: z.enum(['text', 'number', 'boolean', 'timestamp', 'json']).optional() }).strict(),
+  z.object({ column: z.string(), type: z.enum(['text', 'number', 'boolean', 'timestamp', 'date', 'json', 'key']).optional().describe('key: an id that refers to another record (legacy ids are mapped like keys)') }).strict(),
 ]);
 
 const entitySpec = z
@@ -131,7 +131,7 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
     const jsonHashes = new Map<string, string>();
     let jsonCount = 0;
     const jsonValues = (rec: Record<string, unknown>, parentKey: unknown) => {
-      const vals = fieldNames.map((f, i) => normalize(rec[f], types[i]));
+      const vals = fieldNames.map((f, i) => normalize(rec[f], types[i], ns));
       if (spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, ns));
       return vals;
     };
@@ -142,7 +142,7 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
 
     // Side 2: PostgreSQL in key order through a cursor, compared as it streams.
     const { default: Cursor } = await import('pg-cursor');
-    const cols = [...columns.map((c) => quoteIdent(c.column)), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
+    const cols = [...columns.map((c, i) => (types[i] === 'date' || types[i] === 'key' ? `${quoteIdent(c.column)}::text` : quoteIdent(c.column))), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
     const sql = `SELECT ${quoteIdent(spec.key_column)}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${quoteIdent(spec.key_column)}`;
     const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
     let pgCount = 0, matched = 0, extra = 0, mismatched = 0;
@@ -155,7 +155,7 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       for (const row of batch) {
         pgCount++;
         const key = String(row[0]).toLowerCase();
-        const vals = columns.map((_, i) => normalize(row[i + 1], types[i]));
+        const vals = columns.map((_, i) => normalize(row[i + 1], types[i], ns));
         if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
         const want = jsonHashes.get(key);
         if (want === undefined) {

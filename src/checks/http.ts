@@ -13,6 +13,7 @@ export const httpCheck = defineCheck({
       expect_status: z.union([z.number().int(), z.array(z.number().int())]).default(200),
       json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}).describe('dotted path → expected value'),
       samples: z.number().int().positive().max(1000).default(1),
+      warmup: z.number().int().nonnegative().max(100).default(0).describe('requests sent first and not measured (connection pools, caches)'),
       max_latency_ms: z.number().positive().optional(),
     })
     .strict(),
@@ -24,7 +25,7 @@ export const httpCheck = defineCheck({
     const expected = Array.isArray(p.expect_status) ? p.expect_status : [p.expect_status];
     const shownUrl = ctx.redactor.redact(p.url);
     try {
-      for (let i = 0; i < p.samples; i++) {
+      for (let i = 0; i < p.warmup + p.samples; i++) {
         const t0 = performance.now();
         const res = await fetch(p.url, {
           method: p.method,
@@ -33,7 +34,7 @@ export const httpCheck = defineCheck({
           signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]),
         });
         const text = await res.text();
-        latencies.push(performance.now() - t0);
+        if (i >= p.warmup) latencies.push(performance.now() - t0);
         status = res.status;
         try {
           body = JSON.parse(text);

@@ -3,20 +3,28 @@
 // 42 equals "42" in a numeric column, and key order inside JSON does not matter.
 import { createHash } from 'node:crypto';
 
-export type FieldType = 'text' | 'number' | 'boolean' | 'timestamp' | 'json';
+export type FieldType = 'text' | 'number' | 'boolean' | 'timestamp' | 'date' | 'json' | 'key';
 
 export function pgTypeToField(dataType: string): FieldType {
   const t = dataType.toLowerCase();
-  if (t.startsWith('timestamp') || t === 'date') return 'timestamp';
+  if (t.startsWith('timestamp')) return 'timestamp';
+  if (t === 'date') return 'date';
   if (/^(integer|bigint|smallint|numeric|real|double precision|decimal)/.test(t)) return 'number';
   if (t === 'boolean') return 'boolean';
   if (t === 'json' || t === 'jsonb' || t === 'array' || t.endsWith('[]')) return 'json';
   return 'text';
 }
 
-export function normalize(v: unknown, type: FieldType): string | null {
-  if (v === null || v === undefined) return null;
+export function normalize(v: unknown, type: FieldType, namespace?: string): string | null {
+  if (v === null || v === undefined || v === '') return null;
   switch (type) {
+    case 'date': {
+      // dates are compared as calendar days; PostgreSQL sends them as text (no time zone shift)
+      const s = v instanceof Date ? v.toISOString() : String(v);
+      return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : s;
+    }
+    case 'key':
+      return mapLegacyKey(v, namespace);
     case 'timestamp': {
       const ms = v instanceof Date ? v.getTime() : Date.parse(String(v));
       return Number.isNaN(ms) ? String(v) : new Date(ms).toISOString();

@@ -5,8 +5,15 @@ import type { CheckContext, CheckResult, Metric } from './types.js';
 import { checkTypes } from './registry.js';
 import { parseDuration } from '../runbook/loader.js';
 
-export async function runCheck(id: string, def: CheckDef, base: Omit<CheckContext, 'signal' | 'timeoutMs' | 'connection'>, signal?: AbortSignal): Promise<CheckResult> {
-  const startedAt = new Date().toISOString();
+export async function runCheck(
+  id: string,
+  def: CheckDef,
+  base: Omit<CheckContext, 'signal' | 'timeoutMs' | 'connection'>,
+  signal?: AbortSignal,
+  now: () => Date = () => new Date(),
+): Promise<CheckResult> {
+  // The session's clock, so gate freshness and wait gates agree when a rehearsal moves time forward.
+  const startedAt = now().toISOString();
   const t0 = performance.now();
   const type = checkTypes[def.type];
   const finish = (r: Omit<CheckResult, 'id' | 'type' | 'startedAt' | 'durationMs' | 'thresholds'> & { thresholds?: Record<string, string> }): CheckResult => ({
@@ -43,6 +50,10 @@ export async function runCheck(id: string, def: CheckDef, base: Omit<CheckContex
   }
 }
 
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
 /** json_users and pg_users describe the same entity: baselines match them by what follows the source prefix. */
 function metricKey(name: string): string {
   return name.replace(/^(json|pg)_/, '');
@@ -66,14 +77,16 @@ export function applyBaseline(def: CheckDef, result: CheckResult, baselines: Rec
     const pct = was === 0 ? (value === 0 ? 0 : 100) : ((value - was) / was) * 100;
     let verdict = 'ok';
     if (spec.equal && value !== was) verdict = `≠ baseline`;
-    if (spec.max_increase_pct !== undefined && pct > spec.max_increase_pct) verdict = `+${pct.toFixed(1)}% > +${spec.max_increase_pct}%`;
+    const withinNoise = spec.max_increase_abs !== undefined && value - was <= spec.max_increase_abs;
+    if (spec.max_increase_pct !== undefined && pct > spec.max_increase_pct && !withinNoise)
+      verdict = `+${pct.toFixed(1)}% > +${spec.max_increase_pct}%${spec.max_increase_abs !== undefined ? ` and +${round1(value - was)} > +${spec.max_increase_abs}` : ''}`;
     if (spec.max_decrease_pct !== undefined && -pct > spec.max_decrease_pct) verdict = `${pct.toFixed(1)}% < -${spec.max_decrease_pct}%`;
     if (verdict !== 'ok') problems.push(`${key} ${value} vs ${was} (${verdict})`);
     rows.push([key, was, value, Math.round(pct * 10) / 10, verdict]);
   }
   const limits = [
     spec.equal ? 'equal to baseline' : '',
-    spec.max_increase_pct !== undefined ? `<= baseline + ${spec.max_increase_pct}%` : '',
+    spec.max_increase_pct !== undefined ? `<= baseline + ${spec.max_increase_pct}%${spec.max_increase_abs !== undefined ? ` (or + ${spec.max_increase_abs} noise floor)` : ''}` : '',
     spec.max_decrease_pct !== undefined ? `>= baseline - ${spec.max_decrease_pct}%` : '',
   ].filter(Boolean);
   const limit = limits.join(' and ') || 'compared';

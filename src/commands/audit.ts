@@ -1,12 +1,10 @@
 import type { ParsedArgs } from '../cli.js';
-import { load, sessionOptions, out } from './common.js';
-import { runPaths } from '../state/paths.js';
-import { fingerprintOf } from '../phases/session.js';
+import { load, runPathsFor, out } from './common.js';
 import { readAudit, verifyAudit } from '../state/audit.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
-  const paths = runPaths(sessionOptions(a).stateDir, lr.runbook.id, fingerprintOf(lr));
+  const paths = runPathsFor(a, lr);
   if (a.flags.verify) {
     const v = verifyAudit(paths.audit);
     if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...v }));

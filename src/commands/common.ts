@@ -3,7 +3,8 @@ import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
 import { operatorName } from '../state/operator.js';
 import type { ParsedArgs } from '../cli.js';
-import type { Session } from '../phases/session.js';
+import { fingerprintOf, type Session } from '../phases/session.js';
+import { runPaths } from '../state/paths.js';
 
 export function runbookPath(a: ParsedArgs, positional = false): string {
   const given = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
@@ -16,7 +17,19 @@ export function load(a: ParsedArgs, positional = false): LoadedRunbook {
 }
 
 export function sessionOptions(a: ParsedArgs, readOnly = false) {
-  return { stateDir: stateDir(a.flags['state-dir'] as string | undefined), operator: operatorName(a.flags.operator as string | undefined), readOnly };
+  return {
+    stateDir: stateDir(a.flags['state-dir'] as string | undefined),
+    operator: operatorName(a.flags.operator as string | undefined),
+    readOnly,
+    // set by `waymark demo`, never from the command line
+    fingerprint: a.fingerprint,
+  };
+}
+
+/** The files of the run this command works on. */
+export function runPathsFor(a: ParsedArgs, lr: LoadedRunbook) {
+  const o = sessionOptions(a);
+  return runPaths(o.stateDir, lr.runbook.id, o.fingerprint ?? fingerprintOf(lr));
 }
 
 export async function openSession(a: ParsedArgs, readOnly = false, lr?: LoadedRunbook): Promise<Session> {

@@ -1,5 +1,106 @@
+// waymark demo: a real Flux Studio on JSON files, a real PostgreSQL, and the TUI on
+// runbook.yaml pointed at them. Quitting (also Ctrl-C) stops the app and the database.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { ParsedArgs } from '../cli.js';
+import { COMMANDS, parseArgs } from '../cli.js';
 import { UsageError } from '../runbook/errors.js';
-export async function demoCommand(_a: ParsedArgs): Promise<number> {
-  throw new UsageError('demo arrives with issue 7 (the demo target)');
+import { loadRunbook } from '../runbook/loader.js';
+import { stateDir } from '../state/paths.js';
+import { StateStore } from '../state/store.js';
+import { runPathsFor } from './common.js';
+import { APP_DIR, RUNBOOK, DEMO_FINGERPRINT, demoLayout, demoPorts, prepareWorkspace, demoVars, stopLeftoverPostgres, removeDemo, type DemoLayout } from '../demo/setup.js';
+
+/** Commands that can look at the demo's run without starting it: `waymark demo status`. */
+const PASSTHROUGH = new Set(['status', 'audit', 'report', 'verify', 'plan', 'rollback', 'check']);
+
+export async function demoCommand(a: ParsedArgs): Promise<number> {
+  const dir = stateDir(a.flags['state-dir'] as string | undefined);
+  const layout = demoLayout(dir);
+  const sub = a.positional[0];
+  if (sub) {
+    if (!PASSTHROUGH.has(sub)) throw new UsageError(`waymark demo ${sub}: unknown; use one of ${[...PASSTHROUGH].join(', ')}`);
+    return passthrough(sub, a, layout);
+  }
+  if (a.flags.reset) await resetDemo(a, layout);
+
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  say('Waymark demo: Flux Studio on JSON files, migrating to PostgreSQL');
+  const ports = await demoPorts(layout);
+  await stopLeftoverPostgres(layout);
+  const { startEmbedded } = await import('../pg/embedded.js');
+  const ws = prepareWorkspace(layout, ports);
+  const t0 = Date.now();
+  const server = await startEmbedded({ dataDir: layout.pgData, port: ports.pgPort, password: ws.password });
+  say(`  PostgreSQL ${ports.pgPort} up in ${Date.now() - t0} ms (data in ${layout.pgData})`);
+  Object.assign(process.env, demoVars(layout, ports, ws.password));
+  const appCtl = (cmd: string) => {
+    try {
+      execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], { stdio: 'ignore', env: process.env, timeout: 20_000 });
+    } catch {
+      /* reported by the runbook's health checks */
+    }
+  };
+  let stopped = false;
+  const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
+    appCtl('stop');
+    await server.stop().catch(() => {});
+  };
+  const onSignal = () => {
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    appCtl('restart'); // a leftover app from a killed demo may hold old settings
+    say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} (workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
+    const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
+    const lr = loadRunbook(RUNBOOK);
+    const interactive = !a.flags['non-interactive'] && process.stdout.isTTY && process.stdin.isTTY;
+    if (interactive) {
+      const { runTui } = await import('../screens/run-tui.js');
+      return await runTui(lr, args);
+    }
+    const { runPlain } = await import('./run.js');
+    return await runPlain(args, lr);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    await stopAll();
+    say('Waymark demo stopped: the app and PostgreSQL are down; run `npm run demo` again to resume.');
+  }
+}
+
+async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {
+  const lr = loadRunbook(RUNBOOK);
+  const paths = runPathsFor({ ...a, fingerprint: DEMO_FINGERPRINT }, lr);
+  try {
+    execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), 'stop'], { stdio: 'ignore', env: { ...process.env, ENV_FILE: layout.envFile } });
+  } catch {
+    /* not running */
+  }
+  await stopLeftoverPostgres(layout);
+  const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);
+  removeDemo(layout);
+  process.stderr.write(`demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`);
+}
+
+async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout): Promise<number> {
+  const { readEnvFile } = await import('../runbook/template.js');
+  let cfg: { pgPort: number; appPort: number };
+  try {
+    cfg = JSON.parse((await import('node:fs')).readFileSync(layout.configFile, 'utf8'));
+  } catch {
+    throw new UsageError('there is no demo yet: run `waymark demo` first');
+  }
+  Object.assign(process.env, demoVars(layout, cfg, readEnvFile(layout.envFile).DB_PASSWORD ?? ''));
+  const spec = COMMANDS[sub];
+  const rest = a.positional.slice(1);
+  const flags = Object.entries(a.flags).flatMap(([k, v]) => (k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+  const parsed = parseArgs([...rest, ...flags], spec.flags);
+  parsed.flags.runbook = RUNBOOK;
+  if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
+  return spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT });
 }

@@ -1,9 +1,7 @@
 import type { ParsedArgs } from '../cli.js';
-import { load, sessionOptions, openSession, out } from './common.js';
+import { load, sessionOptions, openSession, runPathsFor, out } from './common.js';
 import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitNotBefore, formatRemaining } from '../phases/engine.js';
 import { StateStore } from '../state/store.js';
-import { runPaths } from '../state/paths.js';
-import { fingerprintOf } from '../phases/session.js';
 import { acquireLock } from '../state/lock.js';
 
 export async function statusCommand(a: ParsedArgs): Promise<number> {
@@ -41,7 +39,7 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
 export async function resetCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
   const opts = sessionOptions(a);
-  const paths = runPaths(opts.stateDir, lr.runbook.id, fingerprintOf(lr));
+  const paths = runPathsFor(a, lr);
   const lock = acquireLock(paths.lock, opts.operator);
   try {
     const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);

@@ -24,6 +24,13 @@ export function formatCheck(r: CheckResult): string[] {
   const th = Object.entries(r.thresholds ?? {});
   if (th.length) lines.push(`  thresholds: ${th.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (r.hint) lines.push(`  hint: ${r.hint}`);
+  // Evidence helps most when something is wrong.
+  if (r.status === 'fail' || r.status === 'error')
+    for (const e of r.evidence ?? []) {
+      lines.push(`  ${e.columns.join(' | ')}`);
+      for (const row of e.rows.slice(0, 10)) lines.push(`  ${row.map((c) => (c === null ? '∅' : String(c))).join(' | ')}`);
+      if (e.rows.length > 10 || e.omitted) lines.push(`  … ${e.rows.length - 10 + (e.omitted ?? 0)} more`);
+    }
   return lines;
 }
 

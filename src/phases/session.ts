@@ -24,6 +24,8 @@ export interface SessionOptions {
   now?: () => Date;
   /** do not take the lock (read-only commands: status, plan, audit) */
   readOnly?: boolean;
+  /** a fixed run identity (the demo's ports change between starts; its run must not) */
+  fingerprint?: string;
 }
 
 export type Listener = (change: { state: RunState; event?: EngineEvent; line?: OutputLine & { key: string } }) => void;
@@ -67,7 +69,7 @@ export class Session {
 
   constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
     this.now = opts.now ?? clockFromEnv();
-    this.paths = runPaths(opts.stateDir, lr.runbook.id, fingerprintOf(lr));
+    this.paths = runPaths(opts.stateDir, lr.runbook.id, opts.fingerprint ?? fingerprintOf(lr));
     this.store = new StateStore(this.paths.state);
     if (!opts.readOnly) {
       this.lock = acquireLock(this.paths.lock, opts.operator);
@@ -99,7 +101,7 @@ export class Session {
         runbookVersion: lr.runbook.version,
         runbookHash: lr.hash,
         partHashes: lr.partHashes,
-        fingerprint: fingerprintOf(lr),
+        fingerprint: opts.fingerprint ?? fingerprintOf(lr),
         target: lr.redactor.redactDeep(targetOf(lr)),
         createdAt: now,
         updatedAt: now,
@@ -291,7 +293,7 @@ export class Session {
   private async executeCheck(checkId: string, signal?: AbortSignal): Promise<CheckResult> {
     const { runCheck } = await import('../checks/run.js');
     const def = this.runbook.checks[checkId];
-    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics() }, signal);
+    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics() }, signal, this.now);
   }
 
   /** Runs a check outside a step (gate re-run, monitor, `waymark check`), recording its result. */

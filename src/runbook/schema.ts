@@ -59,6 +59,7 @@ export const checkSchema = z
             metric: z.string().optional(),
             max_increase_pct: z.number().optional(),
             max_decrease_pct: z.number().optional(),
+            max_increase_abs: z.number().nonnegative().optional().describe('noise floor: an increase this small (in the metric\'s unit) is never a regression'),
             equal: z.boolean().optional(),
           })
           .strict(),

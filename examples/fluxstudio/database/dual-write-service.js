@@ -1,0 +1,126 @@
+// The dual-write service: reads from JSON or PostgreSQL (USE_POSTGRES), writes to
+// both when DUAL_WRITE_ENABLED. While reads are on JSON, JSON is the source of truth:
+// a PostgreSQL write that fails is logged and queued on disk for retry, never dropped.
+import { randomUUID, scryptSync, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_DIR, flag } from './config.js';
+import { jsonStore } from './json-store.js';
+import { pgStore } from './pg-store.js';
+
+const QUEUE_FILE = join(RUN_DIR, 'pending-postgres-writes.jsonl');
+
+export class DualWriteService {
+  constructor(pool, log = console.log) {
+    this.usePostgres = flag('USE_POSTGRES');
+    this.dualWrite = flag('DUAL_WRITE_ENABLED');
+    this.pool = pool;
+    this.pg = pool ? pgStore(pool, log) : null;
+    this.log = log;
+    this.retrying = false;
+  }
+
+  describe() {
+    return { reads: this.usePostgres ? 'postgres' : 'json', writes: this.usePostgres ? (this.dualWrite ? 'postgres+json' : 'postgres') : this.dualWrite ? 'json+postgres' : 'json' };
+  }
+
+  pending() {
+    if (!existsSync(QUEUE_FILE)) return [];
+    return readFileSync(QUEUE_FILE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  }
+
+  async write(kind, label, record, jsonWrite, pgWrite) {
+    if (this.usePostgres) {
+      // PostgreSQL is the source of truth: its failure fails the request.
+      await pgWrite();
+      this.log(`✅ ${label} created in PostgreSQL`);
+      if (this.dualWrite) {
+        await jsonWrite();
+        this.log(`✅ ${label} created in JSON`);
+      }
+      return;
+    }
+    await jsonWrite();
+    this.log(`✅ ${label} created in JSON`);
+    if (!this.dualWrite) return;
+    try {
+      await pgWrite();
+      this.log(`✅ ${label} created in PostgreSQL`);
+    } catch (e) {
+      appendFileSync(QUEUE_FILE, JSON.stringify({ kind, record, at: new Date().toISOString(), error: e.message }) + '\n');
+      this.log(`⚠️ ${label} not written to PostgreSQL (${e.message}); queued for retry`);
+    }
+  }
+
+  async createUser({ email, name, password }) {
+    if (!email || !name) throw Object.assign(new Error('email and name are required'), { status: 400 });
+    const existing = this.usePostgres ? await this.pg.findUserByEmail(email) : (await jsonStore.users()).find((u) => u.email === email);
+    if (existing) throw Object.assign(new Error('email already registered'), { status: 409 });
+    const salt = randomBytes(8).toString('hex');
+    const user = { id: randomUUID(), email, name, role: 'user', passwordHash: password ? `scrypt$${salt}$${scryptSync(password, salt, 32).toString('hex')}` : null, createdAt: new Date().toISOString() };
+    await this.write('user', 'User', user, () => jsonStore.addUser(user), () => this.pg.insertUser(user));
+    const { passwordHash: _drop, ...visible } = user;
+    return visible;
+  }
+
+  async createProject({ name, description, ownerId }) {
+    if (!name) throw Object.assign(new Error('name is required'), { status: 400 });
+    const project = { id: randomUUID(), name, description: description ?? null, status: 'active', ownerId: ownerId ?? null, createdAt: new Date().toISOString(), tasks: [], milestones: [] };
+    await this.write('project', 'Project', project, () => jsonStore.addProject(project), () => this.pg.insertProject(project));
+    return project;
+  }
+
+  async createTask(projectId, { title, priority, dueDate }) {
+    if (!title) throw Object.assign(new Error('title is required'), { status: 400 });
+    const task = { id: randomUUID(), title, status: 'todo', priority: Number(priority ?? 3), dueDate: dueDate ?? null };
+    await this.write('task', 'Task', { projectId, task }, () => jsonStore.addTask(projectId, task), () => this.pg.insertTask(projectId, task));
+    return task;
+  }
+
+  async users() {
+    if (this.usePostgres) {
+      this.log('📖 Reading users from PostgreSQL');
+      return this.pg.users();
+    }
+    return (await jsonStore.users()).map(({ passwordHash: _p, ...u }) => u);
+  }
+
+  async projects() {
+    if (this.usePostgres) {
+      this.log('📖 Reading projects from PostgreSQL');
+      return this.pg.projects();
+    }
+    return jsonStore.projects();
+  }
+
+  /** Replays queued PostgreSQL writes; what still fails stays queued. */
+  async retryPending() {
+    if (this.retrying || !this.pg) return 0;
+    const items = this.pending();
+    if (!items.length) return 0;
+    this.retrying = true;
+    const left = [];
+    let done = 0;
+    try {
+      for (const it of items) {
+        try {
+          if (it.kind === 'user') await this.pg.insertUser(it.record);
+          else if (it.kind === 'project') await this.pg.insertProject(it.record);
+          else if (it.kind === 'task') await this.pg.insertTask(it.record.projectId, it.record.task);
+          done++;
+          this.log(`✅ Retried ${it.kind} write to PostgreSQL`);
+        } catch (e) {
+          left.push({ ...it, error: e.message });
+        }
+      }
+      // Writes queued while we retried are kept too.
+      const fresh = this.pending().slice(items.length);
+      const tmp = `${QUEUE_FILE}.tmp`;
+      writeFileSync(tmp, [...left, ...fresh].map((x) => JSON.stringify(x) + '\n').join(''));
+      renameSync(tmp, QUEUE_FILE);
+    } finally {
+      this.retrying = false;
+    }
+    return done;
+  }
+}
