@@ -1,20 +1,22 @@
 import type { ParsedArgs } from '../cli.js';
-import { load, openSession, out } from './common.js';
-import { EXIT } from '../phases/noninteractive.js';
+import type { LoadedRunbook } from '../runbook/loader.js';
 
+// Only what the chosen path needs is imported: the TUI draws before zod, yaml and
+// the engine are loaded.
 export async function runCommand(a: ParsedArgs): Promise<number> {
   const interactive = !a.flags['non-interactive'] && process.stdout.isTTY && process.stdin.isTTY;
-  const lr = load(a);
   if (interactive) {
     const { runTui } = await import('../screens/run-tui.js');
-    return runTui(lr, a);
+    return runTui(async () => (await import('./common.js')).load(a), a);
   }
-  return runPlain(a, lr);
+  return runPlain(a);
 }
 
-export async function runPlain(a: ParsedArgs, lr = load(a)): Promise<number> {
+export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<number> {
+  const { load, openSession, out } = await import('./common.js');
+  const lr = given ?? load(a);
   const session = await openSession(a, false, lr);
-  const { runNonInteractive } = await import('../phases/noninteractive.js');
+  const { runNonInteractive, EXIT } = await import('../phases/noninteractive.js');
   const ac = new AbortController();
   let interrupted = false;
   const onSig = () => {

@@ -185,7 +185,7 @@ function withDefaults(raw: Record<string, unknown>): Runbook {
     phases: arr(raw.phases).map((p) => ({ ...obj(p), gate: arr(obj(p).gate), steps: steps(obj(p).steps) })),
     rollback: arr(raw.rollback).map((p) => ({ ...obj(p), steps: steps(obj(p).steps) })),
     troubleshooting: arr(raw.troubleshooting).map((t) => ({ ...obj(t), diagnostics: steps(obj(t).diagnostics) })),
-    success: arr(raw.success).map((x) => ({ ...obj(x), checks: arr(obj(x).checks) })),
+    success: arr(raw.success).map((x) => ({ ...obj(x), checks: arr(obj(x).checks), steps: arr(obj(x).steps) })),
     maintenance: Object.fromEntries(Object.entries(obj(raw.maintenance)).map(([k, v]) => [k, steps(v)])),
     monitoring: raw.monitoring ? { interval: '30s', checks: [], alerts: [], ...obj(raw.monitoring) } : undefined,
   } as unknown as Runbook;
@@ -274,7 +274,12 @@ function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number | undefi
   rb.monitoring?.checks.forEach((c, i) => needCheck(c, ['monitoring', 'checks', i]));
   rb.monitoring?.alerts.forEach((a, i) => needCheck(a.check, ['monitoring', 'alerts', i, 'check']));
   if (rb.monitoring && parseDuration(rb.monitoring.interval) === undefined) add(offsetOf(['monitoring', 'interval']), `bad duration "${rb.monitoring.interval}"`);
-  rb.success.forEach((s, i) => s.checks.forEach((c, j) => needCheck(c, ['success', i, 'checks', j])));
+  rb.success.forEach((s, i) => {
+    s.checks.forEach((c, j) => needCheck(c, ['success', i, 'checks', j]));
+    s.steps.forEach((k, j) => {
+      if (!stepKeys.has(k)) add(offsetOf(['success', i, 'steps', j]), `unknown step "${k}"`, 'write PHASE_ID/STEP_ID');
+    });
+  });
   for (const [name, steps] of Object.entries(rb.maintenance)) checkSteps(steps, ['maintenance', name], `maintenance "${name}"`);
 }
 

@@ -174,7 +174,14 @@ export const monitoringSchema = z
   .strict();
 
 export const successSchema = z
-  .object({ id, criterion: z.string(), checks: z.array(z.string()).default([]), evidence: z.string().optional() })
+  .object({
+    id,
+    criterion: z.string(),
+    checks: z.array(z.string()).default([]),
+    steps: z.array(z.string()).default([]).describe('"PHASE/STEP" whose status is evidence (e.g. a wait that kept the rollback window)'),
+    every_run: z.boolean().optional().describe('met only if every run of its checks during the migration passed (e.g. availability), not just the latest'),
+    evidence: z.string().optional(),
+  })
   .strict();
 
 export const runbookSchema = z

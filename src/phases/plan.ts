@@ -1,0 +1,107 @@
+// The dry-run plan: every phase and step as it would run now, from the live run's
+// state, without executing or writing anything.
+import type { Runbook, Step } from '../runbook/schema.js';
+import type { Redactor } from '../runbook/redact.js';
+import { parseDuration } from '../runbook/loader.js';
+import type { RunState } from './state.js';
+import { DONE } from './state.js';
+import { phaseState, stepState, gateStatus, waitNotBefore, phaseBlocker, formatRemaining } from './engine.js';
+
+export interface PlanStep {
+  id: string;
+  kind: Step['kind'];
+  title: string;
+  status: string;
+  /** what will happen: the command exactly as it will run (secrets masked), the check, the edit */
+  action: string;
+  destructive?: boolean;
+  pointOfNoReturn?: string;
+  notBefore?: string;
+  waitNote?: string;
+}
+
+export interface PlanPhase {
+  id: string;
+  title: string;
+  status: string;
+  blockedBy?: string;
+  gate: Array<{ checkId: string; status: string }>;
+  rollback?: string;
+  pointOfNoReturn?: string;
+  steps: PlanStep[];
+}
+
+export function describeStep(step: Step, redactor: Redactor): string {
+  switch (step.kind) {
+    case 'command': {
+      const cmd = typeof step.run === 'string' ? step.run : step.run.map(quote).join(' ');
+      const env = step.env ? Object.keys(step.env).map((k) => `${k}=…`).join(' ') + ' ' : '';
+      return redactor.redact(`${step.shell ? 'sh -c ' : ''}${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
+    }
+    case 'check':
+      return `check ${step.check}`;
+    case 'edit-env':
+      return redactor.redact(`set ${Object.entries(step.set).map(([k, v]) => `${k}=${v}`).join(' ')} in ${step.file}`);
+    case 'wait':
+      return `wait ${step.duration} after ${step.after.replace(':', ' ')}`;
+    case 'manual':
+      return 'operator confirms';
+    case 'signoff':
+      return 'operator signs off the phase';
+  }
+}
+
+function quote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now: Date, onlyPhase?: string): PlanPhase[] {
+  return rb.phases
+    .filter((p) => !onlyPhase || p.id === onlyPhase)
+    .map((p) => {
+      const ps = phaseState(state, p.id);
+      return {
+        id: p.id,
+        title: p.title,
+        status: ps.status === 'signed-off' ? `signed off by ${ps.signedOffBy} at ${ps.signedOffAt}` : ps.status,
+        blockedBy: ps.status === 'signed-off' ? undefined : phaseBlocker(rb, state, p.id),
+        gate: gateStatus(rb, state, p.id).map((g) => ({ checkId: g.checkId, status: g.status === 'overridden' ? `overridden by ${g.override?.operator}: ${g.override?.reason}` : g.status })),
+        rollback: p.rollback,
+        pointOfNoReturn: p.point_of_no_return,
+        steps: p.steps.map((s) => {
+          const st = stepState(state, p.id, s.id);
+          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status === 'skipped' || st.status === 'overridden' ? `${st.status}: ${st.reason}` : st.status, action: describeStep(s, redactor) };
+          if (s.destructive) out.destructive = true;
+          if (s.point_of_no_return) out.pointOfNoReturn = s.point_of_no_return;
+          if (s.kind === 'wait' && !DONE.has(st.status)) {
+            const nb = waitNotBefore(rb, state, s);
+            if (nb) {
+              out.notBefore = nb.toISOString();
+              out.waitNote = nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now';
+            } else out.waitNote = `clock starts when ${s.after.replace(':', ' ')} finishes (then ${s.duration}, ${(parseDuration(s.duration) ?? 0) / 3_600_000} h)`;
+          }
+          return out;
+        }),
+      };
+    });
+}
+
+export function formatPlan(plan: PlanPhase[]): string[] {
+  const lines: string[] = [];
+  for (const p of plan) {
+    lines.push(`${p.title}  [${p.status}]${p.blockedBy ? `  — waits: ${p.blockedBy}` : ''}`);
+    if (p.pointOfNoReturn) lines.push(`  ⚠ POINT OF NO RETURN: ${p.pointOfNoReturn}`);
+    for (const s of p.steps) {
+      const mark = DONE.has(s.status.split(':')[0] as never) ? '✔' : s.status === 'failed' ? '✗' : s.status === 'interrupted' ? '!' : '·';
+      lines.push(`  ${mark} ${s.id} (${s.kind}) ${s.title}${s.status !== 'pending' ? `  [${s.status}]` : ''}`);
+      lines.push(`      ${s.action}`);
+      if (s.destructive) lines.push('      ⚠ destructive: asks for a typed confirmation');
+      if (s.pointOfNoReturn) lines.push(`      ⚠ POINT OF NO RETURN: ${s.pointOfNoReturn}`);
+      if (s.waitNote) lines.push(`      ⏳ ${s.waitNote}${s.notBefore ? ` (not before ${s.notBefore})` : ''}`);
+    }
+    if (p.gate.length) lines.push(`  gate: ${p.gate.map((g) => `${g.checkId} (${g.status})`).join(', ')}`);
+    if (p.rollback) lines.push(`  undone by rollback procedure: ${p.rollback}`);
+    lines.push('');
+  }
+  return lines;
+}

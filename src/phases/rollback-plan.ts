@@ -1,0 +1,43 @@
+// Which rollback procedures apply now, worked out from what the run has done:
+// the latest phase that changed anything is undone first.
+import type { Runbook } from '../runbook/schema.js';
+import type { RunState } from './state.js';
+import { DONE } from './state.js';
+import { phaseState, stepState } from './engine.js';
+
+export interface RollbackItem {
+  procedureId: string;
+  title: string;
+  when?: string;
+  destructive: boolean;
+  /** the phases whose work this procedure undoes, latest first */
+  undoes: string[];
+  /** progress of the procedure itself in this run */
+  progress: string;
+}
+
+export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
+  const touched = rb.phases.filter((p) => phaseState(state, p.id).status !== 'pending' || p.steps.some((s) => stepState(state, p.id, s.id).status !== 'pending'));
+  const order: string[] = [];
+  const undoes = new Map<string, string[]>();
+  for (const p of [...touched].reverse()) {
+    if (!p.rollback) continue;
+    if (!undoes.has(p.rollback)) {
+      order.push(p.rollback);
+      undoes.set(p.rollback, []);
+    }
+    undoes.get(p.rollback)!.push(p.title);
+  }
+  return order.map((id) => {
+    const proc = rb.rollback.find((r) => r.id === id)!;
+    const done = proc.steps.filter((s) => DONE.has(stepState(state, `rollback:${id}`, s.id).status)).length;
+    return {
+      procedureId: id,
+      title: proc.title,
+      when: proc.when,
+      destructive: !!proc.destructive || proc.steps.some((s) => s.destructive),
+      undoes: undoes.get(id)!,
+      progress: done === 0 ? 'not started' : done === proc.steps.length ? 'done' : `${done}/${proc.steps.length} steps done`,
+    };
+  });
+}

@@ -1,0 +1,104 @@
+// Self-contained HTML rendering with print CSS (A4, a page per phase, readable in
+// black and white: every status is a word, never a colour alone).
+import type { ReportPhase } from './build.js';
+import type { SignedReport } from './render-md.js';
+import type { CheckResult } from '../checks/types.js';
+
+const h = (s: unknown) => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const table = (cols: string[], rows: unknown[][], cls = '') =>
+  `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${cols.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${h(c === null ? '∅' : c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+const badge = (s: string) => `<span class="st st-${h(s.split(' ')[0].replace(/[^a-z-]/gi, ''))}">${h(s.toUpperCase())}</span>`;
+
+const CSS = `
+@page { size: A4; margin: 16mm 14mm; }
+* { box-sizing: border-box; }
+body { font: 10.5pt/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #111; max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
+h1 { font-size: 17pt; margin: 0 0 4mm; } h2 { font-size: 14pt; border-bottom: 1.5pt solid #111; padding-bottom: 1mm; margin-top: 7mm; }
+h3 { font-size: 11.5pt; margin: 5mm 0 2mm; } h4 { font-size: 10.5pt; margin: 4mm 0 1mm; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; table-layout: auto; }
+th, td { border: 0.6pt solid #444; padding: 1mm 1.5mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; font-size: 9pt; }
+th { background: #e8e8e8; }
+pre, code { font: 8.5pt/1.35 ui-monospace, Menlo, Consolas, monospace; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; border: 0.6pt solid #999; padding: 1.5mm; margin: 1mm 0 2mm; background: #f6f6f6; }
+.st { font-weight: 700; border: 0.8pt solid #111; padding: 0 1mm; font-size: 8.5pt; }
+.st-pass, .st-passed, .st-met, .st-signed-off { background: #e3f3e3; } .st-fail, .st-failed, .st-error, .st-not { background: #fbe3e3; }
+.st-warn, .st-overridden, .st-skipped, .st-interrupted { background: #fff4d6; }
+.phase { break-before: page; } .phase:first-of-type { break-before: auto; }
+.signoff { border: 1.5pt solid #111; padding: 3mm; margin: 3mm 0; break-inside: avoid; }
+.sig td:first-child { width: 35mm; font-weight: 600; } .muted { color: #555; }
+.step { break-inside: avoid-page; } blockquote { margin: 1mm 0; padding-left: 3mm; border-left: 2pt solid #111; }
+@media print { body { padding: 0; } a { color: inherit; } }
+`;
+
+function check(r: CheckResult): string {
+  const m = Object.entries(r.metrics);
+  const extra = Object.entries(r.thresholds ?? {}).filter(([k]) => !(k in r.metrics));
+  return [
+    `<p>${badge(r.status)} <code>${h(r.id)}</code> — ${h(r.summary)} <span class="muted">(${h(r.durationMs)} ms at ${h(r.startedAt)})</span></p>`,
+    m.length ? table(['metric', 'value', 'threshold'], m.map(([k, v]) => [k, v, r.thresholds?.[k] ?? ''])) : '',
+    extra.length ? `<p>Thresholds: ${h(extra.map(([k, v]) => `${k} ${v}`).join('; '))}</p>` : '',
+    ...(r.evidence ?? []).filter((e) => e.rows.length).map((e) => table(e.columns, e.rows.slice(0, 25)) + (e.rows.length > 25 || e.omitted ? `<p class="muted">… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows</p>` : '')),
+    r.hint ? `<p>Hint: ${h(r.hint)}</p>` : '',
+  ].join('');
+}
+
+function phase(p: ReportPhase): string {
+  const steps = p.steps
+    .filter((s) => s.status !== 'pending')
+    .map(
+      (s) =>
+        `<div class="step"><h4>${h(s.title)} ${badge(s.status)}</h4><pre>${h(s.action)}</pre>` +
+        (s.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(s.pointOfNoReturn)}</p>` : '') +
+        (s.reason ? `<p>Reason (${h(s.operator)}): ${h(s.reason)}</p>` : '') +
+        (s.message ? `<p>Result: ${h(s.message)}${s.durationMs !== undefined ? ` (${(s.durationMs / 1000).toFixed(1)} s)` : ''}</p>` : '') +
+        (s.notBefore ? `<p>Wait gate: not before ${h(s.notBefore)}</p>` : '') +
+        (s.outputTail?.length ? `<p class="muted">Output (last lines, secrets masked):</p><pre>${h(s.outputTail.join('\n'))}</pre>` : '') +
+        (s.check ? check(s.check) : '') +
+        `</div>`,
+    )
+    .join('');
+  return [
+    `<section class="phase"><h2>${h(p.title)}</h2>`,
+    p.objective ? `<p><strong>Objective:</strong> ${h(p.objective)}${p.when ? ` (${h(p.when)})` : ''}</p>` : '',
+    `<p>Status: ${badge(p.status)}${p.startedAt ? ` · started ${h(p.startedAt)}` : ''}${p.signedOffAt ? ` · signed off ${h(p.signedOffAt)} by ${h(p.signedOffBy)}` : ''}</p>`,
+    p.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(p.pointOfNoReturn)}</p>` : '',
+    p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
+    `<h3>Steps</h3>`,
+    table(['#', 'step', 'kind', 'status', 'operator', 'started', 'finished', 'exit'], p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.operator ?? '', s.startedAt ?? '', s.finishedAt ?? '', s.exitCode ?? ''])),
+    steps,
+    `<h3>Gate</h3>`,
+    p.gate.length ? table(['check', 'status', 'evidence or override'], p.gate.map((g) => [g.checkId, g.status, g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? ''])) : '<p>No gate checks.</p>',
+    `<div class="signoff"><h3>Sign-off</h3>${p.signedOffAt ? `<p>Signed off by <strong>${h(p.signedOffBy)}</strong> at ${h(p.signedOffAt)}.</p>` : '<p>Not signed off.</p>'}${p.statement ? `<blockquote>${h(p.statement)}</blockquote>` : ''}</div>`,
+    `</section>`,
+  ].join('\n');
+}
+
+export function renderHtml(r: SignedReport, embedded: string): string {
+  const b = r.body;
+  const head = table(['', ''], [
+    ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
+    ['Runbook sha256', b.runbook.hash],
+    ['Run', `${b.run.id} started ${b.run.createdAt}`],
+    ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
+    ['Generated', b.generatedAt],
+  ], 'sig');
+  return [
+    '<!doctype html>',
+    `<html lang="en"><head><meta charset="utf-8"><title>${h(b.title)}</title><style>${CSS}</style></head><body>`,
+    `<h1>${h(b.title)}</h1>`,
+    head,
+    b.success ? `<h2>Success criteria</h2>${table(['criterion', 'status', 'evidence'], b.success.map((s) => [s.criterion, s.status.toUpperCase(), s.evidence.join(' · ')]))}` : '',
+    ...b.phases.map(phase),
+    b.baselines.length ? `<section><h2>Baselines</h2>${table(['check', 'recorded', 'metrics'], b.baselines.map((x) => [x.checkId, x.at, Object.entries(x.metrics).map(([k, v]) => `${k}=${v}`).join(', ')]))}</section>` : '',
+    `<section class="signoff"><h2>Signature</h2>${table(['', ''], [
+      ['Signed by', r.signature.operator],
+      ['Algorithm', 'Ed25519 over the canonical JSON of this report'],
+      ['Report digest (sha256)', r.signature.digest],
+      ['Key fingerprint', r.signature.keyFingerprint],
+      ['Signature', r.signature.signature],
+    ], 'sig')}<pre>${h(r.signature.publicKey.trim())}</pre><p>Verify with <code>waymark verify &lt;this file&gt;</code>: it checks the signature and that every byte of this page matches the signed content.</p></section>`,
+    `<script type="application/json" id="waymark-signed-report">${embedded}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,55 @@
+// The container: subscribes to the controller and picks the screen. Behaviour lives
+// in the controller and the engine, so this file stays small.
+import React, { useSyncExternalStore } from 'react';
+import { Box, Static, Text, useStdout } from 'ink';
+import type { TuiController } from './controller.js';
+import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';
+import { StartScreen } from './StartScreen.js';
+import { OverviewScreen } from './OverviewScreen.js';
+import { StepsScreen } from './StepsScreen.js';
+import { ChecksScreen } from './ChecksScreen.js';
+import { MonitorScreen } from './MonitorScreen.js';
+import { RollbackScreen } from './RollbackScreen.js';
+import { TroubleshootingScreen } from './TroubleshootingScreen.js';
+import { PlanScreen } from './PlanScreen.js';
+import { DialogView } from './Dialogs.js';
+import { color } from './theme.js';
+
+export function App({ controller }: { controller: TuiController }) {
+  const snap = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  const { stdout } = useStdout();
+  const width = Math.max(60, Math.min(stdout.columns || 80, 120)) - 1;
+  const height = Math.max(16, stdout.rows || 24) - 1;
+  const { ui } = snap;
+  const props = { width, height };
+  const screens = {
+    start: <StartScreen {...props} />,
+    overview: <OverviewScreen {...props} />,
+    steps: <StepsScreen {...props} />,
+    checks: <ChecksScreen {...props} />,
+    monitor: <MonitorScreen {...props} />,
+    rollback: <RollbackScreen {...props} />,
+    troubleshooting: <TroubleshootingScreen {...props} />,
+    plan: <PlanScreen {...props} />,
+  };
+  return (
+    <UIStateContext.Provider value={snap}>
+      <UIActionsContext.Provider value={controller}>
+        <KeypressProvider active={snap.exited === undefined}>
+          <Static items={snap.printed}>
+            {(l) => (
+              <Text key={l.id} color={color(l.tone === 'err' ? 'red' : l.tone === 'info' ? 'cyan' : undefined)} dimColor={l.tone === 'out'}>
+                {l.text}
+              </Text>
+            )}
+          </Static>
+          {snap.exited !== undefined ? (
+            <Text>Waymark stopped; the run is saved. Start it again to resume.</Text>
+          ) : (
+            <Box flexDirection="column">{ui.dialog ? <DialogView dialog={ui.dialog} width={width} /> : screens[ui.screen]}</Box>
+          )}
+        </KeypressProvider>
+      </UIActionsContext.Provider>
+    </UIStateContext.Provider>
+  );
+}

@@ -1,0 +1,124 @@
+// Dialogs: a reason, a sign-off, a typed confirmation word, quitting, help.
+import React from 'react';
+import { Box, Text } from 'ink';
+import { useUIState, useUIActions } from './contexts.js';
+import { color, truncate } from './theme.js';
+import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog } from './model.js';
+import { gateStatus, scopeSteps, stepState } from '../phases/engine.js';
+
+function Box1({ title, children, width, tone }: { title: string; children: React.ReactNode; width: number; tone?: string }) {
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={color(tone ?? 'cyan')} paddingX={1} width={width}>
+      <Text bold>{title}</Text>
+      {children}
+    </Box>
+  );
+}
+
+function Input({ text, error }: { text: string; error?: string }) {
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text color={color('cyan')}>› </Text>
+        {text}
+        <Text inverse> </Text>
+      </Text>
+      {error ? <Text color={color('red')}>{error}</Text> : null}
+      <Text dimColor>Enter confirms · Esc cancels</Text>
+    </Box>
+  );
+}
+
+export function DialogView({ dialog, width }: { dialog: Dialog; width: number }) {
+  const { state } = useUIState();
+  const actions = useUIActions();
+  const rb = actions.session.runbook;
+  switch (dialog.kind) {
+    case 'help':
+      return <HelpOverlay width={width} />;
+    case 'quit':
+      return (
+        <Box1 title="Quit?" width={width} tone={dialog.running ? 'red' : 'yellow'}>
+          {dialog.running ? <Text color={color('red')}>A step is running: quitting stops it (its whole process tree) and records it as interrupted.</Text> : <Text>Everything is saved; the next start resumes here.</Text>}
+          <Text bold>Quit? y/n</Text>
+        </Box1>
+      );
+    case 'reason':
+      return (
+        <Box1 title={dialog.label} width={width} tone="yellow">
+          <Text dimColor>Recorded with your name ({actions.session.opts.operator}) in the run and the audit log.</Text>
+          <Input text={dialog.text} error={dialog.error} />
+        </Box1>
+      );
+    case 'pick-gate':
+      return (
+        <Box1 title="Which gate check do you override?" width={width} tone="yellow">
+          {dialog.options.map((o, i) => (
+            <Text key={o} inverse={i === dialog.cursor}>
+              {i === dialog.cursor ? '› ' : '  '}
+              {o}
+            </Text>
+          ))}
+          <Text dimColor>↑↓ choose · Enter · Esc cancels</Text>
+        </Box1>
+      );
+    case 'signoff': {
+      const phase = rb.phases.find((p) => p.id === dialog.phaseId)!;
+      const gate = gateStatus(rb, state, phase.id);
+      const steps = scopeSteps(rb, phase.id) ?? [];
+      const counts = steps.reduce<Record<string, number>>((m, s) => {
+        const st = stepState(state, phase.id, s.id).status;
+        m[st] = (m[st] ?? 0) + 1;
+        return m;
+      }, {});
+      return (
+        <Box1 title={`Sign off: ${phase.title}`} width={width} tone="green">
+          <Text>Signing as: {actions.session.opts.operator}</Text>
+          <Text>{truncate(`Steps: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`, width - 4)}</Text>
+          {gate.map((g) => (
+            <Text key={g.checkId} color={color(g.status === 'passed' ? 'green' : 'yellow')}>
+              {truncate(`  ${g.status === 'passed' ? '✔ passed    ' : '≈ overridden'} ${g.checkId}${g.override ? ` — ${g.override.operator}: ${g.override.reason}` : g.result ? ` — ${g.result.summary}` : ''}`, width - 4)}
+            </Text>
+          ))}
+          <Text>Statement (edit it to say what you vouch for):</Text>
+          <Input text={dialog.text} error={dialog.error} />
+        </Box1>
+      );
+    }
+    case 'confirm-word':
+      return (
+        <Box1 title={dialog.purpose === 'pnr' ? 'Point of no return' : 'Destructive step'} width={width} tone="red">
+          <Text color={color('red')}>{truncate(dialog.prompt, width * 3)}</Text>
+          <Text>
+            Type <Text bold>{dialog.word}</Text> to go on:
+          </Text>
+          <Input text={dialog.text} error={dialog.error} />
+        </Box1>
+      );
+    case 'message':
+      return (
+        <Box1 title={dialog.title} width={width} tone="green">
+          {dialog.lines.map((l, i) => (
+            <Text key={i}>{l}</Text>
+          ))}
+          <Text dimColor>Enter or Esc closes</Text>
+        </Box1>
+      );
+  }
+}
+
+export function HelpOverlay({ width }: { width: number }) {
+  const { ui } = useUIState();
+  const here = SCREEN_KEYS[ui.screen] ?? [];
+  return (
+    <Box1 title="Keys" width={width}>
+      {[...here, ...GLOBAL_KEYS].map(([k, v]) => (
+        <Text key={k + v}>
+          <Text bold>{k.padEnd(12)}</Text>
+          {v}
+        </Text>
+      ))}
+      <Text dimColor>Esc closes this help</Text>
+    </Box1>
+  );
+}

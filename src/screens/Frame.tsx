@@ -1,0 +1,30 @@
+// The frame around every screen: a title line, the screen, a message line and key hints.
+import React from 'react';
+import { Box, Text } from 'ink';
+import { useUIState, useUIActions } from './contexts.js';
+import { color, truncate } from './theme.js';
+import { SCREEN_KEYS } from './model.js';
+
+export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
+  const { ui } = useUIState();
+  const actions = useUIActions();
+  const rb = actions.session.runbook;
+  const hints = [...(SCREEN_KEYS[ui.screen] ?? []).map(([k, v]) => `${k} ${v.split(' ')[0]}`), ui.screen === 'start' ? '' : 'R rollback', 'Esc back', '? help', 'q quit'].filter(Boolean);
+  const m = ui.message;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box justifyContent="space-between">
+        <Text bold>{truncate(`Waymark · ${rb.title}`, width - 22)}</Text>
+        <Text dimColor>{truncate(actions.session.opts.operator, 20)}</Text>
+      </Box>
+      <Text bold color={color('cyan')}>
+        {truncate(title, width)}
+      </Text>
+      <Box flexDirection="column">{children}</Box>
+      {m ? (
+        <Text color={color(m.tone === 'error' ? 'red' : m.tone === 'ok' ? 'green' : undefined)}>{truncate(`${m.tone === 'error' ? '✗ ' : m.tone === 'ok' ? '✔ ' : ''}${m.text}`, width * 2)}</Text>
+      ) : null}
+      <Text dimColor>{truncate(hints.join(' · '), width)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,108 @@
+// A phase (or a rollback procedure, or a troubleshooting entry): its steps, and the
+// selected step's instructions, command, live output and result.
+import React from 'react';
+import { Box, Text } from 'ink';
+import { useUIState, useUIActions } from './contexts.js';
+import { Frame } from './Frame.js';
+import { CheckResultView } from './CheckResultView.js';
+import { Elapsed } from './Spinner.js';
+import { STEP_COLOR, STEP_ICON, color, truncate } from './theme.js';
+import { scopeSteps, stepState, gateStatus, waitNotBefore, formatRemaining, phaseState } from '../phases/engine.js';
+import { describeStep } from '../phases/plan.js';
+
+export function scopeTitle(rb: ReturnType<typeof useUIActions>['session']['runbook'], scope: string): { title: string; sub?: string } {
+  if (scope.startsWith('rollback:')) {
+    const r = rb.rollback.find((x) => x.id === scope.slice(9));
+    return { title: `Rollback: ${r?.title ?? scope}`, sub: r?.when };
+  }
+  if (scope.startsWith('troubleshooting:')) {
+    const t = rb.troubleshooting.find((x) => x.id === scope.slice(16));
+    return { title: `Troubleshooting: ${t?.symptom ?? scope}` };
+  }
+  const p = rb.phases.find((x) => x.id === scope);
+  return { title: p ? `${p.title}${p.when ? ` (${p.when})` : ''}` : scope, sub: p?.objective };
+}
+
+export function StepsScreen({ width, height }: { width: number; height: number }) {
+  const { state, ui, live } = useUIState();
+  const actions = useUIActions();
+  const rb = actions.session.runbook;
+  const scope = ui.scope ?? '';
+  const steps = scopeSteps(rb, scope) ?? [];
+  const sel = Math.min(ui.cursor.steps ?? 0, Math.max(0, steps.length - 1));
+  const { title, sub } = scopeTitle(rb, scope);
+  const listRows = Math.max(3, Math.min(steps.length, Math.floor((height - 6) / 2)));
+  const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), steps.length - listRows));
+  const step = steps[sel];
+  const st = step ? stepState(state, scope, step.id) : undefined;
+  const phase = rb.phases.find((p) => p.id === scope);
+  const gate = phase ? gateStatus(rb, state, scope) : [];
+  const ts = scope.startsWith('troubleshooting:') ? rb.troubleshooting.find((t) => `troubleshooting:${t.id}` === scope) : undefined;
+  const detailRows = Math.max(4, height - listRows - 7);
+  const isLive = live && step && live.key === `${scope}/${step.id}`;
+  return (
+    <Frame title={title} width={width}>
+      {sub ? <Text dimColor>{truncate(sub, width)}</Text> : null}
+      {steps.slice(start, start + listRows).map((s, j) => {
+        const i = start + j;
+        const ss = stepState(state, scope, s.id);
+        const extra = s.kind === 'wait' && ss.status === 'pending' ? waitText(rb, state, s, actions.session.now()) : ss.status === 'skipped' || ss.status === 'overridden' ? ss.reason ?? '' : '';
+        return (
+          <Text key={s.id} inverse={i === sel} color={color(STEP_COLOR[ss.status])}>
+            {truncate(`${i === sel ? '›' : ' '} ${STEP_ICON[ss.status]} ${s.title}${s.destructive ? ' ⚠' : ''}${s.point_of_no_return ? ' ⛔' : ''}  [${s.kind}${ss.status !== 'pending' ? ` · ${ss.status}` : ''}]${extra ? ` ${extra}` : ''}`, width)}
+          </Text>
+        );
+      })}
+      {steps.length > listRows ? <Text dimColor>{`  ${sel + 1}/${steps.length}`}</Text> : null}
+      <Text dimColor>{'─'.repeat(Math.max(10, width))}</Text>
+      {step && st ? (
+        <Box flexDirection="column" height={detailRows} overflow="hidden">
+          {step.instructions ? step.instructions.trim().split('\n').slice(0, 5).map((l, k) => <Text key={k}>{truncate(l, width)}</Text>) : null}
+          {step.kind !== 'manual' ? <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text> : <Text dimColor>Enter confirms you did it.</Text>}
+          {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
+          {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
+          {isLive ? (
+            <Box flexDirection="column">
+              <Text color={color('cyan')}>
+                <Elapsed since={live!.startedAt} /> running — x stops it
+              </Text>
+              {live!.lines.map((l, k) => (
+                <Text key={k} dimColor>
+                  {truncate(`│ ${l}`, width)}
+                </Text>
+              ))}
+            </Box>
+          ) : st.check ? (
+            <CheckResultView result={st.check} width={width} maxRows={Math.max(0, detailRows - 6)} />
+          ) : st.status !== 'pending' ? (
+            <Box flexDirection="column">
+              <Text color={color(STEP_COLOR[st.status])}>
+                {truncate(`${st.status}${st.exitCode !== undefined && st.exitCode !== null ? ` · exit ${st.exitCode}` : ''}${st.durationMs !== undefined ? ` · ${(st.durationMs / 1000).toFixed(1)} s` : ''}${st.operator ? ` · ${st.operator}` : ''}${st.message ? ` · ${st.message}` : ''}${st.reason ? ` · ${st.reason}` : ''}`, width * 2)}
+              </Text>
+              {(st.outputTail ?? []).slice(-Math.max(0, detailRows - 5)).map((l, k) => (
+                <Text key={k} dimColor>
+                  {truncate(`│ ${l.text}`, width)}
+                </Text>
+              ))}
+            </Box>
+          ) : null}
+        </Box>
+      ) : null}
+      {phase ? (
+        <Text>
+          {truncate(
+            `gate: ${gate.map((g) => `${g.status === 'passed' ? '✔' : g.status === 'overridden' ? '≈' : g.status === 'failed' ? '✗' : '·'} ${g.checkId}`).join('  ') || 'none'}${phaseState(state, scope).status === 'signed-off' ? '   ✔ signed off' : ''}`,
+            width,
+          )}
+        </Text>
+      ) : null}
+      {ts?.fixes.length ? <Text color={color('yellow')}>{truncate(`fix: ${ts.fixes.join(' · ')}`, width * 2)}</Text> : null}
+    </Frame>
+  );
+}
+
+function waitText(rb: Parameters<typeof waitNotBefore>[0], state: Parameters<typeof waitNotBefore>[1], s: Parameters<typeof waitNotBefore>[2], now: Date): string {
+  const nb = waitNotBefore(rb, state, s);
+  if (!nb) return '(clock not started)';
+  return nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now';
+}
