@@ -1,0 +1,46 @@
+// Renders the real App over a real session on a temp state dir, and drives it by keys.
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { loadRunbook } from '../../src/runbook/loader.js';
+import { Session } from '../../src/phases/session.js';
+import { TuiController } from '../../src/screens/controller.js';
+import { App } from '../../src/screens/App.js';
+import { tempDir } from '../helpers/tmp.js';
+
+export const KEYS = { enter: '\r', down: '\u001B[B', up: '\u001B[A', esc: '\u001B', backspace: '\u007F', ctrlC: '\u0003' };
+
+export async function openTui(opts: { now?: () => Date; state?: string; work?: string; prepare?: (s: Session) => Promise<void> | void } = {}) {
+  const work = opts.work ?? tempDir();
+  const stateDir = opts.state ?? tempDir();
+  const lr = loadRunbook('test/fixtures/tui.yaml', { env: { TUI_WORK: work } });
+  const session = new Session(lr, { stateDir, operator: 'tester', now: opts.now });
+  await opts.prepare?.(session);
+  const exits: number[] = [];
+  const reports: string[] = [];
+  const controller = new TuiController(session, { onExit: (c) => exits.push(c), writeReport: async (p) => (reports.push(p), `/tmp/report-${p}.html`) });
+  const r = render(<App controller={controller} />);
+  const tick = (ms = 30) => new Promise((res) => setTimeout(res, ms));
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      r.stdin.write(k);
+      await tick(k === KEYS.esc ? 80 : 30);
+    }
+  };
+  const type = async (text: string) => {
+    for (const ch of text) r.stdin.write(ch);
+    await tick();
+  };
+  const frame = () => r.lastFrame() ?? '';
+  const waitFor = async (re: RegExp, ms = 5000) => {
+    const t0 = Date.now();
+    while (!re.test(frame())) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} in:\n${frame()}`);
+      await tick(25);
+    }
+  };
+  const close = async () => {
+    r.unmount();
+    await session.close();
+  };
+  return { session, controller, frame, press, type, waitFor, close, exits, reports, work, stateDir, tick };
+}

@@ -1,0 +1,63 @@
+import { describe, it, expect } from 'vitest';
+import { keyToAction, navigate, initialUi, type UiState } from '../../src/screens/model.js';
+
+const ui = (patch: Partial<UiState> = {}): UiState => ({ ...initialUi(), screen: 'overview', ...patch });
+
+describe('key map', () => {
+  it.each([
+    ['?', {}, 'help'],
+    ['q', {}, 'quit'],
+    ['R', {}, 'open'],
+    ['j', {}, 'move'],
+    ['', { downArrow: true }, 'move'],
+    ['', { return: true }, 'activate'],
+    ['', { escape: true }, 'back'],
+    ['c', { ctrl: true }, 'interrupt'],
+  ])('%j %j → %s', (input, key, type) => {
+    expect(keyToAction(ui(), input, key).type).toBe(type);
+  });
+  it('R opens rollback from every screen', () => {
+    for (const screen of ['overview', 'steps', 'checks', 'monitor', 'troubleshooting', 'plan', 'start'] as const) expect(keyToAction(ui({ screen }), 'R', {})).toEqual({ type: 'open', screen: 'rollback' });
+  });
+  it('step keys only on the steps screen', () => {
+    expect(keyToAction(ui({ screen: 'steps' }), 's', {}).type).toBe('skip');
+    expect(keyToAction(ui({ screen: 'steps' }), 'S', {}).type).toBe('signoff');
+    expect(keyToAction(ui({ screen: 'overview' }), 's', {}).type).toBe('none');
+  });
+  it('a dialog takes the keys: text goes into it, Esc closes it', () => {
+    const d = ui({ dialog: { kind: 'reason', purpose: 'skip', scope: 'a', stepId: 'x', label: '', text: '' } });
+    expect(keyToAction(d, 'q', {})).toEqual({ type: 'text', ch: 'q' });
+    expect(keyToAction(d, '', { escape: true }).type).toBe('close-dialog');
+    expect(keyToAction(d, '', { return: true }).type).toBe('submit');
+  });
+  it('the quit dialog needs y', () => {
+    const d = ui({ dialog: { kind: 'quit', running: false } });
+    expect(keyToAction(d, 'y', {}).type).toBe('quit-now');
+    expect(keyToAction(d, 'n', {}).type).toBe('close-dialog');
+    expect(keyToAction(d, 'x', {}).type).toBe('none');
+  });
+});
+
+describe('navigation', () => {
+  it('moves within the list bounds', () => {
+    let s = ui();
+    s = navigate(s, { type: 'move', delta: 1 }, 3);
+    s = navigate(s, { type: 'move', delta: 5 }, 3);
+    expect(s.cursor.overview).toBe(2);
+    s = navigate(s, { type: 'move', delta: -9 }, 3);
+    expect(s.cursor.overview).toBe(0);
+  });
+  it('opens and goes back', () => {
+    let s = navigate(ui(), { type: 'open', screen: 'checks' }, 0);
+    expect(s.screen).toBe('checks');
+    s = navigate(s, { type: 'back' }, 0);
+    expect(s.screen).toBe('overview');
+  });
+  it('types into and erases from a dialog', () => {
+    let s = ui({ dialog: { kind: 'signoff', phaseId: 'a', text: 'ab' } });
+    s = navigate(s, { type: 'text', ch: 'c' }, 0);
+    s = navigate(s, { type: 'backspace' }, 0);
+    s = navigate(s, { type: 'backspace' }, 0);
+    expect(s.dialog && 'text' in s.dialog && s.dialog.text).toBe('a');
+  });
+});

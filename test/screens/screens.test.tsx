@@ -1,0 +1,231 @@
+import { describe, it, expect } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openTui, KEYS } from './harness.js';
+
+describe('StartScreen', () => {
+  it('names the runbook, version, operator, and says Begin for a new run', async () => {
+    const t = await openTui();
+    expect(t.frame()).toMatch(/TUI test runbook — version 3/);
+    expect(t.frame()).toMatch(/operator\s+tester/);
+    expect(t.frame()).toMatch(/Press Enter to begin/);
+    await t.close();
+  });
+  it('says Resume, where the operator stopped, and the interrupted step', async () => {
+    const state = (await import('../helpers/tmp.js')).tempDir();
+    const work = (await import('../helpers/tmp.js')).tempDir();
+    const first = await openTui({ state, work });
+    first.session.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+    first.session.dispatch({ type: 'step.start', scope: 'a', stepId: 'make' });
+    // simulate a crash: the state says running, then a new session opens it
+    (first.session as unknown as { opts: { readOnly: boolean } }).opts.readOnly = true;
+    await first.close();
+    const t = await openTui({ state, work });
+    expect(t.frame()).toMatch(/Press Enter to Resume/);
+    expect(t.frame()).toMatch(/You stopped in: Phase A → Make the marker/);
+    expect(t.frame()).toMatch(/"Make the marker" was interrupted: re-run it \(Enter\)/);
+    await t.close();
+  });
+});
+
+describe('steps and the step runner', () => {
+  it('Enter opens the phase; a manual step is confirmed; a command runs with its output; a check shows its result', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Phase A/);
+    expect(t.frame()).toMatch(/› · Look around\s+\[manual\]/);
+    expect(t.frame()).toMatch(/Check the folder is empty\./);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Look around/);
+    expect(t.frame()).toMatch(/› · Make the marker/);
+    expect(t.frame()).toMatch(/\$ sh -c/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Make the marker\s+\[command · passed\]/);
+    expect(existsSync(join(t.work, 'marker'))).toBe(true);
+    await t.waitFor(/› · Marker check/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/› · Sign off A/); // the cursor moves on to the next open step
+    await t.press(KEYS.up);
+    expect(t.frame()).toMatch(/PASS marker: 6 bytes, \d+ s old/);
+    expect(t.frame()).toMatch(/thresholds: bytes >= 1/);
+    expect(t.frame()).toMatch(/gate: ✔ marker/);
+    await t.close();
+  });
+
+  it('skip asks for a real reason and records it', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 's');
+    expect(t.frame()).toMatch(/Skip "Look around" — why\?/);
+    await t.type('no');
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/at least three words/);
+    await t.press(KEYS.backspace, KEYS.backspace);
+    await t.type('the folder was checked by hand earlier');
+    await t.press(KEYS.enter);
+    await t.waitFor(/↷ Look around/);
+    expect(t.session.state.steps['a/look']).toMatchObject({ status: 'skipped', reason: 'the folder was checked by hand earlier', operator: 'tester' });
+    await t.close();
+  });
+
+  it('sign-off shows what passed and records the statement; overview then shows who signed', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, KEYS.enter);
+    await t.waitFor(/✔ Look around/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Make the marker/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Marker check/);
+    await t.press('S');
+    expect(t.frame()).toMatch(/Sign off: Phase A/);
+    expect(t.frame()).toMatch(/Signing as: tester/);
+    expect(t.frame()).toMatch(/✔ passed\s+marker/);
+    expect(t.frame()).toMatch(/› Marker is in place\./);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phases/);
+    expect(t.frame()).toMatch(/✔ Phase A\s+4\/4\s+signed off .* by tester/);
+    expect(t.frame()).toMatch(/⏳ Wait a day: available in 2[34] h \d+ m/);
+    await t.press('g');
+    await t.waitFor(/Signed report of Phase A/);
+    expect(t.reports).toEqual(['a']);
+    await t.close();
+  });
+
+  it('a failed gate can be overridden only with a reason; a destructive step needs its word; the point of no return names itself', async () => {
+    let offset = 0;
+    const clock = () => new Date(Date.now() + offset);
+    const t = await openTui({ now: clock, prepare: async (s) => {
+      s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+      await s.runStep({ type: 'step.start', scope: 'a', stepId: 'make' });
+      await s.runStep({ type: 'step.start', scope: 'a', stepId: 'check' });
+      s.dispatch({ type: 'phase.signoff', phaseId: 'a' });
+      offset = 25 * 3600_000; // a day later
+    } });
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase B/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Wait a day/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Destructive step/);
+    expect(t.frame()).toMatch(/Type WIPE to go on/);
+    await t.type('wipe');
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/type WIPE exactly/);
+    await t.press(KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace);
+    await t.type('WIPE');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Wipe things/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/POINT OF NO RETURN: the switch cannot be flipped back/);
+    expect(t.frame()).toMatch(/Type flip to go on/);
+    await t.type('flip');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Flip the switch/);
+    await t.press('S');
+    expect(t.frame()).toMatch(/cannot sign off yet: gate checks not passed: never \(not run\)/);
+    await t.press('o');
+    expect(t.frame()).toMatch(/Override gate check "never"/);
+    await t.type('accepted: file is created next sprint');
+    await t.press(KEYS.enter);
+    await t.waitFor(/gate check never overridden/);
+    await t.press('S');
+    expect(t.frame()).toMatch(/≈ overridden never — tester: accepted: file is created next sprint/);
+    await t.close();
+  });
+});
+
+describe('panels and dialogs', () => {
+  it('? lists every key and Esc closes it', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, '?');
+    expect(t.frame()).toMatch(/Keys/);
+    for (const k of ['Enter', 'Esc', 'R', 'Ctrl-C', 'skip the step']) expect(t.frame()).toContain(k);
+    await t.press(KEYS.esc);
+    expect(t.frame()).not.toMatch(/Esc closes this help/);
+    await t.close();
+  });
+  it('R opens rollback from the steps screen, and Enter opens a procedure in the step runner', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, KEYS.enter);
+    await t.waitFor(/✔ Look around/);
+    await t.press('R');
+    expect(t.frame()).toMatch(/Rollback procedures/);
+    expect(t.frame()).toMatch(/1\. Undo the marker/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Rollback: Undo the marker/);
+    expect(t.frame()).toMatch(/Remove the marker/);
+    await t.close();
+  });
+  it('c opens the checks panel; Enter re-runs the selected check with its numbers', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 'c');
+    expect(t.frame()).toMatch(/Checks/);
+    expect(t.frame()).toMatch(/marker\s+Marker file exists/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/FAIL not found/);
+    await t.press('w');
+    expect(t.frame()).toMatch(/watching, every 1s/);
+    await t.close();
+  });
+  it('m shows the monitoring checks with their alert thresholds', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 'm');
+    await t.waitFor(/Monitor — refreshing every 1s/);
+    await t.waitFor(/FAIL/);
+    expect(t.frame()).toMatch(/alert when marker missing/);
+    await t.close();
+  });
+  it('t lists symptoms and runs diagnostics in place', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 't');
+    expect(t.frame()).toMatch(/The marker is missing/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Troubleshooting: The marker is missing/);
+    expect(t.frame()).toMatch(/fix: Re-run Phase A/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ List the folder/);
+    await t.close();
+  });
+  it('p shows the plan without running anything', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 'p');
+    expect(t.frame()).toMatch(/Plan \(dry run\)/);
+    expect(t.frame()).toMatch(/make \(command\) Make the marker/);
+    expect(existsSync(join(t.work, 'marker'))).toBe(false);
+    await t.close();
+  });
+  it('q asks first; n stays; y quits', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter, 'q');
+    expect(t.frame()).toMatch(/Quit\? y\/n/);
+    expect(t.frame()).toMatch(/Everything is saved/);
+    await t.press('n');
+    expect(t.frame()).not.toMatch(/Quit\? y\/n/);
+    await t.press('q', 'y');
+    await t.waitFor(/Waymark stopped; the run is saved/);
+    expect(t.exits).toEqual([0]);
+    await t.close();
+  });
+  it('q warns when a step is running; Ctrl-C stops it and leaves it interrupted', async () => {
+    const t = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
+    const slow = t.session.dispatch({ type: 'step.start', scope: 'troubleshooting:no-marker', stepId: 'slow' });
+    expect(slow.ok).toBe(true);
+    await t.press(KEYS.enter, 'q');
+    expect(t.frame()).toMatch(/A step is running: quitting stops it/);
+    const t0 = Date.now();
+    await t.press(KEYS.esc, KEYS.ctrlC);
+    await t.waitFor(/Waymark stopped/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(t.exits).toEqual([130]);
+    expect(t.session.state.steps['troubleshooting:no-marker/slow'].status).toBe('interrupted');
+    await t.close();
+  });
+  it('NO_COLOR: statuses still read as words and symbols', async () => {
+    process.env.NO_COLOR = '1';
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    expect(t.frame()).not.toMatch(/\u001B\[3[0-9]m/);
+    expect(t.frame()).toMatch(/· Look around\s+\[manual\]/);
+    delete process.env.NO_COLOR;
+    await t.close();
+  });
+});
