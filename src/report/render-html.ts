@@ -5,8 +5,9 @@ import type { SignedReport } from './render-md.js';
 import type { CheckResult } from '../checks/types.js';
 
 const h = (s: unknown) => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const table = (cols: string[], rows: unknown[][], cls = '') =>
-  `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${cols.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${h(c === null ? '∅' : c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+/** widths (percent) fix the layout so long values wrap inside their column instead of squeezing the others */
+const table = (cols: string[], rows: unknown[][], cls = '', widths?: number[]) =>
+  `<table${cls || widths ? ` class="${[cls, widths ? 'fixed' : ''].filter(Boolean).join(' ')}"` : ''}>${widths ? `<colgroup>${widths.map((w) => `<col style="width:${w}%">`).join('')}</colgroup>` : ''}<thead><tr>${cols.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${h(c === null ? '∅' : c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 const badge = (s: string) => `<span class="st st-${h(s.split(' ')[0].replace(/[^a-z-]/gi, ''))}">${h(s.toUpperCase())}</span>`;
 
 const CSS = `
@@ -16,7 +17,8 @@ body { font: 10.5pt/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif
 h1 { font-size: 17pt; margin: 0 0 4mm; } h2 { font-size: 14pt; border-bottom: 1.5pt solid #111; padding-bottom: 1mm; margin-top: 7mm; }
 h3 { font-size: 11.5pt; margin: 5mm 0 2mm; } h4 { font-size: 10.5pt; margin: 4mm 0 1mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; table-layout: auto; }
-th, td { border: 0.6pt solid #444; padding: 1mm 1.5mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; font-size: 9pt; }
+th, td { border: 0.6pt solid #444; padding: 1mm 1.5mm; text-align: left; vertical-align: top; overflow-wrap: break-word; font-size: 9pt; }
+table.fixed { table-layout: fixed; } table.fixed td, table.fixed th { overflow-wrap: anywhere; }
 th { background: #e8e8e8; }
 pre, code { font: 8.5pt/1.35 ui-monospace, Menlo, Consolas, monospace; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; border: 0.6pt solid #999; padding: 1.5mm; margin: 1mm 0 2mm; background: #f6f6f6; }
@@ -64,10 +66,10 @@ function phase(p: ReportPhase): string {
     p.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(p.pointOfNoReturn)}</p>` : '',
     p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
     `<h3>Steps</h3>`,
-    table(['#', 'step', 'kind', 'status', 'operator', 'started', 'finished', 'exit'], p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.operator ?? '', s.startedAt ?? '', s.finishedAt ?? '', s.exitCode ?? ''])),
+    table(['#', 'step', 'kind', 'status', 'operator', 'started', 'finished', 'exit'], p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.operator ?? '', s.startedAt ?? '', s.finishedAt ?? '', s.exitCode ?? '']), '', [4, 23, 11, 11, 13, 16, 16, 6]),
     steps,
     `<h3>Gate</h3>`,
-    p.gate.length ? table(['check', 'status', 'evidence or override'], p.gate.map((g) => [g.checkId, g.status, g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? ''])) : '<p>No gate checks.</p>',
+    p.gate.length ? table(['check', 'status', 'evidence or override'], p.gate.map((g) => [g.checkId, g.status, g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? '']), '', [24, 12, 64]) : '<p>No gate checks.</p>',
     `<div class="signoff"><h3>Sign-off</h3>${p.signedOffAt ? `<p>Signed off by <strong>${h(p.signedOffBy)}</strong> at ${h(p.signedOffAt)}.</p>` : '<p>Not signed off.</p>'}${p.statement ? `<blockquote>${h(p.statement)}</blockquote>` : ''}</div>`,
     `</section>`,
   ].join('\n');
@@ -75,19 +77,19 @@ function phase(p: ReportPhase): string {
 
 export function renderHtml(r: SignedReport, embedded: string): string {
   const b = r.body;
-  const head = table(['', ''], [
+  const head = table(['Report', ''], [
     ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
     ['Runbook sha256', b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
     ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
     ['Generated', b.generatedAt],
-  ], 'sig');
+  ], 'sig', [26, 74]);
   return [
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${h(b.title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${h(b.title)}</h1>`,
     head,
-    b.success ? `<h2>Success criteria</h2>${table(['criterion', 'status', 'evidence'], b.success.map((s) => [s.criterion, s.status.toUpperCase(), s.evidence.join(' · ')]))}` : '',
+    b.success ? `<h2>Success criteria</h2>${table(['criterion', 'status', 'evidence'], b.success.map((s) => [s.criterion, s.status.toUpperCase(), s.evidence.join(' · ')]), '', [24, 11, 65])}` : '',
     ...b.phases.map(phase),
     b.baselines.length ? `<section><h2>Baselines</h2>${table(['check', 'recorded', 'metrics'], b.baselines.map((x) => [x.checkId, x.at, Object.entries(x.metrics).map(([k, v]) => `${k}=${v}`).join(', ')]))}</section>` : '',
     `<section class="signoff"><h2>Signature</h2>${table(['', ''], [
@@ -96,7 +98,7 @@ export function renderHtml(r: SignedReport, embedded: string): string {
       ['Report digest (sha256)', r.signature.digest],
       ['Key fingerprint', r.signature.keyFingerprint],
       ['Signature', r.signature.signature],
-    ], 'sig')}<pre>${h(r.signature.publicKey.trim())}</pre><p>Verify with <code>waymark verify &lt;this file&gt;</code>: it checks the signature and that every byte of this page matches the signed content.</p></section>`,
+    ], 'sig', [26, 74])}<pre>${h(r.signature.publicKey.trim())}</pre><p>Verify with <code>waymark verify &lt;this file&gt;</code>: it checks the signature and that every byte of this page matches the signed content.</p></section>`,
     `<script type="application/json" id="waymark-signed-report">${embedded}</script>`,
     '</body></html>',
     '',

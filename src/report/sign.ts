@@ -43,8 +43,13 @@ export function digestOf(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
+/** What is signed: the report and the name of who signs it. */
+function signedBytes(body: unknown, operator: string): Buffer {
+  return Buffer.from(canonicalJson({ body, operator }));
+}
+
 export function signBody(body: unknown, key: { privateKey: KeyObject; publicKeyPem: string }, operator: string): Signature {
-  const data = Buffer.from(canonicalJson(body));
+  const data = signedBytes(body, operator);
   return {
     algorithm: 'ed25519',
     operator,
@@ -59,10 +64,15 @@ export function checkSignature(body: unknown, sig: Signature): string[] {
   const problems: string[] = [];
   if (sig.algorithm !== 'ed25519') problems.push(`unknown signature algorithm ${sig.algorithm}`);
   const digest = digestOf(body);
+  try {
+    if (keyFingerprint(sig.publicKey) !== sig.keyFingerprint) problems.push(`the key fingerprint ${sig.keyFingerprint} is not that of the embedded public key`);
+  } catch {
+    /* reported below */
+  }
   if (digest !== sig.digest) problems.push(`the report's content does not match its digest (content sha256 ${digest.slice(0, 16)}…, signed ${String(sig.digest).slice(0, 16)}…)`);
   try {
-    if (!verify(null, Buffer.from(canonicalJson(body)), createPublicKey(sig.publicKey), Buffer.from(sig.signature, 'base64')))
-      problems.push('the Ed25519 signature does not verify with the embedded public key');
+    if (!verify(null, signedBytes(body, sig.operator), createPublicKey(sig.publicKey), Buffer.from(sig.signature, 'base64')))
+      problems.push('the Ed25519 signature does not verify with the embedded public key (content or signer name changed)');
   } catch (e) {
     problems.push(`the signature or public key is unreadable (${(e as Error).message})`);
   }
