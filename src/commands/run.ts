@@ -16,6 +16,12 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
   const { load, openSession, out } = await import('./common.js');
   const lr = given ?? load(a);
   const session = await openSession(a, false, lr);
+  try {
+    for (const w of await session.lockTargets()) out(`notice: ${w}`);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   const { runNonInteractive, EXIT } = await import('../phases/noninteractive.js');
   const ac = new AbortController();
   let interrupted = false;

@@ -12,6 +12,7 @@ import { ConnectionManager, describeTarget } from '../checks/pg.js';
 import { StateStore } from '../state/store.js';
 import { AuditLog } from '../state/audit.js';
 import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
+import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
@@ -66,6 +67,8 @@ export class Session {
   private listeners = new Set<Listener>();
   private running = new Map<string, AbortController>();
   private host = hostname();
+  private targetLocks: TargetLocks;
+  private targetLocksWanted = false;
 
   constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
     this.now = opts.now ?? clockFromEnv();
@@ -80,6 +83,7 @@ export class Session {
     }
     this.audit = new AuditLog(this.paths.audit, lr.redactor);
     this.connections = new ConnectionManager(lr.runbook.connections);
+    this.targetLocks = new TargetLocks(lr.runbook.id, opts.operator);
     const existing = this.store.load();
     if (existing) {
       this.state = existing;
@@ -200,6 +204,27 @@ export class Session {
     for (const [k, ac] of this.running) if (!key || k === key) ac.abort();
   }
 
+  /**
+   * Takes the advisory lock in every database the runbook writes to. A lock held by
+   * someone else is an error (TargetLockError); a database that cannot be reached yet
+   * (it may not exist before its createdb step) is retried before each step runs.
+   */
+  async lockTargets(): Promise<string[]> {
+    this.targetLocksWanted = true;
+    const waiting: string[] = [];
+    for (const [name, c] of Object.entries(this.runbook.connections)) {
+      if (!c.writes || this.targetLocks.isHeld(name)) continue;
+      try {
+        await this.targetLocks.acquire(name, this.connections.config(name));
+        this.log('target.locked', { connection: name });
+      } catch (e) {
+        if (e instanceof TargetLockError) throw e;
+        waiting.push(`the lock in "${name}" is not held yet (${this.lr.redactor.redact((e as Error).message)}); it is taken before the next step runs`);
+      }
+    }
+    return waiting;
+  }
+
   private perform(effect: Effect): Promise<void> {
     const key = `${effect.scope}/${effect.stepId}`;
     const ac = new AbortController();
@@ -207,6 +232,14 @@ export class Session {
     const p = (async () => {
       try {
         const step = findStep(this.runbook, effect.scope, effect.stepId)!;
+        if (this.targetLocksWanted) {
+          try {
+            await this.lockTargets();
+          } catch (e) {
+            this.finish(effect.scope, effect.stepId, { ok: false, message: (e as Error).message });
+            return;
+          }
+        }
         if (effect.type === 'run-command') await this.performCommand(effect.scope, step, ac.signal);
         else if (effect.type === 'run-check') await this.performCheck(effect.scope, step, effect.checkId, ac.signal);
         else await this.performEditEnv(effect.scope, step);
@@ -311,6 +344,7 @@ export class Session {
     this.cancel();
     await this.idle().catch(() => {});
     await this.connections.close();
+    await this.targetLocks.releaseAll();
     if (!this.opts.readOnly) this.log('session.closed', { pid: process.pid });
     this.lock?.release();
   }

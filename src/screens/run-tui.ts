@@ -14,6 +14,12 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
     const lr = typeof source === 'function' ? await source() : source;
     const [{ Session }, { sessionOptions }] = await Promise.all([import('../phases/session.js'), import('../commands/common.js')]);
     session = new Session(lr, sessionOptions(a));
+    try {
+      session.notices.push(...(await session.lockTargets()));
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
   } catch (e) {
     // bad input or a held lock: leave the screen clean, the CLI prints the error
     app.unmount();

@@ -33,6 +33,17 @@ describe('waymark demo, walked non-interactively', () => {
     const status = JSON.parse(cli(['demo', 'status', '--json'], env).stdout);
     expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
     expect(cli(['demo', 'audit', '--verify'], env).code).toBe(0);
+    // the final report: every success criterion met, signed, and it verifies
+    const out = join(state, 'final.json');
+    expect(cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env).code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
+    const validation = report.body.phases.find((p: { id: string }) => p.id === 'phase-3-validate').steps.find((s: { id: string }) => s.id === 'validate');
+    expect(validation.check.metrics.accuracy_pct).toBe(100);
+    expect(cli(['verify', out]).code).toBe(0);
+    const html = join(state, 'final.html');
+    expect(cli(['demo', 'report', '--all', '--format', 'html', '--out', html], env).code).toBe(0);
+    expect(cli(['verify', html]).stdout).toMatch(/^intact:/);
     const envFile = readFileSync(join(ws, '.env'), 'utf8');
     expect(envFile).toMatch(/^USE_POSTGRES=true$/m);
     expect(envFile).toMatch(/^DUAL_WRITE_ENABLED=false$/m);
