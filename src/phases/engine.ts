@@ -87,6 +87,17 @@ export function waitNotBefore(rb: Runbook, state: RunState, step: Step): Date | 
   return at ? new Date(Date.parse(at) + ms) : undefined;
 }
 
+/** "phase:ID" / "step:P/S" in words, for screens: the phase's or the step's title. */
+export function describeAfter(rb: Runbook, after: string): string {
+  const i = after.indexOf(':');
+  const kind = after.slice(0, i);
+  const ref = after.slice(i + 1);
+  if (kind === 'phase') return `"${rb.phases.find((p) => p.id === ref)?.title ?? ref}" is signed off`;
+  const j = ref.lastIndexOf('/');
+  const step = findStep(rb, ref.slice(0, j), ref.slice(j + 1));
+  return `"${step?.title ?? ref}" is done`;
+}
+
 export function formatRemaining(ms: number): string {
   if (ms <= 0) return 'now';
   const m = Math.ceil(ms / 60000);

@@ -7,7 +7,8 @@ import { CHECK_COLOR, CHECK_WORD, color, truncate } from './theme.js';
 export function CheckResultView({ result, width, maxRows = 6 }: { result: CheckResult; width: number; maxRows?: number }) {
   const metrics = Object.entries(result.metrics).filter(([, v]) => v !== null && v !== undefined);
   const thresholds = Object.entries(result.thresholds ?? {});
-  const ev = result.evidence?.[result.evidence.length > 1 && result.status !== 'pass' ? result.evidence.length - 1 : 0];
+  // the most telling table: a baseline comparison, or the examples of what is wrong
+  const ev = result.evidence?.[result.evidence.length > 1 && (result.status !== 'pass' || result.thresholds?.baseline) ? result.evidence.length - 1 : 0];
   return (
     <Box flexDirection="column">
       <Text>

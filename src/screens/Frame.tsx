@@ -9,7 +9,7 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   const { ui } = useUIState();
   const actions = useUIActions();
   const rb = actions.session.runbook;
-  const hints = [...(SCREEN_KEYS[ui.screen] ?? []).map(([k, v]) => `${k} ${v.split(' ')[0]}`), ui.screen === 'start' ? '' : 'R rollback', 'Esc back', '? help', 'q quit'].filter(Boolean);
+  const hints = [...(SCREEN_KEYS[ui.screen] ?? []).map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'Esc back', '? help', 'q quit'].filter(Boolean);
   const m = ui.message;
   return (
     <Box flexDirection="column" width={width}>

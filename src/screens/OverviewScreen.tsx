@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';
 import { color, shortTime, truncate } from './theme.js';
-import { phaseState, stepState, waitNotBefore, formatRemaining, phaseBlocker } from '../phases/engine.js';
+import { phaseState, stepState, waitNotBefore, formatRemaining, phaseBlocker, describeAfter } from '../phases/engine.js';
 import { DONE } from '../phases/state.js';
 
 export function OverviewScreen({ width }: { width: number }) {
@@ -22,7 +22,7 @@ export function OverviewScreen({ width }: { width: number }) {
           .filter((s) => s.kind === 'wait' && !DONE.has(stepState(state, p.id, s.id).status))
           .map((s) => {
             const nb = waitNotBefore(rb, state, s);
-            return nb ? `${s.title}: ${nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now'}` : `${s.title}: waits for ${s.kind === 'wait' ? s.after : ''}`;
+            return nb ? `${s.title}: ${nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now'}` : `${s.title}: starts when ${s.kind === 'wait' ? describeAfter(rb, s.after) : ''}`;
           });
         const pnr = p.point_of_no_return ?? p.steps.find((s) => s.point_of_no_return)?.point_of_no_return;
         const detail = ps.status === 'signed-off' ? `signed off ${shortTime(ps.signedOffAt)} by ${ps.signedOffBy}` : ps.startedAt ? `started ${shortTime(ps.startedAt)}` : '';
@@ -33,10 +33,10 @@ export function OverviewScreen({ width }: { width: number }) {
             </Text>
             {waits.map((w) => (
               <Text key={w} color={color('yellow')}>
-                {truncate(`      ⏳ ${w}`, width)}
+                {truncate(`      ⏳ ${w}`, width - 1) /* the hourglass is two columns wide */}
               </Text>
             ))}
-            {pnr && ps.status !== 'signed-off' && i === sel ? <Text color={color('red')}>{truncate(`      ⚠ point of no return: ${pnr}`, width)}</Text> : null}
+            {pnr && ps.status !== 'signed-off' && i === sel ? <Text color={color('red')}>{truncate(`      ⚠ point of no return: ${pnr}`, width - 1)}</Text> : null}
           </Box>
         );
       })}

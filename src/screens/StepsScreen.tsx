@@ -7,7 +7,9 @@ import { Frame } from './Frame.js';
 import { CheckResultView } from './CheckResultView.js';
 import { Elapsed } from './Spinner.js';
 import { STEP_COLOR, STEP_ICON, color, truncate } from './theme.js';
-import { scopeSteps, stepState, gateStatus, waitNotBefore, formatRemaining, phaseState } from '../phases/engine.js';
+import { scopeSteps, stepState, gateStatus, waitNotBefore, formatRemaining, phaseState, describeAfter } from '../phases/engine.js';
+import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
+import { resolve } from 'node:path';
 import { describeStep } from '../phases/plan.js';
 
 export function scopeTitle(rb: ReturnType<typeof useUIActions>['session']['runbook'], scope: string): { title: string; sub?: string } {
@@ -59,6 +61,19 @@ export function StepsScreen({ width, height }: { width: number; height: number }
         <Box flexDirection="column" height={detailRows} overflow="hidden">
           {step.instructions ? step.instructions.trim().split('\n').slice(0, 5).map((l, k) => <Text key={k}>{truncate(l, width)}</Text>) : null}
           {step.kind !== 'manual' ? <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text> : <Text dimColor>Enter confirms you did it.</Text>}
+          {step.kind === 'edit-env' && st.status !== 'passed' ? (
+            <Box flexDirection="column">
+              <Text dimColor>Enter writes this change (a backup of the file is kept):</Text>
+              {formatEnvDiff(planEnvEdit(resolve(actions.session.lr.dir, step.file), step.set), (v) => actions.session.lr.redactor.redact(v))
+                .slice(0, 8)
+                .map((l, k) => (
+                  <Text key={k} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
+                    {truncate(l, width)}
+                  </Text>
+                ))}
+            </Box>
+          ) : null}
+          {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`Starts counting when ${describeAfter(rb, step.after)}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
           {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
           {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
           {isLive ? (

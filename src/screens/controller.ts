@@ -192,7 +192,7 @@ export class TuiController {
       case 'override':
         return this.askOverride();
       case 'signoff':
-        return this.askSignoff();
+        return void this.askSignoff();
       case 'cancel-step':
         if (!this.session.isBusy()) return this.say('nothing is running');
         this.session.cancel();
@@ -257,7 +257,7 @@ export class TuiController {
     if (!step) return;
     const st = stepState(this.session.state, scope, step.id);
     if (st.status === 'running') return this.say(`"${step.title}" is running — x stops it`);
-    if (step.kind === 'signoff') return this.askSignoff();
+    if (step.kind === 'signoff') return void this.askSignoff();
     const phase = this.session.runbook.phases.find((p) => p.id === scope);
     const pnr = step.point_of_no_return ?? (phase && phase.steps[0]?.id === step.id ? phase.point_of_no_return : undefined);
     if (pnr && !extra.pnrConfirmed)
@@ -320,13 +320,21 @@ export class TuiController {
     this.setUi({ ...ui, dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 } });
   }
 
-  private askSignoff(): void {
+  private async askSignoff(gateRun = false): Promise<void> {
     const ui = this.snap.ui;
     const phaseId = ui.scope ?? '';
     const phase = this.session.runbook.phases.find((p) => p.id === phaseId);
     if (!phase) return this.say('only phases are signed off', 'error');
     const blocked = signoffBlocker(this.session.runbook, this.session.state, phaseId);
-    if (blocked) return this.say(`cannot sign off yet: ${blocked}`, 'error');
+    const open = gateStatus(this.session.runbook, this.session.state, phaseId).filter((g) => g.status === 'not-run' || g.status === 'failed');
+    const stepsOpen = blocked && !open.length;
+    if (blocked && open.length && !gateRun && !/steps not done/.test(blocked)) {
+      // gate checks that no step ran are run now, once, as the non-interactive mode does
+      this.say(`running the gate checks first: ${open.map((g) => g.checkId).join(', ')}…`);
+      await Promise.all(open.map((g) => this.runCheck(g.checkId, true)));
+      return this.askSignoff(true);
+    }
+    if (blocked) return this.say(`cannot sign off yet: ${blocked}${stepsOpen ? '' : ' — o overrides a gate check with a reason'}`, 'error');
     const so = phase.steps.find((s) => s.kind === 'signoff');
     const statement = so?.kind === 'signoff' && so.statement ? so.statement : `I confirm "${phase.title}" is complete.`;
     this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: statement } });
