@@ -8,6 +8,12 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   const s = await openSession(a, true);
   const rb = s.runbook;
   const st = s.state;
+  if (s.isNew) {
+    if (a.flags.json) out(JSON.stringify({ run: null, runbook: rb.id, version: rb.version, target: st.target }));
+    else out(`No run yet of "${rb.title}" against ${Object.values(st.target).join(', ') || 'this target'} (state in ${s.paths.state}).`);
+    await s.close();
+    return 0;
+  }
   if (a.flags.json) {
     out(JSON.stringify({ runId: st.runId, runbook: rb.id, version: rb.version, target: st.target, createdAt: st.createdAt, updatedAt: st.updatedAt, drift: st.drift, phases: rb.phases.map((p) => ({ id: p.id, title: p.title, ...phaseState(st, p.id), steps: p.steps.map((x) => ({ id: x.id, status: stepState(st, p.id, x.id).status })), gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })) })) }, null, 2));
     await s.close();

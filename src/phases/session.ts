@@ -62,6 +62,8 @@ export class Session {
   readonly now: () => Date;
   state: RunState;
   notices: string[] = [];
+  /** no run existed for this runbook and target before this session */
+  readonly isNew: boolean;
   private store: StateStore;
   private lock?: Lock;
   private listeners = new Set<Listener>();
@@ -85,6 +87,7 @@ export class Session {
     this.connections = new ConnectionManager(lr.runbook.connections);
     this.targetLocks = new TargetLocks(lr.runbook.id, opts.operator);
     const existing = this.store.load();
+    this.isNew = !existing;
     if (existing) {
       this.state = existing;
       if (!opts.readOnly) this.afterLoad();

@@ -184,6 +184,11 @@ export class TuiController {
         return this.setUi(navigate(ui, action, this.listLength()));
       case 'activate':
         return this.activate();
+      case 'ack-drift': {
+        if (!this.session.state.drift || this.session.state.drift.acknowledgedAt) return this.say('there is no runbook change to acknowledge');
+        const r = this.session.dispatch({ type: 'drift.ack' });
+        return r.ok ? this.say('runbook changes acknowledged (recorded in the audit log); Enter resumes', 'ok') : this.say(r.error, 'error');
+      }
       case 'submit':
         return this.submit();
       case 'skip':
@@ -217,12 +222,8 @@ export class TuiController {
     const st = this.session.state;
     switch (ui.screen) {
       case 'start': {
-        if (st.drift && !st.drift.acknowledgedAt) {
-          const r = this.session.dispatch({ type: 'drift.ack' });
-          if (!r.ok) return this.say(r.error, 'error');
-          this.say('runbook changes acknowledged (recorded in the audit log)', 'ok');
-          return;
-        }
+        // the changes must be read and acknowledged on purpose, not skipped with Enter
+        if (st.drift && !st.drift.acknowledgedAt) return this.say('read the changes above, then press a to acknowledge them', 'error');
         const rp = this.resumePoint();
         if (!rp) return this.setUi({ ...ui, screen: 'overview', stack: ['start'], message: { text: 'every phase is signed off', tone: 'ok' } });
         return this.setUi({ ...ui, screen: 'steps', scope: rp.scope, stack: ['start', 'overview'], cursor: { ...ui.cursor, steps: rp.index, overview: Math.max(0, rb.phases.findIndex((p) => p.id === rp.scope)) }, message: undefined });

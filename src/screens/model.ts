@@ -51,6 +51,7 @@ export type Action =
   | { type: 'backspace' }
   | { type: 'submit' }
   | { type: 'activate' }
+  | { type: 'ack-drift' }
   | { type: 'skip' }
   | { type: 'mark-done' }
   | { type: 'override' }
@@ -140,7 +141,7 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
     case 'p':
       return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'plan' };
   }
-  if (ui.screen === 'start' && input === 'a') return { type: 'activate' };
+  if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
   if (ui.screen === 'overview' && input === 'g') return { type: 'report' };
   if (ui.screen === 'steps') {
     if (input === 's') return { type: 'skip' };

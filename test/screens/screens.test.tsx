@@ -28,6 +28,24 @@ describe('StartScreen', () => {
   });
 });
 
+describe('runbook drift on the start screen', () => {
+  it('lists the changes; Enter does not skip them; a acknowledges, then Enter resumes', async () => {
+    const t = await openTui({ prepare: (s) => {
+      s.state = { ...s.state, drift: { hash: 'new', changed: ['phase:b changed'] } };
+    } });
+    expect(t.frame()).toMatch(/The runbook changed since this run began:/);
+    expect(t.frame()).toMatch(/• phase:b changed/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/press a to acknowledge them/);
+    expect(t.session.state.drift?.acknowledgedAt).toBeUndefined();
+    await t.press('a');
+    expect(t.session.state.drift?.acknowledgedBy).toBe('tester');
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Phase A/);
+    await t.close();
+  });
+});
+
 describe('steps and the step runner', () => {
   it('Enter opens the phase; a manual step is confirmed; a command runs with its output; a check shows its result', async () => {
     const t = await openTui();
