@@ -153,6 +153,18 @@ function withPhase(state: RunState, id: string, patch: Partial<PhaseState>): Run
   return { ...state, phases: { ...state.phases, [id]: { ...phaseState(state, id), ...patch } } };
 }
 
+/**
+ * A step of a phase can be acted on only once the phase may start; acting on it
+ * starts the phase. Returns the state with the phase active, or why not.
+ */
+function enterScope(rb: Runbook, state: RunState, scope: string, now: string): RunState | string {
+  const phase = rb.phases.find((p) => p.id === scope);
+  if (!phase) return state;
+  const blocked = phaseBlocker(rb, state, scope);
+  if (blocked) return blocked;
+  return phaseState(state, phase.id).status === 'pending' ? withPhase(state, phase.id, { status: 'active', startedAt: now }) : state;
+}
+
 function isPhaseScope(rb: Runbook, scope: string): boolean {
   return rb.phases.some((p) => p.id === scope);
 }
@@ -227,13 +239,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const step = findStep(rb, event.scope, event.stepId);
       if (!step) return refuse(`unknown step "${event.scope}/${event.stepId}"`);
       if (step.kind !== 'manual') return refuse(`"${step.title}" is not a manual step`);
-      if (isPhaseScope(rb, event.scope)) {
-        const blocked = phaseBlocker(rb, state, event.scope);
-        if (blocked) return refuse(blocked);
-      }
-      let s = state;
-      const phase = rb.phases.find((p) => p.id === event.scope);
-      if (phase && phaseState(s, phase.id).status === 'pending') s = withPhase(s, phase.id, { status: 'active', startedAt: now });
+      const s = enterScope(rb, state, event.scope, now);
+      if (typeof s === 'string') return refuse(s);
       const prev = stepState(s, event.scope, step.id);
       return {
         ok: true,
@@ -267,13 +274,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       if (bad) return refuse(bad);
       const cur = stepState(state, event.scope, event.stepId);
       if (cur.status === 'running') return refuse(`"${step.title}" is running; stop it first`);
-      if (isPhaseScope(rb, event.scope)) {
-        const blocked = phaseBlocker(rb, state, event.scope);
-        if (blocked) return refuse(blocked);
-      }
-      let s = state;
-      const phase = rb.phases.find((p) => p.id === event.scope);
-      if (phase && phaseState(s, phase.id).status === 'pending') s = withPhase(s, phase.id, { status: 'active', startedAt: now });
+      const s = enterScope(rb, state, event.scope, now);
+      if (typeof s === 'string') return refuse(s);
       return {
         ok: true,
         state: touch(withStep(s, event.scope, step.id, { status: event.type === 'step.skip' ? 'skipped' : 'overridden', reason: event.reason.trim(), operator: ctx.operator, finishedAt: now, startedAt: cur.startedAt ?? now }), ctx.now),

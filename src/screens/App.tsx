@@ -1,6 +1,6 @@
 // The container: subscribes to the controller and picks the screen. Behaviour lives
 // in the controller and the engine, so this file stays small.
-import React, { useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { Box, Static, Text, useStdout } from 'ink';
 import type { TuiController } from './controller.js';
 import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';

@@ -1,5 +1,4 @@
 // One check's result: status word, summary, numbers against thresholds, evidence.
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { CheckResult } from '../checks/types.js';
 import { CHECK_COLOR, CHECK_WORD, color, truncate } from './theme.js';

@@ -1,5 +1,4 @@
 // The runbook's monitoring checks side by side with their alert thresholds, refreshed live.
-import React from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';

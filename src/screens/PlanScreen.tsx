@@ -1,5 +1,5 @@
 // The dry-run plan, scrollable: nothing here runs or writes anything.
-import React, { useMemo } from 'react';
+import { useMemo } from 'react';
 import { Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';

@@ -1,5 +1,4 @@
 // Rollback procedures, with the ones that apply to this run's progress first.
-import React from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';

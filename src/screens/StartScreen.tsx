@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';

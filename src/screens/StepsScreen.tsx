@@ -1,6 +1,5 @@
 // A phase (or a rollback procedure, or a troubleshooting entry): its steps, and the
 // selected step's instructions, command, live output and result.
-import React from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';

@@ -1,5 +1,4 @@
 // Renders the real App over a real session on a temp state dir, and drives it by keys.
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session } from '../../src/phases/session.js';
