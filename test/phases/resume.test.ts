@@ -165,3 +165,17 @@ describe('audit log', () => {
     expect(verifyAudit(file).ok).toBe(true);
   });
 });
+
+describe('waymark reset', () => {
+  it('archives the run and its audit log (nothing deleted) and the next start begins a new run', () => {
+    const { state, env } = smokeEnv();
+    expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], { ...env, SMOKE_STEP_SECONDS: '0' }).code).toBe(0);
+    const r = cli(['reset', '--runbook', 'examples/smoke.yaml'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/archived the run to .*runs\/archive\/smoke-.*\.json/);
+    const archived = readdirSync(join(state, 'runs', 'archive'));
+    expect(archived.some((f) => f.endsWith('.json'))).toBe(true);
+    expect(archived.some((f) => f.includes('.audit.jsonl'))).toBe(true);
+    expect(cli(['status', '--runbook', 'examples/smoke.yaml'], env).stdout).toMatch(/^No run yet/);
+  });
+});
