@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { type CheckOutcome, defineCheck } from './types.js';
-import { parseDuration } from '../runbook/loader.js';
 
 export const commandCheck = defineCheck({
   type: 'command',
@@ -37,4 +36,3 @@ export const commandCheck = defineCheck({
     };
   },
 });
-void parseDuration;

@@ -124,8 +124,6 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       if (!pgTypes.has(c.column)) throw Object.assign(new Error(`column ${table}.${c.column} does not exist`), { code: '42703' });
       return c.type ?? pgTypeToField(pgTypes.get(c.column)!);
     });
-    const keyType = pgTypeToField(pgTypes.get(spec.key_column) ?? 'text');
-    void keyType;
 
     // Side 1: stream JSON, keep only key → row hash (never the records).
     const jsonHashes = new Map<string, string>();

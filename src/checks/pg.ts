@@ -145,7 +145,7 @@ export function classifyPgError(e: unknown): PgFailure {
   if (code === 'ECONNREFUSED')
     return { kind: 'refused', message: 'connection refused: nothing listens on that host and port', hint: 'check PostgreSQL is running (sudo systemctl status postgresql) and DB_PORT; check firewall rules (sudo ufw status)' };
   if (code === '28P01' || code === '28000')
-    return { kind: 'bad-credentials', message: `authentication failed (${msg.replace(/"[^"]*"/, (m) => m)})`, hint: 'check DB_USER and DB_PASSWORD in .env' };
+    return { kind: 'bad-credentials', message: `authentication failed (${msg})`, hint: 'check DB_USER and DB_PASSWORD in .env' };
   if (code === '3D000') return { kind: 'database-missing', message: msg, hint: 'create it (createdb fluxstudio_db) or check DB_NAME' };
   if (code === '57014') return { kind: 'query-timeout', message: 'the query was cancelled by statement_timeout', hint: 'the database is slow or locked; look at slow queries and locks, or raise the check timeout' };
   if (code === '42501') return { kind: 'permission', message: msg, hint: 'grant the runbook user read access, or use a user that has it' };

@@ -1,15 +1,9 @@
-import { resolve } from 'node:path';
 import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
 import { operatorName } from '../state/operator.js';
 import type { ParsedArgs } from '../cli.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
 import { runPaths } from '../state/paths.js';
-
-export function runbookPath(a: ParsedArgs, positional = false): string {
-  const given = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
-  return resolve(given);
-}
 
 export function load(a: ParsedArgs, positional = false): LoadedRunbook {
   const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';

@@ -1,5 +1,5 @@
 // Builds, signs, renders and writes a report; records its digest in the audit log.
-import { mkdirSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Session } from '../phases/session.js';
 import { readAudit } from '../state/audit.js';
@@ -58,8 +58,4 @@ export function writeReport(session: Session, scope: { phase: string } | { all: 
 
 export async function writePhaseReport(session: Session, phaseId: string, format: ReportFormat): Promise<string> {
   return writeReport(session, { phase: phaseId }, format).file;
-}
-
-export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
 }

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, resolve as resolvePath, relative, isAbsolute } from 'node:path';
-import { parseDocument, LineCounter, isScalar, visit, type Document, type Node } from 'yaml';
+import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
 import type { z } from 'zod';
 import { runbookSchema, type Runbook, type Step } from './schema.js';
 import { InputError, type Problem } from './errors.js';
@@ -322,4 +322,3 @@ function hintForIssue(issue: z.core.$ZodIssue): string | undefined {
   return undefined;
 }
 
-export type { Document };
