@@ -151,6 +151,19 @@ describe('pg.slow-queries', () => {
     expect(r.summary).toMatch(/pg_stat_statements unavailable \(extension not created\); fallback: 0 statements running longer than 1000 ms/);
     expect(r.hint).toMatch(/CREATE EXTENSION pg_stat_statements/);
   });
+  it('without the extension, the fallback finds statements running longer than the threshold right now', async () => {
+    const sleeper = new pg.Client({ connectionString: db.url });
+    await sleeper.connect();
+    const q = sleeper.query('SELECT pg_sleep(3)').catch(() => null);
+    await new Promise((r) => setTimeout(r, 800));
+    const r = await h.run('pg.slow-queries', { max_mean_ms: 300 });
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/fallback: 1 statement running longer than 300 ms now/);
+    expect(JSON.stringify(r.evidence)).toMatch(/pg_sleep\(3\)/);
+    await q;
+    await sleeper.end();
+  });
+
   it('with the extension: passes under the threshold and fails over it', async () => {
     const d2 = await createTestDatabase('slow');
     await d2.query('CREATE EXTENSION pg_stat_statements');
