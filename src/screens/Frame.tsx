@@ -9,7 +9,11 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   const { ui } = useUIState();
   const actions = useUIActions();
   const rb = actions.session.runbook;
-  const hints = [...(SCREEN_KEYS[ui.screen] ?? []).map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'Esc back', '? help', 'q quit'].filter(Boolean);
+  const { state } = useUIState();
+  const drift = !!state.drift && !state.drift.acknowledgedAt;
+  // "? help" first: at 80 columns the end of the line may be cut, and help lists everything
+  const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(([k]) => k !== 'a' || drift);
+  const hints = ['? help', ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'q quit', 'Esc back'].filter(Boolean);
   const m = ui.message;
   return (
     <Box flexDirection="column" width={width}>
