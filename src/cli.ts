@@ -133,7 +133,8 @@ function mainHelp(): string {
     '       (no command opens the TUI on ./runbook.yaml, like `waymark run`)',
     '',
     'commands:',
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(62)} ${c.summary}`),
+    // two lines a command: readable in an 80-column terminal
+    ...Object.values(COMMANDS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'on every command: --runbook FILE (default ./runbook.yaml), --state-dir DIR (or WAYMARK_STATE_DIR),',
     '                  --operator NAME (or WAYMARK_OPERATOR), --help, --version',
