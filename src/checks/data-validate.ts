@@ -3,6 +3,7 @@ import { type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
 import { streamEntity } from './json-source.js';
 import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType } from './normalize.js';
+import { SortedRuns } from './sorted-runs.js';
 
 const fieldSpec = z.union([
   z.string(),
@@ -125,77 +126,109 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       return c.type ?? pgTypeToField(pgTypes.get(c.column)!);
     });
 
-    // Side 1: stream JSON, keep only key → row hash (never the records).
-    const jsonHashes = new Map<string, string>();
-    let jsonCount = 0;
+    // Side 1: the JSON records in file order, reduced to (key, row hash) and sorted
+    // externally — memory stays bounded by the sort's chunk size.
+    const json = new SortedRuns();
     const jsonValues = (rec: Record<string, unknown>, parentKey: unknown) => {
       const vals = fieldNames.map((f, i) => normalize(rec[f], types[i], ns));
       if (spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, ns));
       return vals;
     };
-    for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
-      jsonCount++;
-      jsonHashes.set(mapLegacyKey(value[entity.key], ns), rowHash(jsonValues(value, parentKey)));
-    }
+    try {
+      for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
+        await json.add(mapLegacyKey(value[entity.key], ns), rowHash(jsonValues(value, parentKey)));
+      }
+      const jsonCount = json.count;
 
-    // Side 2: PostgreSQL in key order through a cursor, compared as it streams.
-    const { default: Cursor } = await import('pg-cursor');
-    const cols = [...columns.map((c, i) => (types[i] === 'date' || types[i] === 'key' ? `${quoteIdent(c.column)}::text` : quoteIdent(c.column))), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
-    const sql = `SELECT ${quoteIdent(spec.key_column)}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${quoteIdent(spec.key_column)}`;
-    const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
-    let pgCount = 0, matched = 0, extra = 0, mismatched = 0;
-    const mismatchPg = new Map<string, Array<string | null>>();
-    const extraKeys: string[] = [];
-    for (;;) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
-      const batch: unknown[][] = await cursor.read(2000);
-      if (batch.length === 0) break;
-      for (const row of batch) {
-        pgCount++;
-        const key = String(row[0]).toLowerCase();
-        const vals = columns.map((_, i) => normalize(row[i + 1], types[i], ns));
-        if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
-        const want = jsonHashes.get(key);
-        if (want === undefined) {
-          extra++;
-          if (extraKeys.length < maxExamples) extraKeys.push(key);
+      // Side 2: PostgreSQL through a cursor, in the same key order (byte order of the
+      // lower-cased key: uuid columns sort that way natively and keep their index).
+      const { default: Cursor } = await import('pg-cursor');
+      const key = quoteIdent(spec.key_column);
+      const keyIsUuid = (pgTypes.get(spec.key_column) ?? '') === 'uuid';
+      const cols = [...columns.map((c, i) => (types[i] === 'date' || types[i] === 'key' ? `${quoteIdent(c.column)}::text` : quoteIdent(c.column))), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
+      const sql = `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
+      const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
+      async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null> }> {
+        for (;;) {
+          if (ctx.signal.aborted) throw new Error('cancelled');
+          const batch: unknown[][] = await cursor.read(2000);
+          if (batch.length === 0) return;
+          for (const row of batch) {
+            const vals = columns.map((_, i) => normalize(row[i + 1], types[i], ns));
+            if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
+            yield { key: String(row[0]).toLowerCase(), vals };
+          }
+        }
+      }
+
+      // Merge join of the two sorted streams.
+      let pgCount = 0, matched = 0, extra = 0, mismatched = 0, missing = 0, duplicates = 0;
+      const mismatchPg = new Map<string, Array<string | null>>();
+      const extraKeys: string[] = [];
+      const missingKeys: string[] = [];
+      const js = json.sorted();
+      const ps = pgRows();
+      let j = await js.next();
+      let p = await ps.next();
+      let lastJsonKey: string | undefined;
+      while (!j.done || !p.done) {
+        if (!j.done && j.value[0] === lastJsonKey) {
+          // the same key twice in JSON: one of them cannot match anything
+          duplicates++;
+          if (missingKeys.length < maxExamples) missingKeys.push(`${j.value[0]} (duplicate in JSON)`);
+          j = await js.next();
           continue;
         }
-        jsonHashes.delete(key);
-        if (want === rowHash(vals)) matched++;
-        else {
-          mismatched++;
-          if (mismatchPg.size < maxExamples) mismatchPg.set(key, vals);
+        if (p.done || (!j.done && j.value[0] < p.value.key)) {
+          missing++;
+          if (missingKeys.length < maxExamples) missingKeys.push(j.value![0]);
+          lastJsonKey = j.value![0];
+          j = await js.next();
+        } else if (j.done || p.value.key < j.value[0]) {
+          pgCount++;
+          extra++;
+          if (extraKeys.length < maxExamples) extraKeys.push(p.value.key);
+          p = await ps.next();
+        } else {
+          pgCount++;
+          if (j.value[1] === rowHash(p.value.vals)) matched++;
+          else {
+            mismatched++;
+            if (mismatchPg.size < maxExamples) mismatchPg.set(p.value.key, p.value.vals);
+          }
+          lastJsonKey = j.value[0];
+          j = await js.next();
+          p = await ps.next();
         }
       }
-    }
-    await cursor.close();
-    await client.query('COMMIT');
-    const missing = jsonHashes.size;
-    const missingKeys = [...jsonHashes.keys()].slice(0, maxExamples);
-    jsonHashes.clear();
+      await cursor.close();
+      await client.query('COMMIT');
+      missing += duplicates;
 
-    // Only for the few examples shown: a second JSON pass to name the differing fields.
-    const examples: Diff[] = [];
-    if (mismatchPg.size) {
-      const labels = [...fieldNames, ...(spec.parent_column ? [spec.parent_column] : [])];
-      for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
-        const key = mapLegacyKey(value[entity.key], ns);
-        const pgVals = mismatchPg.get(key);
-        if (!pgVals) continue;
-        const jv = jsonValues(value, parentKey);
-        labels.forEach((label, i) => {
-          if (jv[i] !== pgVals[i]) examples.push({ entity: spec.name, key, field: label, json: jv[i], pg: pgVals[i] });
-        });
-        mismatchPg.delete(key);
-        if (mismatchPg.size === 0) break;
+      // Only for the few examples shown: a second JSON pass to name the differing fields.
+      const examples: Diff[] = [];
+      if (mismatchPg.size) {
+        const labels = [...fieldNames, ...(spec.parent_column ? [spec.parent_column] : [])];
+        for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
+          const key = mapLegacyKey(value[entity.key], ns);
+          const pgVals = mismatchPg.get(key);
+          if (!pgVals) continue;
+          const jv = jsonValues(value, parentKey);
+          labels.forEach((label, i) => {
+            if (jv[i] !== pgVals[i]) examples.push({ entity: spec.name, key, field: label, json: jv[i], pg: pgVals[i] });
+          });
+          mismatchPg.delete(key);
+          if (mismatchPg.size === 0) break;
+        }
       }
+      for (const k of missingKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'present', pg: 'missing' });
+      for (const k of extraKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'missing', pg: 'present' });
+      const denom = Math.max(jsonCount, pgCount);
+      const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
+      return { json: jsonCount, pg: pgCount, matched, missing, extra, mismatched, accuracy, examples };
+    } finally {
+      json.dispose();
     }
-    for (const k of missingKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'present', pg: 'missing' });
-    for (const k of extraKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'missing', pg: 'present' });
-    const denom = Math.max(jsonCount, pgCount);
-    const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
-    return { json: jsonCount, pg: pgCount, matched, missing, extra, mismatched, accuracy, examples };
   } catch (e) {
     broken = true;
     throw e;
