@@ -31,16 +31,22 @@ export const pgCacheHitCheck = defineCheck({
       const metrics = { heap_read: Number(x.heap_read), heap_hit: Number(x.heap_hit), cache_ratio: ratio === null ? null : round4(ratio), index_ratio: idx === null ? null : round4(idx) };
       const thresholds = { cache_ratio: `warn < ${p.warn_below}, fail < ${p.fail_below}` };
       const evidence = [{ columns: ['heap_read', 'heap_hit', 'cache_ratio', 'index_ratio'], rows: [[metrics.heap_read, metrics.heap_hit, metrics.cache_ratio, metrics.index_ratio]] }];
-      if (ratio === null || reads < p.min_reads)
+      const status = cacheVerdict(ratio, reads, p);
+      if (status === 'advisory')
         return { status: 'pass', summary: `not enough reads yet to judge (${reads} block reads); advisory until statistics accumulate`, metrics, thresholds, evidence };
-      const status = ratio < p.fail_below ? 'fail' : ratio < p.warn_below ? 'warn' : 'pass';
-      return { status, summary: `cache hit ratio ${(ratio * 100).toFixed(2)}% (target > ${p.warn_below * 100}%)`, metrics, thresholds, evidence, hint: status === 'pass' ? undefined : 'raise shared_buffers, or look for sequential scans on large tables (pg.index-usage)' };
+      return { status, summary: `cache hit ratio ${((ratio ?? 0) * 100).toFixed(2)}% (target > ${p.warn_below * 100}%)`, metrics, thresholds, evidence, hint: status === 'pass' ? undefined : 'raise shared_buffers, or look for sequential scans on large tables (pg.index-usage)' };
     } catch (e) {
       const f = classifyPgError(e);
       return { status: 'error', summary: ctx.redactor.redact(f.message), metrics: {}, hint: f.hint };
     }
   },
 });
+
+/** The verdict on a ratio; "advisory" while there are too few reads to judge (fresh database, just after a restore). */
+export function cacheVerdict(ratio: number | null, reads: number, p: { warn_below: number; fail_below: number; min_reads: number }): 'pass' | 'warn' | 'fail' | 'advisory' {
+  if (ratio === null || reads < p.min_reads) return 'advisory';
+  return ratio < p.fail_below ? 'fail' : ratio < p.warn_below ? 'warn' : 'pass';
+}
 
 function round4(n: number): number {
   return Math.round(n * 10000) / 10000;

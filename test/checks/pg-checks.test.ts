@@ -182,6 +182,15 @@ describe('pg.slow-queries', () => {
 });
 
 describe('pg.cache-hit', () => {
+  it('judges the ratio against the seed thresholds: warn below 0.99, fail below 0.95', async () => {
+    const { cacheVerdict } = await import('../../src/checks/pg-cache-hit.js');
+    const p = { warn_below: 0.99, fail_below: 0.95, min_reads: 100 };
+    expect(cacheVerdict(0.995, 1000, p)).toBe('pass');
+    expect(cacheVerdict(0.97, 1000, p)).toBe('warn');
+    expect(cacheVerdict(0.90, 1000, p)).toBe('fail');
+    expect(cacheVerdict(0.5, 10, p)).toBe('advisory');
+    expect(cacheVerdict(null, 0, p)).toBe('advisory');
+  });
   it('does not divide by zero on a fresh database', async () => {
     const d3 = await createTestDatabase('fresh');
     const h3 = harness(d3.url);
