@@ -41,3 +41,10 @@ export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
     };
   });
 }
+
+/** Every procedure, those that apply now first and in the order they apply. */
+export function orderedProcedures(rb: Runbook, state: RunState): Runbook['rollback'] {
+  const plan = rollbackPlan(rb, state).map((i) => i.procedureId);
+  const rank = (id: string) => (plan.includes(id) ? plan.indexOf(id) : plan.length + rb.rollback.findIndex((r) => r.id === id));
+  return [...rb.rollback].sort((a, b) => rank(a.id) - rank(b.id));
+}

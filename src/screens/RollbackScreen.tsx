@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';
 import { color, truncate } from './theme.js';
-import { rollbackPlan } from '../phases/rollback-plan.js';
+import { rollbackPlan, orderedProcedures } from '../phases/rollback-plan.js';
 
 export function RollbackScreen({ width }: { width: number }) {
   const { state, ui } = useUIState();
@@ -15,7 +15,7 @@ export function RollbackScreen({ width }: { width: number }) {
     <Frame title="Rollback procedures" width={width}>
       <Text>{plan.length ? `Given what this run has done, in this order: ${plan.map((p, i) => `${i + 1}. ${p.title}`).join('  ')}` : 'Nothing in this run needs rolling back yet.'}</Text>
       <Text> </Text>
-      {rb.rollback.map((r, i) => {
+      {orderedProcedures(rb, state).map((r, i) => {
         const applies = plan.findIndex((p) => p.procedureId === r.id);
         const item = plan[applies];
         return (

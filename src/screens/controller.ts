@@ -9,6 +9,7 @@ import { scopeSteps, findStep, stepState, gateStatus, signoffBlocker, nextStep, 
 import { DONE } from '../phases/state.js';
 import { parseDuration } from '../runbook/loader.js';
 import { initialUi, keyToAction, navigate, type Action, type KeyInfo, type UiState } from './model.js';
+import { orderedProcedures } from '../phases/rollback-plan.js';
 
 export interface PrintedLine {
   id: number;
@@ -142,7 +143,7 @@ export class TuiController {
       if (steps && stepIdx >= 0) {
         const here = stepState(st, scope, steps[stepIdx].id);
         // a finished step moves the resume point on to the next open one in its phase
-        if (DONE.has(here.status) && !scope.includes(':')) {
+        if (DONE.has(here.status)) {
           const nx = nextStep(rb, st, scope);
           if (nx) return { scope, index: steps.indexOf(nx) };
         } else return { scope, index: stepIdx };
@@ -235,7 +236,7 @@ export class TuiController {
         return this.setUi({ ...ui, stack: [...ui.stack, 'overview'], screen: 'steps', scope: ph.id, cursor: { ...ui.cursor, steps: nx ? ph.steps.indexOf(nx) : 0 }, message: undefined });
       }
       case 'rollback': {
-        const proc = rb.rollback[ui.cursor.rollback ?? 0];
+        const proc = orderedProcedures(rb, st)[ui.cursor.rollback ?? 0];
         if (proc) this.setUi({ ...ui, stack: [...ui.stack, 'rollback'], screen: 'steps', scope: `rollback:${proc.id}`, cursor: { ...ui.cursor, steps: 0 }, message: undefined });
         return;
       }
@@ -264,7 +265,9 @@ export class TuiController {
     if (pnr && !extra.pnrConfirmed)
       return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'pnr', scope, stepId: step.id, word: step.id, prompt: `POINT OF NO RETURN: ${pnr}`, text: '' } });
     const proc = scope.startsWith('rollback:') ? this.session.runbook.rollback.find((r) => `rollback:${r.id}` === scope) : undefined;
-    if ((step.destructive || (proc?.destructive && step.kind === 'command')) && extra.confirmWord === undefined) {
+    // a destructive procedure asks once, when it is entered; a destructive step asks every time
+    const procEntered = !!proc && (scopeSteps(this.session.runbook, scope) ?? []).some((s) => stepState(this.session.state, scope, s.id).status !== 'pending');
+    if ((step.destructive || (proc?.destructive && !procEntered)) && extra.confirmWord === undefined) {
       const word = step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM';
       return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'destructive', scope, stepId: step.id, word, prompt: `"${step.title}" is destructive.`, text: '' } });
     }
