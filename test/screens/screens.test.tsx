@@ -172,6 +172,17 @@ describe('panels and dialogs', () => {
     await t.press(KEYS.enter);
     expect(t.frame()).toMatch(/Rollback: Undo the marker/);
     expect(t.frame()).toMatch(/Remove the marker/);
+    // a destructive procedure asks for its word once, when it is entered
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Type UNDO to go on/);
+    await t.type('UNDO');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Remove the marker/);
+    await t.waitFor(/› · Note the undo/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Note the undo/);
+    expect(t.frame()).not.toMatch(/Type UNDO/);
+    expect(t.session.state.steps['rollback:undo/rm']).toMatchObject({ status: 'passed', operator: 'tester' });
     await t.close();
   });
   it('c opens the checks panel; Enter re-runs the selected check with its numbers', async () => {
