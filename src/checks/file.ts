@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readdirSync, statSync, readFileSync, existsSync } from 'node:fs';
 import { resolve, dirname, basename } from 'node:path';
 import { type CheckOutcome, defineCheck } from './types.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'a duration such as "1h" or "7d"');
 

@@ -3,7 +3,7 @@
 import type { CheckDef } from '../runbook/schema.js';
 import type { CheckContext, CheckResult, Metric } from './types.js';
 import { checkTypes } from './registry.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 
 export async function runCheck(
   id: string,

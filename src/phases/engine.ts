@@ -2,7 +2,7 @@
 // of its own, no Ink. The session runs the effects and feeds their results back.
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 import { DONE, stepKey, type RunState, type StepState, type OutputTailLine, type PhaseState } from './state.js';
 
 export type EngineEvent =

@@ -2,7 +2,7 @@
 // state, without executing or writing anything.
 import type { Runbook, Step } from '../runbook/schema.js';
 import type { Redactor } from '../runbook/redact.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 import type { RunState } from './state.js';
 import { DONE } from './state.js';
 import { phaseState, stepState, gateStatus, waitNotBefore, phaseBlocker, formatRemaining } from './engine.js';

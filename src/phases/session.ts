@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { LoadedRunbook } from '../runbook/loader.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';
 import { ConnectionManager, describeTarget } from '../checks/pg.js';

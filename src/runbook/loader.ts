@@ -10,6 +10,9 @@ import { InputError, type Problem } from './errors.js';
 import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar } from './template.js';
 import { Redactor } from './redact.js';
 import { checkParamsProblems } from '../checks/params.js';
+import { parseDuration } from './duration.js';
+
+export { parseDuration };
 
 export const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
 const MAX_ALIASES = 100;
@@ -281,16 +284,6 @@ function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number | undefi
     });
   });
   for (const [name, steps] of Object.entries(rb.maintenance)) checkSteps(steps, ['maintenance', name], `maintenance "${name}"`);
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-/** "24h" → ms; "1h30m" works too. undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d)\s*)+$/.test(t)) return undefined;
-  let total = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * UNITS[m[2]];
-  return total;
 }
 
 function isMapNode(node: unknown): node is { items: Array<{ key: unknown }> } {

@@ -7,7 +7,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import { scopeSteps, findStep, stepState, gateStatus, signoffBlocker, nextStep, currentPhase, phaseState } from '../phases/engine.js';
 import { DONE } from '../phases/state.js';
-import { parseDuration } from '../runbook/loader.js';
+import { parseDuration } from '../runbook/duration.js';
 import { initialUi, keyToAction, navigate, type Action, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
 

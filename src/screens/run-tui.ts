@@ -11,8 +11,7 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
   const app = render(React.createElement(Text, null, `Waymark — opening ${typeof source === 'function' ? 'the runbook' : source.file}…`), { exitOnCtrlC: false, patchConsole: true, maxFps: 20 });
   let session: import('../phases/session.js').Session;
   try {
-    const lr = typeof source === 'function' ? await source() : source;
-    const [{ Session }, { sessionOptions }] = await Promise.all([import('../phases/session.js'), import('../commands/common.js')]);
+    const [lr, { Session }, { sessionOptions }] = await Promise.all([typeof source === 'function' ? source() : source, import('../phases/session.js'), import('../commands/common.js')]);
     session = new Session(lr, sessionOptions(a));
     try {
       session.notices.push(...(await session.lockTargets()));
