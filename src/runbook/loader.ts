@@ -307,6 +307,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator === 'kind')
     return 'unknown step kind; use one of manual, command, check, wait, edit-env, signoff';
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `missing required field (expected ${issue.expected})`;
+  if (issue.code === 'too_small' && issue.origin === 'array') return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
   return issue.message;
 }
 function hintForIssue(issue: z.core.$ZodIssue): string | undefined {
