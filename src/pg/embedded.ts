@@ -1,5 +1,5 @@
 // Embedded PostgreSQL (real PostgreSQL binaries from npm) for the demo and the tests.
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, chmodSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 
@@ -23,17 +23,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** As root, initdb runs as the `postgres` user: every parent of the data dir must be traversable. */
+/**
+ * As root, initdb runs as the `postgres` user: every parent of the data dir must be
+ * traversable. Only the execute (search) bits are added; every other bit is kept, so
+ * a shared folder like /tmp keeps its sticky bit and its write permissions.
+ */
 function makeTraversable(dir: string): void {
   if (process.getuid?.() !== 0) return;
-  let d = resolve(dir);
-  while (d !== dirname(d)) {
+  for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
     try {
-      chmodSync(d, 0o755);
+      const mode = statSync(d).mode & 0o7777;
+      if ((mode & 0o011) !== 0o011) chmodSync(d, mode | 0o011);
     } catch {
-      /* not ours (e.g. /): fine if already traversable */
+      /* not ours: fine if already traversable */
     }
-    d = dirname(d);
   }
 }
 
