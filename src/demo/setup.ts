@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readEnvFile } from '../runbook/template.js';
 import { freePort } from '../pg/embedded.js';
+import { pidAlive } from '../state/lock.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const APP_DIR = join(PACKAGE_ROOT, 'examples', 'fluxstudio');
@@ -64,17 +65,9 @@ export async function stopLeftoverPostgres(l: DemoLayout): Promise<void> {
   const pidFile = join(l.pgData, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!pid || !alive()) return;
+  if (!pid || !pidAlive(pid)) return;
   process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Creates the workspace (sample JSON files and the app's .env) on first start; keeps it after. */

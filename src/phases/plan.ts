@@ -3,7 +3,7 @@
 import type { Runbook, Step } from '../runbook/schema.js';
 import type { Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
-import type { RunState } from './state.js';
+import type { RunState, StepStatus } from './state.js';
 import { DONE } from './state.js';
 import { phaseState, stepState, gateStatus, waitNotBefore, phaseBlocker, formatRemaining } from './engine.js';
 
@@ -11,7 +11,9 @@ export interface PlanStep {
   id: string;
   kind: Step['kind'];
   title: string;
-  status: string;
+  status: StepStatus;
+  /** why it was skipped or marked done */
+  reason?: string;
   /** what will happen: the command exactly as it will run (secrets masked), the check, the edit */
   action: string;
   destructive?: boolean;
@@ -34,7 +36,7 @@ export interface PlanPhase {
 export function describeStep(step: Step, redactor: Redactor): string {
   switch (step.kind) {
     case 'command': {
-      const cmd = typeof step.run === 'string' ? step.run : step.run.map(quote).join(' ');
+      const cmd = commandLine(step.run);
       const env = step.env ? Object.keys(step.env).map((k) => `${k}=…`).join(' ') + ' ' : '';
       return redactor.redact(`${step.shell ? 'sh -c ' : ''}${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
     }
@@ -51,7 +53,12 @@ export function describeStep(step: Step, redactor: Redactor): string {
   }
 }
 
-function quote(arg: string): string {
+/** A command as a shell line: a string as written, an argument list quoted for sh. */
+export function commandLine(run: string | string[]): string {
+  return typeof run === 'string' ? run : run.map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -70,7 +77,7 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
         pointOfNoReturn: p.point_of_no_return,
         steps: p.steps.map((s) => {
           const st = stepState(state, p.id, s.id);
-          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status === 'skipped' || st.status === 'overridden' ? `${st.status}: ${st.reason}` : st.status, action: describeStep(s, redactor) };
+          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status, reason: st.reason, action: describeStep(s, redactor) };
           if (s.destructive) out.destructive = true;
           if (s.point_of_no_return) out.pointOfNoReturn = s.point_of_no_return;
           if (s.kind === 'wait' && !DONE.has(st.status)) {
@@ -92,8 +99,8 @@ export function formatPlan(plan: PlanPhase[]): string[] {
     lines.push(`${p.title}  [${p.status}]${p.blockedBy ? `  — waits: ${p.blockedBy}` : ''}`);
     if (p.pointOfNoReturn) lines.push(`  ⚠ POINT OF NO RETURN: ${p.pointOfNoReturn}`);
     for (const s of p.steps) {
-      const mark = DONE.has(s.status.split(':')[0] as never) ? '✔' : s.status === 'failed' ? '✗' : s.status === 'interrupted' ? '!' : '·';
-      lines.push(`  ${mark} ${s.id} (${s.kind}) ${s.title}${s.status !== 'pending' ? `  [${s.status}]` : ''}`);
+      const mark = DONE.has(s.status) ? '✔' : s.status === 'failed' ? '✗' : s.status === 'interrupted' ? '!' : '·';
+      lines.push(`  ${mark} ${s.id} (${s.kind}) ${s.title}${s.status !== 'pending' ? `  [${s.status}${s.reason ? `: ${s.reason}` : ''}]` : ''}`);
       lines.push(`      ${s.action}`);
       if (s.destructive) lines.push('      ⚠ destructive: asks for a typed confirmation');
       if (s.pointOfNoReturn) lines.push(`      ⚠ POINT OF NO RETURN: ${s.pointOfNoReturn}`);

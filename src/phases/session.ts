@@ -16,6 +16,7 @@ import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
+import { commandLine } from './plan.js';
 import type { OutputLine } from './process.js';
 
 export interface SessionOptions {
@@ -71,6 +72,8 @@ export class Session {
   private host = hostname();
   private targetLocks: TargetLocks;
   private targetLocksWanted = false;
+  /** when a database that timed out is tried again: not before every step, which would wait out the timeout each time */
+  private targetRetryAt = new Map<string, number>();
 
   constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
     this.now = opts.now ?? clockFromEnv();
@@ -217,12 +220,16 @@ export class Session {
     const waiting: string[] = [];
     for (const [name, c] of Object.entries(this.runbook.connections)) {
       if (!c.writes || this.targetLocks.isHeld(name)) continue;
+      if ((this.targetRetryAt.get(name) ?? 0) > Date.now()) continue;
+      const t0 = Date.now();
       try {
         await this.targetLocks.acquire(name, this.connections.config(name));
         this.log('target.locked', { connection: name });
       } catch (e) {
         if (e instanceof TargetLockError) throw e;
-        waiting.push(`the lock in "${name}" is not held yet (${this.lr.redactor.redact((e as Error).message)}); it is taken before the next step runs`);
+        // a quick refusal (database not created yet) is retried at the next step; a slow one waits 30 s
+        if (Date.now() - t0 > 1000) this.targetRetryAt.set(name, Date.now() + 30_000);
+        waiting.push(`the lock in "${name}" is not held yet (${this.lr.redactor.redact((e as Error).message)}); it is taken before a later step runs`);
       }
     }
     return waiting;
@@ -265,8 +272,7 @@ export class Session {
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
   commandText(step: Step): string {
     if (step.kind !== 'command') return '';
-    const text = typeof step.run === 'string' ? step.run : step.run.map(shellQuote).join(' ');
-    return this.lr.redactor.redact(text);
+    return this.lr.redactor.redact(commandLine(step.run));
   }
 
   private async performCommand(scope: string, step: Step, signal: AbortSignal): Promise<void> {
@@ -351,10 +357,6 @@ export class Session {
     if (!this.opts.readOnly) this.log('session.closed', { pid: process.pid });
     this.lock?.release();
   }
-}
-
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** What the audit log keeps of an event: its facts, not output streams. */

@@ -1,5 +1,6 @@
 // A phase (or a rollback procedure, or a troubleshooting entry): its steps, and the
 // selected step's instructions, command, live output and result.
+import { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';
@@ -41,6 +42,11 @@ export function StepsScreen({ width, height }: { width: number; height: number }
   const ts = scope.startsWith('troubleshooting:') ? rb.troubleshooting.find((t) => `troubleshooting:${t.id}` === scope) : undefined;
   const detailRows = Math.max(4, height - listRows - 7);
   const isLive = live && step && live.key === `${scope}/${step.id}`;
+  // the diff reads the env file: once per step and state change, not on every frame
+  const envDiff = useMemo(
+    () => (step?.kind === 'edit-env' ? formatEnvDiff(planEnvEdit(resolve(actions.session.lr.dir, step.file), step.set), (v) => actions.session.lr.redactor.redact(v)) : []),
+    [step, state.updatedAt, actions],
+  );
   return (
     <Frame title={title} width={width}>
       {sub ? <Text dimColor>{truncate(sub, width)}</Text> : null}
@@ -63,7 +69,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
           {step.kind === 'edit-env' && st.status !== 'passed' ? (
             <Box flexDirection="column">
               <Text dimColor>Enter writes this change (a backup of the file is kept):</Text>
-              {formatEnvDiff(planEnvEdit(resolve(actions.session.lr.dir, step.file), step.set), (v) => actions.session.lr.redactor.redact(v))
+              {envDiff
                 .slice(0, 8)
                 .map((l, k) => (
                   <Text key={k} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>

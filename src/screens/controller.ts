@@ -10,6 +10,7 @@ import { DONE } from '../phases/state.js';
 import { parseDuration } from '../runbook/duration.js';
 import { initialUi, keyToAction, navigate, type Action, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
+import { buildPlan, formatPlan } from '../phases/plan.js';
 
 export interface PrintedLine {
   id: number;
@@ -118,7 +119,8 @@ export class TuiController {
       case 'monitor':
         return rb.monitoring?.checks.length ?? 0;
       case 'plan':
-        return 400;
+        // the plan screen scrolls by line
+        return formatPlan(buildPlan(rb, this.session.state, this.session.lr.redactor, this.session.now())).length;
       default:
         return 0;
     }
@@ -386,9 +388,9 @@ export class TuiController {
   private async rerunSelected(): Promise<void> {
     const ui = this.snap.ui;
     const rb = this.session.runbook;
-    const ids = ui.screen === 'monitor' ? rb.monitoring?.checks ?? [] : [Object.keys(rb.checks)[ui.cursor.checks ?? 0]];
     if (ui.screen === 'monitor') return this.refreshMonitor();
-    await Promise.all(ids.filter(Boolean).map((id) => this.runCheck(id, true)));
+    const id = Object.keys(rb.checks)[ui.cursor.checks ?? 0];
+    if (id) await this.runCheck(id, true);
   }
 
   private async runCheck(id: string, record: boolean): Promise<void> {

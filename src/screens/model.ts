@@ -160,7 +160,7 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
   switch (action.type) {
     case 'open':
       if (ui.screen === action.screen && ui.scope === action.scope) return ui;
-      return { ...ui, stack: [...ui.stack, ui.screen], screen: action.screen, scope: action.scope ?? (action.screen === 'steps' ? ui.scope : ui.scope), cursor: action.screen === 'steps' ? { ...ui.cursor, steps: undefined } : ui.cursor, message: undefined };
+      return { ...ui, stack: [...ui.stack, ui.screen], screen: action.screen, scope: action.scope ?? ui.scope, cursor: action.screen === 'steps' ? { ...ui.cursor, steps: undefined } : ui.cursor, message: undefined };
     case 'back': {
       if (!ui.stack.length) return ui;
       const stack = ui.stack.slice(0, -1);

@@ -24,14 +24,19 @@ export interface Lock {
   tookOverFrom?: LockInfo;
 }
 
-export function alive(info: LockInfo): boolean {
-  if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
+/** Whether a process of this host exists (EPERM: it does, but is not ours). */
+export function pidAlive(pid: number): boolean {
   try {
-    process.kill(info.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+export function alive(info: LockInfo): boolean {
+  if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
+  return pidAlive(info.pid);
 }
 
 export function acquireLock(file: string, operator: string): Lock {
