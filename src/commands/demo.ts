@@ -9,6 +9,7 @@ import { loadRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
 import { StateStore } from '../state/store.js';
 import { runPathsFor } from './common.js';
+import { chooseMode } from './interactive.js';
 import { APP_DIR, RUNBOOK, DEMO_FINGERPRINT, demoLayout, demoPorts, prepareWorkspace, demoVars, stopLeftoverPostgres, removeDemo, type DemoLayout } from '../demo/setup.js';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
@@ -58,11 +59,12 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
     say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} (workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
     const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
     const lr = loadRunbook(RUNBOOK);
-    const interactive = !a.flags['non-interactive'] && process.stdout.isTTY && process.stdin.isTTY;
-    if (interactive) {
+    const mode = chooseMode(a.flags);
+    if (mode.interactive) {
       const { runTui } = await import('../screens/run-tui.js');
       return await runTui(lr, args);
     }
+    if (mode.notice) say(mode.notice);
     const { runPlain } = await import('./run.js');
     return await runPlain(args, lr);
   } finally {

@@ -1,14 +1,16 @@
 import type { ParsedArgs } from '../cli.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
+import { chooseMode } from './interactive.js';
 
 // Only what the chosen path needs is imported: the TUI draws before zod, yaml and
 // the engine are loaded.
 export async function runCommand(a: ParsedArgs): Promise<number> {
-  const interactive = !a.flags['non-interactive'] && process.stdout.isTTY && process.stdin.isTTY;
-  if (interactive) {
+  const mode = chooseMode(a.flags);
+  if (mode.interactive) {
     const { runTui } = await import('../screens/run-tui.js');
     return runTui(async () => (await import('./common.js')).load(a), a);
   }
+  if (mode.notice) process.stderr.write(mode.notice + '\n');
   return runPlain(a);
 }
 

@@ -7,17 +7,30 @@ import { tempDir } from '../helpers/tmp.js';
 
 const strip = (s: string) => s.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replace(/\u001B[()][A-Z0-9]/g, '');
 
-function startTui(env: NodeJS.ProcessEnv) {
+// CI runners set CI, and Waymark then prints plain lines (see src/commands/interactive.ts);
+// the TUI runs here as on an operator's terminal.
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  return env;
+}
+
+function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
   const child = spawn('script', ['-qfec', `node ${resolve('bin/waymark.js')} --runbook examples/smoke.yaml`, '/dev/null'], {
-    env: { ...process.env, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
+    env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
+  let exited: number | null | undefined;
   child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   const waitFor = async (re: RegExp, ms = 20_000) => {
     const t0 = Date.now();
     while (!re.test(strip(out))) {
-      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re}; screen so far:\n${strip(out).slice(-2000)}`);
+      const why = exited !== undefined ? `the process exited (${exited})` : Date.now() - t0 > ms ? 'timed out' : '';
+      if (why) throw new Error(`${why} waiting for ${re}; screen so far:\n${strip(out).slice(-2000)}\nstderr:\n${err.slice(-1000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -25,7 +38,12 @@ function startTui(env: NodeJS.ProcessEnv) {
     child.stdin.write(keys);
     await new Promise((r) => setTimeout(r, 150));
   };
-  const done = new Promise<number | null>((r) => child.on('close', r));
+  const done = new Promise<number | null>((r) =>
+    child.on('close', (code) => {
+      exited = code;
+      r(code);
+    }),
+  );
   return { waitFor, send, done, mark: () => (out = ''), screen: () => strip(out) };
 }
 
@@ -55,5 +73,14 @@ describe('TUI end to end in a pseudo-terminal', () => {
     await b.send('q');
     await b.send('y');
     expect(await b.done).toBe(0);
+  }, 60_000);
+
+  it('with CI set, a terminal gets plain lines and a notice saying why, not a blank screen', async () => {
+    const env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '1', WAYMARK_OPERATOR: 'pty-tester', CI: 'true' };
+    const a = startTui(env);
+    await a.waitFor(/CI is set, so Waymark prints plain lines/);
+    await a.waitFor(/prepare\/make-dir: passed, exit 0/);
+    await a.waitFor(/manual step "Look at the marker" needs the operator's confirmation/);
+    expect(await a.done).toBe(1);
   }, 60_000);
 });
