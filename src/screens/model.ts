@@ -80,7 +80,7 @@ export const GLOBAL_KEYS: Array<[string, string]> = [
 ];
 
 export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
-  start: [['Enter', 'resume / begin'], ['a', 'acknowledge runbook changes']],
+  start: [['Enter', 'continue: begin a new run or resume this one'], ['a', 'acknowledge runbook changes']],
   overview: [['Enter', 'open the phase'], ['g', 'write the signed report of a signed-off phase']],
   steps: [
     ['Enter', 'run the step / confirm it / sign off'],

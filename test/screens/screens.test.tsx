@@ -9,6 +9,9 @@ describe('StartScreen', () => {
     expect(t.frame()).toMatch(/TUI test runbook — version 3/);
     expect(t.frame()).toMatch(/operator\s+tester/);
     expect(t.frame()).toMatch(/Press Enter to begin/);
+    // the key hint fits a new run and a resumed one alike
+    expect(t.frame()).toMatch(/Enter continue/);
+    expect(t.frame()).not.toMatch(/Enter resume/);
     await t.close();
   });
   it('says Resume, where the operator stopped, and the interrupted step', async () => {
