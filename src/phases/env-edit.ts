@@ -65,14 +65,17 @@ function quote(v: string): string {
   return /[\s#"']/.test(v) ? JSON.stringify(v) : v;
 }
 
+/** Changes first, as -/+ lines; keys already at their value are named on one line after. */
 export function formatEnvDiff(changes: EnvChange[], mask: (s: string) => string = (s) => s): string[] {
   const out: string[] = [];
+  const unchanged: string[] = [];
   for (const c of changes) {
-    if (c.from === c.to) out.push(`  ${c.key}=${mask(c.to)}   (unchanged)`);
+    if (c.from === c.to) unchanged.push(c.key);
     else {
       if (c.from !== undefined) out.push(`- ${c.key}=${mask(c.from)}`);
       out.push(`+ ${c.key}=${mask(c.to)}`);
     }
   }
+  if (unchanged.length) out.push(`  already set: ${unchanged.join(', ')}`);
   return out;
 }

@@ -1,7 +1,7 @@
 // The dry-run plan: every phase and step as it would run now, from the live run's
 // state, without executing or writing anything.
 import type { Runbook, Step } from '../runbook/schema.js';
-import type { Redactor } from '../runbook/redact.js';
+import { MASK, type Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { RunState, StepStatus } from './state.js';
 import { DONE } from './state.js';
@@ -36,9 +36,12 @@ export interface PlanPhase {
 export function describeStep(step: Step, redactor: Redactor): string {
   switch (step.kind) {
     case 'command': {
-      const cmd = commandLine(step.run);
-      const env = step.env ? Object.keys(step.env).map((k) => `${k}=…`).join(' ') + ' ' : '';
-      return redactor.redact(`${step.shell ? 'sh -c ' : ''}${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
+      // written as one would type it in sh: env assignments first, a shell string quoted
+      // after `sh -c`, so the line can be copied; secrets are masked by the redactor
+      const mask = (t: string) => redactor.redact(t);
+      const cmd = step.shell && typeof step.run === 'string' ? `sh -c ${shellQuote(mask(step.run))}` : commandLine(step.run, mask);
+      const env = step.env ? Object.entries(step.env).map(([k, v]) => `${k}=${shellQuote(mask(v))}`).join(' ') + ' ' : '';
+      return mask(`${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
     }
     case 'check':
       return `check ${step.check}`;
@@ -53,12 +56,17 @@ export function describeStep(step: Step, redactor: Redactor): string {
   }
 }
 
-/** A command as a shell line: a string as written, an argument list quoted for sh. */
-export function commandLine(run: string | string[]): string {
-  return typeof run === 'string' ? run : run.map(shellQuote).join(' ');
+/**
+ * A command as a shell line: a string as written, an argument list quoted for sh.
+ * Each piece is masked before it is quoted: quoting a secret that holds a quote
+ * would change its text and let it slip past the redactor.
+ */
+export function commandLine(run: string | string[], mask: (s: string) => string = (s) => s): string {
+  return typeof run === 'string' ? mask(run) : run.map((a) => shellQuote(mask(a))).join(' ');
 }
 
 function shellQuote(arg: string): string {
+  if (arg === MASK) return arg;
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

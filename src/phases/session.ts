@@ -272,7 +272,7 @@ export class Session {
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
   commandText(step: Step): string {
     if (step.kind !== 'command') return '';
-    return this.lr.redactor.redact(commandLine(step.run));
+    return commandLine(step.run, (t) => this.lr.redactor.redact(t));
   }
 
   private async performCommand(scope: string, step: Step, signal: AbortSignal): Promise<void> {

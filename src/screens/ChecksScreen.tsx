@@ -29,8 +29,11 @@ export function ChecksScreen({ width, height }: { width: number; height: number 
       })}
       <Text dimColor>{'─'.repeat(Math.max(10, width))}</Text>
       <Box flexDirection="column" height={Math.max(4, height - listRows - 6)} overflow="hidden">
-        <Text dimColor>{truncate(`${id} · ${rb.checks[id].type}${rb.checks[id].description ? ` · ${rb.checks[id].description}` : ''}`, width)}</Text>
-        {result ? <CheckResultView result={result} width={width} maxRows={Math.max(0, height - listRows - 13)} /> : <Text>Not run yet in this run. Enter runs it now.</Text>}
+        {/* natural height inside, clipped by the outer box: shrunk rows would overlap */}
+        <Box flexDirection="column" flexShrink={0}>
+          <Text dimColor>{truncate(`${id} · ${rb.checks[id].type}${rb.checks[id].description ? ` · ${rb.checks[id].description}` : ''}`, width)}</Text>
+          {result ? <CheckResultView result={result} width={width} maxRows={Math.max(0, height - listRows - 13)} /> : <Text>Not run yet in this run. Enter runs it now.</Text>}
+        </Box>
       </Box>
     </Frame>
   );

@@ -64,48 +64,58 @@ export function StepsScreen({ width, height }: { width: number; height: number }
       <Text dimColor>{'─'.repeat(Math.max(10, width))}</Text>
       {step && st ? (
         <Box flexDirection="column" height={detailRows} overflow="hidden">
-          {step.instructions ? step.instructions.trim().split('\n').slice(0, 5).map((l, k) => <Text key={k}>{truncate(l, width)}</Text>) : null}
-          {step.kind !== 'manual' ? <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text> : <Text dimColor>Enter confirms you did it.</Text>}
-          {step.kind === 'edit-env' && st.status !== 'passed' ? (
-            <Box flexDirection="column">
-              <Text dimColor>Enter writes this change (a backup of the file is kept):</Text>
-              {envDiff
-                .slice(0, 8)
-                .map((l, k) => (
-                  <Text key={k} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
-                    {truncate(l, width)}
+          {/* natural height inside, clipped by the outer box: Ink shrinks rows of an
+              overfull column, and shrunk rows overlap on screen */}
+          <Box flexDirection="column" flexShrink={0}>
+            {step.instructions ? step.instructions.trim().split('\n').slice(0, 5).map((l, k) => <Text key={k}>{truncate(l, width)}</Text>) : null}
+            {step.kind === 'manual' ? (
+              <Text dimColor>Enter confirms you did it.</Text>
+            ) : step.kind === 'edit-env' ? (
+              <Text color={color('cyan')}>{truncate(`edit ${actions.session.lr.redactor.redact(resolve(actions.session.lr.dir, step.file))}`, width * 2)}</Text>
+            ) : (
+              <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text>
+            )}
+            {step.kind === 'edit-env' && st.status !== 'passed' ? (
+              <Box flexDirection="column">
+                <Text dimColor>{envDiff.some((l) => /^[+-]/.test(l)) ? 'Enter writes this change (a backup of the file is kept):' : 'Nothing to change: every key already has its value. Enter records the step.'}</Text>
+                {envDiff
+                  .slice(0, 8)
+                  .map((l, k) => (
+                    <Text key={k} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
+                      {truncate(l, l.startsWith('  already set') ? width * 2 : width)}
+                    </Text>
+                  ))}
+              </Box>
+            ) : null}
+            {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`Starts counting when ${describeAfter(rb, step.after)}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
+            {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
+            {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
+            {isLive ? (
+              <Box flexDirection="column">
+                <Text color={color('cyan')}>
+                  <Elapsed since={live!.startedAt} /> running — x stops it
+                </Text>
+                {live!.lines.map((l, k) => (
+                  <Text key={k} dimColor>
+                    {truncate(`│ ${l}`, width)}
                   </Text>
                 ))}
-            </Box>
-          ) : null}
-          {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`Starts counting when ${describeAfter(rb, step.after)}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
-          {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
-          {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
-          {isLive ? (
-            <Box flexDirection="column">
-              <Text color={color('cyan')}>
-                <Elapsed since={live!.startedAt} /> running — x stops it
-              </Text>
-              {live!.lines.map((l, k) => (
-                <Text key={k} dimColor>
-                  {truncate(`│ ${l}`, width)}
+              </Box>
+            ) : st.check ? (
+              <CheckResultView result={st.check} width={width} maxRows={Math.max(0, detailRows - 6)} />
+            ) : st.status !== 'pending' ? (
+              <Box flexDirection="column">
+                <Text color={color(STEP_COLOR[st.status])}>
+                  {truncate(`${st.status}${st.exitCode !== undefined && st.exitCode !== null ? ` · exit ${st.exitCode}` : ''}${st.durationMs !== undefined ? ` · ${(st.durationMs / 1000).toFixed(1)} s` : ''}${st.operator ? ` · ${st.operator}` : ''}${st.message ? ` · ${st.message}` : ''}${st.reason ? ` · ${st.reason}` : ''}`, width * 2)}
                 </Text>
-              ))}
-            </Box>
-          ) : st.check ? (
-            <CheckResultView result={st.check} width={width} maxRows={Math.max(0, detailRows - 6)} />
-          ) : st.status !== 'pending' ? (
-            <Box flexDirection="column">
-              <Text color={color(STEP_COLOR[st.status])}>
-                {truncate(`${st.status}${st.exitCode !== undefined && st.exitCode !== null ? ` · exit ${st.exitCode}` : ''}${st.durationMs !== undefined ? ` · ${(st.durationMs / 1000).toFixed(1)} s` : ''}${st.operator ? ` · ${st.operator}` : ''}${st.message ? ` · ${st.message}` : ''}${st.reason ? ` · ${st.reason}` : ''}`, width * 2)}
-              </Text>
-              {(st.outputTail ?? []).slice(-Math.max(0, detailRows - 5)).map((l, k) => (
-                <Text key={k} dimColor>
-                  {truncate(`│ ${l.text}`, width)}
-                </Text>
-              ))}
-            </Box>
-          ) : null}
+                {(st.outputTail ?? []).slice(-Math.max(0, detailRows - 5)).map((l, k) => (
+                  <Text key={k} dimColor>
+                    {truncate(`│ ${l.text}`, width)}
+                  </Text>
+                ))}
+              </Box>
+            ) : null}
+          </Box>
         </Box>
       ) : null}
       {phase ? (

@@ -5,7 +5,7 @@ import { loadRunbook } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { STATE_SCHEMA, type RunState } from '../../src/phases/state.js';
 import { rollbackPlan } from '../../src/phases/rollback-plan.js';
-import { buildPlan } from '../../src/phases/plan.js';
+import { buildPlan, commandLine } from '../../src/phases/plan.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -42,6 +42,24 @@ describe('waymark plan', () => {
     expect(p5.steps.find((x) => x.id === 'stable-24h')!.waitNote).toMatch(/clock starts when step phase-4-switch-reads\/switch-reads finishes/);
     expect(JSON.stringify(plan)).not.toContain('Plan-S3cret!');
     expect(plan.find((p) => p.id === 'phase-4-switch-reads')!.rollback).toBe('emergency');
+  });
+
+  it('writes a command as one would type it: env first, the shell string quoted, a secret with a quote still masked', () => {
+    const secret = "it's-S3cret";
+    const lr = loadRunbook('runbook.yaml', { env: { DB_PASSWORD: secret, DB_HOST: 'db.internal', DB_PORT: '5433' } });
+    const plan = buildPlan(lr.runbook, fresh(), lr.redactor, new Date());
+    const createdb = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'createdb')!;
+    expect(createdb.action).toMatch(/^PGHOST=db\.internal PGPORT=5433 PGUSER=postgres PGPASSWORD=\*\*\* sh -c 'createdb fluxstudio_db'$/);
+    expect(JSON.stringify(plan)).not.toContain('S3cret');
+  });
+
+  it('masks a secret inside an argument before quoting it, so a quote in the secret cannot unmask it', () => {
+    const lr = loadRunbook('examples/smoke.yaml', { env: { SMOKE_API_TOKEN: "tok'en-S3cret" } });
+    const plan = buildPlan(lr.runbook, fresh(), lr.redactor, new Date());
+    const write = plan[0].steps.find((x) => x.id === 'slow-write')!;
+    expect(write.action).toMatch(/echo "written with \*\*\*"'/);
+    expect(write.action).not.toMatch(/S3cret|en-S3/);
+    expect(commandLine(['echo', "tok'en-S3cret"], (t) => lr.redactor.redact(t))).toBe('echo ***');
   });
 });
 

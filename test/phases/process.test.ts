@@ -69,6 +69,12 @@ describe('edit-env', () => {
     expect(backup && readFileSync(backup, 'utf8')).toContain('USE_POSTGRES=false');
     expect(readdirSync(dir).filter((f) => f.includes('waymark-tmp'))).toEqual([]);
   });
+  it('lists the changes first and names the keys already at their value on one line', () => {
+    const dir = tempDir();
+    const file = join(dir, '.env');
+    writeFileSync(file, 'A=1\nB=2\nC=old\n');
+    expect(formatEnvDiff(planEnvEdit(file, { A: '1', B: '2', C: 'new' }))).toEqual(['- C=old', '+ C=new', '  already set: A, B']);
+  });
   it('masks secrets in the diff', () => {
     expect(formatEnvDiff([{ key: 'DB_PASSWORD', from: undefined, to: 'hunter2' }], (v) => v.replace('hunter2', '***'))).toEqual(['+ DB_PASSWORD=***']);
   });

@@ -8,10 +8,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 export const KEYS = { enter: '\r', down: '\u001B[B', up: '\u001B[A', esc: '\u001B', backspace: '\u007F', ctrlC: '\u0003' };
 
-export async function openTui(opts: { now?: () => Date; state?: string; work?: string; prepare?: (s: Session) => Promise<void> | void } = {}) {
+export async function openTui(opts: { now?: () => Date; state?: string; work?: string; runbook?: string; prepare?: (s: Session) => Promise<void> | void } = {}) {
   const work = opts.work ?? tempDir();
   const stateDir = opts.state ?? tempDir();
-  const lr = loadRunbook('test/fixtures/tui.yaml', { env: { TUI_WORK: work } });
+  const lr = loadRunbook(opts.runbook ?? 'test/fixtures/tui.yaml', { env: { TUI_WORK: work } });
   const session = new Session(lr, { stateDir, operator: 'tester', now: opts.now });
   await opts.prepare?.(session);
   const exits: number[] = [];

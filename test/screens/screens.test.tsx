@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openTui, KEYS } from './harness.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('StartScreen', () => {
   it('names the runbook, version, operator, and says Begin for a new run', async () => {
@@ -267,5 +268,39 @@ describe('panels and dialogs', () => {
     } finally {
       delete process.env.NO_COLOR;
     }
+  });
+});
+
+describe('an edit-env step', () => {
+  it('shows the changes first, names the keys already set, masks the secret, and no row overlaps another', async () => {
+    const work = tempDir();
+    writeFileSync(join(work, 'app.env'), 'DB_HOST=localhost\nDB_PORT=5432\nDB_NAME=app\nDB_USER=app\nDB_PASSWORD=tui-env-pass-123\nNODE_ENV=production\nUSE_POSTGRES=false\nDUAL_WRITE_ENABLED=false\n');
+    const t = await openTui({ runbook: 'test/fixtures/tui-env.yaml', work });
+    await t.press(KEYS.enter);
+    await t.waitFor(/Point the app at PostgreSQL/);
+    const lines = t.frame().split('\n');
+    expect(lines).toContain('Reads stay on JSON; writes go to both.');
+    expect(lines).toContain('Enter writes this change (a backup of the file is kept):');
+    expect(lines).toContain('- DUAL_WRITE_ENABLED=false');
+    expect(lines).toContain('+ DUAL_WRITE_ENABLED=true');
+    expect(lines).toContain('  already set: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, NODE_ENV, USE_POSTGRES');
+    expect(t.frame()).toMatch(/edit \/.*\/app\.env/);
+    expect(t.frame()).not.toContain('tui-env-pass-123');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Point the app at PostgreSQL/);
+    expect(readFileSync(join(work, 'app.env'), 'utf8')).toContain('DUAL_WRITE_ENABLED=true');
+    await t.close();
+  });
+  it('on a file that lacks every key, the rows that fit stay whole (the detail is clipped, not squeezed)', async () => {
+    const work = tempDir();
+    writeFileSync(join(work, 'app.env'), '# empty\n');
+    const t = await openTui({ runbook: 'test/fixtures/tui-env.yaml', work });
+    await t.press(KEYS.enter);
+    await t.waitFor(/Point the app at PostgreSQL/);
+    const lines = t.frame().split('\n');
+    for (const l of ['Reads stay on JSON; writes go to both.', 'Then run the health check.', 'Enter writes this change (a backup of the file is kept):', '+ DB_HOST=localhost', '+ DB_PORT=5432', '+ DB_NAME=app']) expect(lines).toContain(l);
+    const diff = lines.filter((l) => l.startsWith('+ '));
+    for (const l of diff) expect(l).toMatch(/^\+ [A-Z_]+=\S+$/);
+    await t.close();
   });
 });
