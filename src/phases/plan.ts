@@ -1,6 +1,6 @@
 // The dry-run plan: every phase and step as it would run now, from the live run's
 // state, without executing or writing anything.
-import type { Runbook, Step } from '../runbook/schema.js';
+import type { CheckDef, Runbook, Step } from '../runbook/schema.js';
 import { MASK, type Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { RunState, StepStatus } from './state.js';
@@ -33,7 +33,19 @@ export interface PlanPhase {
   steps: PlanStep[];
 }
 
-export function describeStep(step: Step, redactor: Redactor): string {
+/** A check as one line: its type and parameters (long SQL folded), secrets masked. */
+export function describeCheck(id: string, def: CheckDef | undefined, redactor: Redactor): string {
+  if (!def) return `check ${id}`;
+  const short = (v: unknown): string => {
+    const t = typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v);
+    return t.length > 60 ? `${t.slice(0, 59)}…` : t;
+  };
+  const params = Object.entries(def.params ?? {}).map(([k, v]) => `${k}=${short(v)}`);
+  const baseline = def.baseline === 'record' ? ['records a baseline'] : def.baseline ? [`compared with ${def.baseline.compare}`] : [];
+  return redactor.redact([`check ${id} (${def.type}${def.connection ? ` on ${def.connection}` : ''})`, ...params, ...baseline].join(' · '));
+}
+
+export function describeStep(step: Step, redactor: Redactor, checks?: Runbook['checks']): string {
   switch (step.kind) {
     case 'command': {
       // written as one would type it in sh: env assignments first, a shell string quoted
@@ -44,7 +56,7 @@ export function describeStep(step: Step, redactor: Redactor): string {
       return mask(`${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
     }
     case 'check':
-      return `check ${step.check}`;
+      return checks ? describeCheck(step.check, checks[step.check], redactor) : `check ${step.check}`;
     case 'edit-env':
       return redactor.redact(`set ${Object.entries(step.set).map(([k, v]) => `${k}=${v}`).join(' ')} in ${step.file}`);
     case 'wait':
@@ -85,7 +97,7 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
         pointOfNoReturn: p.point_of_no_return,
         steps: p.steps.map((s) => {
           const st = stepState(state, p.id, s.id);
-          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status, reason: st.reason, action: describeStep(s, redactor) };
+          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status, reason: st.reason, action: describeStep(s, redactor, rb.checks) };
           if (s.destructive) out.destructive = true;
           if (s.point_of_no_return) out.pointOfNoReturn = s.point_of_no_return;
           if (s.kind === 'wait' && !DONE.has(st.status)) {

@@ -66,7 +66,8 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
       const phase = rb.phases.find((p) => p.id === dialog.phaseId)!;
       const gate = gateStatus(rb, state, phase.id);
       const steps = scopeSteps(rb, phase.id) ?? [];
-      const counts = steps.reduce<Record<string, number>>((m, s) => {
+      // the sign-off steps are what this dialog does: counting them as pending misleads
+      const counts = steps.filter((s) => s.kind !== 'signoff').reduce<Record<string, number>>((m, s) => {
         const st = stepState(state, phase.id, s.id).status;
         m[st] = (m[st] ?? 0) + 1;
         return m;

@@ -73,7 +73,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
             ) : step.kind === 'edit-env' ? (
               <Text color={color('cyan')}>{truncate(`edit ${actions.session.lr.redactor.redact(resolve(actions.session.lr.dir, step.file))}`, width * 2)}</Text>
             ) : (
-              <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text>
+              <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor, rb.checks).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text>
             )}
             {step.kind === 'edit-env' && st.status !== 'passed' ? (
               <Box flexDirection="column">

@@ -51,6 +51,8 @@ describe('waymark plan', () => {
     const createdb = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'createdb')!;
     expect(createdb.action).toMatch(/^PGHOST=db\.internal PGPORT=5433 PGUSER=postgres PGPASSWORD=\*\*\* sh -c 'createdb fluxstudio_db'$/);
     expect(JSON.stringify(plan)).not.toContain('S3cret');
+    const backup = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'verify-backups')!;
+    expect(backup.action).toMatch(/^check backup-users \(file\) · path=.*\/users\.json\.\* · min_bytes=2 · max_age=24h$/);
   });
 
   it('masks a secret inside an argument before quoting it, so a quote in the secret cannot unmask it', () => {

@@ -100,6 +100,8 @@ describe('steps and the step runner', () => {
     await t.press('S');
     expect(t.frame()).toMatch(/Sign off: Phase A/);
     expect(t.frame()).toMatch(/Signing as: tester/);
+    expect(t.frame()).toMatch(/Steps: 3 passed\s/);
+    expect(t.frame()).not.toMatch(/pending/);
     expect(t.frame()).toMatch(/✔ passed\s+marker/);
     expect(t.frame()).toMatch(/› Marker is in place\./);
     await t.press(KEYS.enter);
