@@ -368,8 +368,12 @@ export class TuiController {
       if (d.text.trim().length < 10) return this.setUi({ ...ui, dialog: { ...d, error: 'write a statement of what you vouch for (10+ characters)' } });
       const r = this.session.dispatch({ type: 'phase.signoff', phaseId: d.phaseId, statement: d.text.trim() });
       if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
-      const title = this.session.runbook.phases.find((p) => p.id === d.phaseId)?.title;
-      this.setUi({ ...this.snap.ui, dialog: undefined, screen: 'overview', stack: ['start'], message: { text: `${title} signed off by ${this.session.opts.operator}${this.opts.writeReport ? ' — g writes its signed report' : ''}`, tone: 'ok' } });
+      const phases = this.session.runbook.phases;
+      const i = phases.findIndex((p) => p.id === d.phaseId);
+      // the cursor stays on the signed phase so g writes its report; say how to go on
+      const next = phases.slice(i + 1).find((p) => phaseState(this.session.state, p.id).status !== 'signed-off');
+      const text = `${phases[i]?.title} signed off by ${this.session.opts.operator}${this.opts.writeReport ? ' — g writes its signed report' : ''}${next ? `; ↓ Enter opens "${next.title}"` : ''}`;
+      this.setUi({ ...this.snap.ui, dialog: undefined, screen: 'overview', stack: ['start'], message: { text, tone: 'ok' } });
       return;
     }
     if (d.kind === 'confirm-word') {

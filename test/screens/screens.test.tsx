@@ -107,6 +107,7 @@ describe('steps and the step runner', () => {
     await t.press(KEYS.enter);
     await t.waitFor(/Phases/);
     expect(t.frame()).toMatch(/✔ Phase A\s+4\/4\s+signed off .* by tester/);
+    expect(t.frame()).toMatch(/g writes its signed report; ↓ Enter opens "Phase B"/);
     expect(t.frame()).toMatch(/⏳ Wait a day: available in 2[34] h \d+ m/);
     await t.press('g');
     await t.waitFor(/Signed report of Phase A/);
