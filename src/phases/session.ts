@@ -40,6 +40,11 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): () => Date {
   return () => new Date(Date.now() + offset);
 }
 
+function describeMove(from: Record<string, string>, to: Record<string, string>): string {
+  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => from[k] !== to[k]);
+  return keys.map((k) => `${k} ${from[k] ?? '—'} → ${to[k] ?? '—'}`).join(', ');
+}
+
 export function targetOf(lr: LoadedRunbook): Record<string, string> {
   const t: Record<string, string> = {};
   for (const [name, c] of Object.entries(lr.runbook.connections)) {
@@ -134,6 +139,15 @@ export class Session {
   }
 
   private afterLoad(): void {
+    // Only `waymark demo` (a fixed fingerprint) keeps one run while its target moves:
+    // its ports are chosen afresh when the saved ones are taken. Screens and reports
+    // must name the target the commands now reach, and the audit log says it moved.
+    const target = this.lr.redactor.redactDeep(targetOf(this.lr));
+    if (JSON.stringify(target) !== JSON.stringify(this.state.target)) {
+      const from = this.state.target;
+      this.commit({ ...this.state, target, updatedAt: this.now().toISOString() }, undefined, 'run.target-moved', { from, to: target });
+      this.notices.push(`the target moved since this run began (${describeMove(from, target)}); the run goes on against the new one`);
+    }
     const r = reduce(this.runbook, this.state, { type: 'recover' }, this.ctx());
     if (r.ok && r.state !== this.state) {
       this.commit(r.state, { type: 'recover' });
@@ -206,8 +220,9 @@ export class Session {
     return this.running.size > 0;
   }
 
-  cancel(key?: string): void {
-    for (const [k, ac] of this.running) if (!key || k === key) ac.abort();
+  /** Stops running steps; `why` is what the step's record will say stopped it. */
+  cancel(key?: string, why = 'cancelled by the operator'): void {
+    for (const [k, ac] of this.running) if (!key || k === key) ac.abort(why);
   }
 
   /**
@@ -302,7 +317,7 @@ export class Session {
     let message: string | undefined;
     if (r.error) message = `could not start: ${r.error}`;
     else if (r.timedOut) message = `timed out after ${timeoutMs} ms; the process tree was killed`;
-    else if (r.cancelled) message = 'cancelled by the operator; the process tree was killed';
+    else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : 'cancelled by the operator'}; the process tree was killed`;
     else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
     if (ok && step.expect_output) {
       const all = tail.map((l) => l.text).join('\n');

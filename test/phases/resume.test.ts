@@ -137,6 +137,27 @@ describe('runbook drift', () => {
   });
 });
 
+describe('a run whose target moved (the demo keeps one run while its ports change)', () => {
+  it('names the new target, says so, and records the move in the audit log, with no secret', async () => {
+    const state = tempDir();
+    const open = (port: number) =>
+      new Session(loadRunbook('test/fixtures/locked.yaml', { env: { DATABASE_URL: `postgres://app:Moved-S3cret@127.0.0.1:${port}/fluxdb` } }), { stateDir: state, operator: 'alice', fingerprint: 'fixed' });
+    const s1 = open(5001);
+    expect(s1.state.target['main.host']).toBe('127.0.0.1:5001');
+    await s1.close();
+    const s2 = open(5002);
+    expect(s2.state.target['main.host']).toBe('127.0.0.1:5002');
+    expect(s2.notices.join('\n')).toMatch(/the target moved since this run began \(main\.host 127\.0\.0\.1:5001 → 127\.0\.0\.1:5002\)/);
+    await s2.close();
+    const s3 = open(5002);
+    expect(s3.notices.join('\n')).not.toMatch(/target moved/);
+    await s3.close();
+    const audit = readFileSync(allFiles(state).find((f) => f.endsWith('.jsonl'))!, 'utf8');
+    expect(audit.split('\n').filter((l) => l.includes('"run.target-moved"'))).toHaveLength(1);
+    expect(audit + readFileSync(allFiles(state).find((f) => f.endsWith('.json'))!, 'utf8')).not.toContain('Moved-S3cret');
+  });
+});
+
 describe('audit log', () => {
   it('fails verification after any single byte changes, naming the first bad line', () => {
     const { env } = smokeEnv();
