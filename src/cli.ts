@@ -147,7 +147,25 @@ function commandHelp(name: string, c: CommandSpec): string {
   return [`usage: ${c.usage}`, '', c.summary, '', 'options:', ...[...c.flags, ...COMMON].map((f) => `  ${f}`)].join('\n');
 }
 
+/**
+ * When the reader of our output is gone (a closed terminal after SIGHUP, `| head`),
+ * writes fail with EIO or EPIPE. Nothing is lost by not printing them, while the
+ * default (an uncaught error) would kill Waymark before it records the interrupted
+ * step and releases its locks.
+ */
+function ignoreVanishedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EIO' || e.code === 'EPIPE') return;
+      setImmediate(() => {
+        throw e;
+      });
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreVanishedOutput();
   try {
     const first = argv[0];
     if (first === '--version' || first === '-v') {

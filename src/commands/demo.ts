@@ -27,8 +27,9 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
 
   const say = (s: string) => process.stderr.write(`${s}\n`);
   say('Waymark demo: Flux Studio on JSON files, migrating to PostgreSQL');
-  const ports = await demoPorts(layout);
+  // a postgres left by a killed demo still holds the saved port: stop it first
   await stopLeftoverPostgres(layout);
+  const ports = await demoPorts(layout);
   const { startEmbedded } = await import('../pg/embedded.js');
   const ws = prepareWorkspace(layout, ports);
   const t0 = Date.now();
@@ -49,11 +50,16 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
     appCtl('stop');
     await server.stop().catch(() => {});
   };
+  // Once the run has started, it handles SIGTERM/SIGHUP itself (stops the running
+  // step, records it, releases the locks) and returns; `finally` then stops the demo.
+  // Exiting here at once would leave the run's locks behind.
+  let running = false;
   const onSignal = () => {
+    if (running) return;
     void stopAll().finally(() => process.exit(130));
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     appCtl('restart'); // a leftover app from a killed demo may hold old settings
     say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} (workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
@@ -62,10 +68,12 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
     const mode = chooseMode(a.flags);
     if (mode.interactive) {
       const { runTui } = await import('../screens/run-tui.js');
+      running = true;
       return await runTui(lr, args);
     }
     if (mode.notice) say(mode.notice);
     const { runPlain } = await import('./run.js');
+    running = true;
     return await runPlain(args, lr);
   } finally {
     process.off('SIGTERM', onSignal);

@@ -27,20 +27,22 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
   const { runNonInteractive, EXIT } = await import('../phases/noninteractive.js');
   const ac = new AbortController();
   let interrupted = false;
-  const onSig = () => {
+  const onSig = (sig: NodeJS.Signals) => {
     interrupted = true;
-    out('interrupted: stopping the running step (its process tree is killed); the state stays consistent');
+    out(`interrupted (${sig}): stopping the running step (its process tree is killed); the state stays consistent`);
     ac.abort();
-    session.cancel();
+    session.cancel(undefined, sig === 'SIGINT' ? 'interrupted by Ctrl-C' : sig === 'SIGHUP' ? 'stopped: the terminal closed (SIGHUP, e.g. a dropped SSH session)' : `stopped: Waymark received ${sig}`);
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);
+  process.on('SIGHUP', onSig);
   try {
     const code = await runNonInteractive(session, { phase: a.flags.phase as string | undefined, yes: !!a.flags.yes, out, signal: ac.signal });
     return interrupted ? EXIT.interrupted : code;
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
+    process.off('SIGHUP', onSig);
     await session.close();
   }
 }

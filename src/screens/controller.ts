@@ -444,11 +444,11 @@ export class TuiController {
     }
   }
 
-  async exit(code: number): Promise<void> {
+  async exit(code: number, why?: string): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
-    this.session.cancel();
+    this.session.cancel(undefined, why);
     await this.session.idle().catch(() => {});
     this.update({ exited: code });
     this.opts.onExit(code);

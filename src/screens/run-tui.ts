@@ -35,15 +35,16 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
     },
   });
   app.rerender(React.createElement(App, { controller }));
-  const onSignal = () => void controller.exit(130);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const onTerm = () => void controller.exit(130, 'stopped: Waymark received SIGTERM');
+  const onHangup = () => void controller.exit(130, 'stopped: the terminal closed (SIGHUP, e.g. a dropped SSH session)');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHangup);
   const code = await exited;
   // let the last frame draw, then leave
   await new Promise((r) => setTimeout(r, 50));
   app.unmount();
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
+  process.off('SIGTERM', onTerm);
+  process.off('SIGHUP', onHangup);
   await session.close();
   return code;
 }

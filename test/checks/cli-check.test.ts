@@ -61,6 +61,16 @@ describe('waymark validate and schema', () => {
     const r = cli(['schema']);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync('runbook.schema.json', 'utf8')));
   });
+  it('a reader that goes away (`| head`) ends the output quietly: exit 0, no EPIPE trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['bin/waymark.js', 'schema'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before Waymark writes: its writes fail with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
   it('--help and --version work on every command; unknown commands and flags exit 2', () => {
     for (const c of ['run', 'validate', 'schema', 'status', 'check', 'audit', 'report', 'verify', 'plan', 'rollback', 'reset', 'demo']) {
       const r = cli([c, '--help']);

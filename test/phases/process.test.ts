@@ -90,7 +90,8 @@ describe('Ctrl-C in the non-interactive mode', () => {
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/interrupted: stopping the running step/);
+    expect(r.stdout).toMatch(/interrupted \(SIGINT\): stopping the running step/);
+    expect(r.stdout).toMatch(/slow-write: interrupted .* — interrupted by Ctrl-C; the process tree was killed/);
     const st = JSON.parse(cli(['status', '--json', '--runbook', 'examples/smoke.yaml'], env).stdout);
     expect(st.phases[0].steps[1]).toEqual({ id: 'slow-write', status: 'interrupted' });
     expect(existsSync(join(work, 'marker.txt'))).toBe(false);

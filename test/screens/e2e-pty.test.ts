@@ -1,8 +1,9 @@
 // The built CLI in a real pseudo-terminal (util-linux `script`): run a step, quit
 // mid-phase, start again, and resume at the same step.
-import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 
 const strip = (s: string) => s.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '').replace(/\u001B[()][A-Z0-9]/g, '');
@@ -16,11 +17,18 @@ function terminalEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+// a test that fails half-way must not leave its TUI running
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
 function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
   const child = spawn('script', ['-qfec', `node ${resolve('bin/waymark.js')} --runbook examples/smoke.yaml`, '/dev/null'], {
     env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  started.push(child);
   let out = '';
   let err = '';
   let exited: number | null | undefined;
@@ -44,7 +52,7 @@ function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
       r(code);
     }),
   );
-  return { waitFor, send, done, mark: () => (out = ''), screen: () => strip(out) };
+  return { waitFor, send, done, mark: () => (out = ''), screen: () => strip(out), child };
 }
 
 describe('TUI end to end in a pseudo-terminal', () => {
@@ -73,6 +81,29 @@ describe('TUI end to end in a pseudo-terminal', () => {
     await b.send('q');
     await b.send('y');
     expect(await b.done).toBe(0);
+  }, 60_000);
+
+  it('a dropped terminal (SIGHUP): the running step is killed and recorded, the lock released, nothing left running', async () => {
+    const state = tempDir();
+    const env = { WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '41', WAYMARK_OPERATOR: 'pty-tester' };
+    const a = startTui(env);
+    await a.waitFor(/Press Enter to begin/);
+    await a.send('\r');
+    await a.waitFor(/› · Create the work folder/);
+    await a.send('\r');
+    await a.waitFor(/› · Write the marker slowly/);
+    await a.send('\r');
+    await a.waitFor(/running — x stops it/);
+    a.child.kill('SIGKILL'); // the terminal goes away: the kernel hangs up its session
+    await a.done;
+    const runs = join(state, 'runs');
+    const t0 = Date.now();
+    while (readdirSync(runs).some((f) => f.endsWith('.lock')) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(runs).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    const st = JSON.parse(readFileSync(join(runs, readdirSync(runs).find((f) => f.endsWith('.json'))!), 'utf8'));
+    expect(st.steps['prepare/slow-write']).toMatchObject({ status: 'interrupted' });
+    expect(st.steps['prepare/slow-write'].message).toMatch(/the terminal closed \(SIGHUP/);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toMatch(/sleep 41/);
   }, 60_000);
 
   it('with CI set, a terminal gets plain lines and a notice saying why, not a blank screen', async () => {
