@@ -3,7 +3,8 @@
 export const MASK = '***';
 
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)([^@\s/]+)(@)/gi;
-const PASSWORD_PAIR = /\b(password|passwd|pgpassword|db_password)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"',;&]+)/gi;
+// key=value, key: value, and JSON's "key":"value"
+const PASSWORD_PAIR = /\b(password|passwd|pgpassword|db_password)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"',;&}]+)/gi;
 
 export class Redactor {
   private readonly secrets: string[];
@@ -20,7 +21,11 @@ export class Redactor {
       if (enc !== s && out.includes(enc)) out = out.split(enc).join(MASK);
     }
     out = out.replace(URL_PASSWORD, (_m, a: string, _p: string, c: string) => `${a}${MASK}${c}`);
-    out = out.replace(PASSWORD_PAIR, (_m, k: string, sep: string) => `${k}${sep}${MASK}`);
+    out = out.replace(PASSWORD_PAIR, (_m, k: string, sep: string, v: string) => {
+      // JSON keeps its quotes so the text still reads as JSON
+      const q = sep.startsWith('"') && v.startsWith('"') ? '"' : '';
+      return `${k}${sep}${q}${MASK}${q}`;
+    });
     return out;
   }
 

@@ -13,6 +13,10 @@ describe('Redactor', () => {
   it('masks PASSWORD=value pairs', () => {
     expect(new Redactor().redact('DB_PASSWORD=abc123 PGPASSWORD="x y"')).toBe('DB_PASSWORD=*** PGPASSWORD=***');
   });
+  it('masks "password":"value" in JSON, keeping it JSON', () => {
+    expect(new Redactor().redact('{"email":"test@example.com","password":"test123","name":"T"}')).toBe('{"email":"test@example.com","password":"***","name":"T"}');
+    expect(new Redactor().redact('{"password": 12345}')).toBe('{"password": ***}');
+  });
   it('redacts deeply', () => {
     expect(r.redactDeep({ a: ['hunter2-long'], b: { c: 'x hunter2-long' }, n: 3 })).toEqual({ a: ['***'], b: { c: 'x ***' }, n: 3 });
   });
