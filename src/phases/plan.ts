@@ -37,7 +37,8 @@ export interface PlanPhase {
 export function describeCheck(id: string, def: CheckDef | undefined, redactor: Redactor): string {
   if (!def) return `check ${id}`;
   const short = (v: unknown): string => {
-    const t = typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v);
+    // masked before it is cut short: a cut can split a secret past recognition
+    const t = redactor.redact(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v));
     return t.length > 60 ? `${t.slice(0, 59)}…` : t;
   };
   const params = Object.entries(def.params ?? {}).map(([k, v]) => `${k}=${short(v)}`);

@@ -52,6 +52,8 @@ describe('waymark plan', () => {
     expect(createdb.action).toMatch(/^PGHOST=db\.internal PGPORT=5433 PGUSER=postgres PGPASSWORD=\*\*\* sh -c 'createdb fluxstudio_db'$/);
     expect(JSON.stringify(plan)).not.toContain('S3cret');
     const backup = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'verify-backups')!;
+    const signup = plan.find((p) => p.id === 'phase-1-dual-write')!.steps.find((x) => x.action.includes('signup'))!;
+    expect(signup.action).toMatch(/"password":"\*\*\*"/);
     expect(backup.action).toMatch(/^check backup-users \(file\) · path=.*\/users\.json\.\* · min_bytes=2 · max_age=24h$/);
   });
 
