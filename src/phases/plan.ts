@@ -48,14 +48,8 @@ export function describeCheck(id: string, def: CheckDef | undefined, redactor: R
 
 export function describeStep(step: Step, redactor: Redactor, checks?: Runbook['checks']): string {
   switch (step.kind) {
-    case 'command': {
-      // written as one would type it in sh: env assignments first, a shell string quoted
-      // after `sh -c`, so the line can be copied; secrets are masked by the redactor
-      const mask = (t: string) => redactor.redact(t);
-      const cmd = step.shell && typeof step.run === 'string' ? `sh -c ${shellQuote(mask(step.run))}` : commandLine(step.run, mask);
-      const env = step.env ? Object.entries(step.env).map(([k, v]) => `${k}=${shellQuote(mask(v))}`).join(' ') + ' ' : '';
-      return mask(`${env}${cmd}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
-    }
+    case 'command':
+      return redactor.redact(`${stepCommandLine(step, redactor)}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
     case 'check':
       return checks ? describeCheck(step.check, checks[step.check], redactor) : `check ${step.check}`;
     case 'edit-env':
@@ -67,6 +61,17 @@ export function describeStep(step: Step, redactor: Redactor, checks?: Runbook['c
     case 'signoff':
       return 'operator signs off the phase';
   }
+}
+
+/**
+ * A command step as one would type it in sh, secrets masked: env assignments first,
+ * a shell string quoted after `sh -c`, so the line can be copied and run.
+ */
+export function stepCommandLine(step: Extract<Step, { kind: 'command' }>, redactor: Redactor): string {
+  const mask = (t: string) => redactor.redact(t);
+  const cmd = step.shell && typeof step.run === 'string' ? `sh -c ${shellQuote(mask(step.run))}` : commandLine(step.run, mask);
+  const env = step.env ? Object.entries(step.env).map(([k, v]) => `${k}=${shellQuote(mask(v))}`).join(' ') + ' ' : '';
+  return mask(`${env}${cmd}`);
 }
 
 /**

@@ -16,7 +16,7 @@ import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
-import { commandLine } from './plan.js';
+import { stepCommandLine } from './plan.js';
 import type { OutputLine } from './process.js';
 
 export interface SessionOptions {
@@ -287,7 +287,7 @@ export class Session {
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
   commandText(step: Step): string {
     if (step.kind !== 'command') return '';
-    return commandLine(step.run, (t) => this.lr.redactor.redact(t));
+    return stepCommandLine(step, this.lr.redactor);
   }
 
   private async performCommand(scope: string, step: Step, signal: AbortSignal): Promise<void> {

@@ -99,7 +99,8 @@ function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
         kind: s.kind,
         title: s.title,
         status: st.status,
-        action: describeStep(s, redactor),
+        // what ran, as recorded then (vars may have changed since); else what would run
+        action: (s.kind === 'command' && st.command) || describeStep(s, redactor),
         startedAt: st.startedAt,
         finishedAt: st.finishedAt,
         operator: st.operator,

@@ -26,6 +26,15 @@ beforeAll(() => {
 });
 
 describe('report content', () => {
+  it('a command step shows the command as it ran, even after its vars changed', () => {
+    const own = { ...env, WAYMARK_STATE_DIR: tempDir() };
+    expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], own).code).toBe(0);
+    const later = { ...own, SMOKE_WORK_DIR: tempDir() };
+    const r = cli(['report', '--runbook', 'examples/smoke.yaml', '--phase', 'prepare', '--format', 'json', '--out', join(tempDir(), 'later.json')], later);
+    expect(r.code).toBe(0);
+    const make = JSON.parse(readFileSync(r.stdout.trim(), 'utf8')).body.phases[0].steps.find((s: { id: string }) => s.id === 'make-dir');
+    expect(make.action).toBe(`mkdir -p ${env.SMOKE_WORK_DIR}`);
+  });
   it('the canonical JSON has what an auditor needs', () => {
     const { body, signature } = JSON.parse(readFileSync(files.json, 'utf8'));
     expect(body.format).toBe('waymark-report/1');
