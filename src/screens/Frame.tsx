@@ -12,7 +12,9 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   const { state } = useUIState();
   const drift = !!state.drift && !state.drift.acknowledgedAt;
   // "? help" first: at 80 columns the end of the line may be cut, and help lists everything
-  const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(([k]) => k !== 'a' || drift);
+  // gates and sign-off belong to phases, not to rollback procedures or diagnostics
+  const inPhase = ui.screen !== 'steps' || rb.phases.some((p) => p.id === ui.scope);
+  const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase));
   const hints = ['? help', ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'q quit', 'Esc back'].filter(Boolean);
   const m = ui.message;
   return (

@@ -218,6 +218,9 @@ describe('panels and dialogs', () => {
     await t.press(KEYS.enter);
     expect(t.frame()).toMatch(/Troubleshooting: The marker is missing/);
     expect(t.frame()).toMatch(/fix: Re-run Phase A/);
+    // no gate to override, nothing to sign off in a diagnostic
+    expect(t.frame()).toMatch(/Enter run · s skip · d mark · x stop/);
+    expect(t.frame()).not.toMatch(/o override|S sign/);
     await t.press(KEYS.enter);
     await t.waitFor(/✔ List the folder/);
     await t.close();
