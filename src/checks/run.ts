@@ -89,14 +89,15 @@ export function applyBaseline(def: CheckDef, result: CheckResult, baselines: Rec
     spec.max_increase_pct !== undefined ? `<= baseline + ${spec.max_increase_pct}%${spec.max_increase_abs !== undefined ? ` (or + ${spec.max_increase_abs} noise floor)` : ''}` : '',
     spec.max_decrease_pct !== undefined ? `>= baseline - ${spec.max_decrease_pct}%` : '',
   ].filter(Boolean);
-  const limit = limits.join(' and ') || 'compared';
+  const limit = limits.length ? `now ${limits.join(' and ')}` : 'compared';
   const evidence = [...(result.evidence ?? []), { columns: ['metric', 'baseline', 'now', 'change %', 'verdict'], rows }];
   if (!rows.length) return { ...result, status: 'fail', summary: `${result.summary} — no metric in common with baseline "${spec.compare}"`, evidence };
   return {
     ...result,
     status: problems.length ? 'fail' : result.status,
     summary: problems.length ? `against baseline: ${problems.join('; ')}` : `${result.summary} — within baseline (${limit})`,
-    thresholds: { ...result.thresholds, baseline: `${limit} (${spec.compare})` },
+    // reads as "baseline json-counts-before, now >= baseline - 0%"
+    thresholds: { ...result.thresholds, baseline: `${spec.compare}, ${limit}` },
     evidence,
   };
 }

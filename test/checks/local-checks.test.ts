@@ -65,7 +65,10 @@ describe('baseline compare', () => {
   const def = (b: CheckDef['baseline']): CheckDef => ({ type: 'http', params: {}, baseline: b });
   it('passes within max_increase_pct and fails above it', () => {
     const spec = { compare: 'before', metric: 'p95_ms', max_increase_pct: 10 };
-    expect(applyBaseline(def(spec), result({ p95_ms: 105 }), { before: { p95_ms: 100 } }).status).toBe('pass');
+    const good = applyBaseline(def(spec), result({ p95_ms: 105 }), { before: { p95_ms: 100 } });
+    expect(good.status).toBe('pass');
+    expect(good.thresholds.baseline).toBe('before, now <= baseline + 10%');
+    expect(good.summary).toBe('ok — within baseline (now <= baseline + 10%)');
     const bad = applyBaseline(def(spec), result({ p95_ms: 130 }), { before: { p95_ms: 100 } });
     expect(bad.status).toBe('fail');
     expect(bad.summary).toMatch(/p95_ms 130 vs 100 \(\+30.0% > \+10%\)/);
