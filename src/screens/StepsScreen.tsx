@@ -87,7 +87,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
                   ))}
               </Box>
             ) : null}
-            {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`Starts counting when ${describeAfter(rb, step.after)}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
+            {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`${waitNotBefore(rb, state, step) ? `Counting since ${describeAfter(rb, step.after).replace(/ is (done|signed off)$/, ' was $1')}` : `Starts counting when ${describeAfter(rb, step.after)}`}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
             {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
             {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
             {isLive ? (

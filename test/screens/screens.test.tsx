@@ -112,6 +112,9 @@ describe('steps and the step runner', () => {
     await t.press('g');
     await t.waitFor(/Signed report of Phase A/);
     expect(t.reports).toEqual(['a']);
+    await t.press(KEYS.esc, KEYS.down, KEYS.enter);
+    await t.waitFor(/› · Wait a day/);
+    expect(t.frame()).toMatch(/Counting since "Phase A" was signed off; available in 2[34] h \d+ m\./);
     await t.close();
   });
 
