@@ -48,7 +48,9 @@ export function loadRunbook(file: string, opts: LoadOptions = {}): LoadedRunbook
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError([at(`cannot read the runbook: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'check the path, or pass --runbook FILE')]);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (e as Error).message);
+    throw new InputError([at(`cannot read the runbook: ${why}`, 'check the path, or pass --runbook FILE')]);
   }
   let text: string;
   try {

@@ -92,6 +92,19 @@ describe('runbook loader: malformed runbooks', () => {
     expect(p[0]).toMatch(/limited to \d+ bytes/);
   });
 
+  it('a path that is missing or a folder says so in words, with the file named', () => {
+    const read = (f: string) => {
+      try {
+        loadRunbook(f);
+      } catch (e) {
+        return (e as InputError).problems.map((x) => formatProblem(x)).join('\n');
+      }
+      return 'loaded';
+    };
+    expect(read('/nonexistent/runbook.yaml')).toMatch(/^\/nonexistent\/runbook\.yaml:1:1: cannot read the runbook: no such file\n {2}hint: check the path, or pass --runbook FILE$/);
+    expect(read(tempDir())).toMatch(/:1:1: is a directory, not a runbook file\n  hint: pass the path of a runbook.yaml/);
+  });
+
   it('every problem carries a hint where one helps', () => {
     const p = problems(MIN.replace('title: Do it', 'title: "Do ${NOPE}"'));
     expect(p[0]).toMatch(/hint: declare it under vars/);
