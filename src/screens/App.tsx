@@ -1,6 +1,6 @@
 // The container: subscribes to the controller and picks the screen. Behaviour lives
 // in the controller and the engine, so this file stays small.
-import { useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useStdout } from 'ink';
 import type { TuiController } from './controller.js';
 import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';
@@ -17,9 +17,9 @@ import { color } from './theme.js';
 
 export function App({ controller }: { controller: TuiController }) {
   const snap = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
-  const { stdout } = useStdout();
-  const width = Math.max(60, Math.min(stdout.columns || 80, 120)) - 1;
-  const height = Math.max(16, stdout.rows || 24) - 1;
+  const { columns, rows } = useTerminalSize();
+  const width = Math.max(60, Math.min(columns || 80, 120)) - 1;
+  const height = Math.max(16, rows || 24) - 1;
   const { ui } = snap;
   const props = { width, height };
   const screens = {
@@ -52,4 +52,18 @@ export function App({ controller }: { controller: TuiController }) {
       </UIActionsContext.Provider>
     </UIStateContext.Provider>
   );
+}
+
+/** The terminal's size, re-rendering on resize: Ink re-lays out, but our screens size themselves. */
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const [size, setSize] = useState({ columns: stdout.columns, rows: stdout.rows });
+  useEffect(() => {
+    const onResize = () => setSize({ columns: stdout.columns, rows: stdout.rows });
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
 }

@@ -41,5 +41,12 @@ export async function openTui(opts: { now?: () => Date; state?: string; work?: s
     r.unmount();
     await session.close();
   };
-  return { session, controller, frame, press, type, waitFor, close, exits, reports, work, stateDir, tick };
+  /** The terminal changes size, as when the operator resizes the window. */
+  const resize = async (columns: number, rows: number) => {
+    Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true });
+    Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true });
+    r.stdout.emit('resize');
+    await tick(60);
+  };
+  return { session, controller, frame, press, type, waitFor, close, exits, reports, work, stateDir, tick, resize };
 }

@@ -313,3 +313,18 @@ describe('an edit-env step', () => {
     await t.close();
   });
 });
+
+describe('terminal size', () => {
+  it('redraws to the new width and height when the terminal is resized', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase A/);
+    const widest = () => Math.max(...t.frame().split('\n').map((l) => l.length));
+    expect(widest()).toBeGreaterThan(80);
+    await t.resize(70, 20);
+    expect(widest()).toBeLessThanOrEqual(70);
+    expect(t.frame().split('\n').length).toBeLessThanOrEqual(20);
+    expect(t.frame()).toMatch(/› · Look around/);
+    await t.close();
+  });
+});
