@@ -25,13 +25,14 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
     throw e;
   }
   const { runNonInteractive, EXIT } = await import('../phases/noninteractive.js');
+  const { stopReason } = await import('../phases/stop-reason.js');
   const ac = new AbortController();
   let interrupted = false;
   const onSig = (sig: NodeJS.Signals) => {
     interrupted = true;
     out(`interrupted (${sig}): stopping the running step (its process tree is killed); the state stays consistent`);
     ac.abort();
-    session.cancel(undefined, sig === 'SIGINT' ? 'interrupted by Ctrl-C' : sig === 'SIGHUP' ? 'stopped: the terminal closed (SIGHUP, e.g. a dropped SSH session)' : `stopped: Waymark received ${sig}`);
+    session.cancel(undefined, stopReason(sig));
   };
   process.on('SIGINT', onSig);
   process.on('SIGTERM', onSig);

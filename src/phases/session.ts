@@ -17,6 +17,7 @@ import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
 import { stepCommandLine } from './plan.js';
+import { OPERATOR_CANCEL } from './stop-reason.js';
 import type { OutputLine } from './process.js';
 
 export interface SessionOptions {
@@ -221,7 +222,7 @@ export class Session {
   }
 
   /** Stops running steps; `why` is what the step's record will say stopped it. */
-  cancel(key?: string, why = 'cancelled by the operator'): void {
+  cancel(key?: string, why = OPERATOR_CANCEL): void {
     for (const [k, ac] of this.running) if (!key || k === key) ac.abort(why);
   }
 
@@ -317,7 +318,7 @@ export class Session {
     let message: string | undefined;
     if (r.error) message = `could not start: ${r.error}`;
     else if (r.timedOut) message = `timed out after ${timeoutMs} ms; the process tree was killed`;
-    else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : 'cancelled by the operator'}; the process tree was killed`;
+    else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : OPERATOR_CANCEL}; the process tree was killed`;
     else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
     if (ok && step.expect_output) {
       const all = tail.map((l) => l.text).join('\n');

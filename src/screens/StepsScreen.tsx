@@ -87,7 +87,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
                   ))}
               </Box>
             ) : null}
-            {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(`${waitNotBefore(rb, state, step) ? `Counting since ${describeAfter(rb, step.after).replace(/ is (done|signed off)$/, ' was $1')}` : `Starts counting when ${describeAfter(rb, step.after)}`}; ${waitText(rb, state, step, actions.session.now())}.`, width * 2)}</Text> : null}
+            {step.kind === 'wait' && st.status === 'pending' ? <Text>{truncate(waitSentence(rb, state, step, actions.session.now()), width * 2)}</Text> : null}
             {step.point_of_no_return ? <Text color={color('red')}>{truncate(`⛔ point of no return: ${step.point_of_no_return}`, width * 2)}</Text> : null}
             {step.destructive ? <Text color={color('red')}>⚠ destructive: you will type a confirmation word</Text> : null}
             {isLive ? (
@@ -129,6 +129,13 @@ export function StepsScreen({ width, height }: { width: number; height: number }
       {ts?.fixes.length ? <Text color={color('yellow')}>{truncate(`fix: ${ts.fixes.join(' · ')}`, width * 2)}</Text> : null}
     </Frame>
   );
+}
+
+/** "Starts counting when X is done; …" before the clock starts, "Counting since X was done; …" after. */
+function waitSentence(rb: Parameters<typeof waitNotBefore>[0], state: Parameters<typeof waitNotBefore>[1], s: Extract<Parameters<typeof waitNotBefore>[2], { kind: 'wait' }>, now: Date): string {
+  const after = describeAfter(rb, s.after);
+  const clause = waitNotBefore(rb, state, s) ? `Counting since ${after.replace(/ is (done|signed off)$/, ' was $1')}` : `Starts counting when ${after}`;
+  return `${clause}; ${waitText(rb, state, s, now)}.`;
 }
 
 function waitText(rb: Parameters<typeof waitNotBefore>[0], state: Parameters<typeof waitNotBefore>[1], s: Parameters<typeof waitNotBefore>[2], now: Date): string {

@@ -35,16 +35,16 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
     },
   });
   app.rerender(React.createElement(App, { controller }));
-  const onTerm = () => void controller.exit(130, 'stopped: Waymark received SIGTERM');
-  const onHangup = () => void controller.exit(130, 'stopped: the terminal closed (SIGHUP, e.g. a dropped SSH session)');
-  process.on('SIGTERM', onTerm);
-  process.on('SIGHUP', onHangup);
+  const { stopReason } = await import('../phases/stop-reason.js');
+  const onSignal = (sig: NodeJS.Signals) => void controller.exit(130, stopReason(sig));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   const code = await exited;
   // let the last frame draw, then leave
   await new Promise((r) => setTimeout(r, 50));
   app.unmount();
-  process.off('SIGTERM', onTerm);
-  process.off('SIGHUP', onHangup);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   await session.close();
   return code;
 }

@@ -281,13 +281,16 @@ describe('panels and dialogs', () => {
 });
 
 describe('an edit-env step', () => {
-  it('shows the changes first, names the keys already set, masks the secret, and no row overlaps another', async () => {
+  const openEnvStep = async (envFile: string) => {
     const work = tempDir();
-    writeFileSync(join(work, 'app.env'), 'DB_HOST=localhost\nDB_PORT=5432\nDB_NAME=app\nDB_USER=app\nDB_PASSWORD=tui-env-pass-123\nNODE_ENV=production\nUSE_POSTGRES=false\nDUAL_WRITE_ENABLED=false\n');
+    writeFileSync(join(work, 'app.env'), envFile);
     const t = await openTui({ runbook: 'test/fixtures/tui-env.yaml', work });
     await t.press(KEYS.enter);
     await t.waitFor(/Point the app at PostgreSQL/);
-    const lines = t.frame().split('\n');
+    return { t, work, lines: t.frame().split('\n') };
+  };
+  it('shows the changes first, names the keys already set, masks the secret, and no row overlaps another', async () => {
+    const { t, work, lines } = await openEnvStep('DB_HOST=localhost\nDB_PORT=5432\nDB_NAME=app\nDB_USER=app\nDB_PASSWORD=tui-env-pass-123\nNODE_ENV=production\nUSE_POSTGRES=false\nDUAL_WRITE_ENABLED=false\n');
     expect(lines).toContain('Reads stay on JSON; writes go to both.');
     expect(lines).toContain('Enter writes this change (a backup of the file is kept):');
     expect(lines).toContain('- DUAL_WRITE_ENABLED=false');
@@ -301,12 +304,7 @@ describe('an edit-env step', () => {
     await t.close();
   });
   it('on a file that lacks every key, the rows that fit stay whole (the detail is clipped, not squeezed)', async () => {
-    const work = tempDir();
-    writeFileSync(join(work, 'app.env'), '# empty\n');
-    const t = await openTui({ runbook: 'test/fixtures/tui-env.yaml', work });
-    await t.press(KEYS.enter);
-    await t.waitFor(/Point the app at PostgreSQL/);
-    const lines = t.frame().split('\n');
+    const { t, lines } = await openEnvStep('# empty\n');
     for (const l of ['Reads stay on JSON; writes go to both.', 'Then run the health check.', 'Enter writes this change (a backup of the file is kept):', '+ DB_HOST=localhost', '+ DB_PORT=5432', '+ DB_NAME=app']) expect(lines).toContain(l);
     const diff = lines.filter((l) => l.startsWith('+ '));
     for (const l of diff) expect(l).toMatch(/^\+ [A-Z_]+=\S+$/);
