@@ -1,6 +1,7 @@
 import type { ParsedArgs } from '../cli.js';
 import { load, sessionOptions, openSession, runPathsFor, out } from './common.js';
-import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitNotBefore, formatRemaining } from '../phases/engine.js';
+import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitView, signoffHistoryLine } from '../phases/rules.js';
+import { rehearsalLabel } from '../phases/state.js';
 import { StateStore } from '../state/store.js';
 import { acquireLock } from '../state/lock.js';
 
@@ -15,24 +16,39 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
     return 0;
   }
   if (a.flags.json) {
-    out(JSON.stringify({ runId: st.runId, runbook: rb.id, version: rb.version, target: st.target, createdAt: st.createdAt, updatedAt: st.updatedAt, drift: st.drift, phases: rb.phases.map((p) => ({ id: p.id, title: p.title, ...phaseState(st, p.id), steps: p.steps.map((x) => ({ id: x.id, status: stepState(st, p.id, x.id).status })), gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })) })) }, null, 2));
+    const phases = rb.phases.map((p) => ({
+      id: p.id,
+      title: p.title,
+      ...phaseState(st, p.id),
+      signoffLine: signoffHistoryLine(phaseState(st, p.id)) || undefined,
+      steps: p.steps.map((x) => {
+        const ss = stepState(st, p.id, x.id);
+        return { id: x.id, status: ss.status, attempts: ss.history?.length ?? 0, reason: ss.reason };
+      }),
+      gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })),
+    }));
+    const rehearsal = !!st.rehearsal;
+    const doc = { runId: st.runId, runbook: rb.id, version: rb.version, target: st.target, createdAt: st.createdAt, updatedAt: st.updatedAt };
+    out(JSON.stringify({ ...doc, rehearsal, clockOffset: st.rehearsal?.offset, drift: st.drift, phases }, null, 2));
     await s.close();
     return 0;
   }
   out(`${rb.title} v${rb.version} — run ${st.runId.slice(0, 8)} started ${st.createdAt}`);
+  const rehearsal = rehearsalLabel(st.rehearsal);
+  if (rehearsal) out(`${rehearsal} — a rehearsal: its times are on the moved clock`);
   out(`target: ${Object.entries(st.target).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (st.drift && !st.drift.acknowledgedAt) out(`! the runbook changed since this run began: ${st.drift.changed.join('; ')}`);
   for (const p of rb.phases) {
     const ps = phaseState(st, p.id);
     const done = p.steps.filter((x) => ['passed', 'skipped', 'overridden'].includes(stepState(st, p.id, x.id).status)).length;
-    out(`  ${ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : '·'} ${p.title.padEnd(44)} ${String(done).padStart(2)}/${p.steps.length} ${ps.status}${ps.signedOffBy ? ` by ${ps.signedOffBy} at ${ps.signedOffAt}` : ''}`);
+    const icon = ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : '·';
+    out(`  ${icon} ${p.title.padEnd(44)} ${String(done).padStart(2)}/${p.steps.length} ${ps.status}`);
+    if (ps.history?.length) out(`      ${signoffHistoryLine(ps)}`);
     for (const x of p.steps) {
       const ss = stepState(st, p.id, x.id);
       if (ss.status === 'interrupted' || ss.status === 'failed') out(`      ${ss.status.toUpperCase()}: ${x.title}${ss.message ? ` — ${ss.message}` : ''}`);
-      if (x.kind === 'wait' && ss.status === 'pending') {
-        const nb = waitNotBefore(rb, st, x);
-        if (nb) out(`      wait: ${x.title} ${nb > s.now() ? `available in ${formatRemaining(nb.getTime() - s.now().getTime())}` : 'available now'}`);
-      }
+      if (x.kind === 'wait' && ss.status === 'overridden') out(`      OVERRIDDEN: ${x.title} passed early by ${ss.operator} — ${ss.reason}`);
+      if (x.kind === 'wait' && ss.status === 'pending') out(`      wait: ${x.title} ${waitView(rb, st, x, s.now()).short}`);
     }
   }
   const cur = currentPhase(rb, st);

@@ -2,7 +2,8 @@
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
 import { DONE } from './state.js';
-import { gateStatus, phaseState, stepState, waitNotBefore, formatRemaining, signoffBlocker } from './engine.js';
+import { gateStatus, phaseState, stepState, signoffBlocker, waitView } from './rules.js';
+import { rehearsalLabel } from './state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 
@@ -37,6 +38,8 @@ export function formatCheck(r: CheckResult): string[] {
 export async function runNonInteractive(session: Session, opts: NonInteractiveOptions): Promise<number> {
   const rb = session.runbook;
   const say = (s: string) => opts.out(`[${time(session.now())}] ${s}`);
+  const rehearsal = rehearsalLabel(session.state.rehearsal);
+  if (rehearsal) say(`${rehearsal}: times are on the moved clock; the audit log keeps the real time beside them`);
   for (const n of session.notices) say(`notice: ${n}`);
   const unsub = session.subscribe((c) => {
     if (c.line) opts.out(`    ${c.line.at.slice(11, 19)} ${c.line.stream === 'stderr' ? '!' : '|'} ${c.line.text}`);
@@ -108,9 +111,9 @@ async function runOne(session: Session, scope: string, step: Step, opts: NonInte
     return EXIT.failed;
   }
   if (step.kind === 'wait') {
-    const nb = waitNotBefore(session.runbook, session.state, step);
-    if (!nb || nb > session.now()) {
-      say(`${label}: ${step.title} — ${nb ? `available in ${formatRemaining(nb.getTime() - session.now().getTime())} (not before ${nb.toISOString()})` : `waits for ${step.after}`}`);
+    const w = waitView(session.runbook, session.state, step, session.now());
+    if (w.state !== 'due') {
+      say(`${label}: ${step.title} — ${w.long}`);
       return EXIT.failed;
     }
   }

@@ -5,7 +5,7 @@ import { MASK, type Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { RunState, StepStatus } from './state.js';
 import { DONE } from './state.js';
-import { phaseState, stepState, gateStatus, waitNotBefore, phaseBlocker, formatRemaining } from './engine.js';
+import { phaseState, stepState, gateStatus, phaseBlocker, waitView, signoffHistoryLine } from './rules.js';
 
 export interface PlanStep {
   id: string;
@@ -96,7 +96,7 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
       return {
         id: p.id,
         title: p.title,
-        status: ps.status === 'signed-off' ? `signed off by ${ps.signedOffBy} at ${ps.signedOffAt}` : ps.status,
+        status: ps.status === 'signed-off' || ps.history?.length ? `${ps.status}: ${signoffHistoryLine(ps)}` : ps.status,
         blockedBy: ps.status === 'signed-off' ? undefined : phaseBlocker(rb, state, p.id),
         gate: gateStatus(rb, state, p.id).map((g) => ({ checkId: g.checkId, status: g.status === 'overridden' ? `overridden by ${g.override?.operator}: ${g.override?.reason}` : g.status })),
         rollback: p.rollback,
@@ -107,11 +107,10 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
           if (s.destructive) out.destructive = true;
           if (s.point_of_no_return) out.pointOfNoReturn = s.point_of_no_return;
           if (s.kind === 'wait' && !DONE.has(st.status)) {
-            const nb = waitNotBefore(rb, state, s);
-            if (nb) {
-              out.notBefore = nb.toISOString();
-              out.waitNote = nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now';
-            } else out.waitNote = `clock starts when ${s.after.replace(':', ' ')} finishes (then ${s.duration}, ${(parseDuration(s.duration) ?? 0) / 3_600_000} h)`;
+            const w = waitView(rb, state, s, now);
+            out.notBefore = w.notBefore?.toISOString();
+            out.waitNote = w.state === 'not-started' ? `${w.short} (then ${s.duration}, ${(parseDuration(s.duration) ?? 0) / 3_600_000} h)` : w.short;
+            if (s.overridable === false) out.waitNote += '; cannot be passed early';
           }
           return out;
         }),

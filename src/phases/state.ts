@@ -2,7 +2,7 @@
 // Plain JSON, schema-versioned, never holding a secret.
 import type { CheckResult, Metric } from '../checks/types.js';
 
-export const STATE_SCHEMA = 1;
+export const STATE_SCHEMA = 2;
 
 export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'overridden' | 'interrupted';
 export type PhaseStatus = 'pending' | 'active' | 'signed-off';
@@ -31,6 +31,45 @@ export interface StepState {
   autoConfirmed?: boolean;
   message?: string;
   attempts?: number;
+  /** every finished attempt, oldest first: failed, interrupted, retried, skipped, overridden */
+  history?: Attempt[];
+}
+
+/** One finished attempt of a step, as the report shows it. */
+export interface Attempt {
+  status: StepStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  operator?: string;
+  reason?: string;
+  message?: string;
+  exitCode?: number | null;
+  durationMs?: number;
+  autoConfirmed?: boolean;
+  /** a wait passed before it was due */
+  early?: { notBefore?: string };
+}
+
+/** A sign-off or a reopening of a phase: the record keeps every one. */
+export interface SignoffRecord {
+  kind: 'signed-off' | 'reopened';
+  by: string;
+  at: string;
+  statement?: string;
+  reason?: string;
+  auto?: boolean;
+  /** the SSHSIG over the sign-off and the audit chain head, when it was signed */
+  signature?: SignoffSignature;
+  /** gate overrides voided by a reopening, kept in the record */
+  voidedOverrides?: Override[];
+}
+
+export interface SignoffSignature {
+  armored: string;
+  keyFingerprint: string;
+  auditHead: { seq: number; hash: string };
+  /** the exact text that was signed */
+  message: string;
 }
 
 export interface Override {
@@ -48,6 +87,9 @@ export interface PhaseState {
   statement?: string;
   overrides: Override[];
   reportDigest?: string;
+  /** the latest reopening: gate evidence counts from here */
+  reopenedAt?: string;
+  history?: SignoffRecord[];
 }
 
 export interface Baseline {
@@ -77,6 +119,8 @@ export interface RunState {
   /** step the operator was last on, to resume there */
   cursor?: { scope: string; stepId: string };
   seq: number;
+  /** a run started with a moved clock is a rehearsal for its whole life */
+  rehearsal?: { offset: string; offsetMs: number };
 }
 
 export function stepKey(scope: string, stepId: string): string {
@@ -89,3 +133,32 @@ export function splitStepKey(key: string): { scope: string; stepId: string } {
 }
 
 export const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'skipped', 'overridden']);
+
+/**
+ * Brings a state document of an older schema forward, or says why it cannot.
+ * Schema 1 kept only each step's last outcome and one sign-off per phase: they
+ * become the first entry of the new histories.
+ */
+export function migrateState(doc: RunState): RunState {
+  if (doc.schema === STATE_SCHEMA) return doc;
+  if (doc.schema !== 1) throw new Error(`schema ${String(doc.schema)}; this Waymark reads schemas 1 and ${STATE_SCHEMA}`);
+  const steps: Record<string, StepState> = {};
+  for (const [k, st] of Object.entries(doc.steps)) {
+    const done = st.status !== 'pending' && st.status !== 'running';
+    const { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed } = st;
+    const first: Attempt = { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
+    steps[k] = done ? { ...st, history: [first] } : st;
+  }
+  const phases: Record<string, PhaseState> = {};
+  for (const [k, ps] of Object.entries(doc.phases)) {
+    const signed = ps.status === 'signed-off' && ps.signedOffBy && ps.signedOffAt;
+    const history: SignoffRecord[] = signed ? [{ kind: 'signed-off', by: ps.signedOffBy!, at: ps.signedOffAt!, statement: ps.statement }] : [];
+    phases[k] = { ...ps, history };
+  }
+  return { ...doc, schema: STATE_SCHEMA, steps, phases };
+}
+
+/** "REHEARSAL · clock +8d": how every screen names a rehearsal's clock. */
+export function rehearsalLabel(r: { offset: string } | undefined): string | undefined {
+  return r ? `REHEARSAL · clock +${r.offset}` : undefined;
+}

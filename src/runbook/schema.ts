@@ -104,6 +104,10 @@ export const waitStepSchema = z
     kind: z.literal('wait'),
     after: z.string().describe('"phase:ID" or "step:PHASE/STEP" whose completion starts the clock'),
     duration: z.string().describe('e.g. "24h", "7d", "30m"'),
+    overridable: z
+      .boolean()
+      .optional()
+      .describe('false: the wait can never be passed early, not even as an override with a reason (default true)'),
   })
   .strict();
 export const editEnvStepSchema = z
@@ -191,6 +195,10 @@ export const runbookSchema = z
     version: z.union([z.string(), z.number()]).transform(String),
     description: z.string().optional(),
     env_file: z.string().optional().describe('Env file read for var values (default .env beside the runbook)'),
+    allowed_signers: z
+      .string()
+      .optional()
+      .describe('allowed_signers file (ssh-keygen / git format) that `waymark verify` trusts; default .waymark/allowed_signers beside the runbook'),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema).default({}),
     connections: z.record(z.string(), connectionSchema).default({}),
     data: z.record(z.string(), entitySchema).default({}),

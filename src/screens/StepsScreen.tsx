@@ -7,7 +7,7 @@ import { Frame } from './Frame.js';
 import { CheckResultView } from './CheckResultView.js';
 import { Elapsed } from './Spinner.js';
 import { STEP_COLOR, STEP_ICON, color, truncate } from './theme.js';
-import { scopeSteps, stepState, gateStatus, waitNotBefore, formatRemaining, phaseState, describeAfter } from '../phases/engine.js';
+import { scopeSteps, stepState, gateStatus, phaseState, describeAfter, waitView } from '../phases/rules.js';
 import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
 import { resolve } from 'node:path';
 import { describeStep } from '../phases/plan.js';
@@ -132,14 +132,14 @@ export function StepsScreen({ width, height }: { width: number; height: number }
 }
 
 /** "Starts counting when X is done; …" before the clock starts, "Counting since X was done; …" after. */
-function waitSentence(rb: Parameters<typeof waitNotBefore>[0], state: Parameters<typeof waitNotBefore>[1], s: Extract<Parameters<typeof waitNotBefore>[2], { kind: 'wait' }>, now: Date): string {
-  const after = describeAfter(rb, s.after);
-  const clause = waitNotBefore(rb, state, s) ? `Counting since ${after.replace(/ is (done|signed off)$/, ' was $1')}` : `Starts counting when ${after}`;
-  return `${clause}; ${waitText(rb, state, s, now)}.`;
+function waitSentence(rb: Parameters<typeof waitView>[0], state: Parameters<typeof waitView>[1], s: Extract<Parameters<typeof waitView>[2], { kind: 'wait' }>, now: Date): string {
+  const v = waitView(rb, state, s, now);
+  if (v.state === 'not-started') return `Starts counting when ${describeAfter(rb, s.after)}.`;
+  const since = `Counting since ${describeAfter(rb, s.after).replace(/ is (done|signed off)$/, ' was $1')}`;
+  const early = s.overridable === false ? ' It cannot be passed early.' : ' o passes it early as an override, with a reason.';
+  return `${since}; ${v.short}.${v.state === 'counting' ? early : ''}`;
 }
 
-function waitText(rb: Parameters<typeof waitNotBefore>[0], state: Parameters<typeof waitNotBefore>[1], s: Parameters<typeof waitNotBefore>[2], now: Date): string {
-  const nb = waitNotBefore(rb, state, s);
-  if (!nb) return '(clock not started)';
-  return nb > now ? `available in ${formatRemaining(nb.getTime() - now.getTime())}` : 'available now';
+function waitText(rb: Parameters<typeof waitView>[0], state: Parameters<typeof waitView>[1], s: Parameters<typeof waitView>[2], now: Date): string {
+  return waitView(rb, state, s, now).short;
 }

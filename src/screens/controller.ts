@@ -5,10 +5,11 @@ import type { Session } from '../phases/session.js';
 import type { RunState } from '../phases/state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
-import { scopeSteps, findStep, stepState, gateStatus, signoffBlocker, nextStep, currentPhase, phaseState } from '../phases/engine.js';
+import { scopeSteps, stepState, signoffBlocker, nextStep, currentPhase, phaseState, can, openGates, type RuleAction } from '../phases/rules.js';
+import type { EngineEvent } from '../phases/engine.js';
 import { DONE } from '../phases/state.js';
 import { parseDuration } from '../runbook/duration.js';
-import { initialUi, keyToAction, navigate, type Action, type KeyInfo, type UiState } from './model.js';
+import { initialUi, keyToAction, navigate, type Action, type DialogPurpose, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 
@@ -209,6 +210,8 @@ export class TuiController {
         return this.rerunSelected();
       case 'report':
         return this.report();
+      case 'reopen':
+        return this.askReopen();
       case 'quit':
         return this.setUi({ ...ui, dialog: { kind: 'quit', running: this.session.isBusy() } });
       case 'quit-now':
@@ -254,35 +257,32 @@ export class TuiController {
     }
   }
 
-  private startSelected(extra: { confirmWord?: string; pnrConfirmed?: boolean } = {}): void {
+  private startSelected(given: { confirmWord?: string; pnrConfirmed?: boolean } = {}): void {
     const ui = this.snap.ui;
     const step = this.selectedStep();
     const scope = ui.scope ?? '';
     if (!step) return;
-    const st = stepState(this.session.state, scope, step.id);
-    if (st.status === 'running') return this.say(`"${step.title}" is running — x stops it`);
+    if (stepState(this.session.state, scope, step.id).status === 'running') return this.say(`"${step.title}" is running — x stops it`);
     if (step.kind === 'signoff') return void this.askSignoff();
-    const phase = this.session.runbook.phases.find((p) => p.id === scope);
-    const pnr = step.point_of_no_return ?? (phase && phase.steps[0]?.id === step.id ? phase.point_of_no_return : undefined);
-    if (pnr && !extra.pnrConfirmed)
-      return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'pnr', scope, stepId: step.id, word: step.id, prompt: `POINT OF NO RETURN: ${pnr}`, text: '' } });
-    const proc = scope.startsWith('rollback:') ? this.session.runbook.rollback.find((r) => `rollback:${r.id}` === scope) : undefined;
-    // a destructive procedure asks once, when it is entered; a destructive step asks every time
-    const procEntered = !!proc && (scopeSteps(this.session.runbook, scope) ?? []).some((s) => stepState(this.session.state, scope, s.id).status !== 'pending');
-    if ((step.destructive || (proc?.destructive && !procEntered)) && extra.confirmWord === undefined) {
-      const word = step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM';
-      return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'destructive', scope, stepId: step.id, word, prompt: `"${step.title}" is destructive.`, text: '' } });
+    // the rules say what may happen and what it needs; the screen only asks for it, in their order
+    const v = can(this.session.runbook, this.session.state, { type: 'start', scope, stepId: step.id }, this.session.now());
+    if (!v.ok) return this.say(v.why, 'error');
+    for (const n of v.needs) {
+      if (n.kind === 'pnr' && !given.pnrConfirmed)
+        return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'pnr', scope, stepId: step.id, word: n.word, prompt: `POINT OF NO RETURN: ${n.text}`, text: '' } });
+      if (n.kind === 'confirm-word' && given.confirmWord !== n.word)
+        return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'destructive', scope, stepId: step.id, word: n.word, prompt: n.prompt, text: '' } });
     }
     if (step.kind === 'manual') {
-      const r = this.session.dispatch({ type: 'step.confirm', scope, stepId: step.id });
+      const r = this.session.dispatch({ type: 'step.confirm', scope, stepId: step.id, ...given });
       if (!r.ok) return this.say(r.error, 'error');
       this.say(`confirmed: ${step.title}`, 'ok');
       return this.advance(scope);
     }
     const started = Date.now();
-    const r = this.session.dispatch({ type: 'step.start', scope, stepId: step.id, confirmWord: extra.confirmWord ?? (step.destructive ? step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM' : undefined), pnrConfirmed: extra.pnrConfirmed });
+    const r = this.session.dispatch({ type: 'step.start', scope, stepId: step.id, ...given });
     if (!r.ok) return this.say(r.error, 'error');
-    if (r.effects.length) {
+    if (r.effects.some((e) => e.type !== 'sign-phase')) {
       const cmd = step.kind === 'command' ? `$ ${this.session.commandText(step)}` : step.kind === 'check' ? `check ${step.check}` : `edit ${step.kind === 'edit-env' ? step.file : ''}`;
       this.snap = { ...this.snap, live: { key: `${scope}/${step.id}`, title: step.title, startedAt: started, lines: [] } };
       this.print(`▶ ${step.title}`);
@@ -308,22 +308,45 @@ export class TuiController {
     if (next >= 0) this.setUi({ ...this.snap.ui, cursor: { ...this.snap.ui.cursor, steps: next } });
   }
 
-  private askReason(purpose: 'skip' | 'mark-done'): void {
-    const ui = this.snap.ui;
-    const step = this.selectedStep();
-    if (!step) return;
-    const label = purpose === 'skip' ? `Skip "${step.title}" — why?` : `Mark "${step.title}" done without running it — why?`;
-    this.setUi({ ...ui, dialog: { kind: 'reason', purpose, scope: ui.scope ?? '', stepId: step.id, label, text: '' } });
+  /** Opens the reason dialog for an action the rules allow, or says why they do not. */
+  private askWhy(purpose: DialogPurpose, action: RuleAction, ids: { scope: string; stepId?: string; checkId?: string }): void {
+    const v = can(this.session.runbook, this.session.state, action, this.session.now());
+    if (!v.ok) return this.say(v.why, 'error');
+    const need = v.needs.find((n) => n.kind === 'reason');
+    const label = need?.kind === 'reason' ? need.label : 'Why?';
+    this.setUi({ ...this.snap.ui, dialog: { kind: 'reason', purpose, ...ids, label, text: '' } });
   }
 
+  private askReason(purpose: 'skip' | 'mark-done'): void {
+    const step = this.selectedStep();
+    const scope = this.snap.ui.scope ?? '';
+    if (step) this.askWhy(purpose, { type: purpose, scope, stepId: step.id }, { scope, stepId: step.id });
+  }
+
+  /** o: a wait selected is passed early; otherwise a gate check is overridden. */
   private askOverride(): void {
     const ui = this.snap.ui;
     const phaseId = ui.scope ?? '';
-    if (!this.session.runbook.phases.some((p) => p.id === phaseId)) return this.say('gates belong to phases; open a phase first', 'error');
-    const open = gateStatus(this.session.runbook, this.session.state, phaseId).filter((g) => g.status === 'failed' || g.status === 'not-run');
-    if (!open.length) return this.say('every gate check of this phase has passed; nothing to override', 'ok');
-    if (open.length === 1) return this.setUi({ ...ui, dialog: { kind: 'reason', purpose: 'override', scope: phaseId, checkId: open[0].checkId, label: `Override gate check "${open[0].checkId}" (${open[0].status}) — why is it safe to go on?`, text: '' } });
-    this.setUi({ ...ui, dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 } });
+    const rb = this.session.runbook;
+    if (!rb.phases.some((p) => p.id === phaseId)) return this.say('gates belong to phases; open a phase first', 'error');
+    const step = this.selectedStep();
+    if (step?.kind === 'wait' && !DONE.has(stepState(this.session.state, phaseId, step.id).status))
+      return this.askWhy('pass-wait-early', { type: 'pass-wait-early', scope: phaseId, stepId: step.id }, { scope: phaseId, stepId: step.id });
+    const open = openGates(rb, this.session.state, phaseId);
+    if (phaseState(this.session.state, phaseId).status !== 'signed-off' && !open.length)
+      return this.say('every gate check of this phase has passed; nothing to override', 'ok');
+    if (open.length > 1) return this.setUi({ ...ui, dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 } });
+    const checkId = open[0]?.checkId ?? rb.phases.find((p) => p.id === phaseId)!.gate[0] ?? '';
+    this.askWhy('override', { type: 'override-gate', phaseId, checkId }, { scope: phaseId, checkId });
+  }
+
+  /** r: reopen the signed-off phase under the cursor (overview) or on screen (steps). */
+  private askReopen(): void {
+    const ui = this.snap.ui;
+    const rb = this.session.runbook;
+    const phaseId = ui.screen === 'overview' ? rb.phases[ui.cursor.overview ?? 0]?.id : ui.scope;
+    if (!phaseId || !rb.phases.some((p) => p.id === phaseId)) return this.say('only phases are signed off and reopened', 'error');
+    this.askWhy('reopen', { type: 'reopen', phaseId }, { scope: phaseId });
   }
 
   private async askSignoff(gateRun = false): Promise<void> {
@@ -332,18 +355,21 @@ export class TuiController {
     const phase = this.session.runbook.phases.find((p) => p.id === phaseId);
     if (!phase) return this.say('only phases are signed off', 'error');
     const blocked = signoffBlocker(this.session.runbook, this.session.state, phaseId);
-    const open = gateStatus(this.session.runbook, this.session.state, phaseId).filter((g) => g.status === 'not-run' || g.status === 'failed');
+    const open = openGates(this.session.runbook, this.session.state, phaseId);
     const stepsOpen = blocked && !open.length;
-    if (blocked && open.length && !gateRun && !/steps not done/.test(blocked)) {
+    if (blocked && open.length && !gateRun && !/steps not done|still running|signed off/.test(blocked)) {
       // gate checks that no step ran are run now, once, as the non-interactive mode does
       this.say(`running the gate checks first: ${open.map((g) => g.checkId).join(', ')}…`);
       await Promise.all(open.map((g) => this.runCheck(g.checkId, true)));
       return this.askSignoff(true);
     }
-    if (blocked) return this.say(`cannot sign off yet: ${blocked}${stepsOpen ? '' : ' — o overrides a gate check with a reason'}`, 'error');
-    const so = phase.steps.find((s) => s.kind === 'signoff');
-    const statement = so?.kind === 'signoff' && so.statement ? so.statement : `I confirm "${phase.title}" is complete.`;
-    this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: statement } });
+    const v = can(this.session.runbook, this.session.state, { type: 'signoff', phaseId }, this.session.now());
+    if (!v.ok) {
+      const closed = phaseState(this.session.state, phaseId).status === 'signed-off';
+      return this.say(closed || stepsOpen ? v.why : `${v.why} — o overrides a gate check with a reason`, 'error');
+    }
+    const need = v.needs.find((n) => n.kind === 'statement');
+    this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: need?.kind === 'statement' ? need.text : '' } });
   }
 
   private submit(): void {
@@ -351,18 +377,30 @@ export class TuiController {
     const d = ui.dialog;
     if (!d) return;
     if (d.kind === 'reason') {
-      const r =
-        d.purpose === 'override'
-          ? this.session.dispatch({ type: 'gate.override', phaseId: d.scope, checkId: d.checkId!, reason: d.text })
-          : this.session.dispatch({ type: d.purpose === 'skip' ? 'step.skip' : 'step.mark-done', scope: d.scope, stepId: d.stepId!, reason: d.text });
+      const reason = d.text;
+      const event: EngineEvent = {
+        override: { type: 'gate.override', phaseId: d.scope, checkId: d.checkId!, reason } as const,
+        'pass-wait-early': { type: 'wait.override', scope: d.scope, stepId: d.stepId!, reason } as const,
+        reopen: { type: 'phase.reopen', phaseId: d.scope, reason } as const,
+        skip: { type: 'step.skip', scope: d.scope, stepId: d.stepId!, reason } as const,
+        'mark-done': { type: 'step.mark-done', scope: d.scope, stepId: d.stepId!, reason } as const,
+      }[d.purpose];
+      const r = this.session.dispatch(event);
       if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
-      this.setUi({ ...this.snap.ui, dialog: undefined, message: { text: d.purpose === 'override' ? `gate check ${d.checkId} overridden` : `step ${d.purpose === 'skip' ? 'skipped' : 'marked done'}`, tone: 'ok' } });
-      if (d.purpose !== 'override') this.advance(d.scope);
+      const text = {
+        override: `gate check ${d.checkId} overridden`,
+        'pass-wait-early': 'wait passed early (recorded as an override)',
+        reopen: 'phase reopened: its sign-off is voided and kept in the record; it needs a new sign-off',
+        skip: 'step skipped',
+        'mark-done': 'step marked done',
+      }[d.purpose];
+      this.setUi({ ...this.snap.ui, dialog: undefined, message: { text, tone: 'ok' } });
+      if (d.purpose !== 'override' && d.purpose !== 'reopen') this.advance(d.scope);
       return;
     }
     if (d.kind === 'pick-gate') {
       const checkId = d.options[d.cursor];
-      return this.setUi({ ...ui, dialog: { kind: 'reason', purpose: 'override', scope: d.phaseId, checkId, label: `Override gate check "${checkId}" — why is it safe to go on?`, text: '' } });
+      return this.askWhy('override', { type: 'override-gate', phaseId: d.phaseId, checkId }, { scope: d.phaseId, checkId });
     }
     if (d.kind === 'signoff') {
       if (d.text.trim().length < 10) return this.setUi({ ...ui, dialog: { ...d, error: 'write a statement of what you vouch for (10+ characters)' } });
@@ -379,12 +417,8 @@ export class TuiController {
     if (d.kind === 'confirm-word') {
       if (d.text.trim() !== d.word) return this.setUi({ ...ui, dialog: { ...d, error: `type ${d.word} exactly, or Esc to go back` } });
       this.setUi({ ...ui, dialog: undefined });
-      const step = findStep(this.session.runbook, d.scope, d.stepId);
-      if (d.purpose === 'pnr') {
-        // a step that is both past the point of no return and destructive asks twice
-        if (step?.destructive) return this.startSelected({ pnrConfirmed: true });
-        return this.startSelected({ pnrConfirmed: true, confirmWord: undefined });
-      }
+      // the rules ask for the point of no return first, then a destructive step's word
+      if (d.purpose === 'pnr') return this.startSelected({ pnrConfirmed: true });
       return this.startSelected({ confirmWord: d.word, pnrConfirmed: true });
     }
   }

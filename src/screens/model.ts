@@ -2,7 +2,7 @@
 // React and no terminal, so the key flows are testable without rendering.
 export type ScreenId = 'start' | 'overview' | 'steps' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan';
 
-export type DialogPurpose = 'skip' | 'mark-done' | 'override';
+export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen';
 
 export type Dialog =
   | { kind: 'help' }
@@ -60,6 +60,7 @@ export type Action =
   | { type: 'rerun' }
   | { type: 'toggle-watch' }
   | { type: 'report' }
+  | { type: 'reopen' }
   | { type: 'quit' }
   | { type: 'quit-now' }
   | { type: 'interrupt' };
@@ -81,14 +82,19 @@ export const GLOBAL_KEYS: Array<[string, string]> = [
 
 export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
   start: [['Enter', 'continue: begin a new run or resume this one'], ['a', 'acknowledge runbook changes']],
-  overview: [['Enter', 'open the phase'], ['g', 'write the signed report of a signed-off phase']],
+  overview: [
+    ['Enter', 'open the phase'],
+    ['g', 'write the signed report of a signed-off phase'],
+    ['r', 'reopen a signed-off phase (with a reason; its sign-off is voided, kept in the record)'],
+  ],
   steps: [
     ['Enter', 'run the step / confirm it / sign off'],
     ['s', 'skip the step (with a reason)'],
     ['d', 'mark the step done (with a reason)'],
-    ['o', 'override a gate check (with a reason)'],
+    ['o', 'override a gate check, or pass a wait early (with a reason)'],
     ['S', 'sign off the phase'],
     ['x', 'stop the running step'],
+    ['r', 'reopen the signed-off phase (with a reason)'],
   ],
   checks: [['Enter / r', 're-run the selected check'], ['w', 'watch: re-run every interval']],
   monitor: [['r', 'refresh now']],
@@ -143,6 +149,7 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   }
   if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
   if (ui.screen === 'overview' && input === 'g') return { type: 'report' };
+  if ((ui.screen === 'overview' || ui.screen === 'steps') && input === 'r') return { type: 'reopen' };
   if (ui.screen === 'steps') {
     if (input === 's') return { type: 'skip' };
     if (input === 'd') return { type: 'mark-done' };

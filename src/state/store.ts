@@ -4,7 +4,7 @@
 import Conf from 'conf';
 import { existsSync, mkdirSync, renameSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { STATE_SCHEMA, type RunState } from '../phases/state.js';
+import { migrateState, type RunState } from '../phases/state.js';
 
 export class StateStore {
   private conf: Conf<Record<string, unknown>>;
@@ -26,8 +26,12 @@ export class StateStore {
   load(): RunState | undefined {
     if (!this.exists()) return undefined;
     const s = this.conf.store as unknown as RunState;
-    if (s.schema !== STATE_SCHEMA) throw new Error(`state file ${this.file} has schema ${s.schema}; this Waymark reads schema ${STATE_SCHEMA}`);
-    return s;
+    try {
+      // an older run is brought forward in memory; it is written in the new schema at its next change
+      return migrateState(s);
+    } catch (e) {
+      throw new Error(`state file ${this.file} has ${(e as Error).message}`);
+    }
   }
 
   save(state: RunState): void {

@@ -18,7 +18,7 @@ describe('waymark plan', () => {
     const r = cli(['plan', '--runbook', 'examples/smoke.yaml'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dry run: nothing is executed, nothing is written/);
-    expect(r.stdout).toMatch(/Prepare the work folder {2}\[signed off by/);
+    expect(r.stdout).toMatch(/Prepare the work folder {2}\[signed-off: signed off by/);
     expect(r.stdout).toMatch(/✔ slow-write \(command\) Write the marker slowly {2}\[passed\]/);
     expect(r.stdout).toMatch(/· slow-again \(command\) Another slow step/);
     expect(r.stdout).toMatch(/sh -c 'sleep 0; echo done'/);
@@ -39,7 +39,7 @@ describe('waymark plan', () => {
     const plan = buildPlan(lr.runbook, s, lr.redactor, new Date());
     const p5 = plan.find((p) => p.id === 'phase-5-monitor-cleanup')!;
     expect(p5.steps.find((x) => x.id === 'disable-dual-write')!.pointOfNoReturn).toMatch(/JSON files stop receiving writes/);
-    expect(p5.steps.find((x) => x.id === 'stable-24h')!.waitNote).toMatch(/clock starts when step phase-4-switch-reads\/switch-reads finishes/);
+    expect(p5.steps.find((x) => x.id === 'stable-24h')!.waitNote).toMatch(/starts counting when "Update environment variable USE_POSTGRES=true \(keep dual-write enabled\)" is done.*cannot be passed early/);
     expect(JSON.stringify(plan)).not.toContain('Plan-S3cret!');
     expect(plan.find((p) => p.id === 'phase-4-switch-reads')!.rollback).toBe('emergency');
   });

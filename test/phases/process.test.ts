@@ -93,7 +93,7 @@ describe('Ctrl-C in the non-interactive mode', () => {
     expect(r.stdout).toMatch(/interrupted \(SIGINT\): stopping the running step/);
     expect(r.stdout).toMatch(/slow-write: interrupted .* — interrupted by Ctrl-C; the process tree was killed/);
     const st = JSON.parse(cli(['status', '--json', '--runbook', 'examples/smoke.yaml'], env).stdout);
-    expect(st.phases[0].steps[1]).toEqual({ id: 'slow-write', status: 'interrupted' });
+    expect(st.phases[0].steps[1]).toMatchObject({ id: 'slow-write', status: 'interrupted', attempts: 1 });
     expect(existsSync(join(work, 'marker.txt'))).toBe(false);
   });
 });

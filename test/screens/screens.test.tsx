@@ -149,8 +149,8 @@ describe('steps and the step runner', () => {
     await t.press(KEYS.enter);
     await t.waitFor(/✔ Flip the switch/);
     await t.press('S'); // runs the gate check no step ran, then says why it cannot sign off
-    await t.waitFor(/cannot sign off yet: gate checks not passed: never \(fail\)/);
-    expect(t.frame()).toMatch(/o overrides a gate check with a reason/);
+    await t.waitFor(/cannot sign off: gate checks not passed: never \(fail\)/);
+    expect(t.frame()).toMatch(/o\s+overrides a gate\s+check\s+with\s+a\s+reason/);
     await t.press('o');
     expect(t.frame()).toMatch(/Override gate check "never"/);
     await t.type('accepted: file is created next sprint');
@@ -193,6 +193,36 @@ describe('panels and dialogs', () => {
     await t.waitFor(/✔ Note the undo/);
     expect(t.frame()).not.toMatch(/Type UNDO/);
     expect(t.session.state.steps['rollback:undo/rm']).toMatchObject({ status: 'passed', operator: 'tester' });
+    await t.close();
+  });
+  it("a destructive step with no word of its own runs by typing its procedure's word (UNDO)", async () => {
+    const t = await openTui({ runbook: 'test/fixtures/undo.yaml' });
+    await t.press(KEYS.enter, 'R', KEYS.enter);
+    expect(t.frame()).toMatch(/Rollback: Undo everything/);
+    await t.press(KEYS.enter);
+    expect(t.frame()).toMatch(/Type UNDO to go on/);
+    await t.type('UNDO');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Drop the copy/);
+    expect(t.session.state.steps['rollback:undo/drop']).toMatchObject({ status: 'passed' });
+    await t.close();
+  });
+  it('a signed-off phase is closed: s is refused with a sentence; r reopens it with a reason', async () => {
+    const t = await openTui({ runbook: 'test/fixtures/undo.yaml' });
+    t.session.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+    t.session.dispatch({ type: 'phase.signoff', phaseId: 'a', statement: 'Looked around carefully.' });
+    await t.session.idle();
+    await t.press(KEYS.enter); // resumes on the overview: every phase is signed off
+    await t.press(KEYS.enter); // opens Phase A
+    await t.press('s');
+    await t.waitFor(/"Phase A" is signed off \(by tester at .*\); it is closed — reopen it/);
+    expect(t.session.state.steps['a/look'].status).toBe('passed');
+    await t.press('r');
+    expect(t.frame()).toMatch(/Reopen "Phase A"/);
+    await t.type('the look step was done on the wrong host');
+    await t.press(KEYS.enter);
+    await t.waitFor(/phase reopened/);
+    expect(t.session.state.phases.a).toMatchObject({ status: 'active', history: [expect.objectContaining({ kind: 'signed-off' }), expect.objectContaining({ kind: 'reopened', by: 'tester' })] });
     await t.close();
   });
   it('c opens the checks panel; Enter re-runs the selected check with its numbers', async () => {

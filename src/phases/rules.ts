@@ -1,0 +1,342 @@
+// The rules of a run, written once. For a runbook, a state and an action, `can`
+// answers whether the action is allowed (and if not, the one sentence why) and what
+// it needs first: a reason, the point-of-no-return word, a destructive step's word,
+// a sign-off statement. The engine refuses through it; the TUI, the plain mode,
+// `plan` and `status` ask it and never work a rule out again (xstate's `can()`).
+import type { Runbook, Step, Phase } from '../runbook/schema.js';
+import type { CheckResult } from '../checks/types.js';
+import { parseDuration } from '../runbook/duration.js';
+import { DONE, stepKey, type RunState, type StepState, type PhaseState, type SignoffRecord } from './state.js';
+
+export type RuleAction =
+  /** run a command or check, confirm a manual step, pass a wait that is due, sign off through its step */
+  | { type: 'start'; scope: string; stepId: string }
+  | { type: 'skip'; scope: string; stepId: string }
+  | { type: 'mark-done'; scope: string; stepId: string }
+  /** pass a wait before it is due: a gate override with a reason */
+  | { type: 'pass-wait-early'; scope: string; stepId: string }
+  | { type: 'override-gate'; phaseId: string; checkId: string }
+  | { type: 'signoff'; phaseId: string }
+  | { type: 'reopen'; phaseId: string };
+
+export type Need =
+  | { kind: 'reason'; label: string }
+  | { kind: 'statement'; text: string }
+  | { kind: 'pnr'; text: string; word: string }
+  | { kind: 'confirm-word'; word: string; prompt: string };
+
+export type Verdict = { ok: true; needs: Need[] } | { ok: false; why: string };
+
+const no = (why: string): Verdict => ({ ok: false, why });
+const yes = (...needs: Need[]): Verdict => ({ ok: true, needs });
+
+// ---- lookups ----
+
+export function scopeSteps(rb: Runbook, scope: string): Step[] | undefined {
+  if (scope.startsWith('rollback:')) return rb.rollback.find((r) => r.id === scope.slice(9))?.steps;
+  if (scope.startsWith('troubleshooting:')) return rb.troubleshooting.find((t) => t.id === scope.slice(16))?.diagnostics;
+  if (scope.startsWith('maintenance:')) return rb.maintenance[scope.slice(12)];
+  return rb.phases.find((p) => p.id === scope)?.steps;
+}
+
+export function findStep(rb: Runbook, scope: string, stepId: string): Step | undefined {
+  return scopeSteps(rb, scope)?.find((s) => s.id === stepId);
+}
+
+export function findPhase(rb: Runbook, id: string): Phase | undefined {
+  return rb.phases.find((p) => p.id === id);
+}
+
+export function phaseState(state: RunState, id: string): PhaseState {
+  return state.phases[id] ?? { status: 'pending', overrides: [] };
+}
+
+export function stepState(state: RunState, scope: string, stepId: string): StepState {
+  return state.steps[stepKey(scope, stepId)] ?? { status: 'pending' };
+}
+
+/** A reason has to be a real sentence: a few words, not "ok" or "x". */
+export function reasonProblem(reason: string | undefined): string | undefined {
+  const r = (reason ?? '').trim();
+  if (r.length < 12 || r.split(/\s+/).length < 3)
+    return 'give a reason of at least three words (12+ characters) that a colleague would understand';
+  return undefined;
+}
+
+// ---- phases ----
+
+/** Why a phase cannot start yet, or undefined when it can. */
+export function phaseBlocker(rb: Runbook, state: RunState, phaseId: string): string | undefined {
+  const i = rb.phases.findIndex((p) => p.id === phaseId);
+  if (i < 0) return `unknown phase "${phaseId}"`;
+  const phase = rb.phases[i];
+  if (phase.independent || i === 0) return undefined;
+  const prev = rb.phases[i - 1];
+  if (phaseState(state, prev.id).status !== 'signed-off') return `"${prev.title}" must be signed off first`;
+  return undefined;
+}
+
+/** The sentence that refuses any change inside a signed-off phase. */
+export function closedSentence(phase: Phase, ps: PhaseState): string {
+  return `"${phase.title}" is signed off (by ${ps.signedOffBy} at ${ps.signedOffAt}); it is closed — reopen it (r, or waymark reopen) with a reason to change it`;
+}
+
+/** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
+export function signoffHistoryLine(ps: PhaseState): string {
+  const parts: string[] = [];
+  let signed = 0;
+  for (const h of ps.history ?? []) {
+    if (h.kind === 'signed-off') parts.push(`signed off${signed++ ? ' again' : ''} by ${h.by} at ${h.at}`);
+    else parts.push(`reopened by ${h.by} at ${h.at}: ${h.reason}`);
+  }
+  if (!parts.length && ps.signedOffAt) parts.push(`signed off by ${ps.signedOffBy} at ${ps.signedOffAt}`);
+  return parts.join(' · ');
+}
+
+export type GateRow = {
+  checkId: string;
+  status: 'passed' | 'overridden' | 'failed' | 'not-run';
+  result?: CheckResult;
+  override?: { operator: string; reason: string; at?: string };
+};
+
+/** When the phase's current evidence starts: its start, or its latest reopening. */
+export function evidenceSince(ps: PhaseState): string | undefined {
+  return ps.reopenedAt ?? ps.startedAt;
+}
+
+/** Gate status per check: passed in this phase (since it was last opened), overridden, or open. */
+export function gateStatus(rb: Runbook, state: RunState, phaseId: string): GateRow[] {
+  const phase = findPhase(rb, phaseId);
+  if (!phase) return [];
+  const ps = phaseState(state, phaseId);
+  const since = evidenceSince(ps);
+  return phase.gate.map((checkId) => {
+    const override = ps.overrides.find((o) => o.checkId === checkId);
+    const result = state.checks[checkId];
+    const fresh = result && since && result.startedAt >= since ? result : undefined;
+    if (fresh && (fresh.status === 'pass' || fresh.status === 'warn')) return { checkId, status: 'passed', result: fresh };
+    if (override) return { checkId, status: 'overridden', result: fresh, override };
+    return { checkId, status: fresh ? 'failed' : 'not-run', result: fresh };
+  });
+}
+
+export function openGates(rb: Runbook, state: RunState, phaseId: string): GateRow[] {
+  return gateStatus(rb, state, phaseId).filter((g) => g.status === 'failed' || g.status === 'not-run');
+}
+
+/** Why a phase cannot be signed off, or undefined. */
+export function signoffBlocker(rb: Runbook, state: RunState, phaseId: string): string | undefined {
+  const phase = findPhase(rb, phaseId);
+  if (!phase) return `unknown phase "${phaseId}"`;
+  const ps = phaseState(state, phaseId);
+  if (ps.status === 'signed-off') return `"${phase.title}" is already signed off`;
+  const blocked = phaseBlocker(rb, state, phaseId);
+  if (blocked) return blocked;
+  const running = phase.steps.filter((s) => stepState(state, phaseId, s.id).status === 'running');
+  if (running.length) return `a step is still running: ${running.map((s) => s.id).join(', ')}`;
+  const open = phase.steps.filter(
+    (s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, phaseId, s.id).status),
+  );
+  if (open.length) return `steps not done: ${open.map((s) => s.id).join(', ')}`;
+  const gate = openGates(rb, state, phaseId);
+  if (gate.length) {
+    const list = gate.map((g) => `${g.checkId} (${g.status === 'failed' ? g.result?.status : 'not run'})`).join(', ');
+    return `gate checks not passed: ${list} — re-run them or override with a reason`;
+  }
+  return undefined;
+}
+
+/** The phase the operator is in: the first not signed off. */
+export function currentPhase(rb: Runbook, state: RunState): Phase | undefined {
+  return rb.phases.find((p) => phaseState(state, p.id).status !== 'signed-off');
+}
+
+/** The next thing to do in a scope: the first step not done, or undefined when all are. */
+export function nextStep(rb: Runbook, state: RunState, scope: string): Step | undefined {
+  return scopeSteps(rb, scope)?.find((s) => !DONE.has(stepState(state, scope, s.id).status));
+}
+
+// ---- waits ----
+
+/** A wait's "after" as a typed target: parsed here, once, for every caller. */
+export function waitTarget(after: string): { kind: 'phase'; phaseId: string } | { kind: 'step'; scope: string; stepId: string } {
+  const i = after.indexOf(':');
+  const kind = after.slice(0, i);
+  const ref = after.slice(i + 1);
+  if (kind === 'phase') return { kind: 'phase', phaseId: ref };
+  const j = ref.lastIndexOf('/');
+  return { kind: 'step', scope: ref.slice(0, j), stepId: ref.slice(j + 1) };
+}
+
+/** When a wait step may pass, from recorded events; undefined while its start event has not happened. */
+export function waitNotBefore(rb: Runbook, state: RunState, step: Step): Date | undefined {
+  if (step.kind !== 'wait') return undefined;
+  const ms = parseDuration(step.duration) ?? 0;
+  const t = waitTarget(step.after);
+  let at: string | undefined;
+  if (t.kind === 'phase') at = state.phases[t.phaseId]?.signedOffAt;
+  else {
+    const s = state.steps[stepKey(t.scope, t.stepId)];
+    at = s && DONE.has(s.status) ? s.finishedAt : undefined;
+  }
+  return at ? new Date(Date.parse(at) + ms) : undefined;
+}
+
+/** The wait's target in words: the phase's or the step's title. */
+export function describeAfter(rb: Runbook, after: string): string {
+  const t = waitTarget(after);
+  if (t.kind === 'phase') return `"${findPhase(rb, t.phaseId)?.title ?? t.phaseId}" is signed off`;
+  return `"${findStep(rb, t.scope, t.stepId)?.title ?? `${t.scope}/${t.stepId}`}" is done`;
+}
+
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return 'now';
+  const m = Math.ceil(ms / 60000);
+  const hours = Math.floor(m / 60);
+  const mm = m % 60;
+  // Days only from two days on: "23 h 59 m" reads better than "1 d 0 h".
+  if (hours >= 48) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours) return `${hours} h ${mm} m`;
+  return `${mm} m`;
+}
+
+export interface WaitView {
+  state: 'not-started' | 'counting' | 'due';
+  notBefore?: Date;
+  /** "available in 3 h 2 m" · "available now" · "starts counting when "X" is signed off" */
+  short: string;
+  /** short, with the exact time: "available in 3 h 2 m (not before 2026-…)" */
+  long: string;
+}
+
+/** The one wording of a wait, for every screen, the plain mode, plan, status and refusals. */
+export function waitView(rb: Runbook, state: RunState, step: Step, now: Date): WaitView {
+  const nb = waitNotBefore(rb, state, step);
+  if (!nb) {
+    const short = `starts counting when ${step.kind === 'wait' ? describeAfter(rb, step.after) : 'its event happens'}`;
+    return { state: 'not-started', short, long: short };
+  }
+  if (nb > now) {
+    const short = `available in ${formatRemaining(nb.getTime() - now.getTime())}`;
+    return { state: 'counting', notBefore: nb, short, long: `${short} (not before ${nb.toISOString()})` };
+  }
+  return { state: 'due', notBefore: nb, short: 'available now', long: 'available now' };
+}
+
+// ---- what a step asks for ----
+
+/** The point of no return a step stands at: its own, or its phase's on the phase's first step. */
+export function pointOfNoReturn(rb: Runbook, scope: string, step: Step): string | undefined {
+  const phase = findPhase(rb, scope);
+  return step.point_of_no_return ?? (phase && phase.steps[0]?.id === step.id ? phase.point_of_no_return : undefined);
+}
+
+/**
+ * The word a destructive step asks for, or undefined when it asks for none. A destructive
+ * step asks every time; a destructive rollback procedure asks once, when it is entered.
+ */
+export function confirmWord(rb: Runbook, state: RunState, scope: string, step: Step): string | undefined {
+  const proc = scope.startsWith('rollback:') ? rb.rollback.find((r) => r.id === scope.slice(9)) : undefined;
+  const entered = !!proc && proc.steps.some((s) => stepState(state, scope, s.id).status !== 'pending');
+  if (!step.destructive && !(proc?.destructive && !entered)) return undefined;
+  return step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM';
+}
+
+/** Why nothing may change in this step's scope now (drift, closed or blocked phase, order), or undefined. */
+function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, inOrder: boolean): string | undefined {
+  if (state.drift && !state.drift.acknowledgedAt)
+    return 'the runbook changed since this run began; review and acknowledge the changes first';
+  const phase = findPhase(rb, scope);
+  if (!phase) return undefined;
+  const ps = phaseState(state, scope);
+  if (ps.status === 'signed-off') return closedSentence(phase, ps);
+  const blocked = phaseBlocker(rb, state, scope);
+  if (blocked) return `cannot start "${step.title}": ${blocked}`;
+  if (!inOrder) return undefined;
+  const steps = phase.steps;
+  const before = steps
+    .slice(0, steps.findIndex((s) => s.id === step.id))
+    .find((s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, scope, s.id).status));
+  return before ? `do "${before.title}" first (steps run in order)` : undefined;
+}
+
+function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { scope: string }>, now: Date): Verdict {
+  const step = findStep(rb, action.scope, action.stepId);
+  if (!step) return no(`unknown step "${action.scope}/${action.stepId}"`);
+  const cur = stepState(state, action.scope, step.id);
+  if (cur.status === 'running') return no(`"${step.title}" is running; stop it first (x)`);
+  const closed = scopeClosed(rb, state, action.scope, step, action.type !== 'skip' && action.type !== 'mark-done');
+  if (closed) return no(closed);
+  const wait = step.kind === 'wait' ? waitView(rb, state, step, now) : undefined;
+  const early = step.kind === 'wait' && step.overridable === false;
+  switch (action.type) {
+    case 'skip':
+    case 'mark-done': {
+      if (step.kind === 'signoff') return no('a sign-off step is done by signing the phase off (S)');
+      if (wait && early) return no(`"${step.title}" cannot be skipped or passed early (the runbook forbids it): ${wait.long}`);
+      if (wait) return no(`a wait is not skipped: o passes "${step.title}" early as an override, with a reason (${wait.short})`);
+      const verb = action.type === 'skip' ? `Skip "${step.title}"` : `Mark "${step.title}" done without running it`;
+      return yes({ kind: 'reason', label: `${verb} — why?` });
+    }
+    case 'pass-wait-early': {
+      if (!wait) return no(`"${step.title}" is not a wait`);
+      if (DONE.has(cur.status)) return no(`"${step.title}" is already passed`);
+      if (early) return no(`"${step.title}" cannot be passed early (the runbook forbids it): ${wait.long}`);
+      if (wait.state === 'due') return no(`"${step.title}" is due: Enter passes it, no override needed`);
+      return yes({ kind: 'reason', label: `Pass "${step.title}" early (${wait.short}) — why is it safe?` });
+    }
+    case 'start': {
+      if (wait && wait.state !== 'due') return no(`"${step.title}" is ${wait.long}`);
+      if (step.kind === 'signoff') {
+        const phase = findPhase(rb, action.scope);
+        if (!phase) return no('a sign-off step belongs in a phase');
+        return phaseRules(rb, state, { type: 'signoff', phaseId: phase.id });
+      }
+      const needs: Need[] = [];
+      const pnr = pointOfNoReturn(rb, action.scope, step);
+      // asked only now that every precondition holds: never "type the word" and then "not yet"
+      if (pnr) needs.push({ kind: 'pnr', text: pnr, word: step.id });
+      const word = confirmWord(rb, state, action.scope, step);
+      if (word) needs.push({ kind: 'confirm-word', word, prompt: `"${step.title}" is destructive.` });
+      return yes(...needs);
+    }
+  }
+}
+
+function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { phaseId: string }>): Verdict {
+  const phase = findPhase(rb, action.phaseId);
+  if (!phase) return no(`unknown phase "${action.phaseId}"`);
+  const ps = phaseState(state, phase.id);
+  switch (action.type) {
+    case 'override-gate': {
+      if (ps.status === 'signed-off') return no(closedSentence(phase, ps));
+      if (!phase.gate.includes(action.checkId)) return no(`"${action.checkId}" is not a gate check of ${phase.title}`);
+      const row = gateStatus(rb, state, phase.id).find((g) => g.checkId === action.checkId);
+      if (row?.status === 'passed') return no(`gate check "${action.checkId}" has passed; nothing to override`);
+      const label = `Override gate check "${action.checkId}" (${row?.status ?? 'open'}) — why is it safe to go on?`;
+      return yes({ kind: 'reason', label });
+    }
+    case 'signoff': {
+      const blocked = signoffBlocker(rb, state, phase.id);
+      if (blocked) return no(`cannot sign off: ${blocked}`);
+      const so = phase.steps.find((s) => s.kind === 'signoff');
+      const text = so?.kind === 'signoff' && so.statement ? so.statement : `I confirm "${phase.title}" is complete.`;
+      return yes({ kind: 'statement', text });
+    }
+    case 'reopen': {
+      if (ps.status !== 'signed-off') return no(`"${phase.title}" is not signed off; there is nothing to reopen`);
+      const i = rb.phases.indexOf(phase);
+      const later = rb.phases.slice(i + 1).filter((p) => !p.independent && phaseState(state, p.id).status === 'signed-off');
+      if (later.length) return no(`"${later[later.length - 1].title}" is signed off after it: reopen that first`);
+      return yes({ kind: 'reason', label: `Reopen "${phase.title}" — its sign-off is voided (kept in the record). Why?` });
+    }
+  }
+}
+
+/** Whether an action is allowed now and, if so, what it needs first. */
+export function can(rb: Runbook, state: RunState, action: RuleAction, now: Date): Verdict {
+  return 'phaseId' in action ? phaseRules(rb, state, action) : stepRules(rb, state, action, now);
+}
+
+export type { SignoffRecord };
