@@ -18,8 +18,8 @@ export interface ParsedArgs {
   fingerprint?: string;
 }
 
-const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users']);
-const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--help', '--version'];
+const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason']);
+const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--key FILE', '--help', '--version'];
 
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
   const positional: string[] = [];
@@ -94,10 +94,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./commands/report.js'), 'reportCommand'),
   },
   verify: {
-    usage: 'waymark verify REPORT_FILE',
-    summary: 'check a report is intact (exit 0) or altered (exit 1)',
-    flags: [],
+    usage: 'waymark verify REPORT_FILE [--allowed-signers FILE]',
+    summary: 'intact and signed by a trusted key: exit 0; altered or untrusted: 1; no trust file: 3',
+    flags: ['--allowed-signers FILE'],
     run: lazy(() => import('./commands/report.js'), 'verifyCommand'),
+  },
+  key: {
+    usage: 'waymark key [--key FILE]',
+    summary: "print the operator's line for an allowed_signers file (the key that signs)",
+    flags: [],
+    run: lazy(() => import('./commands/report.js'), 'keyCommand'),
+  },
+  reopen: {
+    usage: 'waymark reopen --phase ID --reason TEXT',
+    summary: 'reopen a signed-off phase: its sign-off is voided (kept in the record) until signed again',
+    flags: ['--phase ID', '--reason TEXT'],
+    run: lazy(() => import('./commands/report.js'), 'reopenCommand'),
   },
   plan: {
     usage: 'waymark plan [--phase ID] [--json]',
@@ -120,7 +132,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   demo: {
     usage: 'waymark demo [--reset] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
     summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
-    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE'],
+    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT'],
     run: lazy(() => import('./commands/demo.js'), 'demoCommand'),
   },
 };
@@ -137,8 +149,9 @@ function mainHelp(): string {
     ...Object.values(COMMANDS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'on every command: --runbook FILE (default ./runbook.yaml), --state-dir DIR (or WAYMARK_STATE_DIR),',
-    '                  --operator NAME (or WAYMARK_OPERATOR), --help, --version',
-    'exit codes: 0 ok, 1 a check, gate or verification failed, 2 bad input or usage, 130 interrupted',
+    '                  --operator NAME (or WAYMARK_OPERATOR), --key FILE (or WAYMARK_SIGNING_KEY), --help, --version',
+    'exit codes: 0 ok, 1 a check, gate or verification failed, 2 bad input or usage, 3 verify: no trust file,',
+    '            130 interrupted',
   ];
   return lines.join('\n');
 }

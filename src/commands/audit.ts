@@ -1,16 +1,27 @@
 import type { ParsedArgs } from '../cli.js';
 import { load, runPathsFor, out } from './common.js';
+import { readFileSync, existsSync } from 'node:fs';
 import { readAudit, verifyAudit } from '../state/audit.js';
+import { checkSignoffSignatures } from '../state/signoff-signature.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
   const paths = runPathsFor(a, lr);
   if (a.flags.verify) {
     const v = verifyAudit(paths.audit);
-    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...v }));
-    else if (v.ok) out(`audit log intact: ${v.entries} entries, hash chain verified (${paths.audit})`);
-    else out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
-    return v.ok ? 0 : 1;
+    const lines = existsSync(paths.audit) ? readFileSync(paths.audit, 'utf8').split('\n').filter(Boolean) : [];
+    // each signed sign-off names the chain head it saw: a log rewritten since no longer has it
+    const signoffs = checkSignoffSignatures(readAudit(paths.audit), lines).map(({ publicKey, ...rest }) => rest);
+    const bad = signoffs.filter((x) => x.problem);
+    const ok = v.ok && !bad.length;
+    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...v, ok, signoffs }));
+    else {
+      if (v.ok) out(`audit log intact: ${v.entries} entries, hash chain verified (${paths.audit})`);
+      else out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
+      for (const x of signoffs)
+        out(x.problem ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}` : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`);
+    }
+    return ok ? 0 : 1;
   }
   const entries = readAudit(paths.audit);
   if (a.flags.json) {

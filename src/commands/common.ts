@@ -14,6 +14,7 @@ export function sessionOptions(a: ParsedArgs, readOnly = false) {
   return {
     stateDir: stateDir(a.flags['state-dir'] as string | undefined),
     operator: operatorName(a.flags.operator as string | undefined),
+    signingKey: a.flags.key as string | undefined,
     readOnly,
     // set by `waymark demo`, never from the command line
     fingerprint: a.fingerprint,

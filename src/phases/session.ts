@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { LoadedRunbook } from '../runbook/loader.js';
+import { InputError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';
@@ -23,6 +24,8 @@ import type { OutputLine } from './process.js';
 export interface SessionOptions {
   stateDir: string;
   operator: string;
+  /** the signing key (a private key file, or a .pub held by ssh-agent); else WAYMARK_SIGNING_KEY, else Waymark's own */
+  signingKey?: string;
   /** the clock; tests move it forward to pass wait gates */
   now?: () => Date;
   /** do not take the lock (read-only commands: status, plan, audit) */
@@ -35,11 +38,18 @@ export type Listener = (change: { state: RunState; event?: EngineEvent; line?: O
 
 const TAIL_LINES = 40;
 
-export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): () => Date {
-  // WAYMARK_CLOCK_OFFSET moves the clock forward (e.g. "24h") for rehearsals and tests.
-  const offset = env.WAYMARK_CLOCK_OFFSET ? parseDuration(env.WAYMARK_CLOCK_OFFSET) ?? 0 : 0;
-  return () => new Date(Date.now() + offset);
+/**
+ * WAYMARK_CLOCK_OFFSET moves the clock forward (e.g. "24h") to rehearse the waits. Set at
+ * all (even "0s"), it makes a run a rehearsal for its whole life; undefined when unset.
+ */
+export function clockOffsetFromEnv(env: NodeJS.ProcessEnv = process.env): { offset: string; offsetMs: number } | undefined {
+  const text = env.WAYMARK_CLOCK_OFFSET?.trim();
+  if (text === undefined || text === '') return undefined;
+  const offsetMs = parseDuration(text);
+  if (offsetMs === undefined) throw new InputError(`WAYMARK_CLOCK_OFFSET=${text} is not a duration: write it like 24h, 8d or 1h30m`);
+  return { offset: text, offsetMs };
 }
+
 
 function describeMove(from: Record<string, string>, to: Record<string, string>): string {
   const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => from[k] !== to[k]);
@@ -69,6 +79,8 @@ export class Session {
   readonly now: () => Date;
   state: RunState;
   notices: string[] = [];
+  /** set when this run is a rehearsal on a moved clock */
+  readonly rehearsal?: RunState['rehearsal'];
   /** no run existed for this runbook and target before this session */
   readonly isNew: boolean;
   private store: StateStore;
@@ -82,9 +94,15 @@ export class Session {
   private targetRetryAt = new Map<string, number>();
 
   constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
-    this.now = opts.now ?? clockFromEnv();
     this.paths = runPaths(opts.stateDir, lr.runbook.id, opts.fingerprint ?? fingerprintOf(lr));
     this.store = new StateStore(this.paths.state);
+    const existing = this.store.load();
+    // the clock: a test's, else the real one moved by the run's rehearsal offset
+    const env = opts.now ? undefined : clockOffsetFromEnv();
+    if (existing && !opts.readOnly && !opts.now) checkClock(existing, env);
+    const offset = opts.now ? undefined : (env ?? existing?.rehearsal);
+    this.now = opts.now ?? (() => new Date(Date.now() + (offset?.offsetMs ?? 0)));
+    this.rehearsal = existing ? existing.rehearsal : env;
     if (!opts.readOnly) {
       this.lock = acquireLock(this.paths.lock, opts.operator);
       if (this.lock.tookOverFrom) {
@@ -95,11 +113,10 @@ export class Session {
     this.audit = new AuditLog(this.paths.audit, lr.redactor);
     this.connections = new ConnectionManager(lr.runbook.connections);
     this.targetLocks = new TargetLocks(lr.runbook.id, opts.operator);
-    const existing = this.store.load();
     this.isNew = !existing;
     if (existing) {
       this.state = existing;
-      if (!opts.readOnly) this.afterLoad();
+      if (!opts.readOnly) this.afterLoad(env);
       else {
         // A reader shows a step whose session died as interrupted, without writing anything.
         const holder = readLock(this.paths.lock);
@@ -126,10 +143,12 @@ export class Session {
         checks: {},
         baselines: {},
         seq: 0,
+        rehearsal: env,
       };
       if (!opts.readOnly) {
         this.store.save(this.state);
-        this.log('run.created', { runId: this.state.runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target: this.state.target });
+        const { runId, target } = this.state;
+        this.log('run.created', { runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target, rehearsal: env });
       }
     }
     if (!opts.readOnly) this.log('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
@@ -139,7 +158,19 @@ export class Session {
     return this.lr.runbook;
   }
 
-  private afterLoad(): void {
+  private afterLoad(clock: RunState['rehearsal']): void {
+    if (this.state.rehearsal && clock && clock.offsetMs !== this.state.rehearsal.offsetMs) {
+      const from = this.state.rehearsal.offset;
+      this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset });
+      this.notices.push(`rehearsal clock moved from +${from} to +${clock.offset} (recorded in the audit log)`);
+    }
+    const last = this.audit.lastAt;
+    if (last && Date.now() < Date.parse(last) - 5 * 60_000) {
+      // a real clock that went back: times recorded from now on would read out of order
+      const data = { lastRecorded: last, now: new Date().toISOString() };
+      this.log('clock.backwards', data);
+      this.notices.push(`this machine's clock reads ${data.now}, before the last recorded event (${last}); check its time`);
+    }
     // Only `waymark demo` (a fixed fingerprint) keeps one run while its target moves:
     // its ports are chosen afresh when the saved ones are taken. Screens and reports
     // must name the target the commands now reach, and the audit log says it moved.
@@ -182,7 +213,8 @@ export class Session {
   }
 
   private log(event: string, data?: unknown): void {
-    this.audit.append(event, this.opts.operator, this.host, data, this.now());
+    // the real time always; a rehearsal's moved time beside it
+    this.audit.append(event, this.opts.operator, this.host, data, new Date(), this.rehearsal ? this.now() : undefined);
   }
 
   private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
@@ -200,7 +232,7 @@ export class Session {
     const r = reduce(this.runbook, this.state, event, this.ctx());
     if (!r.ok) return r;
     this.commit(r.state, event);
-    for (const e of r.effects) void this.perform(e);
+    for (const e of r.effects) void (e.type === 'sign-phase' ? this.track(this.signPhase(e.phaseId)) : this.perform(e));
     return r;
   }
 
@@ -251,7 +283,40 @@ export class Session {
     return waiting;
   }
 
-  private perform(effect: Effect): Promise<void> {
+  private track(p: Promise<void>): Promise<void> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  /**
+   * Signs a sign-off with the operator's SSH key, over the chain head of the audit log
+   * (which ends with the sign-off itself): rewriting the log afterwards breaks it.
+   */
+  private async signPhase(phaseId: string): Promise<void> {
+    const ps = this.state.phases[phaseId];
+    const phase = this.runbook.phases.find((p) => p.id === phaseId);
+    if (!ps || !phase) return;
+    const { signoffMessage } = await import('../state/signoff-signature.js');
+    const head = this.audit.head;
+    const at = ps.signedOffAt!;
+    const message = signoffMessage({ run: this.state, phase, by: this.opts.operator, at, statement: ps.statement ?? '', head, rehearsal: this.rehearsal });
+    try {
+      const { operatorKey } = await import('../state/ssh-keys.js');
+      const { signMessage } = await import('../state/sshsig.js');
+      const key = operatorKey(this.opts.stateDir, this.opts.operator, this.opts.signingKey);
+      const armored = await signMessage(Buffer.from(message), key.signer);
+      const signature = { armored, keyFingerprint: key.fingerprint, auditHead: head, message };
+      const r = reduce(this.runbook, this.state, { type: 'phase.signature', phaseId, signature }, this.ctx());
+      if (r.ok) this.commit(r.state, undefined, 'phase.signature', { phaseId, keyFingerprint: key.fingerprint, auditHead: head, message, armored });
+    } catch (e) {
+      const reason = this.lr.redactor.redact((e as Error).message);
+      this.log('phase.signature-failed', { phaseId, reason });
+      this.notices.push(`the sign-off of "${phase.title}" is recorded but not signed: ${reason}`);
+    }
+  }
+
+  private perform(effect: Exclude<Effect, { type: 'sign-phase' }>): Promise<void> {
     const key = `${effect.scope}/${effect.stepId}`;
     const ac = new AbortController();
     this.running.set(key, ac);
@@ -275,9 +340,7 @@ export class Session {
         this.running.delete(key);
       }
     })();
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-    return p;
+    return this.track(p);
   }
 
   private finish(scope: string, stepId: string, data: Omit<Extract<EngineEvent, { type: 'step.finished' }>, 'type' | 'scope' | 'stepId'>): void {
@@ -376,6 +439,18 @@ export class Session {
 }
 
 /** What the audit log keeps of an event: its facts, not output streams. */
+/**
+ * A writing session never switches a run between real and rehearsal time: a real run refuses
+ * a moved clock, and a rehearsal resumed without WAYMARK_CLOCK_OFFSET keeps its own offset.
+ */
+function checkClock(run: RunState, env: RunState['rehearsal']): void {
+  if (!run.rehearsal && env)
+    throw new InputError(
+      `this run is real and WAYMARK_CLOCK_OFFSET=${env.offset} would move its clock: a rehearsal is a run of its own — ` +
+        'start it with the offset set from the beginning, in another --state-dir (or after waymark reset)',
+    );
+}
+
 function auditPayload(event: EngineEvent): unknown {
   if (event.type === 'step.finished') {
     const { outputTail, check, ...rest } = event;

@@ -2,13 +2,13 @@
 // audit log. Markdown and HTML are renderings of exactly this object.
 import type { Runbook } from '../runbook/schema.js';
 import type { Redactor } from '../runbook/redact.js';
-import type { RunState } from '../phases/state.js';
+import type { RunState, Attempt, SignoffRecord } from '../phases/state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
-import { gateStatus, phaseState, stepState, waitNotBefore } from '../phases/engine.js';
+import { gateStatus, phaseState, stepState, waitNotBefore, signoffHistoryLine } from '../phases/rules.js';
 import { describeStep } from '../phases/plan.js';
 
-export const REPORT_FORMAT = 'waymark-report/1';
+export const REPORT_FORMAT = 'waymark-report/2';
 
 export interface ReportStep {
   id: string;
@@ -28,7 +28,18 @@ export interface ReportStep {
   check?: CheckResult;
   notBefore?: string;
   pointOfNoReturn?: string;
+  /** every finished attempt, oldest first */
+  attempts: Attempt[];
 }
+
+export interface CheckRun {
+  at: string;
+  status: string;
+  summary?: string;
+}
+
+/** What a sign-off record shows: the signature's key, not its bytes. */
+export type ReportSignoff = Omit<SignoffRecord, 'signature'> & { keyFingerprint?: string; auditHead?: { seq: number; hash: string } };
 
 export interface ReportPhase {
   id: string;
@@ -42,8 +53,25 @@ export interface ReportPhase {
   statement?: string;
   rollback?: string;
   pointOfNoReturn?: string;
-  gate: Array<{ checkId: string; status: string; summary?: string; override?: { operator: string; reason: string; at?: string } }>;
+  gate: Array<{ checkId: string; status: string; summary?: string; override?: { operator: string; reason: string; at?: string }; runs: CheckRun[] }>;
   steps: ReportStep[];
+  /** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
+  signoffLine?: string;
+  signoffs: ReportSignoff[];
+}
+
+/** The first thing a reader sees: how the run went, in counts. */
+export interface Verdict {
+  phasesSignedOff: number;
+  phases: number;
+  criteriaMet?: number;
+  criteria?: number;
+  overrides: number;
+  retries: number;
+  failedAttempts: number;
+  interruptions: number;
+  reopenings: number;
+  rehearsal: boolean;
 }
 
 export interface SuccessRow {
@@ -51,13 +79,19 @@ export interface SuccessRow {
   criterion: string;
   status: 'met' | 'not met' | 'not yet';
   evidence: string[];
+  /** what failed it, when it is not met */
+  failedBy?: string[];
 }
 
 export interface ReportBody {
   format: string;
   kind: 'phase' | 'migration';
   title: string;
+  /** real time, always */
   generatedAt: string;
+  /** a rehearsal's clock: its offset and the moved time at generation */
+  rehearsal?: { offset: string; clockAt: string };
+  verdict: Verdict;
   runbook: { id: string; title: string; version: string; hash: string };
   run: { id: string; createdAt: string; fingerprint: string };
   target: Record<string, string>;
@@ -72,7 +106,10 @@ export interface BuildInput {
   state: RunState;
   redactor: Redactor;
   audit: AuditEntry[];
+  /** the run's clock (a rehearsal's is moved) */
   now: Date;
+  /** the real time */
+  realNow?: Date;
 }
 
 function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
@@ -91,7 +128,15 @@ function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
     statement: ps.statement,
     rollback: p.rollback,
     pointOfNoReturn: p.point_of_no_return,
-    gate: gateStatus(rb, state, p.id).map((g) => ({ checkId: g.checkId, status: g.status, summary: g.result?.summary, override: g.override ? { operator: g.override.operator, reason: g.override.reason, at: ps.overrides.find((o) => o.checkId === g.checkId)?.at } : undefined })),
+    gate: gateStatus(rb, state, p.id).map((g) => ({
+      checkId: g.checkId,
+      status: g.status,
+      summary: g.result?.summary,
+      override: g.override ? { operator: g.override.operator, reason: g.override.reason, at: g.override.at } : undefined,
+      runs: checkRuns(inp.audit, g.checkId, ps.startedAt, ps.signedOffAt),
+    })),
+    signoffLine: signoffHistoryLine(ps) || undefined,
+    signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({ ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead })),
     steps: p.steps.map((s) => {
       const st = stepState(state, p.id, s.id);
       const out: ReportStep = {
@@ -112,11 +157,25 @@ function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
         outputTail: st.outputTail?.slice(-15).map((l) => l.text),
         check: st.check,
         pointOfNoReturn: s.point_of_no_return,
+        attempts: st.history ?? [],
       };
       if (s.kind === 'wait') out.notBefore = waitNotBefore(rb, state, s)?.toISOString();
       return out;
     }),
   };
+}
+
+/** Every recorded run of a check in a time window, from the audit log (clock time where rehearsed). */
+function checkRuns(audit: AuditEntry[], id: string, from?: string, to?: string): CheckRun[] {
+  const runs: CheckRun[] = [];
+  for (const e of audit) {
+    const d = e.data as { id?: string; status?: string; summary?: string; check?: { id: string; status: string; summary?: string } } | undefined;
+    const c = e.event === 'check.result' ? d : e.event === 'step.finished' ? d?.check : undefined;
+    const at = e.clock ?? e.at;
+    if (c?.id !== id || (from && at < from) || (to && at > to)) continue;
+    runs.push({ at, status: c.status ?? '', summary: c.summary });
+  }
+  return runs;
 }
 
 /** How often each check ran in this run and how often it passed, from the audit log. */
@@ -139,6 +198,7 @@ function successRows(inp: BuildInput): SuccessRow[] {
   const history = checkHistory(inp.audit);
   return rb.success.map((s) => {
     const evidence: string[] = [];
+    const failedBy: string[] = [];
     let met = true;
     let pending = false;
     for (const id of s.checks) {
@@ -149,19 +209,30 @@ function successRows(inp: BuildInput): SuccessRow[] {
         evidence.push(`${id}: not run in this run`);
         continue;
       }
-      if (!(r.status === 'pass' || r.status === 'warn')) met = false;
-      if (s.every_run && hist && hist.passed < hist.runs) met = false;
+      if (!(r.status === 'pass' || r.status === 'warn')) {
+        met = false;
+        failedBy.push(`${id}: ${r.status.toUpperCase()} at ${r.startedAt} — ${r.summary}`);
+      }
+      if (s.every_run && hist && hist.passed < hist.runs) {
+        met = false;
+        for (const run of checkRuns(inp.audit, id).filter((x) => x.status !== 'pass' && x.status !== 'warn'))
+          failedBy.push(`${id}: ${run.status.toUpperCase()} at ${run.at} — ${run.summary ?? ''}`);
+      }
       evidence.push(`${id}: ${r.status.toUpperCase()} — ${r.summary} (${r.startedAt})${hist ? `; ${hist.passed} of ${hist.runs} runs passed during the migration` : ''}`);
     }
     for (const key of s.steps) {
       const i = key.lastIndexOf('/');
       const st = stepState(state, key.slice(0, i), key.slice(i + 1));
       if (st.status === 'pending' || st.status === 'running') pending = true;
-      else if (st.status !== 'passed') met = false;
+      else if (st.status !== 'passed') {
+        met = false;
+        failedBy.push(`step ${key}: ${st.status}${st.reason ? ` — ${st.reason}` : st.message ? ` — ${st.message}` : ''}`);
+      }
       evidence.push(`step ${key}: ${st.status}${st.message ? ` — ${st.message}` : ''}${st.finishedAt ? ` (${st.finishedAt})` : ''}`);
     }
     if (s.evidence) evidence.push(s.evidence);
-    return { id: s.id, criterion: s.criterion, status: !met ? 'not met' : pending ? 'not yet' : 'met', evidence };
+    const status = !met ? 'not met' : pending ? 'not yet' : 'met';
+    return { id: s.id, criterion: s.criterion, status, evidence, failedBy: failedBy.length ? failedBy : undefined };
   });
 }
 
@@ -172,14 +243,53 @@ export function buildReport(inp: BuildInput, scope: { phase: string } | { all: t
     format: REPORT_FORMAT,
     kind: 'phase' in scope ? 'phase' : 'migration',
     title: 'phase' in scope ? `${rb.phases.find((p) => p.id === scope.phase)!.title} — signed phase report` : `${rb.title} — migration report`,
-    generatedAt: inp.now.toISOString(),
+    generatedAt: (inp.realNow ?? inp.now).toISOString(),
+    rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
+    verdict: { phasesSignedOff: 0, phases: 0, overrides: 0, retries: 0, failedAttempts: 0, interruptions: 0, reopenings: 0, rehearsal: !!state.rehearsal },
     runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
     run: { id: state.runId, createdAt: state.createdAt, fingerprint: state.fingerprint },
     target: state.target,
     phases: phases.map((id) => reportPhase(inp, id)),
     baselines: Object.values(state.baselines).map((b) => ({ checkId: b.checkId, at: b.at, metrics: b.metrics })),
   };
-  if (!('phase' in scope)) body.success = successRows(inp);
+  if (!('phase' in scope) && rb.success.length) body.success = successRows(inp);
+  body.verdict = verdictOf(body);
   // Nothing secret leaves: every string of the report goes through the redactor once more.
   return inp.redactor.redactDeep(JSON.parse(JSON.stringify(body)) as ReportBody);
+}
+
+function verdictOf(b: ReportBody): Verdict {
+  const steps = b.phases.flatMap((p) => p.steps);
+  const attempts = steps.flatMap((s) => s.attempts);
+  const v: Verdict = {
+    phasesSignedOff: b.phases.filter((p) => p.status === 'signed-off').length,
+    phases: b.phases.length,
+    overrides: b.phases.reduce((n, p) => n + p.gate.filter((g) => g.override).length, 0) + attempts.filter((a) => a.status === 'overridden').length,
+    // a retry is any attempt after a step's first
+    retries: steps.reduce((n, s) => n + Math.max(0, s.attempts.length - 1), 0),
+    failedAttempts: attempts.filter((a) => a.status === 'failed').length,
+    interruptions: attempts.filter((a) => a.status === 'interrupted').length,
+    reopenings: b.phases.reduce((n, p) => n + p.signoffs.filter((x) => x.kind === 'reopened').length, 0),
+    rehearsal: !!b.rehearsal,
+  };
+  if (b.success) {
+    v.criteria = b.success.length;
+    v.criteriaMet = b.success.filter((s) => s.status === 'met').length;
+  }
+  return v;
+}
+
+/** What the file carries besides its visible text: the content, who signs, and the audit head. */
+export interface SignedReport {
+  body: ReportBody;
+  signer: {
+    operator: string;
+    /** the identity to verify against: `ssh-keygen -Y verify -I <identity>` */
+    identity: string;
+    keyFingerprint: string;
+    /** "ssh-ed25519 AAAA…" */
+    publicKey: string;
+  };
+  /** the audit log's chain head when the report was written */
+  auditHead: { seq: number; hash: string };
 }

@@ -1,10 +1,22 @@
 // Self-contained HTML rendering with print CSS (A4, a page per phase, readable in
 // black and white: every status is a word, never a colour alone).
-import type { ReportPhase } from './build.js';
-import type { SignedReport } from './render-md.js';
+import type { ReportPhase, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
+import { attemptRows, generatedText, verdictRows } from './render-md.js';
 
-const h = (s: unknown) => String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// Print fonts lack most pictographs (the seed's ✅ prints as a box): they become words.
+const GLYPHS: Record<string, string> = { '✅': '[OK]', '❌': '[FAILED]', '⚠️': '[!]', '⚠': '[!]', '✔': '[ok]', '✗': '[x]', '⛔': '[STOP]', '⏳': '[wait]' };
+const textOnly = (s: string) =>
+  s.replace(/✅|❌|⚠️|⚠|✔|✗|⛔|⏳/g, (c) => GLYPHS[c]).replace(/\p{Extended_Pictographic}\uFE0F?/gu, '[?]');
+const ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/g;
+/** Escaped text; a timestamp never breaks inside itself. */
+const h = (s: unknown) =>
+  textOnly(String(s ?? ''))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(ISO, '<span class="t">$1</span>');
 /** widths (percent) fix the layout so long values wrap inside their column instead of squeezing the others */
 const table = (cols: string[], rows: unknown[][], cls = '', widths?: number[]) =>
   `<table${cls || widths ? ` class="${[cls, widths ? 'fixed' : ''].filter(Boolean).join(' ')}"` : ''}>${widths ? `<colgroup>${widths.map((w) => `<col style="width:${w}%">`).join('')}</colgroup>` : ''}<thead><tr>${cols.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${h(c === null ? '∅' : c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -28,6 +40,9 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; border: 0.6pt solid #999; 
 .phase { break-before: page; } .phase:first-of-type { break-before: auto; }
 .signoff { border: 1.5pt solid #111; padding: 3mm; margin: 3mm 0; break-inside: avoid; }
 .sig td:first-child { width: 35mm; font-weight: 600; } .muted { color: #555; }
+.t { white-space: nowrap; }
+.watermark { position: fixed; top: 40%; left: 0; right: 0; text-align: center; transform: rotate(-30deg); font-size: 64pt; font-weight: 800; color: rgba(200,0,0,0.12); pointer-events: none; z-index: 0; }
+.rehearsal { border: 2pt solid #b00; padding: 2mm 3mm; font-weight: 700; }
 .step { break-inside: avoid-page; } blockquote { margin: 1mm 0; padding-left: 3mm; border-left: 2pt solid #111; }
 @media print { body { padding: 0; } a { color: inherit; } }
 `;
@@ -46,15 +61,15 @@ function check(r: CheckResult): string {
 
 function phase(p: ReportPhase): string {
   const steps = p.steps
-    .filter((s) => s.status !== 'pending')
+    .filter((s) => s.status !== 'pending' || s.attempts.length)
     .map(
       (s) =>
         `<div class="step"><h4>${h(s.title)} ${badge(s.status)}</h4><pre>${h(s.action)}</pre>` +
         (s.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(s.pointOfNoReturn)}</p>` : '') +
-        (s.reason ? `<p>Reason (${h(s.operator)}): ${h(s.reason)}</p>` : '') +
-        (s.message ? `<p>Result: ${h(s.message)}${s.durationMs !== undefined ? ` (${(s.durationMs / 1000).toFixed(1)} s)` : ''}</p>` : '') +
         (s.notBefore ? `<p>Wait gate: not before ${h(s.notBefore)}</p>` : '') +
-        (s.outputTail?.length ? `<p class="muted">Output (last lines, secrets masked):</p><pre>${h(s.outputTail.join('\n'))}</pre>` : '') +
+        (s.attempts.length ? table(['attempt', 'outcome', 'at', 'by', 'detail'], attemptRows(s), '', [9, 15, 22, 14, 40]) : '') +
+        (s.message && s.durationMs !== undefined ? `<p>Last result: ${h(s.message)} (${(s.durationMs / 1000).toFixed(1)} s)</p>` : '') +
+        (s.outputTail?.length ? `<p class="muted">Output of the last attempt (last lines, secrets masked):</p><pre>${h(s.outputTail.join('\n'))}</pre>` : '') +
         (s.check ? check(s.check) : '') +
         `</div>`,
     )
@@ -62,43 +77,78 @@ function phase(p: ReportPhase): string {
   return [
     `<section class="phase"><h2>${h(p.title)}</h2>`,
     p.objective ? `<p><strong>Objective:</strong> ${h(p.objective)}${p.when ? ` (${h(p.when)})` : ''}</p>` : '',
-    `<p>Status: ${badge(p.status)}${p.startedAt ? ` · started ${h(p.startedAt)}` : ''}${p.signedOffAt ? ` · signed off ${h(p.signedOffAt)} by ${h(p.signedOffBy)}` : ''}</p>`,
+    `<p>Status: ${badge(p.status)}${p.startedAt ? ` · started ${h(p.startedAt)}` : ''}</p>`,
+    p.signoffLine ? `<p>Sign-off record: ${h(p.signoffLine)}</p>` : '',
     p.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(p.pointOfNoReturn)}</p>` : '',
     p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
     `<h3>Steps</h3>`,
-    table(['#', 'step', 'kind', 'status', 'operator', 'started', 'finished', 'exit'], p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.operator ?? '', s.startedAt ?? '', s.finishedAt ?? '', s.exitCode ?? '']), '', [4, 23, 11, 11, 13, 16, 16, 6]),
+    table(
+      ['#', 'step', 'kind', 'status', 'attempts', 'finished'],
+      p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.attempts.length, s.finishedAt ?? '']),
+      '',
+      [5, 37, 11, 14, 10, 23],
+    ),
     steps,
     `<h3>Gate</h3>`,
-    p.gate.length ? table(['check', 'status', 'evidence or override'], p.gate.map((g) => [g.checkId, g.status, g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? '']), '', [24, 12, 64]) : '<p>No gate checks.</p>',
-    `<div class="signoff"><h3>Sign-off</h3>${p.signedOffAt ? `<p>Signed off by <strong>${h(p.signedOffBy)}</strong> at ${h(p.signedOffAt)}.</p>` : '<p>Not signed off.</p>'}${p.statement ? `<blockquote>${h(p.statement)}</blockquote>` : ''}</div>`,
+    p.gate.length
+      ? table(
+          ['check', 'status', 'evidence or override', 'every run'],
+          p.gate.map((g) => [
+            g.checkId,
+            g.status,
+            g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? '',
+            g.runs.map((r) => `${r.status.toUpperCase()} ${r.at}`).join(', '),
+          ]),
+          '',
+          [20, 11, 39, 30],
+        )
+      : '<p>No gate checks.</p>',
+    `<div class="signoff"><h3>Sign-off</h3>${
+      p.signoffs.length
+        ? table(
+            ['event', 'by', 'at', 'statement or reason', 'SSH signature'],
+            p.signoffs.map((x) => [x.kind, x.by, x.at, x.statement ?? x.reason ?? '', x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed']),
+            '',
+            [12, 13, 21, 30, 24],
+          )
+        : '<p>Not signed off.</p>'
+    }</div>`,
     `</section>`,
   ].join('\n');
 }
 
 export function renderHtml(r: SignedReport, embedded: string): string {
   const b = r.body;
-  const head = table(['Report', ''], [
+  const head = table(['Report', 'value'], [
     ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
     ['Runbook sha256', b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
     ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
-    ['Generated', b.generatedAt],
+    ['Generated', generatedText(b)],
   ], 'sig', [26, 74]);
   return [
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${h(b.title)}</title><style>${CSS}</style></head><body>`,
+    b.rehearsal ? `<div class="watermark">REHEARSAL</div><p class="rehearsal">REHEARSAL · clock +${h(b.rehearsal.offset)} — times are on the moved clock; this is not a record of a real run.</p>` : '',
     `<h1>${h(b.title)}</h1>`,
+    `<h2>Verdict</h2>${table(['measure', 'value'], verdictRows(b), 'sig', [40, 60])}`,
     head,
-    b.success ? `<h2>Success criteria</h2>${table(['criterion', 'status', 'evidence'], b.success.map((s) => [s.criterion, s.status.toUpperCase(), s.evidence.join(' · ')]), '', [24, 11, 65])}` : '',
+    b.success
+      ? `<h2>Success criteria</h2>${table(
+          ['criterion', 'status', 'evidence'],
+          b.success.map((s) => [s.criterion, s.status.toUpperCase(), [...(s.failedBy ?? []).map((f) => `FAILED BY ${f}`), ...s.evidence].join(' · ')]),
+          '',
+          [24, 11, 65],
+        )}`
+      : '',
     ...b.phases.map(phase),
     b.baselines.length ? `<section><h2>Baselines</h2>${table(['check', 'recorded', 'metrics'], b.baselines.map((x) => [x.checkId, x.at, Object.entries(x.metrics).map(([k, v]) => `${k}=${v}`).join(', ')]))}</section>` : '',
-    `<section class="signoff"><h2>Signature</h2>${table(['', ''], [
-      ['Signed by', r.signature.operator],
-      ['Algorithm', 'Ed25519 over the canonical JSON of this report'],
-      ['Report digest (sha256)', r.signature.digest],
-      ['Key fingerprint', r.signature.keyFingerprint],
-      ['Signature', r.signature.signature],
-    ], 'sig', [26, 74])}<pre>${h(r.signature.publicKey.trim())}</pre><p>Verify with <code>waymark verify &lt;this file&gt;</code>: it checks the signature and that every byte of this page matches the signed content.</p></section>`,
+    `<section class="signoff"><h2>Signature</h2>${table(['field', 'value'], [
+      ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
+      ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
+      ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
+      ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
+    ], 'sig', [26, 74])}<p>Verify with <code>waymark verify &lt;this file&gt; --allowed-signers &lt;file&gt;</code>, or with OpenSSH (see the README).</p></section>`,
     `<script type="application/json" id="waymark-signed-report">${embedded}</script>`,
     '</body></html>',
     '',

@@ -1,16 +1,49 @@
-// Markdown rendering of a signed report. Deterministic: verify re-renders it and
-// compares byte for byte, so every visible character is covered by the signature.
-import type { ReportBody, ReportPhase } from './build.js';
-import type { Signature } from './sign.js';
+// Markdown rendering of a signed report. The SSH signature appended after it covers
+// every byte, so nothing visible can change without `verify` saying ALTERED.
+import type { ReportBody, ReportPhase, ReportStep, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
-
-export interface SignedReport {
-  body: ReportBody;
-  signature: Signature;
-}
+import type { Attempt } from '../phases/state.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const table = (cols: string[], rows: unknown[][]) => [`| ${cols.map(esc).join(' | ')} |`, `| ${cols.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map((c) => esc(c === null ? '∅' : c)).join(' | ')} |`)];
+const table = (cols: string[], rows: unknown[][]) => [
+  `| ${cols.map(esc).join(' | ')} |`,
+  `| ${cols.map(() => '---').join(' | ')} |`,
+  ...rows.map((r) => `| ${r.map((c) => esc(c === null ? '∅' : c)).join(' | ')} |`),
+];
+
+/** The verdict block, in words a lead reads first. */
+export function verdictRows(b: ReportBody): Array<[string, string]> {
+  const v = b.verdict;
+  const rows: Array<[string, string]> = [['Phases signed off', `${v.phasesSignedOff} of ${v.phases}`]];
+  if (v.criteria !== undefined) rows.push(['Success criteria met', `${v.criteriaMet} of ${v.criteria}`]);
+  rows.push(
+    ['Overrides', String(v.overrides)],
+    ['Retries', String(v.retries)],
+    ['Failed attempts', String(v.failedAttempts)],
+    ['Interruptions', String(v.interruptions)],
+    ['Reopened sign-offs', String(v.reopenings)],
+    ['Rehearsal', v.rehearsal ? `YES — clock moved +${b.rehearsal?.offset}; not a record of a real run` : 'no'],
+  );
+  return rows;
+}
+
+/** Generated at, in real time, with a rehearsal's clock beside it. */
+export function generatedText(b: ReportBody): string {
+  return b.rehearsal ? `${b.generatedAt} (real) · ${b.rehearsal.clockAt} (rehearsal clock +${b.rehearsal.offset})` : b.generatedAt;
+}
+
+/** The attempt rows of a step: the operator only where it changes from the row before. */
+export function attemptRows(s: ReportStep): unknown[][] {
+  let last: string | undefined;
+  return s.attempts.map((a: Attempt, i) => {
+    const by = a.operator === last ? '' : a.operator ?? '';
+    last = a.operator;
+    const what = [a.reason ? `reason: ${a.reason}` : '', a.message ?? '', a.exitCode !== undefined && a.exitCode !== null ? `exit ${a.exitCode}` : '']
+      .filter(Boolean)
+      .join(' · ');
+    return [i + 1, `${a.status}${a.autoConfirmed ? ' (--yes)' : ''}`, a.finishedAt ?? '', by, what];
+  });
+}
 
 function check(r: CheckResult, out: string[]): void {
   out.push(`**${r.status.toUpperCase()}** \`${r.id}\` — ${r.summary} _(${r.durationMs} ms at ${r.startedAt})_`, '');
@@ -18,49 +51,65 @@ function check(r: CheckResult, out: string[]): void {
   if (m.length) out.push(...table(['metric', 'value', 'threshold'], m.map(([k, v]) => [k, v, r.thresholds?.[k] ?? ''])), '');
   const extra = Object.entries(r.thresholds ?? {}).filter(([k]) => !(k in r.metrics));
   if (extra.length) out.push(`Thresholds: ${extra.map(([k, v]) => `${k} ${v}`).join('; ')}`, '');
-  for (const e of r.evidence ?? []) if (e.rows.length) out.push(...table(e.columns, e.rows.slice(0, 25)), ...(e.rows.length > 25 || e.omitted ? [`_… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows_`] : []), '');
+  for (const e of r.evidence ?? [])
+    if (e.rows.length)
+      out.push(...table(e.columns, e.rows.slice(0, 25)), ...(e.rows.length > 25 || e.omitted ? [`_… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows_`] : []), '');
   if (r.hint) out.push(`Hint: ${r.hint}`, '');
 }
 
 function phase(p: ReportPhase, out: string[]): void {
   out.push(`## ${p.title}`, '');
   if (p.objective) out.push(`**Objective:** ${p.objective}${p.when ? ` (${p.when})` : ''}`, '');
-  out.push(`Status: **${p.status}**${p.startedAt ? ` · started ${p.startedAt}` : ''}${p.signedOffAt ? ` · signed off ${p.signedOffAt} by ${p.signedOffBy}` : ''}`, '');
+  out.push(`Status: **${p.status}**${p.startedAt ? ` · started ${p.startedAt}` : ''}`, '');
+  if (p.signoffLine) out.push(`Sign-off record: ${p.signoffLine}`, '');
   if (p.pointOfNoReturn) out.push(`⚠ Point of no return: ${p.pointOfNoReturn}`, '');
   if (p.rollback) out.push(`Undone by rollback procedure: \`${p.rollback}\``, '');
   out.push('### Steps', '');
-  out.push(...table(['#', 'step', 'kind', 'status', 'operator', 'started', 'finished', 'exit'], p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.operator ?? '', s.startedAt ?? '', s.finishedAt ?? '', s.exitCode ?? ''])), '');
+  const rows = p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.attempts.length, s.finishedAt ?? '']);
+  out.push(...table(['#', 'step', 'kind', 'status', 'attempts', 'finished'], rows), '');
   for (const s of p.steps) {
-    if (s.status === 'pending') continue;
+    if (s.status === 'pending' && !s.attempts.length) continue;
     out.push(`#### ${s.title} — ${s.status}`, '');
     out.push('```', s.action, '```', '');
     if (s.pointOfNoReturn) out.push(`⚠ Point of no return: ${s.pointOfNoReturn}`, '');
-    if (s.reason) out.push(`Reason (${s.operator}): ${s.reason}`, '');
-    if (s.message) out.push(`Result: ${s.message}${s.durationMs !== undefined ? ` (${(s.durationMs / 1000).toFixed(1)} s)` : ''}`, '');
     if (s.notBefore) out.push(`Wait gate: not before ${s.notBefore}`, '');
-    if (s.outputTail?.length) out.push('Output (last lines, secrets masked):', '', '```', ...s.outputTail, '```', '');
+    if (s.attempts.length) out.push(...table(['attempt', 'outcome', 'at', 'by', 'detail'], attemptRows(s)), '');
+    if (s.message && s.durationMs !== undefined) out.push(`Last result: ${s.message} (${(s.durationMs / 1000).toFixed(1)} s)`, '');
+    if (s.outputTail?.length) out.push('Output of the last attempt (last lines, secrets masked):', '', '```', ...s.outputTail, '```', '');
     if (s.check) check(s.check, out);
   }
   out.push('### Gate', '');
-  out.push(...(p.gate.length ? table(['check', 'status', 'evidence or override'], p.gate.map((g) => [g.checkId, g.status, g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? ''])) : ['No gate checks.']), '');
+  const gate = p.gate.map((g) => [
+    g.checkId,
+    g.status,
+    g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? '',
+    g.runs.map((r) => `${r.status.toUpperCase()} ${r.at}`).join(', '),
+  ]);
+  out.push(...(p.gate.length ? table(['check', 'status', 'evidence or override', 'every run'], gate) : ['No gate checks.']), '');
   out.push('### Sign-off', '');
-  out.push(p.signedOffAt ? `Signed off by **${p.signedOffBy}** at ${p.signedOffAt}.` : 'Not signed off.', '');
-  if (p.statement) out.push(`> ${p.statement}`, '');
+  if (p.signoffs.length) {
+    const rows = p.signoffs.map((x) => [x.kind, x.by, x.at, x.statement ?? x.reason ?? '', x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed']);
+    out.push(...table(['event', 'by', 'at', 'statement or reason', 'SSH signature'], rows), '');
+  } else out.push('Not signed off.', '');
 }
 
 export function renderMarkdown(r: SignedReport, embedded: string): string {
   const b = r.body;
-  const out: string[] = [`# ${b.title}`, ''];
-  out.push(...table(['', ''], [
+  const out: string[] = [];
+  if (b.rehearsal) out.push(`> **REHEARSAL** · clock +${b.rehearsal.offset} — times below are on the moved clock; this is not a record of a real run.`, '');
+  out.push(`# ${b.title}`, '');
+  out.push('## Verdict', '', ...table(['', ''], verdictRows(b)), '');
+  out.push(...table(['field', 'value'], [
     ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
     ['Runbook sha256', b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
     ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
-    ['Generated', b.generatedAt],
+    ['Generated', generatedText(b)],
   ]), '');
   if (b.success) {
     out.push('## Success criteria', '');
-    out.push(...table(['criterion', 'status', 'evidence'], b.success.map((s) => [s.criterion, s.status, s.evidence.join(' · ')])), '');
+    const rows = b.success.map((s) => [s.criterion, s.status.toUpperCase(), [...(s.failedBy ?? []).map((f) => `FAILED BY ${f}`), ...s.evidence].join(' · ')]);
+    out.push(...table(['criterion', 'status', 'evidence'], rows), '');
   }
   for (const p of b.phases) phase(p, out);
   if (b.baselines.length) {
@@ -68,15 +117,13 @@ export function renderMarkdown(r: SignedReport, embedded: string): string {
     out.push(...table(['check', 'recorded', 'metrics'], b.baselines.map((x) => [x.checkId, x.at, Object.entries(x.metrics).map(([k, v]) => `${k}=${v}`).join(', ')])), '');
   }
   out.push('## Signature', '');
-  out.push(...table(['', ''], [
-    ['Signed by', r.signature.operator],
-    ['Algorithm', 'Ed25519 over the canonical JSON of this report'],
-    ['Report digest (sha256)', r.signature.digest],
-    ['Key fingerprint', r.signature.keyFingerprint],
-    ['Signature', r.signature.signature],
+  out.push(...table(['field', 'value'], [
+    ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
+    ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
+    ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
+    ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
   ]), '');
-  out.push('Public key:', '', '```', r.signature.publicKey.trim(), '```', '');
-  out.push('Verify with `waymark verify <this file>`: it checks the signature and that every byte above matches the signed content.', '');
+  out.push('Verify: `waymark verify <this file> --allowed-signers <file>`, or with OpenSSH (see the README).', '');
   out.push(`<!-- waymark-signed-report`, embedded, '-->', '');
   return out.join('\n');
 }

@@ -1,14 +1,23 @@
 // Builds, signs, renders and writes a report; records its digest in the audit log.
+// The signature is an OpenSSH signature (SSHSIG, namespace "waymark") over every byte
+// of the file before it, appended as a comment: `ssh-keygen -Y verify` checks it too.
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Session } from '../phases/session.js';
 import { readAudit } from '../state/audit.js';
-import { buildReport, type ReportBody } from './build.js';
-import { operatorKey, signBody } from './sign.js';
-import { renderMarkdown, type SignedReport } from './render-md.js';
+import { operatorKey } from '../state/ssh-keys.js';
+import { signMessage } from '../state/sshsig.js';
+import { buildReport, type ReportBody, type SignedReport } from './build.js';
+
+export type { SignedReport };
+import { renderMarkdown } from './render-md.js';
 import { renderHtml } from './render-html.js';
 
 export type ReportFormat = 'md' | 'html' | 'json';
+
+export const SIG_OPEN = '<!-- waymark-sshsig\n';
+export const SIG_CLOSE = '-->\n';
 
 export function embed(signed: SignedReport, format: ReportFormat): string {
   const json = JSON.stringify(signed);
@@ -17,15 +26,30 @@ export function embed(signed: SignedReport, format: ReportFormat): string {
   return json.replace(/</g, '\\u003c');
 }
 
-export function render(signed: SignedReport, format: ReportFormat, embedded = embed(signed, format)): string {
-  if (format === 'json') return JSON.stringify(signed, null, 2) + '\n';
-  if (format === 'md') return renderMarkdown(signed, embedded);
-  return renderHtml(signed, embedded);
+/** The text that is signed: the whole report but its signature. */
+export function render(signed: SignedReport, format: ReportFormat): string {
+  if (format === 'json') return JSON.stringify({ format: signed.body.format, ...signed }, null, 2) + '\n';
+  if (format === 'md') return renderMarkdown(signed, embed(signed, format));
+  return renderHtml(signed, embed(signed, format));
 }
 
-export function signReport(session: Session, body: ReportBody): SignedReport {
-  const key = operatorKey(session.opts.stateDir, session.opts.operator);
-  return { body, signature: signBody(body, key, session.opts.operator) };
+/** The signature as the file carries it: a JSON member for JSON, a comment after the text otherwise. */
+export function attach(text: string, armored: string, format: ReportFormat): string {
+  if (format === 'json') return text.replace(/\n}\n$/, `,\n  "sshsig": ${JSON.stringify(armored)}\n}\n`);
+  return `${text}${SIG_OPEN}${armored}${SIG_CLOSE}`;
+}
+
+/** An identity ssh-keygen accepts in allowed_signers: the operator's name, without quotes or commas. */
+export function identityOf(operator: string): string {
+  return operator.replace(/[",\r\n]/g, '');
+}
+
+export async function signedText(session: Session, body: ReportBody, format: ReportFormat): Promise<string> {
+  const key = operatorKey(session.opts.stateDir, session.opts.operator, session.opts.signingKey);
+  const operator = session.opts.operator;
+  const signer = { operator, identity: identityOf(operator), keyFingerprint: key.fingerprint, publicKey: key.publicLine };
+  const text = render({ body, signer, auditHead: session.audit.head }, format);
+  return attach(text, await signMessage(Buffer.from(text), key.signer), format);
 }
 
 export interface WrittenReport {
@@ -34,13 +58,12 @@ export interface WrittenReport {
   recorded: boolean;
 }
 
-export function writeReport(session: Session, scope: { phase: string } | { all: true }, format: ReportFormat, out?: string): WrittenReport {
-  const body = buildReport(
-    { runbook: session.runbook, runbookHash: session.state.runbookHash, state: session.state, redactor: session.lr.redactor, audit: readAudit(session.paths.audit), now: session.now() },
-    scope,
-  );
-  const signed = signReport(session, body);
-  const text = render(signed, format);
+export async function writeReport(session: Session, scope: { phase: string } | { all: true }, format: ReportFormat, out?: string): Promise<WrittenReport> {
+  const audit = readAudit(session.paths.audit);
+  const input = { runbook: session.runbook, runbookHash: session.state.runbookHash, state: session.state, redactor: session.lr.redactor, audit };
+  const body = buildReport({ ...input, now: session.now(), realNow: new Date() }, scope);
+  const text = await signedText(session, body, format);
+  const digest = createHash('sha256').update(text).digest('hex');
   const stamp = body.generatedAt.replace(/[:.]/g, '-');
   const file = resolve(out ?? join(session.paths.reports, `${'phase' in scope ? scope.phase : 'migration'}-${stamp}.${format}`));
   mkdirSync(dirname(file), { recursive: true });
@@ -49,13 +72,13 @@ export function writeReport(session: Session, scope: { phase: string } | { all: 
   renameSync(tmp, file);
   let recorded = false;
   if (!session.opts.readOnly) {
-    session.recordNote('report.written', { scope: 'phase' in scope ? scope.phase : 'all', format, file, digest: signed.signature.digest, keyFingerprint: signed.signature.keyFingerprint });
-    if ('phase' in scope) session.dispatch({ type: 'report.recorded', phaseId: scope.phase, digest: signed.signature.digest });
+    session.recordNote('report.written', { scope: 'phase' in scope ? scope.phase : 'all', format, file, digest });
+    if ('phase' in scope) session.dispatch({ type: 'report.recorded', phaseId: scope.phase, digest });
     recorded = true;
   }
-  return { file, digest: signed.signature.digest, recorded };
+  return { file, digest, recorded };
 }
 
 export async function writePhaseReport(session: Session, phaseId: string, format: ReportFormat): Promise<string> {
-  return writeReport(session, { phase: phaseId }, format).file;
+  return (await writeReport(session, { phase: phaseId }, format)).file;
 }

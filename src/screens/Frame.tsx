@@ -4,6 +4,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { color, truncate } from './theme.js';
 import { SCREEN_KEYS } from './model.js';
+import { rehearsalLabel } from '../phases/state.js';
 
 export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
   const { ui } = useUIState();
@@ -17,10 +18,17 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase));
   const hints = ['? help', ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'q quit', 'Esc back'].filter(Boolean);
   const m = ui.message;
+  // a rehearsal says so on every screen: its times are not real ones
+  const rehearsal = rehearsalLabel(state.rehearsal);
   return (
     <Box flexDirection="column" width={width}>
       <Box justifyContent="space-between">
-        <Text bold>{truncate(`Waymark · ${rb.title}`, width - 22)}</Text>
+        <Text bold>{truncate(`Waymark · ${rb.title}`, width - 22 - (rehearsal ? rehearsal.length + 1 : 0))}</Text>
+        {rehearsal ? (
+          <Text bold inverse color={color('yellow')}>
+            {rehearsal}
+          </Text>
+        ) : null}
         <Text dimColor>{truncate(actions.session.opts.operator, 20)}</Text>
       </Box>
       <Text bold color={color('cyan')}>

@@ -15,6 +15,8 @@ export interface AuditEntry {
   event: string;
   data?: unknown;
   prev: string;
+  /** a rehearsal's moved time; `at` is always the real time */
+  clock?: string;
 }
 
 export function lineHash(line: string): string {
@@ -24,6 +26,8 @@ export function lineHash(line: string): string {
 export class AuditLog {
   private prev = GENESIS;
   private seq = 0;
+  /** the real time of the last entry */
+  lastAt?: string;
   constructor(readonly file: string, private readonly redactor: Redactor) {
     mkdirSync(dirname(file), { recursive: true });
     if (existsSync(file)) {
@@ -32,7 +36,9 @@ export class AuditLog {
       if (last) {
         this.prev = lineHash(last);
         try {
-          this.seq = (JSON.parse(last) as AuditEntry).seq;
+          const e = JSON.parse(last) as AuditEntry;
+          this.seq = e.seq;
+          this.lastAt = e.at;
         } catch {
           this.seq = lines.length;
         }
@@ -40,8 +46,22 @@ export class AuditLog {
     }
   }
 
-  append(event: string, operator: string, host: string, data?: unknown, at = new Date()): AuditEntry {
-    const entry: AuditEntry = { seq: this.seq + 1, at: at.toISOString(), operator, host, event, data: data === undefined ? undefined : this.redactor.redactDeep(data), prev: this.prev };
+  /** The chain head: the last entry's number and the sha256 of its line. */
+  get head(): { seq: number; hash: string } {
+    return { seq: this.seq, hash: this.prev };
+  }
+
+  append(event: string, operator: string, host: string, data?: unknown, at = new Date(), clock?: Date): AuditEntry {
+    const entry: AuditEntry = {
+      seq: this.seq + 1,
+      at: at.toISOString(),
+      clock: clock?.toISOString(),
+      operator,
+      host,
+      event,
+      data: data === undefined ? undefined : this.redactor.redactDeep(data),
+      prev: this.prev,
+    };
     const line = JSON.stringify(entry);
     // One write per line, then fsync: a crash loses at most the line being written.
     const fd = openSync(this.file, 'a');
@@ -53,6 +73,7 @@ export class AuditLog {
     }
     this.prev = lineHash(line);
     this.seq = entry.seq;
+    this.lastAt = entry.at;
     return entry;
   }
 }

@@ -1,7 +1,7 @@
 // The whole seed migration, non-interactively, against `waymark demo`'s own
 // embedded PostgreSQL and app; the 24 h and 7 d waits are passed by a test clock.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -10,7 +10,9 @@ describe('waymark demo, walked non-interactively', () => {
   it('runs every phase to sign-off; waits are real gates; nothing is left running', () => {
     const state = tempDir();
     const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester' };
-    const first = cli(['demo', '--non-interactive', '--yes'], env);
+    // a rehearsal from its first step: the clock may then move on to pass the waits
+    const first = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '0s' });
+    expect(first.stdout).toMatch(/REHEARSAL · clock \+0s/);
     expect(first.stderr).toMatch(/PostgreSQL \d+ up in \d+ ms/);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/Phase 4: Switch to PostgreSQL reads: signed off by demo-tester/);
@@ -29,21 +31,30 @@ describe('waymark demo, walked non-interactively', () => {
     expect(later.stdout).toMatch(/Phase 3: Validate data integrity: already signed off/);
     expect(later.stdout).toMatch(/stable-24h: passed — waited until/);
     expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: signed off by demo-tester/);
+    expect(later.stdout).toMatch(/rehearsal clock moved from \+0s to \+8d/);
+    // resumed without the variable, it stays a rehearsal on its own clock
+    expect(cli(['demo', 'status'], env).stdout).toMatch(/REHEARSAL · clock \+8d/);
 
     const status = JSON.parse(cli(['demo', 'status', '--json'], env).stdout);
     expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
+    expect(status).toMatchObject({ rehearsal: true, clockOffset: '8d' });
     expect(cli(['demo', 'audit', '--verify'], env).code).toBe(0);
     // the final report: every success criterion met, signed, and it verifies
     const out = join(state, 'final.json');
     expect(cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env).code).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
+    expect(report.body.verdict).toMatchObject({ phasesSignedOff: 6, phases: 6, criteriaMet: 6, rehearsal: true });
+    expect(report.body.rehearsal).toMatchObject({ offset: '8d' });
     const validation = report.body.phases.find((p: { id: string }) => p.id === 'phase-3-validate').steps.find((s: { id: string }) => s.id === 'validate');
     expect(validation.check.metrics.accuracy_pct).toBe(100);
-    expect(cli(['verify', out]).code).toBe(0);
+    const trust = join(state, 'allowed_signers');
+    writeFileSync(trust, cli(['demo', 'key'], env).stdout);
+    expect(cli(['verify', out, '--allowed-signers', trust]).code).toBe(0);
     const html = join(state, 'final.html');
     expect(cli(['demo', 'report', '--all', '--format', 'html', '--out', html], env).code).toBe(0);
-    expect(cli(['verify', html]).stdout).toMatch(/^intact:/);
+    expect(cli(['verify', html, '--allowed-signers', trust]).stdout).toMatch(/^intact and TRUSTED:/);
+    expect(readFileSync(html, 'utf8')).toMatch(/class="watermark">REHEARSAL/);
     const envFile = readFileSync(join(ws, '.env'), 'utf8');
     expect(envFile).toMatch(/^USE_POSTGRES=true$/m);
     expect(envFile).toMatch(/^DUAL_WRITE_ENABLED=false$/m);

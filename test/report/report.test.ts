@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { verifyReportFile } from '../../src/report/verify.js';
@@ -9,6 +10,7 @@ import { readAudit } from '../../src/state/audit.js';
 
 const SECRET = 'smoke-secret-token-123';
 let env: Record<string, string>;
+let trust: string;
 const files: Record<string, string> = {};
 
 beforeAll(() => {
@@ -23,6 +25,9 @@ beforeAll(() => {
   const all = cli(['report', '--runbook', 'examples/smoke.yaml', '--all', '--format', 'html', '--out', join(out, 'all.html')], env);
   expect(all.code).toBe(0);
   files.all = all.stdout.trim();
+  // the operator's own key, listed as trusted
+  trust = join(out, 'allowed_signers');
+  writeFileSync(trust, cli(['key'], env).stdout);
 });
 
 describe('report content', () => {
@@ -36,12 +41,13 @@ describe('report content', () => {
     expect(make.action).toBe(`mkdir -p ${env.SMOKE_WORK_DIR}`);
   });
   it('the canonical JSON has what an auditor needs', () => {
-    const { body, signature } = JSON.parse(readFileSync(files.json, 'utf8'));
-    expect(body.format).toBe('waymark-report/1');
+    const { body, signer, sshsig } = JSON.parse(readFileSync(files.json, 'utf8'));
+    expect(body.format).toBe('waymark-report/2');
     expect(body.runbook).toMatchObject({ id: 'smoke', version: '1' });
     expect(body.runbook.hash).toMatch(/^[0-9a-f]{64}$/);
     const p = body.phases[0];
     expect(p).toMatchObject({ id: 'prepare', objective: 'Create the folder and a marker file', status: 'signed-off', signedOffBy: 'auditor-test', statement: 'The work folder is ready.' });
+    expect(p.signoffs[0]).toMatchObject({ kind: 'signed-off', by: 'auditor-test', keyFingerprint: expect.stringMatching(/^SHA256:/) });
     const write = p.steps.find((s: { id: string }) => s.id === 'slow-write');
     expect(write).toMatchObject({ status: 'passed', exitCode: 0, operator: 'auditor-test' });
     expect(write.action).toMatch(/^sh -c /);
@@ -51,14 +57,16 @@ describe('report content', () => {
     const marker = p.steps.find((s: { id: string }) => s.id === 'marker');
     expect(marker.check).toMatchObject({ id: 'marker-written', status: 'pass', thresholds: { bytes: '>= 1' } });
     expect(marker.check.evidence[0].columns).toEqual(['file', 'bytes', 'modified']);
-    expect(p.gate).toEqual([{ checkId: 'marker-written', status: 'passed', summary: expect.stringMatching(/marker\.txt/) }]);
-    expect(signature).toMatchObject({ algorithm: 'ed25519', operator: 'auditor-test' });
-    expect(signature.publicKey).toMatch(/BEGIN PUBLIC KEY/);
+    expect(p.gate).toEqual([{ checkId: 'marker-written', status: 'passed', summary: expect.stringMatching(/marker\.txt/), runs: [expect.objectContaining({ status: 'pass' })] }]);
+    expect(signer).toMatchObject({ operator: 'auditor-test', identity: 'auditor-test' });
+    expect(signer.publicKey).toMatch(/^ssh-ed25519 /);
+    expect(sshsig).toMatch(/^-----BEGIN SSH SIGNATURE-----/);
   });
-  it('Markdown and HTML show the steps, the checks, the sign-off block, the digest and the public key', () => {
+  it('Markdown and HTML show the steps, the checks, the sign-off block, the key and the SSH signature', () => {
     for (const f of [files.md, files.html]) {
       const t = readFileSync(f, 'utf8');
-      for (const s of ['Prepare the work folder', 'Write the marker slowly', 'marker-written', 'The work folder is ready.', 'auditor-test', 'BEGIN PUBLIC KEY', 'Report digest (sha256)']) expect(t).toContain(s);
+      for (const s of ['Prepare the work folder', 'Write the marker slowly', 'marker-written', 'The work folder is ready.', 'auditor-test', 'BEGIN SSH SIGNATURE', 'Audit log head'])
+        expect(t).toContain(s);
     }
     expect(readFileSync(files.html, 'utf8')).toMatch(/@page \{ size: A4/);
   });
@@ -72,8 +80,8 @@ describe('report content', () => {
     const auditFile = readdirSync(join(env.WAYMARK_STATE_DIR, 'runs')).find((f) => f.endsWith('.audit.jsonl'))!;
     const entries = readAudit(join(env.WAYMARK_STATE_DIR, 'runs', auditFile)).filter((e) => e.event === 'report.written');
     expect(entries).toHaveLength(4);
-    const json = JSON.parse(readFileSync(files.json, 'utf8'));
-    expect(entries.map((e) => (e.data as { digest: string }).digest)).toContain(json.signature.digest);
+    const digest = createHash('sha256').update(readFileSync(files.json)).digest('hex');
+    expect(entries.map((e) => (e.data as { digest: string }).digest)).toContain(digest);
     expect(cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env).code).toBe(0);
   });
   it('no secret appears in any format', () => {
@@ -90,9 +98,9 @@ describe('report content', () => {
 describe('waymark verify', () => {
   it('exits 0 for intact reports in every format', () => {
     for (const f of Object.values(files)) {
-      const r = cli(['verify', f]);
+      const r = cli(['verify', f, '--allowed-signers', trust]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^intact: .* signed by auditor-test with key SHA256:/);
+      expect(r.stdout).toMatch(/^intact and TRUSTED: .* signed by auditor-test with key SHA256:/);
     }
   });
   it('exits 1 after any single byte of the signed content changes, saying what does not match', () => {
@@ -105,26 +113,26 @@ describe('waymark verify', () => {
         altered[pos] = altered[pos] === 0x41 ? 0x42 : 0x41;
         writeFileSync(files[format], altered);
         const v = verifyReportFile(files[format]);
-        expect(v.ok, `${format} byte ${pos}`).toBe(false);
+        expect(v.intact, `${format} byte ${pos}`).toBe(false);
         expect(v.problems.length).toBeGreaterThan(0);
       }
       writeFileSync(files[format], original);
-      expect(verifyReportFile(files[format]).ok).toBe(true);
+      expect(verifyReportFile(files[format]).intact).toBe(true);
     }
     const altered = readFileSync(files.html, 'utf8').replace('The work folder is ready.', 'The work folder is NOT ready.');
     writeFileSync(files.html + '.altered.html', altered);
     const r = cli(['verify', files.html + '.altered.html']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ALTERED/);
-    expect(r.stdout).toMatch(/line \d+ differs from the signed content/);
+    expect(r.stdout).toMatch(/the signed content was changed/);
   });
   it('a changed embedded content fails the signature', () => {
     const j = JSON.parse(readFileSync(files.json, 'utf8'));
     j.body.phases[0].signedOffBy = 'someone else';
     writeFileSync(files.json + '.forged.json', JSON.stringify(j, null, 2) + '\n');
     const v = verifyReportFile(files.json + '.forged.json');
-    expect(v.ok).toBe(false);
-    expect(v.problems.join('\n')).toMatch(/does not match its digest/);
+    expect(v.intact).toBe(false);
+    expect(v.problems.join('\n')).toMatch(/the signed content was changed/);
   });
   it('a file that is not a report is refused clearly', () => {
     const f = join(tempDir(), 'x.html');
