@@ -80,7 +80,7 @@ export class Session {
   state: RunState;
   notices: string[] = [];
   /** set when this run is a rehearsal on a moved clock */
-  readonly rehearsal?: RunState['rehearsal'];
+  rehearsal?: RunState['rehearsal'];
   /** no run existed for this runbook and target before this session */
   readonly isNew: boolean;
   private store: StateStore;
@@ -162,6 +162,7 @@ export class Session {
     if (this.state.rehearsal && clock && clock.offsetMs !== this.state.rehearsal.offsetMs) {
       const from = this.state.rehearsal.offset;
       this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset });
+      this.rehearsal = clock;
       this.notices.push(`rehearsal clock moved from +${from} to +${clock.offset} (recorded in the audit log)`);
     }
     const last = this.audit.lastAt;
