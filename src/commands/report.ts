@@ -3,7 +3,7 @@ import { UsageError } from '../runbook/errors.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { load, openSession, out, sessionOptions } from './common.js';
-import { phaseState } from '../phases/engine.js';
+import { phaseState } from '../phases/rules.js';
 
 export async function reportCommand(a: ParsedArgs): Promise<number> {
   const format = (a.flags.format as string | undefined) ?? 'html';

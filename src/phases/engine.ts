@@ -3,25 +3,9 @@
 // Every refusal comes from the rules (rules.ts); the engine only applies what they allow.
 import type { Runbook } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
-import { stepKey, type RunState, type StepState, type OutputTailLine, type PhaseState, type Attempt } from './state.js';
-import type { SignoffSignature } from './state.js';
-import { can, findStep, findPhase, phaseState, stepState, reasonProblem, waitNotBefore, type Need } from './rules.js';
-
-export {
-  scopeSteps,
-  findStep,
-  phaseState,
-  stepState,
-  phaseBlocker,
-  waitNotBefore,
-  describeAfter,
-  formatRemaining,
-  gateStatus,
-  signoffBlocker,
-  nextStep,
-  currentPhase,
-  reasonProblem,
-} from './rules.js';
+import { attemptOf, stepKey, type RunState, type StepState, type OutputTailLine, type PhaseState } from './state.js';
+import type { Attempt, SignoffSignature } from './state.js';
+import { can, findStep, findPhase, phaseState, stepState, reasonProblem, waitNotBefore, type Need, type RuleAction } from './rules.js';
 
 export type EngineEvent =
   | { type: 'step.start'; scope: string; stepId: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean }
@@ -81,9 +65,7 @@ function withStep(state: RunState, scope: string, stepId: string, patch: Partial
 function endAttempt(state: RunState, scope: string, stepId: string, patch: Partial<StepState>, early?: Attempt['early']): RunState {
   const s = withStep(state, scope, stepId, patch);
   const st = s.steps[stepKey(scope, stepId)];
-  const { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed } = st;
-  const attempt: Attempt = { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
-  if (early) attempt.early = early;
+  const attempt: Attempt = early ? { ...attemptOf(st), early } : attemptOf(st);
   return withStep(s, scope, stepId, { history: [...(st.history ?? []), attempt] });
 }
 
@@ -114,6 +96,11 @@ function unmet(needs: Need[], given: { reason?: string; confirmWord?: string; pn
 export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: EngineContext): Outcome {
   const now = ctx.now.toISOString();
   const ok = (s: RunState, effects: Effect[] = [], note?: string): Outcome => ({ ok: true, state: touch(s, ctx.now), effects, note });
+  /** Why the rules refuse the action, or what it needs and the event does not bring; undefined when it may go on. */
+  const refusal = (action: RuleAction, given: Parameters<typeof unmet>[1] = {}): string | undefined => {
+    const v = can(rb, state, action, ctx.now);
+    return v.ok ? unmet(v.needs, given) : v.why;
+  };
   switch (event.type) {
     case 'recover': {
       // A step left running by a process that died is interrupted, never silently passed.
@@ -130,10 +117,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       return ok({ ...state, runbookHash: state.drift.hash, drift: { ...state.drift, acknowledgedBy: ctx.operator, acknowledgedAt: now } });
     }
     case 'step.start': {
-      const v = can(rb, state, { type: 'start', scope: event.scope, stepId: event.stepId }, ctx.now);
-      if (!v.ok) return refuse(v.why);
-      const bad = unmet(v.needs.filter((n) => n.kind !== 'statement'), event);
-      if (bad) return refuse(bad);
+      const no = refusal({ type: 'start', scope: event.scope, stepId: event.stepId }, event);
+      if (no) return refuse(no);
       const step = findStep(rb, event.scope, event.stepId)!;
       const cur = stepState(state, event.scope, step.id);
       const s = activate(rb, state, event.scope, now);
@@ -163,10 +148,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const step = findStep(rb, event.scope, event.stepId);
       if (!step) return refuse(`unknown step "${event.scope}/${event.stepId}"`);
       if (step.kind !== 'manual') return refuse(`"${step.title}" is not a manual step`);
-      const v = can(rb, state, { type: 'start', scope: event.scope, stepId: step.id }, ctx.now);
-      if (!v.ok) return refuse(v.why);
-      const bad = unmet(v.needs, event);
-      if (bad) return refuse(bad);
+      const no = refusal({ type: 'start', scope: event.scope, stepId: step.id }, event);
+      if (no) return refuse(no);
       const s = activate(rb, state, event.scope, now);
       const prev = stepState(s, event.scope, step.id);
       const message = event.note ?? (event.auto ? 'accepted by --yes' : 'confirmed by the operator');
@@ -194,10 +177,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
     case 'step.mark-done':
     case 'wait.override': {
       const type = event.type === 'step.skip' ? 'skip' : event.type === 'step.mark-done' ? 'mark-done' : 'pass-wait-early';
-      const v = can(rb, state, { type, scope: event.scope, stepId: event.stepId }, ctx.now);
-      if (!v.ok) return refuse(v.why);
-      const bad = unmet(v.needs, event);
-      if (bad) return refuse(bad);
+      const no = refusal({ type, scope: event.scope, stepId: event.stepId }, event);
+      if (no) return refuse(no);
       const step = findStep(rb, event.scope, event.stepId)!;
       const cur = stepState(state, event.scope, step.id);
       const s = activate(rb, state, event.scope, now);
@@ -208,18 +189,16 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       return ok(endAttempt(s, event.scope, step.id, patch, type === 'pass-wait-early' ? { notBefore: nb?.toISOString() } : undefined));
     }
     case 'gate.override': {
-      const v = can(rb, state, { type: 'override-gate', phaseId: event.phaseId, checkId: event.checkId }, ctx.now);
-      if (!v.ok) return refuse(v.why);
-      const bad = unmet(v.needs, event);
-      if (bad) return refuse(bad);
+      const no = refusal({ type: 'override-gate', phaseId: event.phaseId, checkId: event.checkId }, event);
+      if (no) return refuse(no);
       const ps = phaseState(state, event.phaseId);
       const overrides = [...ps.overrides.filter((o) => o.checkId !== event.checkId), { checkId: event.checkId, operator: ctx.operator, reason: event.reason.trim(), at: now }];
       const status = ps.status === 'pending' ? 'active' : ps.status;
       return ok(withPhase(state, event.phaseId, { overrides, status, startedAt: ps.startedAt ?? now }));
     }
     case 'phase.signoff': {
-      const v = can(rb, state, { type: 'signoff', phaseId: event.phaseId }, ctx.now);
-      if (!v.ok) return refuse(v.why);
+      const no = refusal({ type: 'signoff', phaseId: event.phaseId });
+      if (no) return refuse(no);
       const phase = findPhase(rb, event.phaseId)!;
       const ps = phaseState(state, phase.id);
       const statement = event.statement ?? `I confirm "${phase.title}" is complete.`;
@@ -239,10 +218,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       return ok(withPhase(state, event.phaseId, { history }));
     }
     case 'phase.reopen': {
-      const v = can(rb, state, { type: 'reopen', phaseId: event.phaseId }, ctx.now);
-      if (!v.ok) return refuse(v.why);
-      const bad = unmet(v.needs, event);
-      if (bad) return refuse(bad);
+      const no = refusal({ type: 'reopen', phaseId: event.phaseId }, event);
+      if (no) return refuse(no);
       const phase = findPhase(rb, event.phaseId)!;
       const ps = phaseState(state, phase.id);
       // the sign-off is voided, never deleted: it stays in the history with the overrides it rested on

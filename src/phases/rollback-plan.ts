@@ -3,7 +3,7 @@
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from './state.js';
 import { DONE } from './state.js';
-import { phaseState, stepState } from './engine.js';
+import { phaseState, stepState } from './rules.js';
 
 export interface RollbackItem {
   procedureId: string;

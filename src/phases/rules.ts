@@ -6,7 +6,7 @@
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { parseDuration } from '../runbook/duration.js';
-import { DONE, stepKey, type RunState, type StepState, type PhaseState, type SignoffRecord } from './state.js';
+import { DONE, stepKey, type RunState, type StepState, type PhaseState } from './state.js';
 
 export type RuleAction =
   /** run a command or check, confirm a manual step, pass a wait that is due, sign off through its step */
@@ -125,26 +125,37 @@ export function openGates(rb: Runbook, state: RunState, phaseId: string): GateRo
   return gateStatus(rb, state, phaseId).filter((g) => g.status === 'failed' || g.status === 'not-run');
 }
 
-/** Why a phase cannot be signed off, or undefined. */
-export function signoffBlocker(rb: Runbook, state: RunState, phaseId: string): string | undefined {
+export interface SignoffBlock {
+  /** what stands in the way: the screen runs the gate checks itself when only they do */
+  kind: 'unknown' | 'closed' | 'blocked' | 'running' | 'steps' | 'gate';
+  why: string;
+}
+
+/** What stands in the way of signing a phase off, or undefined. */
+export function signoffBlock(rb: Runbook, state: RunState, phaseId: string): SignoffBlock | undefined {
   const phase = findPhase(rb, phaseId);
-  if (!phase) return `unknown phase "${phaseId}"`;
+  if (!phase) return { kind: 'unknown', why: `unknown phase "${phaseId}"` };
   const ps = phaseState(state, phaseId);
-  if (ps.status === 'signed-off') return `"${phase.title}" is already signed off`;
+  if (ps.status === 'signed-off') return { kind: 'closed', why: `"${phase.title}" is already signed off` };
   const blocked = phaseBlocker(rb, state, phaseId);
-  if (blocked) return blocked;
+  if (blocked) return { kind: 'blocked', why: blocked };
   const running = phase.steps.filter((s) => stepState(state, phaseId, s.id).status === 'running');
-  if (running.length) return `a step is still running: ${running.map((s) => s.id).join(', ')}`;
+  if (running.length) return { kind: 'running', why: `a step is still running: ${running.map((s) => s.id).join(', ')}` };
   const open = phase.steps.filter(
     (s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, phaseId, s.id).status),
   );
-  if (open.length) return `steps not done: ${open.map((s) => s.id).join(', ')}`;
+  if (open.length) return { kind: 'steps', why: `steps not done: ${open.map((s) => s.id).join(', ')}` };
   const gate = openGates(rb, state, phaseId);
   if (gate.length) {
     const list = gate.map((g) => `${g.checkId} (${g.status === 'failed' ? g.result?.status : 'not run'})`).join(', ');
-    return `gate checks not passed: ${list} — re-run them or override with a reason`;
+    return { kind: 'gate', why: `gate checks not passed: ${list} — re-run them or override with a reason` };
   }
   return undefined;
+}
+
+/** Why a phase cannot be signed off, or undefined. */
+export function signoffBlocker(rb: Runbook, state: RunState, phaseId: string): string | undefined {
+  return signoffBlock(rb, state, phaseId)?.why;
 }
 
 /** The phase the operator is in: the first not signed off. */
@@ -339,4 +350,3 @@ export function can(rb: Runbook, state: RunState, action: RuleAction, now: Date)
   return 'phaseId' in action ? phaseRules(rb, state, action) : stepRules(rb, state, action, now);
 }
 
-export type { SignoffRecord };

@@ -15,7 +15,8 @@ import { AuditLog } from '../state/audit.js';
 import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
-import { reduce, findStep, type EngineEvent, type Effect, type Outcome } from './engine.js';
+import { reduce, type EngineEvent, type Effect, type Outcome } from './engine.js';
+import { findStep } from './rules.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
@@ -79,8 +80,6 @@ export class Session {
   readonly now: () => Date;
   state: RunState;
   notices: string[] = [];
-  /** set when this run is a rehearsal on a moved clock */
-  rehearsal?: RunState['rehearsal'];
   /** no run existed for this runbook and target before this session */
   readonly isNew: boolean;
   private store: StateStore;
@@ -102,7 +101,6 @@ export class Session {
     if (existing && !opts.readOnly && !opts.now) checkClock(existing, env);
     const offset = opts.now ? undefined : (env ?? existing?.rehearsal);
     this.now = opts.now ?? (() => new Date(Date.now() + (offset?.offsetMs ?? 0)));
-    this.rehearsal = existing ? existing.rehearsal : env;
     if (!opts.readOnly) {
       this.lock = acquireLock(this.paths.lock, opts.operator);
       if (this.lock.tookOverFrom) {
@@ -162,7 +160,6 @@ export class Session {
     if (this.state.rehearsal && clock && clock.offsetMs !== this.state.rehearsal.offsetMs) {
       const from = this.state.rehearsal.offset;
       this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset });
-      this.rehearsal = clock;
       this.notices.push(`rehearsal clock moved from +${from} to +${clock.offset} (recorded in the audit log)`);
     }
     const last = this.audit.lastAt;
@@ -215,7 +212,7 @@ export class Session {
 
   private log(event: string, data?: unknown): void {
     // the real time always; a rehearsal's moved time beside it
-    this.audit.append(event, this.opts.operator, this.host, data, new Date(), this.rehearsal ? this.now() : undefined);
+    this.audit.append(event, this.opts.operator, this.host, data, new Date(), this.state.rehearsal ? this.now() : undefined);
   }
 
   private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
@@ -301,7 +298,7 @@ export class Session {
     const { signoffMessage } = await import('../state/signoff-signature.js');
     const head = this.audit.head;
     const at = ps.signedOffAt!;
-    const message = signoffMessage({ run: this.state, phase, by: this.opts.operator, at, statement: ps.statement ?? '', head, rehearsal: this.rehearsal });
+    const message = signoffMessage({ run: this.state, phase, by: this.opts.operator, at, statement: ps.statement ?? '', head, rehearsal: this.state.rehearsal });
     try {
       const { operatorKey } = await import('../state/ssh-keys.js');
       const { signMessage } = await import('../state/sshsig.js');

@@ -50,6 +50,12 @@ export interface Attempt {
   early?: { notBefore?: string };
 }
 
+/** The outcome a step holds now, as an entry of its history. */
+export function attemptOf(st: StepState): Attempt {
+  const { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed } = st;
+  return { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
+}
+
 /** A sign-off or a reopening of a phase: the record keeps every one. */
 export interface SignoffRecord {
   kind: 'signed-off' | 'reopened';
@@ -145,9 +151,7 @@ export function migrateState(doc: RunState): RunState {
   const steps: Record<string, StepState> = {};
   for (const [k, st] of Object.entries(doc.steps)) {
     const done = st.status !== 'pending' && st.status !== 'running';
-    const { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed } = st;
-    const first: Attempt = { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
-    steps[k] = done ? { ...st, history: [first] } : st;
+    steps[k] = done ? { ...st, history: [attemptOf(st)] } : st;
   }
   const phases: Record<string, PhaseState> = {};
   for (const [k, ps] of Object.entries(doc.phases)) {

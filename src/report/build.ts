@@ -112,7 +112,9 @@ export interface BuildInput {
   realNow?: Date;
 }
 
-function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
+type Input = BuildInput & { runs: Map<string, CheckRun[]> };
+
+function reportPhase(inp: Input, phaseId: string): ReportPhase {
   const { runbook: rb, state, redactor } = inp;
   const p = rb.phases.find((x) => x.id === phaseId)!;
   const ps = phaseState(state, p.id);
@@ -133,7 +135,7 @@ function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
       status: g.status,
       summary: g.result?.summary,
       override: g.override ? { operator: g.override.operator, reason: g.override.reason, at: g.override.at } : undefined,
-      runs: checkRuns(inp.audit, g.checkId, ps.startedAt, ps.signedOffAt),
+      runs: (inp.runs.get(g.checkId) ?? []).filter((r) => (!ps.startedAt || r.at >= ps.startedAt) && (!ps.signedOffAt || r.at <= ps.signedOffAt)),
     })),
     signoffLine: signoffHistoryLine(ps) || undefined,
     signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({ ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead })),
@@ -165,37 +167,22 @@ function reportPhase(inp: BuildInput, phaseId: string): ReportPhase {
   };
 }
 
-/** Every recorded run of a check in a time window, from the audit log (clock time where rehearsed). */
-function checkRuns(audit: AuditEntry[], id: string, from?: string, to?: string): CheckRun[] {
-  const runs: CheckRun[] = [];
+/** Every recorded run of every check, from the audit log (clock time where rehearsed), read once per report. */
+function checkRunsById(audit: AuditEntry[]): Map<string, CheckRun[]> {
+  const runs = new Map<string, CheckRun[]>();
   for (const e of audit) {
     const d = e.data as { id?: string; status?: string; summary?: string; check?: { id: string; status: string; summary?: string } } | undefined;
     const c = e.event === 'check.result' ? d : e.event === 'step.finished' ? d?.check : undefined;
-    const at = e.clock ?? e.at;
-    if (c?.id !== id || (from && at < from) || (to && at > to)) continue;
-    runs.push({ at, status: c.status ?? '', summary: c.summary });
+    if (!c?.id) continue;
+    runs.set(c.id, [...(runs.get(c.id) ?? []), { at: e.clock ?? e.at, status: c.status ?? '', summary: c.summary }]);
   }
   return runs;
 }
 
-/** How often each check ran in this run and how often it passed, from the audit log. */
-function checkHistory(audit: AuditEntry[]): Map<string, { runs: number; passed: number }> {
-  const h = new Map<string, { runs: number; passed: number }>();
-  for (const e of audit) {
-    const d = e.data as { id?: string; status?: string; check?: { id: string; status: string } } | undefined;
-    const c = e.event === 'check.result' ? d : e.event === 'step.finished' ? d?.check : undefined;
-    if (!c?.id) continue;
-    const x = h.get(c.id) ?? { runs: 0, passed: 0 };
-    x.runs++;
-    if (c.status === 'pass' || c.status === 'warn') x.passed++;
-    h.set(c.id, x);
-  }
-  return h;
-}
+const passedRun = (r: CheckRun) => r.status === 'pass' || r.status === 'warn';
 
-function successRows(inp: BuildInput): SuccessRow[] {
+function successRows(inp: Input): SuccessRow[] {
   const { runbook: rb, state } = inp;
-  const history = checkHistory(inp.audit);
   return rb.success.map((s) => {
     const evidence: string[] = [];
     const failedBy: string[] = [];
@@ -203,7 +190,7 @@ function successRows(inp: BuildInput): SuccessRow[] {
     let pending = false;
     for (const id of s.checks) {
       const r = state.checks[id];
-      const hist = history.get(id);
+      const runs = inp.runs.get(id) ?? [];
       if (!r) {
         pending = true;
         evidence.push(`${id}: not run in this run`);
@@ -213,12 +200,12 @@ function successRows(inp: BuildInput): SuccessRow[] {
         met = false;
         failedBy.push(`${id}: ${r.status.toUpperCase()} at ${r.startedAt} — ${r.summary}`);
       }
-      if (s.every_run && hist && hist.passed < hist.runs) {
+      const failedRuns = runs.filter((x) => !passedRun(x));
+      if (s.every_run && failedRuns.length) {
         met = false;
-        for (const run of checkRuns(inp.audit, id).filter((x) => x.status !== 'pass' && x.status !== 'warn'))
-          failedBy.push(`${id}: ${run.status.toUpperCase()} at ${run.at} — ${run.summary ?? ''}`);
+        for (const run of failedRuns) failedBy.push(`${id}: ${run.status.toUpperCase()} at ${run.at} — ${run.summary ?? ''}`);
       }
-      evidence.push(`${id}: ${r.status.toUpperCase()} — ${r.summary} (${r.startedAt})${hist ? `; ${hist.passed} of ${hist.runs} runs passed during the migration` : ''}`);
+      evidence.push(`${id}: ${r.status.toUpperCase()} — ${r.summary} (${r.startedAt})${runs.length ? `; ${runs.length - failedRuns.length} of ${runs.length} runs passed during the migration` : ''}`);
     }
     for (const key of s.steps) {
       const i = key.lastIndexOf('/');
@@ -236,16 +223,16 @@ function successRows(inp: BuildInput): SuccessRow[] {
   });
 }
 
-export function buildReport(inp: BuildInput, scope: { phase: string } | { all: true }): ReportBody {
+export function buildReport(input: BuildInput, scope: { phase: string } | { all: true }): ReportBody {
+  const inp: Input = { ...input, runs: checkRunsById(input.audit) };
   const { runbook: rb, state } = inp;
   const phases = 'phase' in scope ? [scope.phase] : rb.phases.map((p) => p.id);
-  const body: ReportBody = {
+  const body: Omit<ReportBody, 'verdict'> = {
     format: REPORT_FORMAT,
     kind: 'phase' in scope ? 'phase' : 'migration',
     title: 'phase' in scope ? `${rb.phases.find((p) => p.id === scope.phase)!.title} — signed phase report` : `${rb.title} — migration report`,
     generatedAt: (inp.realNow ?? inp.now).toISOString(),
     rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
-    verdict: { phasesSignedOff: 0, phases: 0, overrides: 0, retries: 0, failedAttempts: 0, interruptions: 0, reopenings: 0, rehearsal: !!state.rehearsal },
     runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
     run: { id: state.runId, createdAt: state.createdAt, fingerprint: state.fingerprint },
     target: state.target,
@@ -253,12 +240,11 @@ export function buildReport(inp: BuildInput, scope: { phase: string } | { all: t
     baselines: Object.values(state.baselines).map((b) => ({ checkId: b.checkId, at: b.at, metrics: b.metrics })),
   };
   if (!('phase' in scope) && rb.success.length) body.success = successRows(inp);
-  body.verdict = verdictOf(body);
   // Nothing secret leaves: every string of the report goes through the redactor once more.
-  return inp.redactor.redactDeep(JSON.parse(JSON.stringify(body)) as ReportBody);
+  return inp.redactor.redactDeep(JSON.parse(JSON.stringify({ ...body, verdict: verdictOf(body) })) as ReportBody);
 }
 
-function verdictOf(b: ReportBody): Verdict {
+function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {
   const steps = b.phases.flatMap((p) => p.steps);
   const attempts = steps.flatMap((s) => s.attempts);
   const v: Verdict = {

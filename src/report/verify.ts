@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fingerprint, parseArmored, verifySignature, NAMESPACE } from '../state/sshsig.js';
 import { allowed, parseAllowedSigners, principalsFor } from '../state/allowed-signers.js';
+import { identityOf } from '../state/ssh-keys.js';
 import { checkLegacySignature, legacyKeyBlob, type LegacySignature } from './legacy-sign.js';
 import { attach, SIG_CLOSE, SIG_OPEN, type ReportFormat } from './write.js';
 import type { ReportBody, SignedReport } from './build.js';
@@ -27,7 +28,7 @@ export interface VerifyOutcome {
   keyBelongsTo?: string[];
 }
 
-type Found = { format: ReportFormat; message: string; armored: string; signed: SignedReport; canonical: string };
+type Found = { format: ReportFormat; message: string; armored: string; signed: SignedReport };
 type Legacy = { format: ReportFormat; legacy: { body: ReportBody; signature: LegacySignature } };
 
 function parseEmbedded(format: ReportFormat, message: string): SignedReport {
@@ -48,7 +49,7 @@ function extract(text: string): Found | Legacy | string {
       if (!('sshsig' in doc)) return { format: 'json', legacy: doc as unknown as Legacy['legacy'] };
       const { sshsig, ...rest } = doc;
       const message = JSON.stringify(rest, null, 2) + '\n';
-      return { format: 'json', message, armored: String(sshsig), signed: rest as unknown as SignedReport, canonical: '' };
+      return { format: 'json', message, armored: String(sshsig), signed: rest as unknown as SignedReport };
     }
     const at = text.lastIndexOf(SIG_OPEN);
     if (at < 0) {
@@ -60,7 +61,7 @@ function extract(text: string): Found | Legacy | string {
     const format: ReportFormat = text.includes('id="waymark-signed-report"') ? 'html' : 'md';
     const message = text.slice(0, at);
     const armored = text.slice(at + SIG_OPEN.length).replace(new RegExp(`${SIG_CLOSE}$`), '');
-    return { format, message, armored, signed: parseEmbedded(format, message), canonical: '' };
+    return { format, message, armored, signed: parseEmbedded(format, message) };
   } catch (e) {
     return `the report's signed content is unreadable: ${(e as Error).message}`;
   }
@@ -121,7 +122,7 @@ function verifyLegacy(x: Legacy, allowedSigners?: string): VerifyOutcome {
   }
   const signer = { operator: signature.operator, identity: signature.operator, keyFingerprint: key ? fingerprint(key) : '?' };
   if (bad.length || !key) return { intact: false, legacy: true, format: x.format, problems: bad, notes, body, signer };
-  const t = trustOf(allowedSigners, signer.identity.replace(/[",\r\n]/g, ''), key, problems);
+  const t = trustOf(allowedSigners, identityOf(signer.identity), key, problems);
   return { intact: true, legacy: true, format: x.format, problems, notes, body, signer, trust: t.trust, keyBelongsTo: t.belongs };
 }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Session } from '../phases/session.js';
 import { readAudit } from '../state/audit.js';
-import { operatorKey } from '../state/ssh-keys.js';
+import { identityOf, operatorKey } from '../state/ssh-keys.js';
 import { signMessage } from '../state/sshsig.js';
 import { buildReport, type ReportBody, type SignedReport } from './build.js';
 
@@ -37,11 +37,6 @@ export function render(signed: SignedReport, format: ReportFormat): string {
 export function attach(text: string, armored: string, format: ReportFormat): string {
   if (format === 'json') return text.replace(/\n}\n$/, `,\n  "sshsig": ${JSON.stringify(armored)}\n}\n`);
   return `${text}${SIG_OPEN}${armored}${SIG_CLOSE}`;
-}
-
-/** An identity ssh-keygen accepts in allowed_signers: the operator's name, without quotes or commas. */
-export function identityOf(operator: string): string {
-  return operator.replace(/[",\r\n]/g, '');
 }
 
 export async function signedText(session: Session, body: ReportBody, format: ReportFormat): Promise<string> {

@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { color, truncate } from './theme.js';
 import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog } from './model.js';
-import { gateStatus, scopeSteps, stepState } from '../phases/engine.js';
+import { gateStatus, scopeSteps, stepState } from '../phases/rules.js';
 
 function Box1({ title, children, width, tone }: { title: string; children: React.ReactNode; width: number; tone?: string }) {
   return (

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';
 import { color, truncate } from './theme.js';
-import { findStep, currentPhase } from '../phases/engine.js';
+import { findStep, currentPhase } from '../phases/rules.js';
 
 export function StartScreen({ width }: { width: number }) {
   const { state } = useUIState();

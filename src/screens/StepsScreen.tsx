@@ -53,7 +53,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
       {steps.slice(start, start + listRows).map((s, j) => {
         const i = start + j;
         const ss = stepState(state, scope, s.id);
-        const extra = s.kind === 'wait' && ss.status === 'pending' ? waitText(rb, state, s, actions.session.now()) : ss.status === 'skipped' || ss.status === 'overridden' ? ss.reason ?? '' : '';
+        const extra = s.kind === 'wait' && ss.status === 'pending' ? waitView(rb, state, s, actions.session.now()).short : ss.status === 'skipped' || ss.status === 'overridden' ? ss.reason ?? '' : '';
         return (
           <Text key={s.id} inverse={i === sel} color={color(STEP_COLOR[ss.status])}>
             {truncate(`${i === sel ? '›' : ' '} ${STEP_ICON[ss.status]} ${s.title}${s.destructive ? ' ⚠' : ''}${s.point_of_no_return ? ' ⛔' : ''}  [${s.kind}${ss.status !== 'pending' ? ` · ${ss.status}` : ''}]${extra ? ` ${extra}` : ''}`, width)}
@@ -140,6 +140,3 @@ function waitSentence(rb: Parameters<typeof waitView>[0], state: Parameters<type
   return `${since}; ${v.short}.${v.state === 'counting' ? early : ''}`;
 }
 
-function waitText(rb: Parameters<typeof waitView>[0], state: Parameters<typeof waitView>[1], s: Parameters<typeof waitView>[2], now: Date): string {
-  return waitView(rb, state, s, now).short;
-}

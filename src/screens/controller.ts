@@ -5,7 +5,7 @@ import type { Session } from '../phases/session.js';
 import type { RunState } from '../phases/state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
-import { scopeSteps, stepState, signoffBlocker, nextStep, currentPhase, phaseState, can, openGates, type RuleAction } from '../phases/rules.js';
+import { scopeSteps, stepState, signoffBlock, nextStep, currentPhase, phaseState, can, openGates, type RuleAction } from '../phases/rules.js';
 import type { EngineEvent } from '../phases/engine.js';
 import { DONE } from '../phases/state.js';
 import { parseDuration } from '../runbook/duration.js';
@@ -354,20 +354,16 @@ export class TuiController {
     const phaseId = ui.scope ?? '';
     const phase = this.session.runbook.phases.find((p) => p.id === phaseId);
     if (!phase) return this.say('only phases are signed off', 'error');
-    const blocked = signoffBlocker(this.session.runbook, this.session.state, phaseId);
-    const open = openGates(this.session.runbook, this.session.state, phaseId);
-    const stepsOpen = blocked && !open.length;
-    if (blocked && open.length && !gateRun && !/steps not done|still running|signed off/.test(blocked)) {
+    const block = signoffBlock(this.session.runbook, this.session.state, phaseId);
+    if (block?.kind === 'gate' && !gateRun) {
       // gate checks that no step ran are run now, once, as the non-interactive mode does
+      const open = openGates(this.session.runbook, this.session.state, phaseId);
       this.say(`running the gate checks first: ${open.map((g) => g.checkId).join(', ')}…`);
       await Promise.all(open.map((g) => this.runCheck(g.checkId, true)));
       return this.askSignoff(true);
     }
     const v = can(this.session.runbook, this.session.state, { type: 'signoff', phaseId }, this.session.now());
-    if (!v.ok) {
-      const closed = phaseState(this.session.state, phaseId).status === 'signed-off';
-      return this.say(closed || stepsOpen ? v.why : `${v.why} — o overrides a gate check with a reason`, 'error');
-    }
+    if (!v.ok) return this.say(block?.kind === 'gate' ? `${v.why} — o overrides a gate check with a reason` : v.why, 'error');
     const need = v.needs.find((n) => n.kind === 'statement');
     this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: need?.kind === 'statement' ? need.text : '' } });
   }

@@ -159,10 +159,15 @@ export function operatorKey(stateDir: string, operator: string, named?: string, 
   return fromFile(own, env);
 }
 
-/** A principal for allowed_signers: the operator's name, quoted when it has spaces. */
+/** The identity a report names and `ssh-keygen -Y verify -I` checks: the operator's name without
+ * the characters allowed_signers cannot hold (a comma splits patterns, a quote ends one). */
+export function identityOf(operator: string): string {
+  return operator.replace(/[",\r\n]/g, '');
+}
+
+/** A principal for allowed_signers: the identity, quoted when it has spaces. */
 export function principalOf(operator: string): string {
-  // a comma would split it into two patterns, a quote would end it
-  const p = operator.replace(/[",\r\n]/g, '');
+  const p = identityOf(operator);
   return /\s/.test(p) ? `"${p}"` : p;
 }
 

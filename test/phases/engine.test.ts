@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/loader.js';
-import { reduce, signoffBlocker, waitNotBefore, formatRemaining, reasonProblem, type EngineEvent } from '../../src/phases/engine.js';
-import { STATE_SCHEMA, type RunState } from '../../src/phases/state.js';
+import { reduce, type EngineEvent } from '../../src/phases/engine.js';
+import { signoffBlocker, waitNotBefore, formatRemaining, reasonProblem } from '../../src/phases/rules.js';
+import type { RunState } from '../../src/phases/state.js';
+import { T0, freshState, passed } from '../helpers/engine.js';
 import type { CheckResult } from '../../src/checks/types.js';
 
 const rb = loadRunbookText(
@@ -35,9 +37,8 @@ phases:
   { env: {} },
 ).runbook;
 
-const T0 = new Date('2026-01-01T00:00:00Z');
 const ctx = (now = T0) => ({ now, operator: 'alice' });
-const fresh = (): RunState => ({ schema: STATE_SCHEMA, runId: 'r', runbookId: 't', runbookVersion: '1', runbookHash: 'h', partHashes: {}, fingerprint: 'f', target: {}, createdAt: T0.toISOString(), updatedAt: T0.toISOString(), phases: {}, steps: {}, checks: {}, baselines: {}, seq: 0 });
+const fresh = freshState;
 
 function apply(events: Array<EngineEvent | [EngineEvent, Date]>, start = fresh()): RunState {
   let s = start;
@@ -50,7 +51,7 @@ function apply(events: Array<EngineEvent | [EngineEvent, Date]>, start = fresh()
   return s;
 }
 
-const pass = (id: string, at = T0): CheckResult => ({ id, type: 'file', status: 'pass', summary: 'ok', metrics: {}, thresholds: {}, startedAt: at.toISOString(), durationMs: 1 });
+const pass = passed;
 const fail = (id: string, at = T0): CheckResult => ({ ...pass(id, at), status: 'fail', summary: 'bad' });
 
 const phaseADone: Array<EngineEvent> = [

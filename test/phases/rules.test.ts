@@ -4,7 +4,7 @@ import { loadRunbookText } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { can, confirmWord, signoffHistoryLine, waitView, type RuleAction } from '../../src/phases/rules.js';
 import { STATE_SCHEMA, migrateState, type RunState } from '../../src/phases/state.js';
-import type { CheckResult } from '../../src/checks/types.js';
+import { T0, freshState, passed } from '../helpers/engine.js';
 
 const rb = loadRunbookText(
   `id: t
@@ -42,11 +42,10 @@ rollback:
   { env: {} },
 ).runbook;
 
-const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (h: number) => new Date(T0.getTime() + h * 3600_000);
 const ctx = (now = T0, operator = 'alice') => ({ now, operator });
-const fresh = (): RunState => ({ schema: STATE_SCHEMA, runId: 'r', runbookId: 't', runbookVersion: '1', runbookHash: 'h', partHashes: {}, fingerprint: 'f', target: {}, createdAt: T0.toISOString(), updatedAt: T0.toISOString(), phases: {}, steps: {}, checks: {}, baselines: {}, seq: 0 });
-const pass = (id: string, when = T0): CheckResult => ({ id, type: 'file', status: 'pass', summary: 'ok', metrics: {}, thresholds: {}, startedAt: when.toISOString(), durationMs: 1 });
+const fresh = freshState;
+const pass = passed;
 
 function apply(events: Array<[EngineEvent, Date?, string?]>, start = fresh()): RunState {
   let s = start;
