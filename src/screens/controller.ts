@@ -468,7 +468,7 @@ export class TuiController {
     if (!this.opts.writeReport) return this.say('reports are not available here', 'error');
     try {
       const path = await this.opts.writeReport(ph.id);
-      this.setUi({ ...this.snap.ui, dialog: { kind: 'message', title: `Signed report of ${ph.title}`, lines: [path, '', 'Check it any time with: waymark verify <file>'] } });
+      this.setUi({ ...this.snap.ui, dialog: { kind: 'message', title: `Signed report of ${ph.title}`, lines: [path, '', 'Check it with: waymark verify <file> --allowed-signers <file>', '(waymark key prints your line for that file)'] } });
     } catch (e) {
       this.say(`report failed: ${(e as Error).message}`, 'error');
     }
