@@ -123,6 +123,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: ['--plan', '--json'],
     run: lazy(() => import('./commands/plan.js'), 'rollbackCommand'),
   },
+  repair: {
+    usage: 'waymark repair',
+    summary: 'rebuild the run\'s state from its audit log (damaged files are set aside, never deleted)',
+    flags: [],
+    run: lazy(() => import('./commands/repair.js'), 'repairCommand'),
+  },
   reset: {
     usage: 'waymark reset',
     summary: 'archive the current run and start a new one (nothing is deleted)',

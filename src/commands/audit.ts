@@ -1,23 +1,35 @@
 import type { ParsedArgs } from '../cli.js';
 import { load, runPathsFor, out } from './common.js';
-import { readFileSync, existsSync } from 'node:fs';
-import { readAudit, verifyAudit } from '../state/audit.js';
+import { readAudit, readLines, verifyAudit } from '../state/audit.js';
+import { StateStore } from '../state/store.js';
+import { changesState } from '../phases/replay.js';
 import { checkSignoffSignatures } from '../state/signoff-signature.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
   const paths = runPathsFor(a, lr);
   if (a.flags.verify) {
-    const v = verifyAudit(paths.audit);
-    const lines = existsSync(paths.audit) ? readFileSync(paths.audit, 'utf8').split('\n').filter(Boolean) : [];
+    // the state names the last line it includes: a log cut or rewritten after it shows
+    let head: { seq: number; hash: string } | undefined;
+    try {
+      head = new StateStore(paths.state).load()?.audit;
+    } catch {
+      /* a damaged state: the chain is still checked */
+    }
+    const v = verifyAudit(paths.audit, head);
+    const { lines } = readLines(paths.audit);
     // each signed sign-off names the chain head it saw: a log rewritten since no longer has it
     const signoffs = checkSignoffSignatures(readAudit(paths.audit), lines).map(({ publicKey, ...rest }) => rest);
     const bad = signoffs.filter((x) => x.problem);
     const ok = v.ok && !bad.length;
-    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...v, ok, signoffs }));
+    const { after, ...result } = v;
+    // entries after the state's head that change state: a crash between the two writes
+    const behind = (after ?? []).filter(changesState).length;
+    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...result, behind, ok, signoffs }));
     else {
-      if (v.ok) out(`audit log intact: ${v.entries} entries, hash chain verified (${paths.audit})`);
-      else out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
+      if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
+      else out(`audit log intact: ${v.entries} entries, hash chain verified${head ? ', and it holds every event the state includes' : ''} (${paths.audit})`);
+      if (behind) out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
       for (const x of signoffs)
         out(x.problem ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}` : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`);
     }

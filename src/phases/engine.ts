@@ -32,7 +32,9 @@ export type EngineEvent =
   | { type: 'phase.signature'; phaseId: string; signature: SignoffSignature }
   | { type: 'phase.reopen'; phaseId: string; reason: string }
   | { type: 'drift.ack' }
-  | { type: 'recover' }
+  /** steps left running by a session that died are interrupted, but for those whose process still runs */
+  | { type: 'recover'; keep?: string[] }
+  | { type: 'step.process'; scope: string; stepId: string; pid: number; host: string }
   | { type: 'report.recorded'; phaseId: string; digest: string };
 
 export type Effect =
@@ -105,10 +107,14 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
     case 'recover': {
       // A step left running by a process that died is interrupted, never silently passed.
       let s = state;
-      const keys = Object.entries(state.steps).filter(([, st]) => st.status === 'running').map(([k]) => k);
+      const keep = new Set(event.keep ?? []);
+      const keys = Object.entries(state.steps).filter(([k, st]) => st.status === 'running' && !keep.has(k)).map(([k]) => k);
       for (const key of keys) {
         const i = key.lastIndexOf('/');
-        s = endAttempt(s, key.slice(0, i), key.slice(i + 1), { status: 'interrupted', finishedAt: now, message: 'Waymark stopped while this step was running' });
+        const message = state.steps[key].process
+          ? 'Waymark stopped while this step was running; its process has ended since, and how it ended was not seen'
+          : 'Waymark stopped while this step was running';
+        s = endAttempt(s, key.slice(0, i), key.slice(i + 1), { status: 'interrupted', finishedAt: now, message, process: undefined });
       }
       return keys.length ? ok(s, [], `${keys.length} interrupted step(s)`) : { ok: true, state, effects: [] };
     }
@@ -159,6 +165,7 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const cur = stepState(state, event.scope, event.stepId);
       if (cur.status !== 'running') return refuse(`step ${event.stepId} is not running`);
       let s = endAttempt(state, event.scope, event.stepId, {
+        process: undefined,
         status: event.interrupted ? 'interrupted' : event.ok ? 'passed' : 'failed',
         finishedAt: now,
         exitCode: event.exitCode,
@@ -237,6 +244,11 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const so = phase.steps.find((x) => x.kind === 'signoff');
       if (so) s = withStep(s, phase.id, so.id, { status: 'pending', finishedAt: undefined });
       return ok(s);
+    }
+    case 'step.process': {
+      // where the step's process runs: a later session must not start a second copy while it lives
+      if (stepState(state, event.scope, event.stepId).status !== 'running') return refuse(`step ${event.stepId} is not running`);
+      return ok(withStep(state, event.scope, event.stepId, { process: { pid: event.pid, host: event.host } }));
     }
     case 'report.recorded':
       return ok(withPhase(state, event.phaseId, { reportDigest: event.digest }));

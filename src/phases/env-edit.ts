@@ -1,7 +1,7 @@
 // edit-env steps: set KEY=VALUE in an env file, shown as a diff first, written
-// atomically (temp file + rename) after a timestamped backup of the old file.
-import { existsSync, readFileSync, writeFileSync, renameSync, copyFileSync, mkdirSync, fsyncSync, openSync, closeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// whole or not at all (the one write path, durable.ts) after a timestamped backup of the old file.
+import { existsSync, readFileSync, copyFileSync } from 'node:fs';
+import { writeWhole } from '../state/durable.js';
 
 export interface EnvChange {
   key: string;
@@ -51,13 +51,7 @@ export function applyEnvEdit(file: string, set: Record<string, string | number |
     backup = `${file}.bak-${now.toISOString().replace(/[:.]/g, '-')}`;
     copyFileSync(file, backup);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.waymark-tmp-${process.pid}`;
-  writeFileSync(tmp, out.join('\n') + '\n');
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, file);
+  writeWhole(file, out.join('\n') + '\n');
   return backup;
 }
 

@@ -36,7 +36,6 @@ export function formatCheck(r: CheckResult): string[] {
 }
 
 export async function runNonInteractive(session: Session, opts: NonInteractiveOptions): Promise<number> {
-  const rb = session.runbook;
   const say = (s: string) => opts.out(`[${time(session.now())}] ${s}`);
   const rehearsal = rehearsalLabel(session.state.rehearsal);
   if (rehearsal) say(`${rehearsal}: times are on the moved clock; the audit log keeps the real time beside them`);
@@ -45,63 +44,79 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
     if (c.line) opts.out(`    ${c.line.at.slice(11, 19)} ${c.line.stream === 'stderr' ? '!' : '|'} ${c.line.text}`);
   });
   try {
-    if (session.state.drift && !session.state.drift.acknowledgedAt) {
-      say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
-      if (!opts.yes) {
-        say('review the changes, then run again with --yes to acknowledge them');
-        return EXIT.failed;
-      }
-      session.dispatch({ type: 'drift.ack' });
-      say('runbook changes acknowledged (--yes)');
+    const code = await walk(session, opts, say);
+    // a state that could not be saved ends the run as failed, whatever came after
+    if (session.failure) {
+      say(`stopped: ${session.failure.message}`);
+      return EXIT.failed;
     }
-    const phases = opts.phase ? rb.phases.filter((p) => p.id === opts.phase) : rb.phases;
-    if (!phases.length) {
-      say(`unknown phase "${opts.phase}"; phases: ${rb.phases.map((p) => p.id).join(', ')}`);
-      return EXIT.input;
-    }
-    for (const phase of phases) {
-      if (phaseState(session.state, phase.id).status === 'signed-off') {
-        say(`${phase.title}: already signed off`);
-        continue;
-      }
-      say(`== ${phase.title}${phase.objective ? ` — ${phase.objective}` : ''}`);
-      for (const step of phase.steps) {
-        if (opts.signal?.aborted) return EXIT.interrupted;
-        if (step.kind === 'signoff') continue;
-        const st = stepState(session.state, phase.id, step.id);
-        if (DONE.has(st.status)) continue;
-        const code = await runOne(session, phase.id, step, opts, say);
-        if (code !== EXIT.ok) return code;
-      }
-      // Gate checks that no step ran (or that failed) are run now, once.
-      for (const g of gateStatus(rb, session.state, phase.id)) {
-        if (g.status === 'not-run' || g.status === 'failed') {
-          const r = await session.runCheck(g.checkId, { signal: opts.signal });
-          for (const l of formatCheck(r)) say(`gate ${l}`);
-        }
-      }
-      if (opts.signal?.aborted) return EXIT.interrupted;
-      const blocked = signoffBlocker(rb, session.state, phase.id);
-      if (blocked) {
-        say(`${phase.title} cannot be signed off: ${blocked}`);
-        return EXIT.failed;
-      }
-      if (phase.signoff && !opts.yes) {
-        say(`${phase.title} is ready for sign-off; sign it off in the TUI, or run again with --yes`);
-        return EXIT.failed;
-      }
-      const so = phase.steps.find((s) => s.kind === 'signoff');
-      const r = session.dispatch({ type: 'phase.signoff', phaseId: phase.id, statement: so?.kind === 'signoff' ? so.statement : undefined, auto: true });
-      if (!r.ok) {
-        say(r.error);
-        return EXIT.failed;
-      }
-      say(`${phase.title}: signed off by ${session.opts.operator}${phase.signoff ? ' (accepted by --yes)' : ''}`);
-    }
-    return EXIT.ok;
+    return code;
   } finally {
     unsub();
   }
+}
+
+async function walk(session: Session, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
+  const rb = session.runbook;
+  for (const o of session.stillRunning()) {
+    say(`${o.key}: "${o.title}" is still running as process group ${o.pid} (pid ${o.pid}), started by a Waymark that was stopped.`);
+    say(`  It is not started again while it runs: wait for it to end, or stop it with kill -TERM -${o.pid}, then run again.`);
+  }
+  if (session.stillRunning().length) return EXIT.failed;
+  if (session.state.drift && !session.state.drift.acknowledgedAt) {
+    say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
+    if (!opts.yes) {
+      say('review the changes, then run again with --yes to acknowledge them');
+      return EXIT.failed;
+    }
+    session.dispatch({ type: 'drift.ack' });
+    say('runbook changes acknowledged (--yes)');
+  }
+  const phases = opts.phase ? rb.phases.filter((p) => p.id === opts.phase) : rb.phases;
+  if (!phases.length) {
+    say(`unknown phase "${opts.phase}"; phases: ${rb.phases.map((p) => p.id).join(', ')}`);
+    return EXIT.input;
+  }
+  for (const phase of phases) {
+    if (phaseState(session.state, phase.id).status === 'signed-off') {
+      say(`${phase.title}: already signed off`);
+      continue;
+    }
+    say(`== ${phase.title}${phase.objective ? ` — ${phase.objective}` : ''}`);
+    for (const step of phase.steps) {
+      if (opts.signal?.aborted) return EXIT.interrupted;
+      if (step.kind === 'signoff') continue;
+      const st = stepState(session.state, phase.id, step.id);
+      if (DONE.has(st.status)) continue;
+      const code = await runOne(session, phase.id, step, opts, say);
+      if (code !== EXIT.ok) return code;
+    }
+    // Gate checks that no step ran (or that failed) are run now, once.
+    for (const g of gateStatus(rb, session.state, phase.id)) {
+      if (g.status === 'not-run' || g.status === 'failed') {
+        const r = await session.runCheck(g.checkId, { signal: opts.signal });
+        for (const l of formatCheck(r)) say(`gate ${l}`);
+      }
+    }
+    if (opts.signal?.aborted) return EXIT.interrupted;
+    const blocked = signoffBlocker(rb, session.state, phase.id);
+    if (blocked) {
+      say(`${phase.title} cannot be signed off: ${blocked}`);
+      return EXIT.failed;
+    }
+    if (phase.signoff && !opts.yes) {
+      say(`${phase.title} is ready for sign-off; sign it off in the TUI, or run again with --yes`);
+      return EXIT.failed;
+    }
+    const so = phase.steps.find((s) => s.kind === 'signoff');
+    const r = session.dispatch({ type: 'phase.signoff', phaseId: phase.id, statement: so?.kind === 'signoff' ? so.statement : undefined, auto: true });
+    if (!r.ok) {
+      say(r.error);
+      return EXIT.failed;
+    }
+    say(`${phase.title}: signed off by ${session.opts.operator}${phase.signoff ? ' (accepted by --yes)' : ''}`);
+  }
+  return EXIT.ok;
 }
 
 async function runOne(session: Session, scope: string, step: Step, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
@@ -127,6 +142,7 @@ async function runOne(session: Session, scope: string, step: Step, opts: NonInte
   if (st.check) for (const l of formatCheck(st.check)) say(`  ${l}`);
   const dur = st.durationMs !== undefined ? ` (${(st.durationMs / 1000).toFixed(1)} s)` : '';
   say(`${label}: ${st.status}${st.exitCode !== undefined && st.exitCode !== null ? `, exit ${st.exitCode}` : ''}${dur}${st.message && !st.check ? ` — ${st.message}` : ''}`);
+  if (session.failure) return EXIT.failed;
   if (st.status === 'interrupted') return EXIT.interrupted;
   if (!DONE.has(st.status)) return EXIT.failed;
   return EXIT.ok;

@@ -11,7 +11,10 @@ import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';
 import { ConnectionManager, describeTarget } from '../checks/pg.js';
 import { StateStore } from '../state/store.js';
-import { AuditLog } from '../state/audit.js';
+import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
+import { DiskError } from '../state/durable.js';
+import { changesState, replay } from './replay.js';
+import { leftRunning, type LeftRunning } from './left-running.js';
 import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
@@ -80,6 +83,9 @@ export class Session {
   readonly now: () => Date;
   state: RunState;
   notices: string[] = [];
+  /** set when a write failed (a full disk): the session writes nothing more */
+  failure?: DiskError;
+  private leftRunningTimer?: NodeJS.Timeout;
   /** no run existed for this runbook and target before this session */
   readonly isNew: boolean;
   private store: StateStore;
@@ -108,65 +114,145 @@ export class Session {
         this.notices.push(`took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); that process is gone`);
       }
     }
-    this.audit = new AuditLog(this.paths.audit, lr.redactor);
     this.connections = new ConnectionManager(lr.runbook.connections);
     this.targetLocks = new TargetLocks(lr.runbook.id, opts.operator);
     this.isNew = !existing;
-    if (existing) {
-      this.state = existing;
-      if (!opts.readOnly) this.afterLoad(env);
-      else {
-        // A reader shows a step whose session died as interrupted, without writing anything.
-        const holder = readLock(this.paths.lock);
-        if (!holder || !alive(holder)) {
-          const r = reduce(this.runbook, this.state, { type: 'recover' }, this.ctx());
-          if (r.ok) this.state = r.state;
-        }
-      }
-    } else {
-      const now = this.now().toISOString();
-      this.state = {
-        schema: STATE_SCHEMA,
-        runId: randomUUID(),
-        runbookId: lr.runbook.id,
-        runbookVersion: lr.runbook.version,
-        runbookHash: lr.hash,
-        partHashes: lr.partHashes,
-        fingerprint: opts.fingerprint ?? fingerprintOf(lr),
-        target: lr.redactor.redactDeep(targetOf(lr)),
-        createdAt: now,
-        updatedAt: now,
-        phases: {},
-        steps: {},
-        checks: {},
-        baselines: {},
-        seq: 0,
-        rehearsal: env,
-      };
+    try {
+      // a refusal from here on (damaged log, lost state) leaves the files as they are and the lock free
+      this.audit = new AuditLog(this.paths.audit, lr.redactor, !opts.readOnly);
+      this.state = existing ?? this.open(env);
       if (!opts.readOnly) {
-        this.store.save(this.state);
-        const { runId, target } = this.state;
-        this.log('run.created', { runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target, rehearsal: env });
+        if (existing) this.afterLoad(env);
+        this.note('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
+      }
+    } catch (e) {
+      this.lock?.release();
+      throw e;
+    }
+    if (existing && opts.readOnly) {
+      // A reader shows a step whose session died as interrupted, without writing anything.
+      const holder = readLock(this.paths.lock);
+      if (!holder || !alive(holder)) {
+        const r = reduce(this.runbook, this.state, { type: 'recover', keep: this.stillRunning().map((o) => o.key) }, this.ctx());
+        if (r.ok) this.state = r.state;
       }
     }
-    if (!opts.readOnly) this.log('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
+  }
+
+  /** A new run: only where neither a state file nor an audit log of this run exists. */
+  private open(env: RunState['rehearsal']): RunState {
+    const lr = this.lr;
+    const opts = this.opts;
+    if (this.audit.head.seq > 0)
+      throw new InputError(
+        `there is no state file ${this.paths.state}, but the audit log ${this.paths.audit} holds a run of ` +
+          `${this.audit.head.seq} events: rebuild its state with \`waymark repair\`, or archive both with \`waymark reset\``,
+      );
+    const now = this.now().toISOString();
+    const state: RunState = {
+      schema: STATE_SCHEMA,
+      runId: randomUUID(),
+      runbookId: lr.runbook.id,
+      runbookVersion: lr.runbook.version,
+      runbookHash: lr.hash,
+      partHashes: lr.partHashes,
+      fingerprint: opts.fingerprint ?? fingerprintOf(lr),
+      target: lr.redactor.redactDeep(targetOf(lr)),
+      createdAt: now,
+      updatedAt: now,
+      phases: {},
+      steps: {},
+      checks: {},
+      baselines: {},
+      seq: 0,
+      rehearsal: env,
+    };
+    if (opts.readOnly) return state;
+    const torn = this.audit.setAsideTorn(); // before the first line of the new run
+    const { runId, target, fingerprint, partHashes } = state;
+    this.state = state;
+    const data = { runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target, rehearsal: env, fingerprint, partHashes };
+    this.commit(state, undefined, 'run.created', data);
+    if (torn) {
+      this.notices.push(`the audit log ended in a line cut short by a crash (${torn.bytes} bytes); it was set aside in ${torn.file}`);
+      this.note('audit.torn-line-set-aside', torn);
+    }
+    return this.state;
   }
 
   get runbook() {
     return this.lr.runbook;
   }
 
+  /**
+   * The log is written first: it may hold events the state does not (a crash between the two
+   * writes), and those are replayed. A state that includes lines the log no longer has means
+   * the log's end was removed or rewritten: nothing is built on that.
+   */
+  private catchUp(): void {
+    const head = this.state.audit;
+    if (!head) return this.setAsideTorn(); // a state of schema 1 named no head
+    const lines = this.audit.lines;
+    if (lines.length < head.seq || lineHash(lines[head.seq - 1]) !== head.hash)
+      throw new InputError(
+        `the audit log ${this.paths.audit} no longer has line ${head.seq}, the last event the state includes: ` +
+          'its end was removed or rewritten. See `waymark audit --verify`; `waymark repair` rebuilds the state from the log as it is',
+      );
+    this.setAsideTorn();
+    const entries = lines.slice(head.seq).map((l) => JSON.parse(l) as AuditEntry);
+    const missed = entries.filter(changesState).length;
+    if (!missed) return;
+    const state = replay(this.runbook, this.state, entries, lines)!;
+    this.state = state;
+    this.store.save(state);
+    this.notices.push(`${missed} event(s) in the audit log were not in the state (a crash between the two writes): replayed`);
+  }
+
+  /** Steps a killed session left running whose process group is still alive on this host. */
+  stillRunning(): LeftRunning[] {
+    return leftRunning(this.runbook, this.state, this.host, new Set(this.running.keys()));
+  }
+
+  /** Stops a step's process group that a killed session left running; it is marked interrupted when gone. */
+  stopLeftRunning(key: string): boolean {
+    const o = this.stillRunning().find((x) => x.key === key);
+    if (!o) return false;
+    try {
+      process.kill(-o.pid, 'SIGTERM');
+    } catch {
+      /* gone already */
+    }
+    this.note('step.left-running-stopped', { key, pid: o.pid });
+    return true;
+  }
+
+  /** Watches the process groups left running: each is recorded as interrupted once it ends. */
+  private watchLeftRunning(): void {
+    if (this.leftRunningTimer) return;
+    this.leftRunningTimer = setInterval(() => {
+      const alive = this.stillRunning().map((o) => o.key);
+      const r = reduce(this.runbook, this.state, { type: 'recover', keep: alive }, this.ctx());
+      if (r.ok && r.state !== this.state) this.safeCommit(r.state, { type: 'recover', keep: alive });
+      if (!alive.length) {
+        clearInterval(this.leftRunningTimer);
+        this.leftRunningTimer = undefined;
+      }
+    }, 1000);
+    this.leftRunningTimer.unref?.();
+  }
+
   private afterLoad(clock: RunState['rehearsal']): void {
+    this.catchUp();
     if (this.state.rehearsal && clock && clock.offsetMs !== this.state.rehearsal.offsetMs) {
       const from = this.state.rehearsal.offset;
-      this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset });
+      this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset, rehearsal: clock });
       this.notices.push(`rehearsal clock moved from +${from} to +${clock.offset} (recorded in the audit log)`);
     }
     const last = this.audit.lastAt;
     if (last && Date.now() < Date.parse(last) - 5 * 60_000) {
       // a real clock that went back: times recorded from now on would read out of order
       const data = { lastRecorded: last, now: new Date().toISOString() };
-      this.log('clock.backwards', data);
+      this.note('clock.backwards', data);
       this.notices.push(`this machine's clock reads ${data.now}, before the last recorded event (${last}); check its time`);
     }
     // Only `waymark demo` (a fixed fingerprint) keeps one run while its target moves:
@@ -178,11 +264,18 @@ export class Session {
       this.commit({ ...this.state, target, updatedAt: this.now().toISOString() }, undefined, 'run.target-moved', { from, to: target });
       this.notices.push(`the target moved since this run began (${describeMove(from, target)}); the run goes on against the new one`);
     }
-    const r = reduce(this.runbook, this.state, { type: 'recover' }, this.ctx());
+    const left = this.stillRunning();
+    const keep = left.map((o) => o.key);
+    const r = reduce(this.runbook, this.state, { type: 'recover', keep }, this.ctx());
     if (r.ok && r.state !== this.state) {
-      this.commit(r.state, { type: 'recover' });
+      this.commit(r.state, { type: 'recover', keep });
       this.notices.push(`a step was interrupted when Waymark last stopped: re-run it, mark it done or skip it (with a reason)`);
     }
+    for (const o of left)
+      this.notices.push(
+        `"${o.title}" still runs (process group ${o.pid}, left by a stopped Waymark); it will not start twice: wait, or x stops it`,
+      );
+    if (left.length) this.watchLeftRunning();
     if (this.lr.hash !== this.state.runbookHash && this.state.drift?.hash !== this.lr.hash) {
       const changed: string[] = [];
       const keys = new Set([...Object.keys(this.lr.partHashes), ...Object.keys(this.state.partHashes ?? {})]);
@@ -193,7 +286,7 @@ export class Session {
       }
       if (!changed.length) changed.push('runbook header, vars, checks or other sections changed');
       const s = { ...this.state, drift: { hash: this.lr.hash, changed }, partHashes: this.lr.partHashes };
-      this.commit(s, undefined, 'runbook.drift', { changed });
+      this.commit(s, undefined, 'runbook.drift', { changed, hash: this.lr.hash, partHashes: this.lr.partHashes });
     }
   }
 
@@ -215,21 +308,67 @@ export class Session {
     this.audit.append(event, this.opts.operator, this.host, data, new Date(), this.state.rehearsal ? this.now() : undefined);
   }
 
-  private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
-    this.state = state;
-    if (!this.opts.readOnly) {
-      this.store.save(state);
-      if (auditName || event) this.log(auditName ?? event!.type, auditData ?? auditPayload(event!));
+  /**
+   * A note (a session opened, a lock taken, a report written) changes no state, but the state
+   * still names the log's new head: then no line of the log, not even the last, can be
+   * removed or rewritten unseen.
+   */
+  private note(event: string, data?: unknown): void {
+    if (this.failure) return;
+    try {
+      this.log(event, data);
+      const next = { ...this.state, audit: this.audit.head };
+      this.state = next;
+      this.store.save(next);
+    } catch (e) {
+      if (!(e instanceof DiskError)) throw e;
+      this.failure = e;
     }
-    this.emit({ state, event });
   }
 
-  /** Feeds one event to the engine. Refusals are returned, not thrown. */
+  /** A line cut short by a crash mid-append, after every line the state includes, is set aside and recorded. */
+  private setAsideTorn(): void {
+    const q = this.audit.setAsideTorn();
+    if (!q) return;
+    this.notices.push(`the audit log ended in a line cut short by a crash (${q.bytes} bytes); it was set aside in ${q.file}`);
+    this.note('audit.torn-line-set-aside', q);
+  }
+
+  /** Write-ahead: the event goes to the audit log (flushed), then the state that names it. */
+  private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
+    let next = state;
+    if (!this.opts.readOnly) {
+      if (auditName || event) this.log(auditName ?? event!.type, auditData ?? auditPayload(event!));
+      next = { ...state, audit: this.audit.head };
+      this.state = next;
+      this.store.save(next);
+    }
+    this.state = next;
+    this.emit({ state: next, event });
+  }
+
+  /** A commit whose failure (a full disk) stops the session's writes instead of throwing. */
+  private safeCommit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): boolean {
+    if (this.failure) return false;
+    try {
+      this.commit(state, event, auditName, auditData);
+      return true;
+    } catch (e) {
+      if (!(e instanceof DiskError)) throw e;
+      // nothing more is written: the next start resumes from what is on disk
+      this.failure = e;
+      this.emit({ state: this.state });
+      return false;
+    }
+  }
+
+  /** Feeds one event to the engine. Refusals (and a state that could not be saved) are returned, not thrown. */
   dispatch(event: EngineEvent): Outcome {
     if (this.opts.readOnly) return { ok: false, error: 'this session is read-only' };
+    if (this.failure) return { ok: false, error: this.failure.message };
     const r = reduce(this.runbook, this.state, event, this.ctx());
     if (!r.ok) return r;
-    this.commit(r.state, event);
+    if (!this.safeCommit(r.state, event)) return { ok: false, error: this.failure!.message };
     for (const e of r.effects) void (e.type === 'sign-phase' ? this.track(this.signPhase(e.phaseId)) : this.perform(e));
     return r;
   }
@@ -270,7 +409,7 @@ export class Session {
       const t0 = Date.now();
       try {
         await this.targetLocks.acquire(name, this.connections.config(name));
-        this.log('target.locked', { connection: name });
+        this.note('target.locked', { connection: name });
       } catch (e) {
         if (e instanceof TargetLockError) throw e;
         // a quick refusal (database not created yet) is retried at the next step; a slow one waits 30 s
@@ -282,6 +421,9 @@ export class Session {
   }
 
   private track(p: Promise<void>): Promise<void> {
+    p = p.catch((e) => {
+      if (!(e instanceof DiskError)) throw e;
+    });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p;
@@ -306,10 +448,10 @@ export class Session {
       const armored = await signMessage(Buffer.from(message), key.signer);
       const signature = { armored, keyFingerprint: key.fingerprint, auditHead: head, message };
       const r = reduce(this.runbook, this.state, { type: 'phase.signature', phaseId, signature }, this.ctx());
-      if (r.ok) this.commit(r.state, undefined, 'phase.signature', { phaseId, keyFingerprint: key.fingerprint, auditHead: head, message, armored });
+      if (r.ok) this.safeCommit(r.state, undefined, 'phase.signature', { phaseId, keyFingerprint: key.fingerprint, auditHead: head, message, armored });
     } catch (e) {
       const reason = this.lr.redactor.redact((e as Error).message);
-      this.log('phase.signature-failed', { phaseId, reason });
+      this.note('phase.signature-failed', { phaseId, reason });
       this.notices.push(`the sign-off of "${phase.title}" is recorded but not signed: ${reason}`);
     }
   }
@@ -333,7 +475,8 @@ export class Session {
         else if (effect.type === 'run-check') await this.performCheck(effect.scope, step, effect.checkId, ac.signal);
         else await this.performEditEnv(effect.scope, step);
       } catch (e) {
-        this.finish(effect.scope, effect.stepId, { ok: false, message: `internal error: ${(e as Error).message}` });
+        if (e instanceof DiskError) this.failure ??= e;
+        else this.finish(effect.scope, effect.stepId, { ok: false, message: `internal error: ${(e as Error).message}` });
       } finally {
         this.running.delete(key);
       }
@@ -343,7 +486,7 @@ export class Session {
 
   private finish(scope: string, stepId: string, data: Omit<Extract<EngineEvent, { type: 'step.finished' }>, 'type' | 'scope' | 'stepId'>): void {
     const r = reduce(this.runbook, this.state, { type: 'step.finished', scope, stepId, ...this.lr.redactor.redactDeep(data) }, this.ctx());
-    if (r.ok) this.commit(r.state, { type: 'step.finished', scope, stepId, ...data });
+    if (r.ok) this.safeCommit(r.state, { type: 'step.finished', scope, stepId, ...data });
   }
 
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
@@ -367,6 +510,13 @@ export class Session {
       timeoutMs,
       signal,
       background: step.background,
+      onStart: (pid) => {
+        // the process group is recorded before the step can outlive us: a later session must not start a second copy
+        if (pid === undefined) return;
+        const ev: EngineEvent = { type: 'step.process', scope, stepId: step.id, pid, host: this.host };
+        const r = reduce(this.runbook, this.state, ev, this.ctx());
+        if (r.ok) this.safeCommit(r.state, ev);
+      },
       onLine: (line) => {
         const safe = { ...line, text: this.lr.redactor.redact(line.text) };
         tail.push(safe);
@@ -423,17 +573,27 @@ export class Session {
   }
 
   recordNote(event: string, data: unknown): void {
-    if (!this.opts.readOnly) this.log(event, data);
+    if (!this.opts.readOnly) this.note(event, data);
   }
 
   async close(): Promise<void> {
     this.cancel();
     await this.idle().catch(() => {});
     await this.connections.close();
+    if (this.leftRunningTimer) clearInterval(this.leftRunningTimer);
     await this.targetLocks.releaseAll();
-    if (!this.opts.readOnly) this.log('session.closed', { pid: process.pid });
-    this.lock?.release();
+    try {
+      if (!this.opts.readOnly && !this.failure) this.note('session.closed', { pid: process.pid });
+    } finally {
+      this.lock?.release();
+    }
   }
+}
+
+/** A check result without its evidence rows: enough to replay it into a state. */
+function briefCheck(c: CheckResult): CheckResult {
+  const { evidence: _, ...rest } = c;
+  return rest;
 }
 
 /** What the audit log keeps of an event: its facts, not output streams. */
@@ -452,8 +612,8 @@ function checkClock(run: RunState, env: RunState['rehearsal']): void {
 function auditPayload(event: EngineEvent): unknown {
   if (event.type === 'step.finished') {
     const { outputTail, check, ...rest } = event;
-    return { ...rest, outputLines: outputTail?.length, check: check ? { id: check.id, status: check.status, summary: check.summary, metrics: check.metrics } : undefined };
+    return { ...rest, outputLines: outputTail?.length, check: check ? briefCheck(check) : undefined };
   }
-  if (event.type === 'check.result') return { id: event.result.id, status: event.result.status, summary: event.result.summary, metrics: event.result.metrics };
+  if (event.type === 'check.result') return briefCheck(event.result);
   return event;
 }

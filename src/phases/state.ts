@@ -31,6 +31,8 @@ export interface StepState {
   autoConfirmed?: boolean;
   message?: string;
   attempts?: number;
+  /** the process group of a running command, to tell after a crash whether it still runs */
+  process?: { pid: number; host: string };
   /** every finished attempt, oldest first: failed, interrupted, retried, skipped, overridden */
   history?: Attempt[];
 }
@@ -125,6 +127,8 @@ export interface RunState {
   /** step the operator was last on, to resume there */
   cursor?: { scope: string; stepId: string };
   seq: number;
+  /** the audit log's head this state includes: the log is written first, and must still have it */
+  audit?: { seq: number; hash: string };
   /** a run started with a moved clock is a rehearsal for its whole life */
   rehearsal?: { offset: string; offsetMs: number };
 }

@@ -1,9 +1,9 @@
 // Builds, signs, renders and writes a report; records its digest in the audit log.
 // The signature is an OpenSSH signature (SSHSIG, namespace "waymark") over every byte
 // of the file before it, appended as a comment: `ssh-keygen -Y verify` checks it too.
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeWhole } from '../state/durable.js';
 import type { Session } from '../phases/session.js';
 import { readAudit } from '../state/audit.js';
 import { identityOf, operatorKey } from '../state/ssh-keys.js';
@@ -61,10 +61,7 @@ export async function writeReport(session: Session, scope: { phase: string } | {
   const digest = createHash('sha256').update(text).digest('hex');
   const stamp = body.generatedAt.replace(/[:.]/g, '-');
   const file = resolve(out ?? join(session.paths.reports, `${'phase' in scope ? scope.phase : 'migration'}-${stamp}.${format}`));
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeWhole(file, text);
   let recorded = false;
   if (!session.opts.readOnly) {
     session.recordNote('report.written', { scope: 'phase' in scope ? scope.phase : 'all', format, file, digest });

@@ -88,7 +88,7 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
     }
     case 'confirm-word':
       return (
-        <Box1 title={dialog.purpose === 'pnr' ? 'Point of no return' : 'Destructive step'} width={width} tone="red">
+        <Box1 title={{ pnr: 'Point of no return', destructive: 'Destructive step', stop: 'Step left running' }[dialog.purpose]} width={width} tone="red">
           <Text color={color('red')}>{truncate(dialog.prompt, width * 3)}</Text>
           <Text>
             Type <Text bold>{dialog.word}</Text> to go on:

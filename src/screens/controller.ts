@@ -202,10 +202,17 @@ export class TuiController {
         return this.askOverride();
       case 'signoff':
         return void this.askSignoff();
-      case 'cancel-step':
+      case 'cancel-step': {
+        const step = this.selectedStep();
+        const left = this.session.stillRunning().find((o) => o.key === `${ui.scope}/${step?.id}`);
+        if (left && step) {
+          const prompt = `"${left.title}" still runs as process group ${left.pid}, started by a Waymark that was stopped. Stop it?`;
+          return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'stop', scope: ui.scope ?? '', stepId: step.id, word: 'STOP', prompt, text: '' } });
+        }
         if (!this.session.isBusy()) return this.say('nothing is running');
         this.session.cancel();
         return this.say('stopping the running step (its whole process tree)…');
+      }
       case 'rerun':
         return this.rerunSelected();
       case 'report':
@@ -413,6 +420,10 @@ export class TuiController {
     if (d.kind === 'confirm-word') {
       if (d.text.trim() !== d.word) return this.setUi({ ...ui, dialog: { ...d, error: `type ${d.word} exactly, or Esc to go back` } });
       this.setUi({ ...ui, dialog: undefined });
+      if (d.purpose === 'stop') {
+        this.session.stopLeftRunning(`${d.scope}/${d.stepId}`);
+        return this.say('stopping it (its whole process group); the step is marked interrupted once it has ended');
+      }
       // the rules ask for the point of no return first, then a destructive step's word
       if (d.purpose === 'pnr') return this.startSelected({ pnrConfirmed: true });
       return this.startSelected({ confirmWord: d.word, pnrConfirmed: true });

@@ -10,7 +10,7 @@ export type Dialog =
   | { kind: 'reason'; purpose: DialogPurpose; scope: string; stepId?: string; checkId?: string; label: string; text: string; error?: string }
   | { kind: 'pick-gate'; phaseId: string; options: string[]; cursor: number }
   | { kind: 'signoff'; phaseId: string; text: string; error?: string }
-  | { kind: 'confirm-word'; purpose: 'destructive' | 'pnr'; scope: string; stepId: string; word: string; prompt: string; text: string; error?: string }
+  | { kind: 'confirm-word'; purpose: 'destructive' | 'pnr' | 'stop'; scope: string; stepId: string; word: string; prompt: string; text: string; error?: string }
   | { kind: 'message'; title: string; lines: string[] };
 
 export interface UiState {

@@ -34,6 +34,11 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Whether a process group still has a member (EPERM: it does, but is not ours). */
+export function groupAlive(pgid: number): boolean {
+  return pidAlive(-pgid);
+}
+
 export function alive(info: LockInfo): boolean {
   if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
   return pidAlive(info.pid);

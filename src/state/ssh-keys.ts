@@ -2,7 +2,8 @@
 // key file, or a .pub whose private half ssh-agent holds, as git's user.signingKey),
 // else a per-operator Ed25519 key that Waymark creates once in its state folder.
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeWhole } from './durable.js';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ed25519Blob, fingerprint, keyType, publicKeyLine, sshString, uint32, WireReader, type Signer } from './sshsig.js';
@@ -150,11 +151,9 @@ export function operatorKey(stateDir: string, operator: string, named?: string, 
     const legacy = join(stateDir, 'keys', `${slug(operator)}.ed25519.pem`);
     const key = existsSync(legacy) ? createPrivateKey(readFileSync(legacy)) : generateKeyPairSync('ed25519').privateKey;
     const comment = `${operator} (waymark)`;
-    // written whole under a temporary name, then renamed: never half a key
-    writeFileSync(`${own}.tmp`, writeOpenSshKey(key, comment), { mode: 0o600 });
-    chmodSync(`${own}.tmp`, 0o600);
-    renameSync(`${own}.tmp`, own);
-    writeFileSync(`${own}.pub`, `${publicKeyLine(ed25519Signer(key).publicKey)} ${comment}\n`);
+    // whole or absent: never half a key; the public half first, so a key never lacks it
+    writeWhole(`${own}.pub`, `${publicKeyLine(ed25519Signer(key).publicKey)} ${comment}\n`);
+    writeWhole(own, writeOpenSshKey(key, comment), 0o600);
   }
   return fromFile(own, env);
 }

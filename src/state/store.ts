@@ -1,41 +1,63 @@
-// One state document per (runbook id, target fingerprint), written atomically by
-// conf (write to a temp file, then rename), so a kill at any instant leaves either
-// the old or the new document, never half of one.
-import Conf from 'conf';
+// One state document per (runbook id, target fingerprint), written whole or not at all
+// (durable.ts), and read back only when it is a state Waymark can trust. A file that is
+// damaged, of a newer Waymark, or not a run's state is never overwritten or mistaken for
+// "no run yet": the operator is told what is wrong and how to rebuild it.
 import { existsSync, mkdirSync, renameSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { migrateState, type RunState } from '../phases/state.js';
+import { basename, join } from 'node:path';
+import { InputError } from '../runbook/errors.js';
+import { migrateState, STATE_SCHEMA, type RunState } from '../phases/state.js';
+import { writeWhole } from './durable.js';
+
+/** A state file Waymark will not read or write over. Exit 2, with the repair command. */
+export class StateFileError extends InputError {
+  constructor(file: string, what: string) {
+    super(`the state file ${file} ${what}; it was left as it is. Rebuild it from the audit log with: waymark repair`);
+    this.name = 'StateFileError';
+  }
+}
+
+/** What a state document must have before anything reads it: the field that is missing, or undefined. */
+function shapeProblem(doc: unknown): string | undefined {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return `holds ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc}, not a run's state`;
+  const d = doc as Record<string, unknown>;
+  if (typeof d.schema !== 'number') return 'has no schema number (is it a run\'s state?)';
+  if (d.schema > STATE_SCHEMA) return `was written by a newer Waymark (schema ${d.schema}; this one reads up to ${STATE_SCHEMA}): open it with that version`;
+  const want: Array<[string, string]> = [
+    ['runId', 'string'], ['runbookId', 'string'], ['createdAt', 'string'], ['seq', 'number'],
+    ['phases', 'object'], ['steps', 'object'], ['checks', 'object'], ['baselines', 'object'], ['target', 'object'],
+  ];
+  const missing = want.filter(([k, t]) => typeof d[k] !== t || d[k] === null).map(([k]) => k);
+  return missing.length ? `is damaged: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing or of the wrong kind` : undefined;
+}
 
 export class StateStore {
-  private conf: Conf<Record<string, unknown>>;
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.conf = new Conf<Record<string, unknown>>({
-      cwd: dirname(file),
-      configName: basename(file, '.json'),
-      projectName: 'waymark',
-      clearInvalidConfig: false,
-      serialize: (v) => JSON.stringify(v, null, 2) + '\n',
-    });
-  }
+  constructor(readonly file: string) {}
 
   exists(): boolean {
-    return existsSync(this.file) && Object.keys(this.conf.store).length > 0;
+    return existsSync(this.file);
   }
 
+  /** The run's state; undefined only when no state file exists. */
   load(): RunState | undefined {
     if (!this.exists()) return undefined;
-    const s = this.conf.store as unknown as RunState;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (e) {
+      throw new StateFileError(this.file, `is not readable JSON (${(e as Error).message})`);
+    }
+    const bad = shapeProblem(doc);
+    if (bad) throw new StateFileError(this.file, bad);
     try {
       // an older run is brought forward in memory; it is written in the new schema at its next change
-      return migrateState(s);
+      return migrateState(doc as RunState);
     } catch (e) {
-      throw new Error(`state file ${this.file} has ${(e as Error).message}`);
+      throw new StateFileError(this.file, `has ${(e as Error).message}`);
     }
   }
 
   save(state: RunState): void {
-    this.conf.store = state as unknown as Record<string, unknown>;
+    writeWhole(this.file, JSON.stringify(state, null, 2) + '\n');
   }
 
   /** Moves the run aside (never deletes it). Returns the archive path. */
@@ -48,8 +70,4 @@ export class StateStore {
     for (const f of extra) if (existsSync(f)) renameSync(f, join(archiveDir, `${basename(f)}.${stamp}`));
     return target;
   }
-}
-
-export function readStateFile(file: string): RunState {
-  return JSON.parse(readFileSync(file, 'utf8')) as RunState;
 }

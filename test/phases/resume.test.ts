@@ -9,6 +9,15 @@ import { Session } from '../../src/phases/session.js';
 import { LockError } from '../../src/state/lock.js';
 import { verifyAudit } from '../../src/state/audit.js';
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function smokeEnv() {
   const state = tempDir();
   const work = tempDir();
@@ -48,9 +57,17 @@ describe('non-interactive run, crash and resume', () => {
     await run.waitFor(/\| starting/);
     run.child.kill('SIGKILL');
     await run.done;
+    // the step's own process group outlives a SIGKILLed Waymark: it is not started a second time while it runs
     const st = JSON.parse(cli(['status', '--json', '--runbook', 'examples/smoke.yaml'], env).stdout);
     const prepare = st.phases.find((p: { id: string }) => p.id === 'prepare');
-    expect(prepare.steps).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'make-dir', status: 'passed' }), expect.objectContaining({ id: 'slow-write', status: 'interrupted' })]));
+    expect(prepare.steps).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'make-dir', status: 'passed' }), expect.objectContaining({ id: 'slow-write', status: 'running' })]));
+    const early = cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes'], env);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(/prepare\/slow-write: "Write the marker slowly" is still running as process group (\d+)/);
+    expect(early.stdout).not.toMatch(/▶ prepare\/slow-write/);
+    const pgid = Number(/process group (\d+)/.exec(early.stdout)![1]);
+    const t0 = Date.now();
+    while (groupAlive(pgid) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
     const again = cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/notice: a step was interrupted/);

@@ -183,11 +183,21 @@ describe('sign-offs sign the audit chain head', () => {
       return line;
     });
     writeFileSync(file, rewritten.join('\n') + '\n');
+    // the state names the last line it includes: that line is no longer there
+    const cut = cli(['audit', ...SMOKE, '--verify'], env);
+    expect(cut.stdout).toMatch(/this is not the line the state recorded as the last it includes: the log was rewritten/);
+    // an attacker who rewrites the state's record of it too still cannot re-sign the sign-off
+    const stateFile = file.replace(/\.audit\.jsonl$/, '.json');
+    const originalState = readFileSync(stateFile, 'utf8');
+    const st = JSON.parse(originalState);
+    st.audit.hash = lineHash(rewritten[st.audit.seq - 1]);
+    writeFileSync(stateFile, JSON.stringify(st));
     const r = cli(['audit', ...SMOKE, '--verify'], env);
     expect(r.stdout).toMatch(/audit log intact/);
     expect(r.stdout).toMatch(/sign-off of prepare \(line \d+\) BROKEN: the audit log no longer has the chain head this sign-off signed/);
     expect(r.code).toBe(1);
     writeFileSync(file, original);
+    writeFileSync(stateFile, originalState);
   });
 });
 
