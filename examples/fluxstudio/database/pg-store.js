@@ -22,7 +22,7 @@ export function pgStore(pool, log) {
     },
     async users() {
       const r = await timed('select users', `SELECT id, email, name, role, created_at FROM users ORDER BY created_at`);
-      return r.rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.created_at.toISOString() }));
+      return r.rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.created_at?.toISOString() ?? null }));
     },
     async findUserByEmail(email) {
       const r = await timed('select user by email', `SELECT id FROM users WHERE email = $1`, [email]);
@@ -36,7 +36,7 @@ export function pgStore(pool, log) {
                 coalesce((SELECT json_agg(json_build_object('id', m.id, 'title', m.title, 'completed', m.completed, 'dueDate', m.due_date::text) ORDER BY m.created_at, m.id) FROM milestones m WHERE m.project_id = p.id), '[]') AS milestones
            FROM projects p ORDER BY p.created_at, p.id`,
       );
-      return r.rows.map((p) => ({ id: p.id, name: p.name, description: p.description, status: p.status, ownerId: p.owner_id, createdAt: p.created_at.toISOString(), tasks: p.tasks, milestones: p.milestones }));
+      return r.rows.map((p) => ({ id: p.id, name: p.name, description: p.description, status: p.status, ownerId: p.owner_id, createdAt: p.created_at?.toISOString() ?? null, tasks: p.tasks, milestones: p.milestones }));
     },
   };
 }

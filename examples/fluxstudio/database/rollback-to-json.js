@@ -1,10 +1,13 @@
 // node database/rollback-to-json.js --force — exports PostgreSQL back to the JSON
-// files. The current files are backed up first; each new file is written to a temp
+// files, each migrated record exactly as it was written (its legacy id, fields without
+// a column, values as written, key order and position), apart from what the app has
+// changed since; records created through the app come out in their canonical form. The current files are backed up first; each new file is written to a temp
 // file, fsynced and renamed over the old one, so a crash leaves old or new, never half.
 import { createWriteStream, copyFileSync, existsSync, mkdirSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import Cursor from 'pg-cursor';
 import { createPool, USERS_FILE, PROJECTS_FILE, DATA_DIR } from './config.js';
+import { ENTITIES, toRecord } from './conversions.js';
 
 if (!process.argv.includes('--force')) {
   console.error('This overwrites users.json and projects.json with the data in PostgreSQL.');
@@ -48,22 +51,37 @@ async function writeArray(file, key, iter) {
   return { n, commit: () => renameSync(tmp, file) };
 }
 
-const iso = (d) => (d ? new Date(d).toISOString() : null);
+// Columns as the conversions table writes them: timestamps in UTC with six fractional digits,
+// dates as YYYY-MM-DD, ids as text. conversions.js then gives each record back as it was written.
+const TS = (c) => `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const cols = (entity, alias = '') =>
+  Object.values(ENTITIES[entity].fields)
+    .map(({ column }) => {
+      const c = `${alias}${column}`;
+      if (/_at$/.test(column)) return `${TS(c)} AS ${column}`;
+      if (column === 'due_date') return `${c}::text AS ${column}`;
+      if (column === 'id' || column.endsWith('_id')) return `${c}::text AS ${column}`;
+      return `${c} AS ${column}`;
+    })
+    .join(', ');
+const ORDER = (a) => `(${a}legacy->>'pos')::int NULLS LAST, ${a}created_at, ${a}id`;
+const child = (entity) =>
+  `coalesce((SELECT json_agg(row_to_json(c) ORDER BY c.pos NULLS LAST, c.created_at, c.id) FROM (SELECT ${cols(entity)}, legacy, (legacy->>'pos')::int AS pos FROM ${entity} WHERE project_id = p.id) c), '[]')`;
 try {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await client.query("SET LOCAL TIME ZONE 'UTC'");
   const users = await writeArray(USERS_FILE, 'users', (async function* () {
-    for await (const u of rows('SELECT id, email, name, role, password_hash, created_at FROM users ORDER BY id'))
-      yield { id: u.id, email: u.email, name: u.name, role: u.role, passwordHash: u.password_hash, createdAt: iso(u.created_at) };
+    for await (const u of rows(`SELECT ${cols('users')}, legacy FROM users ORDER BY ${ORDER('')}`)) yield toRecord('users', u);
   })());
   console.log(`✅ Exported ${users.n} users`);
   // Projects with their tasks and milestones nested, in one consistent snapshot.
   const projects = await writeArray(PROJECTS_FILE, 'projects', (async function* () {
-    const sql = `SELECT p.id, p.name, p.description, p.status, p.owner_id, p.created_at,
-        coalesce((SELECT json_agg(json_build_object('id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority, 'dueDate', t.due_date::text) ORDER BY t.id) FROM tasks t WHERE t.project_id = p.id), '[]') AS tasks,
-        coalesce((SELECT json_agg(json_build_object('id', m.id, 'title', m.title, 'completed', m.completed, 'dueDate', m.due_date::text) ORDER BY m.id) FROM milestones m WHERE m.project_id = p.id), '[]') AS milestones
-      FROM projects p ORDER BY p.id`;
-    for await (const p of rows(sql, 500))
-      yield { id: p.id, name: p.name, description: p.description, status: p.status, ownerId: p.owner_id, createdAt: iso(p.created_at), tasks: p.tasks, milestones: p.milestones };
+    const sql = `SELECT ${cols('projects', 'p.')}, p.legacy, ${child('tasks')} AS tasks, ${child('milestones')} AS milestones FROM projects p ORDER BY ${ORDER('p.')}`;
+    for await (const p of rows(sql, 500)) {
+      const tasks = p.tasks.map((t) => toRecord('tasks', t));
+      const milestones = p.milestones.map((m) => toRecord('milestones', m));
+      yield toRecord('projects', p, { tasks, milestones });
+    }
   })());
   console.log(`✅ Exported ${projects.n} projects (with tasks and milestones)`);
   await client.query('COMMIT');

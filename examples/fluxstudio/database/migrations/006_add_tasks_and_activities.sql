@@ -31,3 +31,15 @@ CREATE TABLE IF NOT EXISTS activities (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS activities_project_created_idx ON activities (project_id, created_at);
+
+-- What the JSON records had that the columns do not (legacy ids as written, fields without a
+-- column, originals written differently, key order, position): rollback-to-json gives the
+-- records back exactly from it. A missing timestamp stays NULL: the migration never invents one.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS legacy jsonb;
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS legacy jsonb;
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS legacy jsonb;
+ALTER TABLE milestones ADD COLUMN IF NOT EXISTS legacy jsonb;
+ALTER TABLE users ALTER COLUMN created_at DROP NOT NULL, ALTER COLUMN updated_at DROP NOT NULL;
+ALTER TABLE projects ALTER COLUMN created_at DROP NOT NULL, ALTER COLUMN updated_at DROP NOT NULL;
+ALTER TABLE tasks ALTER COLUMN created_at DROP NOT NULL;
+ALTER TABLE milestones ALTER COLUMN created_at DROP NOT NULL;

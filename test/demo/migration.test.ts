@@ -1,0 +1,105 @@
+// Zero data loss, proven on an adversarial store: every record is migrated exactly or
+// rejected with a reason; a second run changes nothing; the rollback gives back the original.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/tmp.js';
+import { adversarial } from '../fixtures/adversarial.js';
+
+const APP = resolve('examples/fluxstudio');
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let ws: string;
+let env: NodeJS.ProcessEnv;
+const data = adversarial();
+
+function run(script: string, args: string[] = []) {
+  return spawnSync(process.execPath, [join(APP, script), ...args], { cwd: APP, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('adv');
+  ws = tempDir();
+  const u = new URL(db.url);
+  const vars = [`DB_HOST=${u.hostname}`, `DB_PORT=${u.port}`, `DB_NAME=${db.name}`, `DB_USER=${decodeURIComponent(u.username)}`, `DB_PASSWORD=${decodeURIComponent(u.password)}`];
+  writeFileSync(join(ws, '.env'), [...vars, 'USE_POSTGRES=false', 'DUAL_WRITE_ENABLED=true', ''].join('\n'));
+  env = { ...process.env, ENV_FILE: join(ws, '.env'), PGPASSWORD: decodeURIComponent(u.password), TZ: 'America/New_York' };
+  writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: data.users }, null, 2));
+  writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: data.projects }, null, 2));
+  // the server's TimeZone must not matter: zone-less times are UTC
+  await db.query(`ALTER DATABASE ${db.name} SET timezone TO 'Asia/Tokyo'`);
+  const psql = (f: string) => run('tools/psql.js', ['-U', decodeURIComponent(u.username), '-h', u.hostname, '-p', u.port, '-d', db.name, '-v', 'ON_ERROR_STOP=1', '-f', f]);
+  expect(psql('database/schema.sql').status).toBe(0);
+  expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const count = async (t: string) => Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
+
+describe('migration of an adversarial JSON store', () => {
+  it('refuses to start on duplicate ids unless a resolution is chosen, and writes nothing', async () => {
+    const r = run('database/migrate-json-to-postgres.js');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/❌ duplicate users id: 777 at users.json users\[1\], "777" at users.json users\[2\]/);
+    expect(r.stdout).toMatch(/❌ 3 duplicate id\(s\): nothing was written/);
+    expect(r.stdout).toMatch(/fields without a column, kept for rollback: preferences \(1\), deletedAt \(1\)/);
+    expect(await count('users')).toBe(0);
+    const plan = JSON.parse(readFileSync(join(ws, 'migration-plan.json'), 'utf8'));
+    expect(plan.duplicates).toHaveLength(3);
+    expect(plan.malformed.map((m: { where: string }) => m.where)).toEqual(['users.json users[3]', 'projects.json projects[0].tasks[2]', 'projects.json projects[1].tasks']);
+  });
+
+  it('with --on-duplicate=keep-first: every record is migrated exactly or rejected with a reason, none silently', async () => {
+    const r = run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/Migration finished with 16 rejected record\(s\)/);
+    const rejected = readFileSync(join(ws, 'migration-rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejected.map((x) => x.where).sort()).toEqual(data.rejected.map((x) => x.where).sort());
+    for (const e of data.rejected) expect(rejected.find((x) => x.where === e.where).reason).toMatch(e.reason);
+    // every record is either in PostgreSQL or in the rejected file
+    expect((await count('users')) + rejected.filter((x) => x.entity === 'users').length).toBe(data.users.length);
+    const u = (await db.query(`SELECT email, role, created_at, legacy FROM users WHERE email LIKE '%padded%'`)).rows[0];
+    expect(u.email).toBe('  padded@example.com  ');
+    expect(u.role).toBe('Admin ');
+    expect(u.created_at.toISOString()).toBe('2024-01-03T10:00:00.000Z');
+    const micro = (await db.query(`SELECT to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM users WHERE email = 'case@example.com'`)).rows[0];
+    expect(micro.t).toBe('10:00:00.123456');
+    expect((await db.query(`SELECT created_at FROM users WHERE email = 'Case@Example.com'`)).rows[0].created_at).toBeNull();
+    const m = (await db.query(`SELECT title, completed FROM milestones ORDER BY title`)).rows;
+    expect(m).toEqual([{ title: 'M one', completed: true }, { title: 'M string false', completed: false }]);
+  });
+
+  it('a second run changes nothing', () => {
+    const r = run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']);
+    for (const e of ['USERS', 'PROJECTS', 'TASKS', 'MILESTONES'])
+      expect(r.stdout).toMatch(new RegExp(`${e}:\\n  Total: \\d+\\n  Migrated: \\d+ \\([\\d.]+%\\)\\n  Errors: \\d+\\n  Written by this run: 0 inserted, 0 updated \\(\\d+ already up to date\\)`));
+  });
+
+  it('the rollback gives back the original, record for record and field for field (but the rejected ones)', () => {
+    const r = run('database/rollback-to-json.js', ['--force']);
+    expect(r.status).toBe(0);
+    const back = {
+      users: JSON.parse(readFileSync(join(ws, 'users.json'), 'utf8')).users,
+      projects: JSON.parse(readFileSync(join(ws, 'projects.json'), 'utf8')).projects,
+    };
+    const gone = new Set(data.rejected.map((x) => x.where));
+    const users = data.users.filter((_, i) => !gone.has(`users.json users[${i}]`));
+    const projects = (data.projects as Array<Record<string, unknown>>)
+      .map((p, i) => ({ p, i }))
+      .filter(({ i }) => !gone.has(`projects.json projects[${i}]`))
+      .map(({ p, i }) => {
+        const out = { ...p };
+        for (const f of ['tasks', 'milestones'])
+          if (Array.isArray(p[f])) out[f] = (p[f] as unknown[]).filter((_, j) => !gone.has(`projects.json projects[${i}].${f}[${j}]`));
+        return out;
+      });
+    expect(back.users).toEqual(users);
+    expect(back.projects).toEqual(projects);
+    // key order too, as written
+    expect(Object.keys(back.projects[0])).toEqual(Object.keys(data.projects[0] as object));
+    expect(existsSync(join(ws, 'backups'))).toBe(true);
+  });
+});
