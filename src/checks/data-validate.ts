@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
 import { streamEntity } from './json-source.js';
-import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType } from './normalize.js';
+import { createHash } from 'node:crypto';
+import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
 import { SortedRuns } from './sorted-runs.js';
 
+const NORMS = ['trim', 'empty_is_null', 'case_insensitive'] as const;
 const fieldSpec = z.union([
   z.string(),
-  z.object({ column: z.string(), type: z.enum(['text', 'number', 'boolean', 'timestamp', 'date', 'json', 'key']).optional().describe('key: an id that refers to another record (legacy ids are mapped like keys)') }).strict(),
+  z
+    .object({
+      column: z.string(),
+      type: z.enum(['text', 'number', 'boolean', 'timestamp', 'date', 'json', 'key']).optional().describe('key: an id that refers to another record (legacy ids are mapped like keys)'),
+      normalize: z.array(z.enum(NORMS)).optional().describe('forgiven differences for this field (none by default: the comparison is exact)'),
+      default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('the column default the migration may fill where JSON has no value: accepted, and counted'),
+    })
+    .strict(),
 ]);
 
 const entitySpec = z
@@ -17,19 +26,32 @@ const entitySpec = z
     key_column: z.string().default('id'),
     parent_column: z.string().optional().describe('column holding the parent key, for nested entities'),
     fields: z.record(z.string(), fieldSpec).describe('JSON field → PostgreSQL column'),
+    not_compared: z.record(z.string(), z.string()).optional().describe('columns left out on purpose, each with the reason'),
   })
   .strict();
 
-type Diff = { entity: string; key: string; field: string; json: string | null; pg: string | null };
+/** The kinds of discrepancy, kept apart: each has its own count, examples and lines in the file. */
+export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', 'default-filled'] as const;
+type Kind = (typeof KINDS)[number];
+const KIND_LABEL: Record<Kind, string> = {
+  missing: 'missing in PostgreSQL',
+  extra: 'extra in PostgreSQL',
+  differs: 'field differs',
+  duplicate: 'duplicate in JSON',
+  malformed: 'malformed JSON entry',
+  'default-filled': 'default filled by the migration',
+};
+
+type Diff = { entity: string; kind: Kind; key: string; field: string; json: string | null; pg: string | null };
 
 export const dataValidateCheck = defineCheck({
   type: 'data.validate',
-  description: 'Row-level comparison JSON ↔ PostgreSQL by key: matched, missing, extra, mismatched, accuracy',
+  description: 'Row-level comparison JSON ↔ PostgreSQL by key, exact unless a field declares a normalisation; every discrepancy by kind, all in a file',
   params: z
     .object({
       entities: z.array(entitySpec).min(1),
       legacy_id_namespace: z.string().optional().describe('UUID namespace used to map non-UUID JSON ids (uuid v5)'),
-      max_examples: z.number().int().positive().default(5),
+      max_examples: z.number().int().positive().default(5).describe('examples shown per kind (the file has every one)'),
       min_accuracy_pct: z.number().min(0).max(100).default(100),
     })
     .strict(),
@@ -38,66 +60,126 @@ export const dataValidateCheck = defineCheck({
     const metrics: Record<string, Metric> = {};
     const statRows: Array<Array<string | number>> = [];
     const examples: Diff[] = [];
-    let discrepancies = 0;
+    const notCompared: Array<[string, string, string]> = [];
+    const normRows: Array<[string, string, string]> = [];
+    const out = await openDiscrepancyFile(ctx.artifactsDir);
+    const totals = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
     let worst = 100;
     try {
       for (const spec of p.entities) {
-        const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx);
-        const acc = s.accuracy;
-        worst = Math.min(worst, acc);
-        discrepancies += s.missing + s.extra + s.mismatched;
+        const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx, out.write);
+        worst = Math.min(worst, s.accuracy);
+        for (const k of KINDS) totals[k] += s.kinds[k];
         Object.assign(metrics, {
           [`${spec.name}_json`]: s.json,
           [`${spec.name}_pg`]: s.pg,
           [`${spec.name}_matched`]: s.matched,
-          [`${spec.name}_missing`]: s.missing,
-          [`${spec.name}_extra`]: s.extra,
+          [`${spec.name}_missing`]: s.kinds.missing,
+          [`${spec.name}_extra`]: s.kinds.extra,
           [`${spec.name}_mismatched`]: s.mismatched,
-          [`${spec.name}_accuracy_pct`]: acc,
+          [`${spec.name}_duplicates`]: s.kinds.duplicate,
+          [`${spec.name}_malformed`]: s.kinds.malformed,
+          [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
+          [`${spec.name}_accuracy_pct`]: s.accuracy,
         });
-        statRows.push([spec.name, s.json, s.pg, s.matched, s.missing, s.extra, s.mismatched, `${acc.toFixed(1)}%`]);
+        statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
         examples.push(...s.examples);
+        notCompared.push(...s.notCompared.map(([c, why]) => [spec.name, c, why] as [string, string, string]));
+        normRows.push(...s.norms.map(([f, n]) => [spec.name, f, n] as [string, string, string]));
       }
     } catch (e) {
+      await out.discard();
       const code = (e as { code?: string }).code;
       const f = classifyPgError(e);
       return { status: 'error', summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message), metrics, hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint };
     }
+    const file = await out.close();
+    const discrepancies = KINDS.reduce((n, k) => n + totals[k], 0);
+    for (const k of KINDS) metrics[`kind_${k.replace('-', '_')}`] = totals[k];
     metrics.discrepancies = discrepancies;
     metrics.accuracy_pct = worst;
-    const ok = worst >= p.min_accuracy_pct;
+    // at 100 % required, any discrepancy fails, whatever its kind; below it, the accuracy decides
+    const ok = worst >= p.min_accuracy_pct && (p.min_accuracy_pct < 100 || discrepancies === 0);
+    const byKind = KINDS.filter((k) => totals[k]).map((k) => `${KIND_LABEL[k]} ${totals[k]}`).join(', ');
     return {
       status: ok ? 'pass' : 'fail',
-      summary: discrepancies === 0
-        ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})`
-        : `Total Discrepancies Found: ${discrepancies} — lowest accuracy ${worst.toFixed(1)}%`,
+      summary:
+        discrepancies === 0
+          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})`
+          : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
       metrics,
       thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
       evidence: [
-        { columns: ['entity', 'JSON count', 'PostgreSQL count', 'matched', 'missing in PG', 'extra in PG', 'mismatched', 'accuracy'], rows: statRows },
-        ...(examples.length
-          ? [{ columns: ['entity', 'key', 'field', 'JSON', 'PostgreSQL'], rows: examples.map((d) => [d.entity, d.key, d.field, ctx.redactor.redact(String(d.json)), ctx.redactor.redact(String(d.pg))]) }]
-          : []),
+        { columns: ['entity', 'JSON count', 'PostgreSQL count', 'matched', ...KINDS.map((k) => KIND_LABEL[k]), 'accuracy'], rows: statRows },
+        {
+          columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
+          rows: examples.map((d) => [d.entity, d.key, KIND_LABEL[d.kind], d.field, ctx.redactor.redact(String(d.json)), ctx.redactor.redact(String(d.pg))]),
+        },
+        { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
+        { columns: ['entity', 'field', 'normalisation in force'], rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']] },
       ],
-      hint: ok ? undefined : 'Review the discrepancies, fix the data, re-run the migration (it is idempotent), then validate again',
+      artifacts: [{ name: 'every discrepancy (JSON lines)', ...file }],
+      hint: ok ? undefined : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the migration (it is idempotent), then validate again',
     };
   },
 });
+
+/** Every discrepancy, one JSON line each, written whole: its digest goes into the record. */
+async function openDiscrepancyFile(dir: string | undefined) {
+  const { mkdirSync, createWriteStream, renameSync, unlinkSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const folder = dir ?? tmpdir();
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `discrepancies-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
+  const stream = createWriteStream(`${file}.tmp`);
+  const hash = createHash('sha256');
+  let lines = 0;
+  return {
+    write: (d: Diff) => {
+      const line = JSON.stringify(d) + '\n';
+      hash.update(line);
+      lines++;
+      stream.write(line);
+    },
+    async close() {
+      await new Promise<void>((r) => stream.end(r));
+      renameSync(`${file}.tmp`, file);
+      return { file, sha256: hash.digest('hex'), lines };
+    },
+    async discard() {
+      await new Promise<void>((r) => stream.end(r));
+      try {
+        unlinkSync(`${file}.tmp`);
+      } catch {
+        /* never written */
+      }
+    },
+  };
+}
 
 interface EntityStats {
   json: number;
   pg: number;
   matched: number;
-  missing: number;
-  extra: number;
   mismatched: number;
+  defaultsAccepted: number;
+  kinds: Record<Kind, number>;
   accuracy: number;
   examples: Diff[];
+  notCompared: Array<[string, string]>;
+  norms: Array<[string, string]>;
 }
 
 type Ctx = Parameters<(typeof dataValidateCheck)['run']>[1];
 
-async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | undefined, maxExamples: number, ctx: Ctx): Promise<EntityStats> {
+async function validateEntity(
+  spec: z.output<typeof entitySpec>,
+  ns: string | undefined,
+  maxExamples: number,
+  ctx: Ctx,
+  emit: (d: Diff) => void,
+): Promise<EntityStats> {
   const entity = ctx.data[spec.name];
   if (!entity) throw new Error(`unknown data entity "${spec.name}"`);
   const table = spec.table ?? entity.table;
@@ -105,8 +187,19 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
   const fieldNames = Object.keys(spec.fields);
   const columns = fieldNames.map((f) => {
     const s = spec.fields[f];
-    return typeof s === 'string' ? { column: s, type: undefined as FieldType | undefined } : { column: s.column, type: s.type as FieldType | undefined };
+    return typeof s === 'string'
+      ? { column: s, type: undefined as FieldType | undefined, norms: [] as Normalisation[], dflt: undefined as unknown }
+      : { column: s.column, type: s.type as FieldType | undefined, norms: (s.normalize ?? []) as Normalisation[], dflt: s.default as unknown };
   });
+  const kinds = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  const examples: Diff[] = [];
+  const shown = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  const report = (d: Omit<Diff, 'entity'>) => {
+    const full = { entity: spec.name, ...d };
+    kinds[d.kind]++;
+    emit(full);
+    if (shown[d.kind]++ < maxExamples) examples.push(full);
+  };
   const conn = entity.connection ?? ctx.connection;
   const pool = await ctx.connections.pool(conn);
   const client = await pool.connect();
@@ -114,29 +207,43 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL statement_timeout = ${Math.floor(ctx.timeoutMs)}`);
+    await client.query(`SET LOCAL TIME ZONE 'UTC'`);
     const [schema, rel] = table.includes('.') ? table.split('.', 2) : [null, table];
-    const typeRows = await client.query<{ column_name: string; data_type: string }>(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = coalesce($2, current_schema())`,
+    const typeRows = await client.query<{ column_name: string; data_type: string; column_default: string | null }>(
+      `SELECT column_name, data_type, column_default FROM information_schema.columns WHERE table_name = $1 AND table_schema = coalesce($2, current_schema()) ORDER BY ordinal_position`,
       [rel, schema],
     );
     const pgTypes = new Map(typeRows.rows.map((r) => [r.column_name, r.data_type]));
+    const hasDefault = new Set(typeRows.rows.filter((r) => r.column_default !== null).map((r) => r.column_name));
     if (pgTypes.size === 0) throw Object.assign(new Error(`table ${table} does not exist`), { code: '42P01' });
     const types: FieldType[] = columns.map((c) => {
       if (!pgTypes.has(c.column)) throw Object.assign(new Error(`column ${table}.${c.column} does not exist`), { code: '42703' });
       return c.type ?? pgTypeToField(pgTypes.get(c.column)!);
     });
+    // every column is compared or named, with why not: nothing is left out unseen
+    const used = new Set([spec.key_column, ...(spec.parent_column ? [spec.parent_column] : []), ...columns.map((c) => c.column)]);
+    const notCompared: Array<[string, string]> = typeRows.rows
+      .filter((r) => !used.has(r.column_name))
+      .map((r) => [r.column_name, spec.not_compared?.[r.column_name] ?? 'not mapped to a JSON field in the runbook']);
+    const norms: Array<[string, string]> = fieldNames.flatMap((f, i) => (columns[i].norms.length ? [[f, columns[i].norms.join(', ')] as [string, string]] : []));
 
     // Side 1: the JSON records in file order, reduced to (key, row hash) and sorted
     // externally — memory stays bounded by the sort's chunk size.
     const json = new SortedRuns();
     const jsonValues = (rec: Record<string, unknown>, parentKey: unknown) => {
-      const vals = fieldNames.map((f, i) => normalize(rec[f], types[i], ns));
+      const vals = fieldNames.map((f, i) => normalize(rec[f], types[i], ns, columns[i].norms));
       if (spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, ns));
       return vals;
     };
+    const malformed = (where: string, what: string) => report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null });
     try {
-      for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
-        await json.add(mapLegacyKey(value[entity.key], ns), rowHash(jsonValues(value, parentKey)));
+      for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal, malformed)) {
+        const k = value[entity.key];
+        if (k === undefined || k === null || k === '') {
+          malformed(`${spec.name} without ${entity.key}`, 'a record without a key');
+          continue;
+        }
+        await json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
       }
       const jsonCount = json.count;
 
@@ -145,7 +252,13 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       const { default: Cursor } = await import('pg-cursor');
       const key = quoteIdent(spec.key_column);
       const keyIsUuid = (pgTypes.get(spec.key_column) ?? '') === 'uuid';
-      const cols = [...columns.map((c, i) => (types[i] === 'date' || types[i] === 'key' ? `${quoteIdent(c.column)}::text` : quoteIdent(c.column))), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
+      const colSql = (c: string, t: FieldType) => {
+        const q = quoteIdent(c);
+        // times with their microseconds, in UTC; dates and keys as text
+        if (t === 'timestamp') return `to_char(${q}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+        return t === 'date' || t === 'key' ? `${q}::text` : q;
+      };
+      const cols = [...columns.map((c, i) => colSql(c.column, types[i])), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
       const sql = `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
       const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
       async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null> }> {
@@ -154,7 +267,7 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
           const batch: unknown[][] = await cursor.read(2000);
           if (batch.length === 0) return;
           for (const row of batch) {
-            const vals = columns.map((_, i) => normalize(row[i + 1], types[i], ns));
+            const vals = columns.map((c, i) => normalize(row[i + 1], types[i], ns, c.norms));
             if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
             yield { key: String(row[0]).toLowerCase(), vals };
           }
@@ -162,10 +275,8 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       }
 
       // Merge join of the two sorted streams.
-      let pgCount = 0, matched = 0, extra = 0, mismatched = 0, missing = 0, duplicates = 0;
+      let pgCount = 0, matched = 0, mismatched = 0;
       const mismatchPg = new Map<string, Array<string | null>>();
-      const extraKeys: string[] = [];
-      const missingKeys: string[] = [];
       const js = json.sorted();
       const ps = pgRows();
       let j = await js.next();
@@ -174,28 +285,22 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       while (!j.done || !p.done) {
         if (!j.done && j.value[0] === lastJsonKey) {
           // the same key twice in JSON: one of them cannot match anything
-          duplicates++;
-          if (missingKeys.length < maxExamples) missingKeys.push(`${j.value[0]} (duplicate in JSON)`);
+          report({ kind: 'duplicate', key: j.value[0], field: '(row)', json: 'twice or more', pg: null });
           j = await js.next();
           continue;
         }
         if (p.done || (!j.done && j.value[0] < p.value.key)) {
-          missing++;
-          if (missingKeys.length < maxExamples) missingKeys.push(j.value![0]);
+          report({ kind: 'missing', key: j.value![0], field: '(row)', json: 'present', pg: 'missing' });
           lastJsonKey = j.value![0];
           j = await js.next();
         } else if (j.done || p.value.key < j.value[0]) {
           pgCount++;
-          extra++;
-          if (extraKeys.length < maxExamples) extraKeys.push(p.value.key);
+          report({ kind: 'extra', key: p.value.key, field: '(row)', json: 'missing', pg: 'present' });
           p = await ps.next();
         } else {
           pgCount++;
           if (j.value[1] === rowHash(p.value.vals)) matched++;
-          else {
-            mismatched++;
-            if (mismatchPg.size < maxExamples) mismatchPg.set(p.value.key, p.value.vals);
-          }
+          else mismatchPg.set(p.value.key, p.value.vals);
           lastJsonKey = j.value[0];
           j = await js.next();
           p = await ps.next();
@@ -203,29 +308,39 @@ async function validateEntity(spec: z.output<typeof entitySpec>, ns: string | un
       }
       await cursor.close();
       await client.query('COMMIT');
-      missing += duplicates;
 
-      // Only for the few examples shown: a second JSON pass to name the differing fields.
-      const examples: Diff[] = [];
+      // A second JSON pass names the differing fields of every row that differs.
+      let defaultsAccepted = 0;
       if (mismatchPg.size) {
         const labels = [...fieldNames, ...(spec.parent_column ? [spec.parent_column] : [])];
+        const cols = [...columns, ...(spec.parent_column ? [{ column: spec.parent_column, type: 'key' as FieldType, norms: [], dflt: undefined }] : [])];
         for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
           const key = mapLegacyKey(value[entity.key], ns);
           const pgVals = mismatchPg.get(key);
           if (!pgVals) continue;
-          const jv = jsonValues(value, parentKey);
-          labels.forEach((label, i) => {
-            if (jv[i] !== pgVals[i]) examples.push({ entity: spec.name, key, field: label, json: jv[i], pg: pgVals[i] });
-          });
           mismatchPg.delete(key);
+          const jv = jsonValues(value, parentKey);
+          let real = 0;
+          labels.forEach((label, i) => {
+            if (jv[i] === pgVals[i]) return;
+            const c = cols[i];
+            // JSON had no value and PostgreSQL filled its column default
+            if (jv[i] === null && pgVals[i] !== null && hasDefault.has(c.column)) {
+              if (c.dflt !== undefined && normalize(c.dflt, types[i] ?? 'text', ns) === pgVals[i]) return void defaultsAccepted++;
+              real++;
+              return report({ kind: 'default-filled', key, field: label, json: null, pg: pgVals[i] });
+            }
+            real++;
+            report({ kind: 'differs', key, field: label, json: jv[i], pg: pgVals[i] });
+          });
+          if (real) mismatched++;
+          else matched++;
           if (mismatchPg.size === 0) break;
         }
       }
-      for (const k of missingKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'present', pg: 'missing' });
-      for (const k of extraKeys) examples.push({ entity: spec.name, key: k, field: '(row)', json: 'missing', pg: 'present' });
       const denom = Math.max(jsonCount, pgCount);
       const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
-      return { json: jsonCount, pg: pgCount, matched, missing, extra, mismatched, accuracy, examples };
+      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, kinds, accuracy, examples, notCompared, norms };
     } finally {
       json.dispose();
     }

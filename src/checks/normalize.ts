@@ -1,6 +1,6 @@
-// Normalises values from JSON and PostgreSQL to one comparable text form, so a
-// timestamp written "2025-10-17T10:00:00Z" in JSON equals a timestamptz column,
-// 42 equals "42" in a numeric column, and key order inside JSON does not matter.
+// Values from JSON and PostgreSQL as one comparable text, so only notation is forgiven:
+// "2025-10-17T12:30:00+02:00" equals a timestamptz of 10:30 UTC, 42 equals "42" in a
+// numeric column, key order inside JSON does not matter. Real differences stay.
 import { createHash } from 'node:crypto';
 
 export type FieldType = 'text' | 'number' | 'boolean' | 'timestamp' | 'date' | 'json' | 'key';
@@ -15,32 +15,59 @@ export function pgTypeToField(dataType: string): FieldType {
   return 'text';
 }
 
-export function normalize(v: unknown, type: FieldType, namespace?: string): string | null {
-  if (v === null || v === undefined || v === '') return null;
+/** Normalisations a runbook may declare per field; none applies unless declared. */
+export type Normalisation = 'trim' | 'empty_is_null' | 'case_insensitive';
+
+const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** An ISO 8601 time as UTC with six fractional digits (zone-less is UTC); undefined when it is not one. */
+export function isoMicros(v: string): string | undefined {
+  const m = ISO.exec(v);
+  if (!m) return undefined;
+  const [, day, hh = '00', mm = '00', ss = '00', frac = '', zone = 'Z'] = m;
+  const z = zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const ms = Date.parse(`${day}T${hh}:${mm}:${ss}${z}`);
+  return Number.isNaN(ms) ? undefined : `${new Date(ms).toISOString().slice(0, 19)}.${frac.padEnd(6, '0')}Z`;
+}
+
+/** A value that is not what its type expects keeps its own text, marked so it can never equal a typed one. */
+const raw = (v: unknown) => `≠${typeof v === 'string' ? v : JSON.stringify(v)}`;
+
+/**
+ * One comparable text per value, exact by default: text is never trimmed, '' is not NULL,
+ * a boolean is only true/false (or "true"/"false"/0/1, as the migration converts), a time
+ * keeps its microseconds. Only notation differs between the two sides (a time zone, 2 vs "2").
+ * A field's declared normalisations (trim, empty_is_null, case_insensitive) apply first.
+ */
+export function normalize(v: unknown, type: FieldType, namespace?: string, norms: readonly Normalisation[] = []): string | null {
+  let x = v instanceof Date ? v.toISOString() : v;
+  if (x === undefined || x === null) return null;
+  if (typeof x === 'string' && norms.includes('trim')) x = x.trim();
+  if (x === '' && norms.includes('empty_is_null')) return null;
+  let out: string;
   switch (type) {
-    case 'date': {
-      // dates are compared as calendar days; PostgreSQL sends them as text (no time zone shift)
-      const s = v instanceof Date ? v.toISOString() : String(v);
-      return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : s;
-    }
+    case 'date':
+      out = typeof x === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(x) ? x : raw(x);
+      break;
     case 'key':
-      return mapLegacyKey(v, namespace);
-    case 'timestamp': {
-      const ms = v instanceof Date ? v.getTime() : Date.parse(String(v));
-      return Number.isNaN(ms) ? String(v) : new Date(ms).toISOString();
-    }
-    case 'number': {
-      const n = Number(v);
-      return Number.isNaN(n) ? String(v) : String(n);
-    }
+      out = mapLegacyKey(x, namespace);
+      break;
+    case 'timestamp':
+      out = (typeof x === 'string' && isoMicros(x)) || raw(x);
+      break;
+    case 'number':
+      out = typeof x === 'number' ? String(x) : typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? String(Number(x)) : raw(x);
+      break;
     case 'boolean':
-      if (typeof v === 'boolean') return String(v);
-      return ['t', 'true', '1', 'yes'].includes(String(v).toLowerCase()) ? 'true' : 'false';
+      out = x === true || x === 'true' || x === 't' || x === 1 ? 'true' : x === false || x === 'false' || x === 'f' || x === 0 ? 'false' : raw(x);
+      break;
     case 'json':
-      return canonicalJson(typeof v === 'string' ? safeParse(v) : v);
+      out = canonicalJson(typeof x === 'string' ? safeParse(x) : x);
+      break;
     default:
-      return typeof v === 'object' ? canonicalJson(v) : String(v).trim();
+      out = typeof x === 'object' ? canonicalJson(x) : String(x);
   }
+  return norms.includes('case_insensitive') ? out.toLowerCase() : out;
 }
 
 function safeParse(s: string): unknown {

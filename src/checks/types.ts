@@ -25,6 +25,8 @@ export interface CheckResult {
   thresholds: Record<string, string>;
   evidence?: Evidence[] | undefined;
   hint?: string;
+  /** files a check wrote in full (every discrepancy), with their digest: the record names them */
+  artifacts?: Array<{ name: string; file: string; sha256: string; lines: number }>;
   startedAt: string;
   durationMs: number;
 }
@@ -41,6 +43,8 @@ export interface CheckContext {
   redactor: Redactor;
   /** metrics recorded earlier in the run, by check id */
   baselines: Record<string, Record<string, Metric>>;
+  /** where a check writes files of its own (the run's folder); none: a temporary folder */
+  artifactsDir?: string;
 }
 
 export type CheckOutcome = Omit<CheckResult, 'id' | 'type' | 'title' | 'startedAt' | 'durationMs' | 'thresholds'> & {

@@ -25,6 +25,7 @@ export function formatCheck(r: CheckResult): string[] {
   const th = Object.entries(r.thresholds ?? {});
   if (th.length) lines.push(`  thresholds: ${th.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (r.hint) lines.push(`  hint: ${r.hint}`);
+  for (const a of r.artifacts ?? []) lines.push(`  file: ${a.file} — ${a.name}, ${a.lines} lines, sha256 ${a.sha256}`);
   // Evidence helps most when something is wrong.
   if (r.status === 'fail' || r.status === 'error')
     for (const e of r.evidence ?? []) {

@@ -562,7 +562,7 @@ export class Session {
   private async executeCheck(checkId: string, signal?: AbortSignal): Promise<CheckResult> {
     const { runCheck } = await import('../checks/run.js');
     const def = this.runbook.checks[checkId];
-    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics() }, signal, this.now);
+    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics(), artifactsDir: this.paths.artifacts }, signal, this.now);
   }
 
   /** Runs a check outside a step (gate re-run, monitor, `waymark check`), recording its result. */

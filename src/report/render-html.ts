@@ -55,6 +55,7 @@ function check(r: CheckResult): string {
     m.length ? table(['metric', 'value', 'threshold'], m.map(([k, v]) => [k, v, r.thresholds?.[k] ?? ''])) : '',
     extra.length ? `<p>Thresholds: ${h(extra.map(([k, v]) => `${k} ${v}`).join('; '))}</p>` : '',
     ...(r.evidence ?? []).filter((e) => e.rows.length).map((e) => table(e.columns, e.rows.slice(0, 25)) + (e.rows.length > 25 || e.omitted ? `<p class="muted">… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows</p>` : '')),
+    ...(r.artifacts ?? []).map((a) => `<p>File — ${h(a.name)}: <code>${h(a.file)}</code> (${a.lines} lines, sha256 ${h(a.sha256)})</p>`),
     r.hint ? `<p>Hint: ${h(r.hint)}</p>` : '',
   ].join('');
 }

@@ -54,6 +54,7 @@ function check(r: CheckResult, out: string[]): void {
   for (const e of r.evidence ?? [])
     if (e.rows.length)
       out.push(...table(e.columns, e.rows.slice(0, 25)), ...(e.rows.length > 25 || e.omitted ? [`_… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows_`] : []), '');
+  for (const a of r.artifacts ?? []) out.push(`File — ${a.name}: \`${a.file}\` (${a.lines} lines, sha256 ${a.sha256})`, '');
   if (r.hint) out.push(`Hint: ${r.hint}`, '');
 }
 

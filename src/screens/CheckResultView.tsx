@@ -20,6 +20,11 @@ export function CheckResultView({ result, width, maxRows = 6 }: { result: CheckR
       {metrics.length ? <Text>{truncate(metrics.map(([k, v]) => `${k}=${v}`).join('  '), width * 2)}</Text> : null}
       {thresholds.length ? <Text dimColor>{truncate(`thresholds: ${thresholds.map(([k, v]) => `${k} ${v}`).join(', ')}`, width)}</Text> : null}
       {result.hint ? <Text color={color('yellow')}>{truncate(`hint: ${result.hint}`, width * 2)}</Text> : null}
+      {(result.artifacts ?? []).map((a) => (
+        <Text key={a.file} dimColor>
+          {truncate(`file: ${a.file} (${a.lines} lines)`, width * 2)}
+        </Text>
+      ))}
       {ev && ev.rows.length && maxRows > 0 ? <EvidenceTable columns={ev.columns} rows={ev.rows.slice(0, maxRows)} more={ev.rows.length - maxRows + (ev.omitted ?? 0)} width={width} /> : null}
     </Box>
   );

@@ -16,6 +16,8 @@ export interface RunPaths {
   lock: string;
   reports: string;
   archive: string;
+  /** files checks write for the run (every discrepancy of a validation) */
+  artifacts: string;
 }
 
 export function runPaths(dir: string, runbookId: string, fingerprint: string): RunPaths {
@@ -28,5 +30,6 @@ export function runPaths(dir: string, runbookId: string, fingerprint: string): R
     lock: join(dir, 'runs', `${name}.lock`),
     reports: join(dir, 'reports', name),
     archive: join(dir, 'runs', 'archive'),
+    artifacts: join(dir, 'runs', `${name}.files`),
   };
 }

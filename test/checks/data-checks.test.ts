@@ -84,9 +84,9 @@ describe('data.validate', () => {
     const examples = r.evidence?.[1].rows;
     expect(examples).toEqual(
       expect.arrayContaining([
-        ['users', U(4), 'name', 'Dee (JSON)', 'Dee (PG)'],
-        ['users', U(5), '(row)', 'present', 'missing'],
-        ['users', U(6), '(row)', 'missing', 'present'],
+        ['users', U(4), 'field differs', 'name', 'Dee (JSON)', 'Dee (PG)'],
+        ['users', U(5), 'missing in PostgreSQL', '(row)', 'present', 'missing'],
+        ['users', U(6), 'extra in PostgreSQL', '(row)', 'missing', 'present'],
       ]),
     );
     expect(examples).toHaveLength(3);

@@ -78,6 +78,57 @@ describe('migration of an adversarial JSON store', () => {
       expect(r.stdout).toMatch(new RegExp(`${e}:\\n  Total: \\d+\\n  Migrated: \\d+ \\([\\d.]+%\\)\\n  Errors: \\d+\\n  Written by this run: 0 inserted, 0 updated \\(\\d+ already up to date\\)`));
   });
 
+  it('validation names exactly the planted changes, each with its kind, and every column is compared or named', async () => {
+    const discrepancies = (out: string) => {
+      const file = /📄 Every discrepancy: (\S+) \((\d+) lines, sha256 ([0-9a-f]{64})\)/.exec(out)!;
+      const lines = readFileSync(file[1], 'utf8').trim().split('\n').filter(Boolean);
+      expect(lines).toHaveLength(Number(file[2]));
+      return new Set(lines.map((l) => { const d = JSON.parse(l); return `${d.entity} ${d.kind} ${d.key} ${d.field} ${d.json} ${d.pg}`; }));
+    };
+    const before = run('database/validate-data.js');
+    expect(before.stdout).toMatch(/🙈 Not compared: users.legacy \(what the migration keeps for rollback/);
+    const s0 = discrepancies(before.stdout);
+    // the records the migration rejected are what the store still has and PostgreSQL not: by kind
+    expect([...s0].filter((x) => x.startsWith('users duplicate'))).toHaveLength(2);
+    expect([...s0].filter((x) => x.startsWith('users malformed'))).toEqual(['users malformed users.json users[3] (entry) null, not a record null']);
+    const zw = (await db.query(`SELECT * FROM users WHERE email = 'zw@example.com'`)).rows[0];
+    const rtl = (await db.query(`SELECT id::text, name FROM users WHERE email = 'rtl@example.com'`)).rows[0];
+    const padded = (await db.query(`SELECT id::text FROM users WHERE email LIKE '%padded%'`)).rows[0];
+    const proj1 = (await db.query(`SELECT id::text FROM projects WHERE name = 'Legacy project'`)).rows[0];
+    const extra = '00000000-0000-4000-8000-00000000abcd';
+    await db.query(`DELETE FROM users WHERE id = $1`, [zw.id]);
+    await db.query(`UPDATE users SET name = 'Changed' WHERE id = $1`, [rtl.id]);
+    await db.query(`INSERT INTO users (id, email, name, role) VALUES ($1, 'extra@example.com', 'Extra', 'user')`, [extra]);
+    await db.query(`UPDATE users SET email = btrim(email) WHERE id = $1`, [padded.id]);
+    await db.query(`UPDATE projects SET description = NULL WHERE id = $1`, [proj1.id]);
+    // as an old migration did: a missing time filled with the column's default
+    const caseA = (await db.query(`UPDATE users SET created_at = '2026-01-01T00:00:00Z' WHERE email = 'Case@Example.com' RETURNING id::text`)).rows[0];
+    const after = run('database/validate-data.js');
+    expect(after.status).toBe(1);
+    const s1 = discrepancies(after.stdout);
+    const added = [...s1].filter((x) => !s0.has(x)).sort();
+    expect(added).toEqual(
+      [
+        `users missing ${zw.id} (row) present missing`,
+        `users differs ${rtl.id} name שלום עולם Changed`,
+        `users extra ${extra} (row) missing present`,
+        `users differs ${padded.id} email   padded@example.com   padded@example.com`,
+        `projects differs ${proj1.id} description  null`,
+        `users default-filled ${caseA.id} createdAt null 2026-01-01T00:00:00.000000Z`,
+      ].sort(),
+    );
+    expect([...s0].filter((x) => !s1.has(x))).toEqual([]);
+    // put PostgreSQL back as the migration left it
+    await db.query(`DELETE FROM users WHERE id = $1`, [extra]);
+    await db.query(`UPDATE users SET name = $2 WHERE id = $1`, [rtl.id, rtl.name]);
+    await db.query(`UPDATE users SET email = '  padded@example.com  ' WHERE id = $1`, [padded.id]);
+    await db.query(`UPDATE projects SET description = '' WHERE id = $1`, [proj1.id]);
+    await db.query(`UPDATE users SET created_at = NULL WHERE id = $1`, [caseA.id]);
+    const cols = Object.keys(zw);
+    await db.query(`INSERT INTO users (${cols.join(',')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(',')})`, cols.map((c) => zw[c]));
+    expect(discrepancies(run('database/validate-data.js').stdout)).toEqual(s0);
+  });
+
   it('the rollback gives back the original, record for record and field for field (but the rejected ones)', () => {
     const r = run('database/rollback-to-json.js', ['--force']);
     expect(r.status).toBe(0);

@@ -1,7 +1,7 @@
 // node database/validate-data.js — compares JSON and PostgreSQL record by record.
 // It runs the same comparison as Waymark's data.validate check (streamed JSON,
 // PostgreSQL read in key order) and prints the report the runbook expects.
-import { poolConfig, DATA_DIR, LEGACY_ID_NAMESPACE } from './config.js';
+import { poolConfig, DATA_DIR, RUN_DIR, LEGACY_ID_NAMESPACE } from './config.js';
 import { entities, comparisons } from './validation-spec.js';
 
 const waymark = new URL('../../../dist/', import.meta.url);
@@ -19,7 +19,7 @@ console.log(line);
 const r = await runCheck(
   'validate-data',
   { type: 'data.validate', timeout: '2h', params: { entities: comparisons, legacy_id_namespace: LEGACY_ID_NAMESPACE, max_examples: 10 } },
-  { connections, connectionDefs, data: entities, baseDir: DATA_DIR, redactor: new Redactor(cfg.password ? [cfg.password] : []), baselines: {} },
+  { connections, connectionDefs, data: entities, baseDir: DATA_DIR, redactor: new Redactor(cfg.password ? [cfg.password] : []), baselines: {}, artifactsDir: RUN_DIR },
 );
 await connections.close();
 
@@ -37,6 +37,8 @@ for (const { name } of comparisons) {
   console.log(`  Missing: ${m[`${name}_missing`]}`);
   if (m[`${name}_extra`]) console.log(`  Extra in PostgreSQL: ${m[`${name}_extra`]}`);
   if (m[`${name}_mismatched`]) console.log(`  Mismatched: ${m[`${name}_mismatched`]}`);
+  if (m[`${name}_duplicates`]) console.log(`  Duplicate in JSON: ${m[`${name}_duplicates`]}`);
+  if (m[`${name}_malformed`]) console.log(`  Malformed JSON entries: ${m[`${name}_malformed`]}`);
 }
 console.log('\n' + line);
 console.log('📊 Data Validation Report');
@@ -45,9 +47,12 @@ const total = m.discrepancies;
 console.log(`\n${total === 0 ? '✅' : '❌'} Total Discrepancies Found: ${total}`);
 const examples = r.evidence?.[1]?.rows ?? [];
 if (examples.length) {
-  console.log('\n🔎 DISCREPANCIES (first examples):');
-  for (const [entity, key, field, json, pg] of examples) console.log(`  ${entity} ${key} ${field}: JSON=${json} PostgreSQL=${pg}`);
+  console.log('\n🔎 DISCREPANCIES (first examples of each kind):');
+  for (const [entity, key, kind, field, json, pg] of examples) console.log(`  ${entity} ${key} ${kind} ${field}: JSON=${json} PostgreSQL=${pg}`);
 }
+for (const a of r.artifacts ?? []) console.log(`\n📄 Every discrepancy: ${a.file} (${a.lines} lines, sha256 ${a.sha256})`);
+const notCompared = r.evidence?.[2]?.rows ?? [];
+if (notCompared.length) console.log(`\n🙈 Not compared: ${notCompared.map(([e, c, why]) => `${e}.${c} (${why})`).join('; ')}`);
 console.log('\n📋 STATISTICS:');
 for (const { name } of comparisons) {
   console.log(`\n${name.toUpperCase()}:`);
