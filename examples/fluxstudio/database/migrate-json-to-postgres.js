@@ -54,7 +54,9 @@ console.log(line);
 console.log('\n🔎 Pre-flight check of the JSON files...');
 const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], withoutColumn: {} };
 const ent = (e) => (plan.entities[e] ??= { records: 0, malformed: 0, unconvertible: 0 });
-const seen = new Map(); // "entity uuid" → [{ pos, id, where }]
+// ids go through an external sort (Waymark's, as data.validate uses it): memory stays bounded at any size
+const { SortedRuns } = await import(new URL('../../../dist/checks/sorted-runs.js', import.meta.url));
+const seen = new SortedRuns(); // "entity uuid" → where, sorted on disk
 for await (const x of walk()) {
   const s = ent(x.entity);
   s.records++;
@@ -79,13 +81,29 @@ for await (const x of walk()) {
     const w = (plan.withoutColumn[x.entity] ??= {});
     w[f] = (w[f] ?? 0) + 1;
   }
-  const key = `${x.entity} ${row.id}`;
-  seen.set(key, [...(seen.get(key) ?? []), { pos: x.pos, id: x.rec.id, where: x.where }]);
+  await seen.add(`${x.entity} ${row.id}`, JSON.stringify({ id: x.rec.id, where: x.where, n: seen.count }));
 }
-for (const [key, at] of seen) if (at.length > 1) plan.duplicates.push({ entity: key.split(' ')[0], uuid: key.split(' ')[1], records: at });
+{
+  // equal keys are neighbours once sorted; within a key, file order is kept by n
+  let group = [];
+  const close = () => {
+    if (group.length > 1) {
+      const [entity, uuid] = group[0].key.split(' ');
+      plan.duplicates.push({ entity, uuid, records: group.map((g) => g.at).sort((a, b) => a.n - b.n).map(({ id, where }) => ({ id, where })) });
+    }
+  };
+  for await (const [key, value] of seen.sorted()) {
+    if (group.length && group[0].key !== key) {
+      close();
+      group = [];
+    }
+    group.push({ key, at: JSON.parse(value) });
+  }
+  close();
+  seen.dispose();
+}
 // which record of a duplicated id is kept (keep-first / keep-last), by where it stands
 const keep = new Map(plan.duplicates.map((d) => [`${d.entity} ${d.uuid}`, (ON_DUPLICATE === 'keep-last' ? d.records.at(-1) : d.records[0]).where]));
-seen.clear();
 
 for (const [e, s] of Object.entries(plan.entities)) {
   const dups = plan.duplicates.filter((d) => d.entity === e);
