@@ -143,11 +143,23 @@ export class Session {
   private open(env: RunState['rehearsal']): RunState {
     const lr = this.lr;
     const opts = this.opts;
-    if (this.audit.head.seq > 0)
+    if (this.audit.head.seq > 0) {
+      // killed between writing run.created and the first state: the log alone is the run, replayed
+      const entries = this.audit.lines.map((l) => JSON.parse(l) as AuditEntry);
+      if (!opts.readOnly && entries.filter(changesState).every((e) => e.event === 'run.created')) {
+        const state = replay(this.runbook, undefined, entries, this.audit.lines);
+        if (state) {
+          this.state = state;
+          this.store.save(state);
+          this.notices.push('the run had been created but its state not yet saved (a crash): rebuilt from the audit log');
+          return state;
+        }
+      }
       throw new InputError(
         `there is no state file ${this.paths.state}, but the audit log ${this.paths.audit} holds a run of ` +
           `${this.audit.head.seq} events: rebuild its state with \`waymark repair\`, or archive both with \`waymark reset\``,
       );
+    }
     const now = this.now().toISOString();
     const state: RunState = {
       schema: STATE_SCHEMA,

@@ -140,6 +140,19 @@ describe('the audit log is the source of truth', () => {
     expect(r.stderr).toMatch(/the audit log .*\.audit\.jsonl is damaged at line 5 \(not valid JSON\); Waymark will not add to it/);
     expect(existsSync(f.lock)).toBe(false);
   });
+  it('killed between the first log line and the first state: the next start rebuilds it by itself', () => {
+    const env = smoke();
+    expect(cli(['run', ...SMOKE, '--non-interactive', '--yes', '--phase', 'prepare'], env).code).toBe(0);
+    const f = runFiles(env.WAYMARK_STATE_DIR);
+    const first = readFileSync(f.audit, 'utf8').split('\n')[0];
+    expect(JSON.parse(first).event).toBe('run.created');
+    writeFileSync(f.audit, first + '\n');
+    rmSync(f.state);
+    const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
+    expect(r.stdout).toMatch(/notice: the run had been created but its state not yet saved \(a crash\): rebuilt from the audit log/);
+    expect(r.code).toBe(0);
+    expect(cli(['audit', ...SMOKE, '--verify'], env).code).toBe(0);
+  });
   it('waymark repair rebuilds a lost state from the log, and the run goes on', () => {
     const env = smoke();
     expect(cli(['run', ...SMOKE, '--non-interactive', '--yes', '--phase', 'prepare'], env).code).toBe(0);
