@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Starts, stops and restarts the app in the demo, like `pm2 restart fluxstudio`
-// in production: a pid file and log files next to the env file.
+// Starts, stops and reloads the app in the demo, like pm2 in cluster mode: a pid file
+// (the cluster primary) and log files next to the env file. `restart` is a graceful reload
+// (`pm2 reload`): a new worker serves before the old one drains, no request is refused.
+// `restart --stop-start` is the old stop-then-start (`pm2 restart`), which leaves a gap.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, openSync, unlinkSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -44,7 +46,7 @@ async function start() {
   child.unref();
   writeFileSync(PID, String(child.pid));
   // Wait for the health endpoint so the next runbook step finds the app up.
-  const port = (readFileSync(process.env.ENV_FILE ?? join(RUN_DIR, '.env'), 'utf8').match(/^PORT=(\d+)/m) ?? [])[1] ?? process.env.PORT ?? '3001';
+  const port = appPort();
   for (let i = 0; i < 100; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/api/health`);
@@ -59,6 +61,34 @@ async function start() {
     await sleep(100);
   }
   console.error(`fluxstudio did not come up; see ${ERR}`);
+  process.exitCode = 1;
+}
+
+function appPort() {
+  return (readFileSync(process.env.ENV_FILE ?? join(RUN_DIR, '.env'), 'utf8').match(/^PORT=(\d+)/m) ?? [])[1] ?? process.env.PORT ?? '3001';
+}
+
+async function health() {
+  const r = await fetch(`http://127.0.0.1:${appPort()}/api/health`, { headers: { connection: 'close' } });
+  return r.json();
+}
+
+/** SIGHUP to the primary; done when a new worker answers and the old one has gone. */
+async function reload() {
+  const p = pid();
+  if (!p || !alive(p)) return start();
+  const before = (await health().catch(() => ({}))).worker;
+  process.kill(p, 'SIGHUP');
+  for (let i = 0; i < 600; i++) {
+    await sleep(100);
+    const h = await health().catch(() => undefined);
+    if (h?.worker && h.worker !== before && !(before && alive(before))) {
+      console.log(`reloaded fluxstudio (pid ${p}): worker ${before} → ${h.worker}, no request refused: ${JSON.stringify(h)}`);
+      return;
+    }
+    if (!alive(p)) break;
+  }
+  console.error(`fluxstudio did not reload (the old worker goes on serving if it was healthy); see ${ERR}`);
   process.exitCode = 1;
 }
 
@@ -80,8 +110,10 @@ switch (cmd) {
     await stop();
     break;
   case 'restart':
-    await stop();
-    await start();
+    if (rest.includes('--stop-start')) {
+      await stop();
+      await start();
+    } else await reload();
     break;
   case 'status': {
     const p = pid();
@@ -98,6 +130,6 @@ switch (cmd) {
     break;
   }
   default:
-    console.error('usage: app-control.js start|stop|restart|status|logs [--err] [--lines N]|build');
+    console.error('usage: app-control.js start|stop|restart [--stop-start]|status|logs [--err] [--lines N]|build');
     process.exitCode = 2;
 }

@@ -114,6 +114,32 @@ describe('Flux Studio migration scripts', () => {
     expect(dup.status).toBe(409);
   });
 
+  it('a reload under 50 signups/s refuses no request and loses no record; a stop-then-start does refuse', async () => {
+    const load = (seconds: number) => {
+      const child = spawn(process.execPath, [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', String(seconds)], { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      return new Promise<{ sent: number; failed: number; missing: number; missingFromJson: number; acknowledged: number; longestFailureMs: number }>((res) =>
+        child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))),
+      );
+    };
+    const later = (ms: number, fn: () => unknown) => new Promise((r) => setTimeout(() => r(fn()), ms));
+    const graceful = load(6);
+    const reloads = await Promise.all([later(1500, () => run('app-control.js', ['restart'])), later(3500, () => run('app-control.js', ['restart']))]);
+    for (const r of reloads as Array<ReturnType<typeof run>>) expect(r.stdout).toMatch(/reloaded fluxstudio .* worker \d+ → \d+, no request refused/);
+    const g = await graceful;
+    expect(g.sent).toBeGreaterThan(300);
+    expect(g).toMatchObject({ failed: 0, missing: 0, missingFromJson: 0 });
+    expect(g.acknowledged).toBeGreaterThan(200);
+    // the old way leaves a gap: the same load sees refused requests
+    const rough = load(5);
+    await later(1500, () => run('app-control.js', ['restart', '--stop-start']));
+    const b = await rough;
+    expect(b.failed).toBeGreaterThan(0);
+    expect(b.longestFailureMs).toBeGreaterThan(0);
+    expect(b.missing).toBe(0);
+  }, 60_000);
+
   it('a PostgreSQL write that fails while reads are on JSON is queued and retried, not lost', async () => {
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     // make PostgreSQL refuse the insert (a trigger), then allow it again

@@ -1,12 +1,56 @@
-// The JSON file store Flux Studio started with. Writes are serialised (no lost
-// updates under concurrent requests) and atomic (temp file + fsync + rename).
-import { readFile, writeFile, rename, open } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+// The JSON file store Flux Studio started with. Writes are serialised, also across
+// processes (no lost updates under concurrent requests or a reload), and atomic
+// (temp file + fsync + rename).
+import { readFile, writeFile, rename, open, unlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { USERS_FILE, PROJECTS_FILE } from './config.js';
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+};
+
+/**
+ * One writer at a time across processes: during a graceful reload the old and the new
+ * worker both serve for a moment, and a read-modify-write of a JSON file must not lose
+ * the other's record. A lock whose holder died is taken over.
+ */
+async function withFileLock(file, fn) {
+  const lock = `${file}.lock`;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        /* gone meanwhile */
+      }
+      if (holder && !alive(holder)) await unlink(lock).catch(() => {});
+      else await sleep(2);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lock).catch(() => {});
+  }
+}
+
 let chain = Promise.resolve();
-function serial(fn) {
-  const next = chain.then(fn, fn);
+function serial(fn, file) {
+  const run = () => withFileLock(file, fn);
+  const next = chain.then(run, run);
   chain = next.catch(() => {});
   return next;
 }
@@ -35,13 +79,13 @@ export const jsonStore = {
       if (users.some((u) => u.email === user.email)) throw Object.assign(new Error('email already registered'), { status: 409 });
       users.push(user);
       await writeJsonAtomic(USERS_FILE, 'users', users);
-    }),
+    }, USERS_FILE),
   addProject: (project) =>
     serial(async () => {
       const projects = await readJson(PROJECTS_FILE, 'projects');
       projects.push({ tasks: [], milestones: [], ...project });
       await writeJsonAtomic(PROJECTS_FILE, 'projects', projects);
-    }),
+    }, PROJECTS_FILE),
   addTask: (projectId, task) =>
     serial(async () => {
       const projects = await readJson(PROJECTS_FILE, 'projects');
@@ -49,5 +93,5 @@ export const jsonStore = {
       if (!p) throw Object.assign(new Error('project not found'), { status: 404 });
       (p.tasks ??= []).push(task);
       await writeJsonAtomic(PROJECTS_FILE, 'projects', projects);
-    }),
+    }, PROJECTS_FILE),
 };
