@@ -27,13 +27,20 @@ const entitySpec = z
     parent_column: z.string().optional().describe('column holding the parent key, for nested entities'),
     fields: z.record(z.string(), fieldSpec).describe('JSON field → PostgreSQL column'),
     not_compared: z.record(z.string(), z.string()).optional().describe('columns left out on purpose, each with the reason'),
+    as_of_column: z
+      .string()
+      .optional()
+      .describe('a column with each row\'s creation time: rows created after the JSON was read are "new since the read", not discrepancies'),
   })
   .strict();
 
 /** The kinds of discrepancy, kept apart: each has its own count, examples and lines in the file. */
 export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', 'default-filled'] as const;
+/** Noted, never a discrepancy: a row written after the JSON was read (the migration goes on under live writes). */
+const NEW = 'new-since-read';
 type Kind = (typeof KINDS)[number];
-const KIND_LABEL: Record<Kind, string> = {
+const KIND_LABEL: Record<Kind | typeof NEW, string> = {
+  [NEW]: 'new since the JSON was read (not a discrepancy)',
   missing: 'missing in PostgreSQL',
   extra: 'extra in PostgreSQL',
   differs: 'field differs',
@@ -42,7 +49,7 @@ const KIND_LABEL: Record<Kind, string> = {
   'default-filled': 'default filled by the migration',
 };
 
-type Diff = { entity: string; kind: Kind; key: string; field: string; json: string | null; pg: string | null };
+type Diff = { entity: string; kind: Kind | typeof NEW; key: string; field: string; json: string | null; pg: string | null };
 
 export const dataValidateCheck = defineCheck({
   type: 'data.validate',
@@ -65,11 +72,13 @@ export const dataValidateCheck = defineCheck({
     const out = await openDiscrepancyFile(ctx.artifactsDir);
     const totals = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
     let worst = 100;
+    let newSince = 0;
     try {
       for (const spec of p.entities) {
         const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx, out.write);
         worst = Math.min(worst, s.accuracy);
         for (const k of KINDS) totals[k] += s.kinds[k];
+        newSince += s.newSinceRead;
         Object.assign(metrics, {
           [`${spec.name}_json`]: s.json,
           [`${spec.name}_pg`]: s.pg,
@@ -80,6 +89,7 @@ export const dataValidateCheck = defineCheck({
           [`${spec.name}_duplicates`]: s.kinds.duplicate,
           [`${spec.name}_malformed`]: s.kinds.malformed,
           [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
+          [`${spec.name}_new_since_read`]: s.newSinceRead,
           [`${spec.name}_accuracy_pct`]: s.accuracy,
         });
         statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
@@ -105,7 +115,7 @@ export const dataValidateCheck = defineCheck({
       status: ok ? 'pass' : 'fail',
       summary:
         discrepancies === 0
-          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})`
+          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})${newSince ? `; ${newSince} written since the JSON was read` : ''}`
           : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
       metrics,
       thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
@@ -164,6 +174,7 @@ interface EntityStats {
   matched: number;
   mismatched: number;
   defaultsAccepted: number;
+  newSinceRead: number;
   kinds: Record<Kind, number>;
   accuracy: number;
   examples: Diff[];
@@ -194,10 +205,12 @@ async function validateEntity(
   const kinds = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   const examples: Diff[] = [];
   const shown = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  let newSinceRead = 0;
   const report = (d: Omit<Diff, 'entity'>) => {
     const full = { entity: spec.name, ...d };
-    kinds[d.kind]++;
     emit(full);
+    if (d.kind === NEW) return void newSinceRead++;
+    kinds[d.kind]++;
     if (shown[d.kind]++ < maxExamples) examples.push(full);
   };
   const conn = entity.connection ?? ctx.connection;
@@ -221,7 +234,7 @@ async function validateEntity(
       return c.type ?? pgTypeToField(pgTypes.get(c.column)!);
     });
     // every column is compared or named, with why not: nothing is left out unseen
-    const used = new Set([spec.key_column, ...(spec.parent_column ? [spec.parent_column] : []), ...columns.map((c) => c.column)]);
+    const used = new Set([spec.key_column, ...(spec.parent_column ? [spec.parent_column] : []), ...columns.map((c) => c.column), ...(spec.as_of_column ? [spec.as_of_column] : [])]);
     const notCompared: Array<[string, string]> = typeRows.rows
       .filter((r) => !used.has(r.column_name))
       .map((r) => [r.column_name, spec.not_compared?.[r.column_name] ?? 'not mapped to a JSON field in the runbook']);
@@ -236,6 +249,8 @@ async function validateEntity(
       return vals;
     };
     const malformed = (where: string, what: string) => report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null });
+    // when the JSON was read: rows PostgreSQL has from later on are new, not extra (two seconds of grace for a write in flight)
+    const readStart = new Date(Date.now() - 2000).toISOString();
     try {
       for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal, malformed)) {
         const k = value[entity.key];
@@ -258,10 +273,12 @@ async function validateEntity(
         if (t === 'timestamp') return `to_char(${q}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
         return t === 'date' || t === 'key' ? `${q}::text` : q;
       };
-      const cols = [...columns.map((c, i) => colSql(c.column, types[i])), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : [])];
+      const asOf = spec.as_of_column ? `(${quoteIdent(spec.as_of_column)} > '${readStart}'::timestamptz)` : 'false';
+      const cols = [...columns.map((c, i) => colSql(c.column, types[i])), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : []), asOf];
       const sql = `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
       const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
-      async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null> }> {
+      const newAt = columns.length + 1 + (spec.parent_column ? 1 : 0);
+      async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null>; isNew: boolean }> {
         for (;;) {
           if (ctx.signal.aborted) throw new Error('cancelled');
           const batch: unknown[][] = await cursor.read(2000);
@@ -269,7 +286,7 @@ async function validateEntity(
           for (const row of batch) {
             const vals = columns.map((c, i) => normalize(row[i + 1], types[i], ns, c.norms));
             if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
-            yield { key: String(row[0]).toLowerCase(), vals };
+            yield { key: String(row[0]).toLowerCase(), vals, isNew: row[newAt] === true };
           }
         }
       }
@@ -295,7 +312,8 @@ async function validateEntity(
           j = await js.next();
         } else if (j.done || p.value.key < j.value[0]) {
           pgCount++;
-          report({ kind: 'extra', key: p.value.key, field: '(row)', json: 'missing', pg: 'present' });
+          if (p.value.isNew) report({ kind: NEW, key: p.value.key, field: '(row)', json: 'not yet read', pg: 'present' });
+          else report({ kind: 'extra', key: p.value.key, field: '(row)', json: 'missing', pg: 'present' });
           p = await ps.next();
         } else {
           pgCount++;
@@ -338,9 +356,9 @@ async function validateEntity(
           if (mismatchPg.size === 0) break;
         }
       }
-      const denom = Math.max(jsonCount, pgCount);
+      const denom = Math.max(jsonCount, pgCount - newSinceRead);
       const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
-      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, kinds, accuracy, examples, notCompared, norms };
+      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, newSinceRead, kinds, accuracy, examples, notCompared, norms };
     } finally {
       json.dispose();
     }

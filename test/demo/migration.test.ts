@@ -98,11 +98,14 @@ describe('migration of an adversarial JSON store', () => {
     const extra = '00000000-0000-4000-8000-00000000abcd';
     await db.query(`DELETE FROM users WHERE id = $1`, [zw.id]);
     await db.query(`UPDATE users SET name = 'Changed' WHERE id = $1`, [rtl.id]);
-    await db.query(`INSERT INTO users (id, email, name, role) VALUES ($1, 'extra@example.com', 'Extra', 'user')`, [extra]);
+    // an old row PostgreSQL has and the JSON never had (a row written after the JSON read would be new, not extra)
+    await db.query(`INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'extra@example.com', 'Extra', 'user', '2020-01-01T00:00:00Z')`, [extra]);
     await db.query(`UPDATE users SET email = btrim(email) WHERE id = $1`, [padded.id]);
     await db.query(`UPDATE projects SET description = NULL WHERE id = $1`, [proj1.id]);
     // as an old migration did: a missing time filled with the column's default
     const caseA = (await db.query(`UPDATE users SET created_at = '2026-01-01T00:00:00Z' WHERE email = 'Case@Example.com' RETURNING id::text`)).rows[0];
+    const fresh = '00000000-0000-4000-8000-00000000beef';
+    await db.query(`INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'fresh@example.com', 'Fresh', 'user', now() + interval '1 minute')`, [fresh]);
     const after = run('database/validate-data.js');
     expect(after.status).toBe(1);
     const s1 = discrepancies(after.stdout);
@@ -112,6 +115,7 @@ describe('migration of an adversarial JSON store', () => {
         `users missing ${zw.id} (row) present missing`,
         `users differs ${rtl.id} name שלום עולם Changed`,
         `users extra ${extra} (row) missing present`,
+        `users new-since-read ${fresh} (row) not yet read present`,
         `users differs ${padded.id} email   padded@example.com   padded@example.com`,
         `projects differs ${proj1.id} description  null`,
         `users default-filled ${caseA.id} createdAt null 2026-01-01T00:00:00.000000Z`,
@@ -119,7 +123,7 @@ describe('migration of an adversarial JSON store', () => {
     );
     expect([...s0].filter((x) => !s1.has(x))).toEqual([]);
     // put PostgreSQL back as the migration left it
-    await db.query(`DELETE FROM users WHERE id = $1`, [extra]);
+    await db.query(`DELETE FROM users WHERE id = ANY($1)`, [[extra, fresh]]);
     await db.query(`UPDATE users SET name = $2 WHERE id = $1`, [rtl.id, rtl.name]);
     await db.query(`UPDATE users SET email = '  padded@example.com  ' WHERE id = $1`, [padded.id]);
     await db.query(`UPDATE projects SET description = '' WHERE id = $1`, [proj1.id]);

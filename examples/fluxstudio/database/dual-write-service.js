@@ -61,7 +61,9 @@ export class DualWriteService {
     const existing = this.usePostgres ? await this.pg.findUserByEmail(email) : (await jsonStore.users()).find((u) => u.email === email);
     if (existing) throw Object.assign(new Error('email already registered'), { status: 409 });
     const salt = randomBytes(8).toString('hex');
-    const user = { id: randomUUID(), email, name, role: 'user', passwordHash: password ? `scrypt$${salt}$${(await scryptAsync(password, salt, 32)).toString('hex')}` : null, createdAt: new Date().toISOString() };
+    // both stores get the same values: a PostgreSQL column default never fills what JSON lacks
+    const now = new Date().toISOString();
+    const user = { id: randomUUID(), email, name, role: 'user', passwordHash: password ? `scrypt$${salt}$${(await scryptAsync(password, salt, 32)).toString('hex')}` : null, createdAt: now, updatedAt: now };
     await this.write('user', 'User', user, () => jsonStore.addUser(user), () => this.pg.insertUser(user));
     const { passwordHash: _drop, ...visible } = user;
     return visible;
@@ -69,14 +71,15 @@ export class DualWriteService {
 
   async createProject({ name, description, ownerId }) {
     if (!name) throw Object.assign(new Error('name is required'), { status: 400 });
-    const project = { id: randomUUID(), name, description: description ?? null, status: 'active', ownerId: ownerId ?? null, createdAt: new Date().toISOString(), tasks: [], milestones: [] };
+    const now = new Date().toISOString();
+    const project = { id: randomUUID(), name, description: description ?? null, status: 'active', ownerId: ownerId ?? null, createdAt: now, updatedAt: now, tasks: [], milestones: [] };
     await this.write('project', 'Project', project, () => jsonStore.addProject(project), () => this.pg.insertProject(project));
     return project;
   }
 
   async createTask(projectId, { title, priority, dueDate }) {
     if (!title) throw Object.assign(new Error('title is required'), { status: 400 });
-    const task = { id: randomUUID(), title, status: 'todo', priority: Number(priority ?? 3), dueDate: dueDate ?? null };
+    const task = { id: randomUUID(), title, status: 'todo', priority: Number(priority ?? 3), dueDate: dueDate ?? null, createdAt: new Date().toISOString() };
     await this.write('task', 'Task', { projectId, task }, () => jsonStore.addTask(projectId, task), () => this.pg.insertTask(projectId, task));
     return task;
   }

@@ -11,14 +11,14 @@ export function pgStore(pool, log) {
   };
   return {
     async insertUser(u) {
-      await timed('insert user', `INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (id) DO NOTHING`, [toUuid(u.id), u.email, u.name, u.role ?? 'user', u.passwordHash ?? null, u.createdAt]);
+      await timed('insert user', `INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`, [toUuid(u.id), u.email, u.name, u.role ?? 'user', u.passwordHash ?? null, u.createdAt, u.updatedAt ?? null]);
     },
     async insertProject(p) {
-      await timed('insert project', `INSERT INTO projects (id, name, description, status, owner_id, created_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (id) DO NOTHING`, [toUuid(p.id), p.name, p.description ?? null, p.status ?? 'active', toUuid(p.ownerId), p.createdAt]);
+      await timed('insert project', `INSERT INTO projects (id, name, description, status, owner_id, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`, [toUuid(p.id), p.name, p.description ?? null, p.status ?? 'active', toUuid(p.ownerId), p.createdAt, p.updatedAt ?? null]);
       await timed('insert activity', `INSERT INTO activities (project_id, user_id, action) VALUES ($1, $2, 'project.created')`, [toUuid(p.id), toUuid(p.ownerId)]);
     },
     async insertTask(projectId, t) {
-      await timed('insert task', `INSERT INTO tasks (id, project_id, title, status, priority, due_date) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (id) DO NOTHING`, [toUuid(t.id), toUuid(projectId), t.title, t.status ?? 'todo', t.priority ?? 3, t.dueDate ?? null]);
+      await timed('insert task', `INSERT INTO tasks (id, project_id, title, status, priority, due_date, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`, [toUuid(t.id), toUuid(projectId), t.title, t.status ?? 'todo', t.priority ?? 3, t.dueDate ?? null, t.createdAt ?? null]);
     },
     async users() {
       const r = await timed('select users', `SELECT id, email, name, role, created_at FROM users ORDER BY created_at`);
