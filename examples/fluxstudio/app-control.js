@@ -78,6 +78,12 @@ async function reload() {
   const p = pid();
   if (!p || !alive(p)) return start();
   const before = (await health().catch(() => ({}))).worker;
+  if (!before) {
+    // an app started by an older app-control runs no cluster: SIGHUP would only end it
+    console.log('the running app predates graceful reloads: stopping and starting it (requests are refused meanwhile)');
+    await stop();
+    return start();
+  }
   process.kill(p, 'SIGHUP');
   for (let i = 0; i < 600; i++) {
     await sleep(100);
