@@ -18,7 +18,7 @@ export interface ParsedArgs {
   fingerprint?: string;
 }
 
-const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason']);
+const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason', 'seconds']);
 const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--key FILE', '--help', '--version'];
 
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
@@ -123,6 +123,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: ['--plan', '--json'],
     run: lazy(() => import('./commands/plan.js'), 'rollbackCommand'),
   },
+  probe: {
+    usage: 'waymark probe [--seconds N]',
+    summary: "run the runbook's availability probes alone (no session open), into the run's audit log",
+    flags: ['--seconds N'],
+    run: lazy(() => import('./commands/probe.js'), 'probeCommand'),
+  },
   repair: {
     usage: 'waymark repair',
     summary: 'rebuild the run\'s state from its audit log (damaged files are set aside, never deleted)',
@@ -138,7 +144,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   demo: {
     usage: 'waymark demo [--reset] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
     summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
-    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT'],
+    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT', '--seconds N'],
     run: lazy(() => import('./commands/demo.js'), 'demoCommand'),
   },
 };

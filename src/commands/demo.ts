@@ -13,7 +13,7 @@ import { chooseMode } from './interactive.js';
 import { APP_DIR, RUNBOOK, DEMO_FINGERPRINT, demoLayout, demoPorts, prepareWorkspace, demoVars, stopLeftoverPostgres, removeDemo, type DemoLayout } from '../demo/setup.js';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
-const PASSTHROUGH = new Set(['status', 'audit', 'report', 'verify', 'plan', 'rollback', 'check', 'key', 'reopen', 'repair']);
+const PASSTHROUGH = new Set(['status', 'audit', 'report', 'verify', 'plan', 'rollback', 'check', 'key', 'reopen', 'repair', 'probe']);
 
 export async function demoCommand(a: ParsedArgs): Promise<number> {
   const dir = stateDir(a.flags['state-dir'] as string | undefined);

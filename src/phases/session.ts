@@ -15,6 +15,7 @@ import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
 import { DiskError } from '../state/durable.js';
 import { changesState, replay } from './replay.js';
 import { leftRunning, type LeftRunning } from './left-running.js';
+import { Prober } from './probe.js';
 import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
@@ -34,6 +35,8 @@ export interface SessionOptions {
   now?: () => Date;
   /** do not take the lock (read-only commands: status, plan, audit) */
   readOnly?: boolean;
+  /** do not run the runbook's availability probes (tests that do not test them) */
+  noProbes?: boolean;
   /** a fixed run identity (the demo's ports change between starts; its run must not) */
   fingerprint?: string;
 }
@@ -86,6 +89,9 @@ export class Session {
   /** set when a write failed (a full disk): the session writes nothing more */
   failure?: DiskError;
   private leftRunningTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  /** the runbook's availability probes, running while this session is open */
+  readonly probes: Prober[] = [];
   /** no run existed for this runbook and target before this session */
   readonly isNew: boolean;
   private store: StateStore;
@@ -124,6 +130,7 @@ export class Session {
       if (!opts.readOnly) {
         if (existing) this.afterLoad(env);
         this.note('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
+        if (!opts.noProbes) this.startProbes();
       }
     } catch (e) {
       this.lock?.release();
@@ -218,6 +225,27 @@ export class Session {
     this.state = state;
     this.store.save(state);
     this.notices.push(`${missed} event(s) in the audit log were not in the state (a crash between the two writes): replayed`);
+  }
+
+  /** Probes run in the background of the session; what they see goes to the audit log. */
+  private startProbes(): void {
+    for (const [id, def] of Object.entries(this.runbook.probes ?? {})) {
+      const p = new Prober(id, def, {
+        during: () => [...this.running.keys()][0],
+        onWindow: (w) => {
+          this.note('probe.outage', w);
+          this.emit({ state: this.state });
+        },
+        onSummary: (sum) => this.note('probe.summary', sum),
+      });
+      this.probes.push(p);
+      p.start();
+    }
+    if (this.probes.length) {
+      // a summary at least every 10 s, so each phase's span has the probe's record
+      this.probeTimer = setInterval(() => this.probes.forEach((p) => p.flush()), 10_000);
+      this.probeTimer.unref?.();
+    }
   }
 
   /** Steps a killed session left running whose process group is still alive on this host. */
@@ -380,6 +408,8 @@ export class Session {
     if (this.failure) return { ok: false, error: this.failure.message };
     const r = reduce(this.runbook, this.state, event, this.ctx());
     if (!r.ok) return r;
+    // the probes' record up to a sign-off belongs to the phase signed off
+    if (r.effects.some((e) => e.type === 'sign-phase')) this.probes.forEach((p) => p.flush());
     if (!this.safeCommit(r.state, event)) return { ok: false, error: this.failure!.message };
     for (const e of r.effects) void (e.type === 'sign-phase' ? this.track(this.signPhase(e.phaseId)) : this.perform(e));
     return r;
@@ -593,6 +623,8 @@ export class Session {
     await this.idle().catch(() => {});
     await this.connections.close();
     if (this.leftRunningTimer) clearInterval(this.leftRunningTimer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    for (const p of this.probes) p.stop();
     await this.targetLocks.releaseAll();
     try {
       if (!this.opts.readOnly && !this.failure) this.note('session.closed', { pid: process.pid });

@@ -7,6 +7,8 @@ import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
 import { gateStatus, phaseState, stepState, waitNotBefore, signoffHistoryLine } from '../phases/rules.js';
 import { describeStep } from '../phases/plan.js';
+import { parseDuration } from '../runbook/duration.js';
+import type { ProbeSummary, ProbeWindow } from '../phases/probe.js';
 
 export const REPORT_FORMAT = 'waymark-report/2';
 
@@ -217,6 +219,12 @@ function successRows(inp: Input): SuccessRow[] {
       }
       evidence.push(`step ${key}: ${st.status}${st.message ? ` — ${st.message}` : ''}${st.finishedAt ? ` (${st.finishedAt})` : ''}`);
     }
+    if (s.probe) {
+      const v = probeVerdict(inp, s.probe, { maxOutageMs: s.max_outage ? parseDuration(s.max_outage) ?? 0 : undefined, availability: s.availability });
+      evidence.push(...v.evidence);
+      failedBy.push(...v.failedBy);
+      if (!v.met) met = false;
+    }
     if (s.evidence) evidence.push(s.evidence);
     const status = !met ? 'not met' : pending ? 'not yet' : 'met';
     return { id: s.id, criterion: s.criterion, status, evidence, failedBy: failedBy.length ? failedBy : undefined };
@@ -242,6 +250,47 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
   if (!('phase' in scope) && rb.success.length) body.success = successRows(inp);
   // Nothing secret leaves: every string of the report goes through the redactor once more.
   return inp.redactor.redactDeep(JSON.parse(JSON.stringify({ ...body, verdict: verdictOf(body) })) as ReportBody);
+}
+
+/**
+ * A probe's record as evidence: answers, availability, outages (with the step they fell in),
+ * and whether it probed the whole time each phase ran — where it did not, it cannot vouch.
+ */
+function probeVerdict(inp: Input, probe: string, want: { maxOutageMs?: number; availability?: number }) {
+  const evidence: string[] = [];
+  const failedBy: string[] = [];
+  // probe times are real; phases are on the run's clock (moved in a rehearsal): the entry carries both
+  const shift = (e: AuditEntry) => (e.clock ? Date.parse(e.clock) - Date.parse(e.at) : 0);
+  const sums = inp.audit.filter((e) => e.event === 'probe.summary' && (e.data as ProbeSummary).probe === probe);
+  const outs = inp.audit.filter((e) => e.event === 'probe.outage' && (e.data as ProbeWindow).probe === probe).map((e) => e.data as ProbeWindow);
+  const ok = sums.reduce((n, e) => n + (e.data as ProbeSummary).ok, 0);
+  const failed = sums.reduce((n, e) => n + (e.data as ProbeSummary).failed, 0);
+  const pct = ok + failed ? (100 * ok) / (ok + failed) : 0;
+  const longest = outs.reduce((m, w) => Math.max(m, w.ms), 0);
+  let met = true;
+  evidence.push(`probe ${probe}: ${ok + failed} answers, ${failed} failed (${pct.toFixed(2)} % available), longest outage ${(longest / 1000).toFixed(1)} s`);
+  if (want.availability !== undefined && pct < want.availability) {
+    met = false;
+    failedBy.push(`probe ${probe}: ${pct.toFixed(2)} % available, ${want.availability} % required`);
+  }
+  for (const w of outs)
+    if (want.maxOutageMs !== undefined && w.ms > want.maxOutageMs) {
+      met = false;
+      failedBy.push(`probe ${probe}: outage of ${(w.ms / 1000).toFixed(1)} s from ${w.start}${w.during ? ` during step ${w.during}` : ''} (${w.failed} failed: ${w.firstError})`);
+    }
+  // every phase that ran must lie under the probe's record
+  const spans = sums.map((e) => ({ from: Date.parse((e.data as ProbeSummary).from) + shift(e), to: Date.parse((e.data as ProbeSummary).to) + shift(e) }));
+  for (const p of inp.runbook.phases) {
+    const ps = inp.state.phases[p.id];
+    if (!ps?.startedAt) continue;
+    const from = Date.parse(ps.startedAt);
+    const to = ps.signedOffAt ? Date.parse(ps.signedOffAt) : inp.now.getTime();
+    if (!spans.some((x) => x.from <= to && x.to >= from)) {
+      met = false;
+      failedBy.push(`probe ${probe}: no probe data while "${p.title}" ran — nothing shows it was available then`);
+    }
+  }
+  return { met, evidence, failedBy };
 }
 
 function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {

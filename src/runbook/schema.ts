@@ -177,6 +177,16 @@ export const monitoringSchema = z
   })
   .strict();
 
+export const probeSchema = z
+  .object({
+    url: z.string().describe('An HTTP endpoint asked every interval while a session is open (and by `waymark probe`)'),
+    expect_status: z.number().int().default(200),
+    expect_json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().describe('dotted path → value the answer must hold, e.g. { status: ok }'),
+    interval: z.string().default('250ms'),
+    timeout: z.string().default('2s'),
+  })
+  .strict();
+
 export const successSchema = z
   .object({
     id,
@@ -185,6 +195,9 @@ export const successSchema = z
     steps: z.array(z.string()).default([]).describe('"PHASE/STEP" whose status is evidence (e.g. a wait that kept the rollback window)'),
     every_run: z.boolean().optional().describe('met only if every run of its checks during the migration passed (e.g. availability), not just the latest'),
     evidence: z.string().optional(),
+    probe: z.string().optional().describe('a probe whose record is evidence: the criterion holds only where it probed the whole time'),
+    max_outage: z.string().optional().describe('longest outage the probe may see, e.g. "0s"'),
+    availability: z.number().min(0).max(100).optional().describe('share of good answers required, in %'),
   })
   .strict();
 
@@ -208,6 +221,7 @@ export const runbookSchema = z
     troubleshooting: z.array(troubleshootingSchema).default([]),
     monitoring: monitoringSchema.optional(),
     success: z.array(successSchema).default([]),
+    probes: z.record(z.string(), probeSchema).default({}),
     maintenance: z.record(z.string(), z.array(stepSchema)).default({}),
   })
   .strict();

@@ -44,6 +44,9 @@ describe('waymark demo, walked non-interactively', () => {
     expect(cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env).code).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
+    // the probe asked the app the whole time, restarts included, and saw no outage
+    const zero = report.body.success.find((x: { id: string }) => x.id === 'zero-downtime');
+    expect(zero.evidence.join('\n')).toMatch(/probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/);
     expect(report.body.verdict).toMatchObject({ phasesSignedOff: 6, phases: 6, criteriaMet: 6, rehearsal: true });
     expect(report.body.rehearsal).toMatchObject({ offset: '8d' });
     const validation = report.body.phases.find((p: { id: string }) => p.id === 'phase-3-validate').steps.find((s: { id: string }) => s.id === 'validate');

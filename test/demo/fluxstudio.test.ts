@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/pg.js';
 import { harness } from '../helpers/checks.js';
+import { Prober, type ProbeWindow } from '../../src/phases/probe.js';
 import { tempDir } from '../helpers/tmp.js';
 import { freePort } from '../../src/pg/embedded.js';
 
@@ -125,17 +126,27 @@ describe('Flux Studio migration scripts', () => {
       );
     };
     const later = (ms: number, fn: () => unknown) => new Promise((r) => setTimeout(() => r(fn()), ms));
+    // Waymark's probe watches beside the load generator: both must see the same
+    const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
+    const windows: ProbeWindow[] = [];
+    const probe = new Prober('app', { url: `http://127.0.0.1:${port}/api/health`, expect_status: 200, expect_json: { status: 'ok' }, interval: '100ms', timeout: '2s' }, { during: () => undefined, onWindow: (w) => windows.push(w), onSummary: () => {} });
+    probe.start();
     const graceful = load(6);
     const reloads = await Promise.all([later(1500, () => run('app-control.js', ['restart'])), later(3500, () => run('app-control.js', ['restart']))]);
     for (const r of reloads as Array<ReturnType<typeof run>>) expect(r.stdout).toMatch(/reloaded fluxstudio .* worker \d+ → \d+, no request refused/);
     const g = await graceful;
     expect(g.sent).toBeGreaterThan(300);
     expect(g).toMatchObject({ failed: 0, missing: 0, missingFromJson: 0 });
+    expect(windows).toEqual([]);
     expect(g.acknowledged).toBeGreaterThan(200);
     // the old way leaves a gap: the same load sees refused requests
     const rough = load(5);
     await later(1500, () => run('app-control.js', ['restart', '--stop-start']));
     const b = await rough;
+    probe.stop();
+    expect(windows.length).toBeGreaterThan(0);
+    const longest = windows.reduce((a, w) => (w.ms > a.ms ? w : a));
+    expect(longest.ms).toBeGreaterThan(500);
     expect(b.failed).toBeGreaterThan(0);
     expect(b.longestFailureMs).toBeGreaterThan(0);
     expect(b.missing).toBe(0);

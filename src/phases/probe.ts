@@ -1,0 +1,130 @@
+// A continuous availability probe: while a session is open, each of the runbook's probes asks
+// its endpoint every interval and keeps what a health check run once after each restart
+// cannot see — the seconds in between. Outage windows and periodic summaries go to the audit
+// log, where the success criteria and the report read them.
+import type { Runbook } from '../runbook/schema.js';
+import { parseDuration } from '../runbook/duration.js';
+
+export type ProbeDef = NonNullable<Runbook['probes']>[string];
+
+/** An outage: from the first failed answer to the next good one. */
+export interface ProbeWindow {
+  probe: string;
+  start: string;
+  end: string;
+  ms: number;
+  failed: number;
+  firstError: string;
+  /** the step that was running when it began */
+  during?: string;
+}
+
+/** What a probe saw over a span of time. */
+export interface ProbeSummary {
+  probe: string;
+  from: string;
+  to: string;
+  ok: number;
+  failed: number;
+  maxLatencyMs: number;
+}
+
+export interface ProbeHooks {
+  onWindow: (w: ProbeWindow) => void;
+  onSummary: (s: ProbeSummary) => void;
+  /** the step running now, to align a window with it */
+  during: () => string | undefined;
+}
+
+const at = (path: string, v: unknown): unknown => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v);
+
+/** One answer judged: undefined when good, else what was wrong. */
+export async function probeOnce(def: ProbeDef, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const r = await fetch(def.url, { signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'waymark-probe' } });
+    const text = await r.text();
+    if (r.status !== def.expect_status) return `HTTP ${r.status}, expected ${def.expect_status}`;
+    for (const [path, want] of Object.entries(def.expect_json ?? {})) {
+      let got: unknown;
+      try {
+        got = at(path, JSON.parse(text));
+      } catch {
+        return 'the answer is not JSON';
+      }
+      if (got !== want) return `${path} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
+    }
+    return undefined;
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string } };
+    return err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message);
+  }
+}
+
+export class Prober {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private down?: { start: number; failed: number; firstError: string; during?: string };
+  private span = { from: Date.now(), ok: 0, failed: 0, maxLatencyMs: 0 };
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly id: string,
+    private readonly def: ProbeDef,
+    private readonly hooks: ProbeHooks,
+  ) {
+    this.intervalMs = parseDuration(def.interval) ?? 250;
+    this.timeoutMs = parseDuration(def.timeout) ?? 2000;
+  }
+
+  /** up, or down since when */
+  get status(): { up: boolean; downForMs?: number } {
+    return this.down ? { up: false, downForMs: Date.now() - this.down.start } : { up: true };
+  }
+
+  start(): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      const t0 = Date.now();
+      const problem = await probeOnce(this.def, this.timeoutMs);
+      this.record(t0, Date.now() - t0, problem);
+      if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.intervalMs - (Date.now() - t0)));
+      this.timer?.unref?.();
+    };
+    void tick();
+  }
+
+  private record(t0: number, latency: number, problem: string | undefined): void {
+    if (this.stopped) return;
+    if (problem) {
+      this.span.failed++;
+      this.down ??= { start: t0, failed: 0, firstError: problem, during: this.hooks.during() };
+      this.down.failed++;
+      return;
+    }
+    this.span.ok++;
+    this.span.maxLatencyMs = Math.max(this.span.maxLatencyMs, latency);
+    if (this.down) this.closeWindow(t0);
+  }
+
+  private closeWindow(end: number): void {
+    const d = this.down!;
+    this.down = undefined;
+    this.hooks.onWindow({ probe: this.id, start: new Date(d.start).toISOString(), end: new Date(end).toISOString(), ms: end - d.start, failed: d.failed, firstError: d.firstError, during: d.during });
+  }
+
+  /** Writes what was seen since the last summary (an outage still open is closed into it). */
+  flush(): void {
+    const now = Date.now();
+    if (this.down) this.closeWindow(now);
+    const s = this.span;
+    if (s.ok + s.failed) this.hooks.onSummary({ probe: this.id, from: new Date(s.from).toISOString(), to: new Date(now).toISOString(), ok: s.ok, failed: s.failed, maxLatencyMs: s.maxLatencyMs });
+    this.span = { from: now, ok: 0, failed: 0, maxLatencyMs: 0 };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.flush();
+  }
+}
