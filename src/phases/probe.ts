@@ -113,10 +113,10 @@ export class Prober {
     this.hooks.onWindow({ probe: this.id, start: new Date(d.start).toISOString(), end: new Date(end).toISOString(), ms: end - d.start, failed: d.failed, firstError: d.firstError, during: d.during });
   }
 
-  /** Writes what was seen since the last summary (an outage still open is closed into it). */
-  flush(): void {
+  /** Writes what was seen since the last summary; an outage still open goes on (it is closed at stop). */
+  flush(closeOpen = false): void {
     const now = Date.now();
-    if (this.down) this.closeWindow(now);
+    if (closeOpen && this.down) this.closeWindow(now);
     const s = this.span;
     if (s.ok + s.failed) this.hooks.onSummary({ probe: this.id, from: new Date(s.from).toISOString(), to: new Date(now).toISOString(), ok: s.ok, failed: s.failed, maxLatencyMs: s.maxLatencyMs });
     this.span = { from: now, ok: 0, failed: 0, maxLatencyMs: 0 };
@@ -125,6 +125,6 @@ export class Prober {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.flush();
+    this.flush(true);
   }
 }

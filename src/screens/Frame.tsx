@@ -7,10 +7,9 @@ import { SCREEN_KEYS } from './model.js';
 import { rehearsalLabel } from '../phases/state.js';
 
 export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
-  const { ui } = useUIState();
+  const { ui, state, availability } = useUIState();
   const actions = useUIActions();
   const rb = actions.session.runbook;
-  const { state } = useUIState();
   const drift = !!state.drift && !state.drift.acknowledgedAt;
   // "? help" first: at 80 columns the end of the line may be cut, and help lists everything
   // gates and sign-off belong to phases, not to rollback procedures or diagnostics
@@ -20,10 +19,12 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   const m = ui.message;
   // a rehearsal says so on every screen: its times are not real ones
   const rehearsal = rehearsalLabel(state.rehearsal);
+  const down = !!availability && availability !== 'up';
   return (
     <Box flexDirection="column" width={width}>
       <Box justifyContent="space-between">
-        <Text bold>{truncate(`Waymark · ${rb.title}`, width - 22 - (rehearsal ? rehearsal.length + 1 : 0))}</Text>
+        <Text bold>{truncate(`Waymark · ${rb.title}`, width - 22 - (rehearsal ? rehearsal.length + 1 : 0) - (availability ? 7 : 0))}</Text>
+        {availability ? <Text color={color(down ? 'red' : 'green')}>{down ? '● DOWN' : '● up'}</Text> : null}
         {rehearsal ? (
           <Text bold inverse color={color('yellow')}>
             {rehearsal}
@@ -31,6 +32,11 @@ export function Frame({ title, children, width }: { title: string; children: Rea
         ) : null}
         <Text dimColor>{truncate(actions.session.opts.operator, 20)}</Text>
       </Box>
+      {down ? (
+        <Text bold inverse color={color('red')}>
+          {truncate(`⚠ ${availability}`, width)}
+        </Text>
+      ) : null}
       <Text bold color={color('cyan')}>
         {truncate(title, width)}
       </Text>

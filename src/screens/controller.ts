@@ -30,6 +30,8 @@ export interface Snapshot {
   runningChecks: string[];
   exited?: number;
   version: number;
+  /** what the availability probes see now: "up", or "DOWN for 2.3 s" */
+  availability?: string;
 }
 
 export interface ControllerOptions {
@@ -44,6 +46,7 @@ export class TuiController {
   private listeners = new Set<() => void>();
   private lineId = 0;
   private timer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
   private closing = false;
 
   constructor(
@@ -51,6 +54,15 @@ export class TuiController {
     private readonly opts: ControllerOptions,
   ) {
     this.snap = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
+    if (session.probes.length) {
+      // the header says live whether the system answers: a restart's seconds show as they happen
+      this.probeTimer = setInterval(() => {
+        const down = session.probes.filter((p) => !p.status.up);
+        const text = down.length ? down.map((p) => `${p.id} DOWN for ${((p.status.downForMs ?? 0) / 1000).toFixed(1)} s`).join(', ') : 'up';
+        if (text !== this.snap.availability) this.update({ availability: text });
+      }, 250);
+      this.probeTimer.unref?.();
+    }
     session.subscribe((c) => {
       if (c.line) this.onLine(c.line.key, c.line.text, c.line.stream);
       else this.update({ state: c.state, live: this.liveAfter(c.state) });
@@ -489,6 +501,7 @@ export class TuiController {
     if (this.closing) return;
     this.closing = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
     this.session.cancel(undefined, why);
     await this.session.idle().catch(() => {});
     this.update({ exited: code });
