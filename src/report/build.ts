@@ -60,6 +60,17 @@ export interface ReportPhase {
   /** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
   signoffLine?: string;
   signoffs: ReportSignoff[];
+  /** what the availability probes saw while the phase ran, on the run's clock */
+  availability?: PhaseAvailability;
+}
+
+export interface PhaseAvailability {
+  from: string;
+  to: string;
+  spans: Array<{ probe: string; from: string; to: string; ok: number; failed: number; maxLatencyMs: number }>;
+  outages: ProbeWindow[];
+  /** steps that ran commands (restarts among them), to mark on the timeline */
+  marks: Array<{ at: string; title: string }>;
 }
 
 /** The first thing a reader sees: how the run went, in counts. */
@@ -140,6 +151,7 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
       runs: (inp.runs.get(g.checkId) ?? []).filter((r) => (!ps.startedAt || r.at >= ps.startedAt) && (!ps.signedOffAt || r.at <= ps.signedOffAt)),
     })),
     signoffLine: signoffHistoryLine(ps) || undefined,
+    availability: phaseAvailability(inp, p.id),
     signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({ ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead })),
     steps: p.steps.map((s) => {
       const st = stepState(state, p.id, s.id);
@@ -250,6 +262,33 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
   if (!('phase' in scope) && rb.success.length) body.success = successRows(inp);
   // Nothing secret leaves: every string of the report goes through the redactor once more.
   return inp.redactor.redactDeep(JSON.parse(JSON.stringify({ ...body, verdict: verdictOf(body) })) as ReportBody);
+}
+
+/** The probes' record within a phase's span, moved onto the run's clock (a rehearsal's is moved). */
+function phaseAvailability(inp: Input, phaseId: string): PhaseAvailability | undefined {
+  const ps = inp.state.phases[phaseId];
+  if (!ps?.startedAt || !Object.keys(inp.runbook.probes ?? {}).length) return undefined;
+  const from = Date.parse(ps.startedAt);
+  const to = ps.signedOffAt ? Date.parse(ps.signedOffAt) : inp.now.getTime();
+  const shift = (e: AuditEntry) => (e.clock ? Date.parse(e.clock) - Date.parse(e.at) : 0);
+  const moved = (t: string, e: AuditEntry) => new Date(Date.parse(t) + shift(e)).toISOString();
+  const inside = (a: string, b: string) => Date.parse(a) <= to && Date.parse(b) >= from;
+  const spans = inp.audit
+    .filter((e) => e.event === 'probe.summary')
+    .map((e) => ({ ...(e.data as ProbeSummary), from: moved((e.data as ProbeSummary).from, e), to: moved((e.data as ProbeSummary).to, e) }))
+    .filter((x) => inside(x.from, x.to));
+  const outages = inp.audit
+    .filter((e) => e.event === 'probe.outage')
+    .map((e) => ({ ...(e.data as ProbeWindow), start: moved((e.data as ProbeWindow).start, e), end: moved((e.data as ProbeWindow).end, e) }))
+    .filter((w) => inside(w.start, w.end));
+  const phase = inp.runbook.phases.find((p) => p.id === phaseId)!;
+  const marks = phase.steps
+    .filter((s) => s.kind === 'command')
+    .flatMap((s) => {
+      const st = inp.state.steps[`${phaseId}/${s.id}`];
+      return st?.finishedAt ? [{ at: st.finishedAt, title: s.title }] : [];
+    });
+  return { from: ps.startedAt, to: new Date(to).toISOString(), spans, outages, marks };
 }
 
 /**

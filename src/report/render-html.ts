@@ -43,7 +43,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; border: 0.6pt solid #999; 
 .t { white-space: nowrap; }
 .watermark { position: fixed; top: 40%; left: 0; right: 0; text-align: center; transform: rotate(-30deg); font-size: 64pt; font-weight: 800; color: rgba(200,0,0,0.12); pointer-events: none; z-index: 0; }
 .rehearsal { border: 2pt solid #b00; padding: 2mm 3mm; font-weight: 700; }
-.step { break-inside: avoid-page; } blockquote { margin: 1mm 0; padding-left: 3mm; border-left: 2pt solid #111; }
+.step { break-inside: avoid-page; }
+.timeline { margin: 2mm 0; break-inside: avoid; } .timeline figcaption { font-size: 8pt; color: #555; } blockquote { margin: 1mm 0; padding-left: 3mm; border-left: 2pt solid #111; }
 @media print { body { padding: 0; } a { color: inherit; } }
 `;
 
@@ -58,6 +59,44 @@ function check(r: CheckResult): string {
     ...(r.artifacts ?? []).map((a) => `<p>File — ${h(a.name)}: <code>${h(a.file)}</code> (${a.lines} lines, sha256 ${h(a.sha256)})</p>`),
     r.hint ? `<p>Hint: ${h(r.hint)}</p>` : '',
   ].join('');
+}
+
+/** Text inside SVG: escaped, without the HTML spans h() puts around times. */
+const svgText = (v: unknown) => textOnly(String(v ?? '')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * The phase's availability as a picture (inline SVG, A4-wide): a band per probe summary, green
+ * where every answer was good and red where any failed, the longest answer as a line, outages
+ * as red blocks, and the command steps (restarts among them) as marks with their titles.
+ */
+export function timeline(a: NonNullable<ReportPhase['availability']>): string {
+  const W = 680;
+  const H = 120;
+  const t0 = Date.parse(a.from);
+  const span = Math.max(1, Date.parse(a.to) - t0);
+  const x = (t: string) => Math.max(0, Math.min(W, ((Date.parse(t) - t0) / span) * W));
+  const maxLat = Math.max(1, ...a.spans.map((s) => s.maxLatencyMs));
+  const bands = a.spans
+    .map((s) => `<rect x="${x(s.from).toFixed(1)}" y="40" width="${Math.max(1, x(s.to) - x(s.from)).toFixed(1)}" height="30" fill="${s.failed ? '#d9534f' : '#5cb85c'}"><title>${svgText(`${s.from} – ${s.to}: ${s.ok} good, ${s.failed} failed`)}</title></rect>`)
+    .join('');
+  const lat = a.spans.map((s) => `${x(s.to).toFixed(1)},${(38 - (s.maxLatencyMs / maxLat) * 30).toFixed(1)}`).join(' ');
+  const outs = a.outages.map((w) => `<rect x="${x(w.start).toFixed(1)}" y="36" width="${Math.max(2, x(w.end) - x(w.start)).toFixed(1)}" height="38" fill="#a00"><title>${svgText(`outage ${(w.ms / 1000).toFixed(1)} s from ${w.start}: ${w.firstError}`)}</title></rect>`).join('');
+  const marks = a.marks
+    .map((m, i) => `<line x1="${x(m.at).toFixed(1)}" y1="36" x2="${x(m.at).toFixed(1)}" y2="${80 + (i % 3) * 12}" stroke="#333" stroke-width="0.8"/><text x="${(x(m.at) + 2).toFixed(1)}" y="${88 + (i % 3) * 12}" font-size="7">${svgText(m.title.slice(0, 28))}</text>`)
+    .join('');
+  const none = a.spans.length ? '' : `<text x="4" y="60" font-size="10">no probe data while this phase ran</text>`;
+  return (
+    `<figure class="timeline"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="availability and latency while the phase ran">` +
+    `<rect x="0" y="40" width="${W}" height="30" fill="#eee"/>${bands}${outs}${lat ? `<polyline points="${lat}" fill="none" stroke="#1f4e8c" stroke-width="1"/>` : ''}${marks}${none}` +
+    `<text x="0" y="10" font-size="8">${svgText(a.from)}</text><text x="${W}" y="10" font-size="8" text-anchor="end">${svgText(a.to)}</text>` +
+    `<text x="0" y="24" font-size="8" fill="#1f4e8c">longest answer per span (max ${maxLat} ms)</text></svg>` +
+    `<figcaption>Availability (green: every answer good, red: failures, dark red: outages) and latency while the phase ran; marks: command steps.</figcaption></figure>`
+  );
+}
+
+function outageTable(a: NonNullable<ReportPhase['availability']>): string {
+  if (!a.outages.length) return `<p>No outage while the phase ran (${a.spans.reduce((n, s) => n + s.ok + s.failed, 0)} probe answers).</p>`;
+  return table(['outage from', 'to', 'length', 'failed answers', 'first error', 'during step'], a.outages.map((w) => [w.start, w.end, `${(w.ms / 1000).toFixed(1)} s`, w.failed, w.firstError, w.during ?? '']));
 }
 
 function phase(p: ReportPhase): string {
@@ -82,6 +121,7 @@ function phase(p: ReportPhase): string {
     p.signoffLine ? `<p>Sign-off record: ${h(p.signoffLine)}</p>` : '',
     p.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(p.pointOfNoReturn)}</p>` : '',
     p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
+    p.availability ? `<h3>Availability</h3>${timeline(p.availability)}${outageTable(p.availability)}` : '',
     `<h3>Steps</h3>`,
     table(
       ['#', 'step', 'kind', 'status', 'attempts', 'finished'],

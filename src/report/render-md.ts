@@ -65,6 +65,13 @@ function phase(p: ReportPhase, out: string[]): void {
   if (p.signoffLine) out.push(`Sign-off record: ${p.signoffLine}`, '');
   if (p.pointOfNoReturn) out.push(`⚠ Point of no return: ${p.pointOfNoReturn}`, '');
   if (p.rollback) out.push(`Undone by rollback procedure: \`${p.rollback}\``, '');
+  if (p.availability) {
+    const a = p.availability;
+    const answers = a.spans.reduce((n, s) => n + s.ok + s.failed, 0);
+    const failed = a.spans.reduce((n, s) => n + s.failed, 0);
+    out.push(`Availability: ${answers} probe answers, ${failed} failed, ${a.outages.length} outage(s)${a.spans.length ? '' : ' — no probe data while this phase ran'}`, '');
+    if (a.outages.length) out.push(...table(['outage from', 'to', 'length', 'failed answers', 'first error', 'during step'], a.outages.map((w) => [w.start, w.end, `${(w.ms / 1000).toFixed(1)} s`, w.failed, w.firstError, w.during ?? ''])), '');
+  }
   out.push('### Steps', '');
   const rows = p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.attempts.length, s.finishedAt ?? '']);
   out.push(...table(['#', 'step', 'kind', 'status', 'attempts', 'finished'], rows), '');

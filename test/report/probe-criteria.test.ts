@@ -85,3 +85,20 @@ describe('waymark probe', () => {
     expect(audit.some((e) => e.event === 'probe.summary' && e.data.ok > 0 && e.data.failed > 0)).toBe(true);
   });
 });
+
+describe('the availability timeline of a phase', () => {
+  it('draws the probe record, the outage and the command steps, with the numbers beside it', async () => {
+    const { timeline } = await import('../../src/report/render-html.js');
+    const out = entry('probe.outage', { probe: 'app', start: iso(20), end: iso(22.1), ms: 2100, failed: 9, firstError: 'ECONNREFUSED', during: 'a/m' }, 22);
+    const body = buildReport({ runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit: [summary(0, 30, 111, 9), out, summary(30, 61, 124, 0)], now: T0 }, { phase: 'a' });
+    const a = body.phases[0].availability!;
+    expect(a.spans).toHaveLength(2);
+    expect(a.outages).toEqual([expect.objectContaining({ ms: 2100, during: 'a/m' })]);
+    const svg = timeline(a);
+    expect(svg).toMatch(/^<figure class="timeline"><svg /);
+    expect(svg).toMatch(/fill="#a00"><title>outage 2\.1 s from [^<]+: ECONNREFUSED<\/title>/);
+    expect(svg.match(/fill="#d9534f"/g)).toHaveLength(1);
+    expect(svg.match(/fill="#5cb85c"/g)).toHaveLength(1);
+    expect(svg).not.toMatch(/<span/);
+  });
+});
