@@ -18,7 +18,7 @@ export interface ParsedArgs {
   fingerprint?: string;
 }
 
-const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason', 'seconds']);
+const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason', 'seconds', 'load']);
 const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--key FILE', '--help', '--version'];
 
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
@@ -142,9 +142,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./commands/status.js'), 'resetCommand'),
   },
   demo: {
-    usage: 'waymark demo [--reset] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
+    usage: 'waymark demo [--reset] [--load N] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
     summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
-    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT', '--seconds N'],
+    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT', '--seconds N', '--load N'],
     run: lazy(() => import('./commands/demo.js'), 'demoCommand'),
   },
 };

@@ -116,7 +116,8 @@ switch (cmd) {
     await stop();
     break;
   case 'restart':
-    if (rest.includes('--stop-start')) {
+    // FLUX_RESTART=stop-start: every restart the old way, to show what the probe then sees
+    if (rest.includes('--stop-start') || process.env.FLUX_RESTART === 'stop-start') {
       await stop();
       await start();
     } else await reload();

@@ -1,6 +1,6 @@
 // waymark demo: a real Flux Studio on JSON files, a real PostgreSQL, and the TUI on
 // runbook.yaml pointed at them. Quitting (also Ctrl-C) stops the app and the database.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { ParsedArgs } from '../cli.js';
 import { COMMANDS, parseArgs } from '../cli.js';
@@ -44,9 +44,11 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
     }
   };
   let stopped = false;
+  let load: ReturnType<typeof startLoad> | undefined;
   const stopAll = async () => {
     if (stopped) return;
     stopped = true;
+    if (load) say(await load.stop());
     appCtl('stop');
     await server.stop().catch(() => {});
   };
@@ -63,6 +65,12 @@ export async function demoCommand(a: ParsedArgs): Promise<number> {
   try {
     appCtl('restart'); // a leftover app from a killed demo may hold old settings
     say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} (workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
+    if (a.flags.load) {
+      const rate = Number(a.flags.load);
+      if (!(rate > 0)) throw new UsageError('--load takes signups per second, e.g. --load 50');
+      load = startLoad(rate);
+      say(`  load: ${rate} signups/s and a read every 100 ms until the demo stops`);
+    }
     const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
     const lr = loadRunbook(RUNBOOK);
     const mode = chooseMode(a.flags);
@@ -113,4 +121,18 @@ async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout): Prom
   parsed.flags.runbook = RUNBOOK;
   if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
   return spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT });
+}
+
+/** The demo's load generator, running beside the walk; stop() ends it and returns its summary. */
+function startLoad(rate: number) {
+  const child = spawn(process.execPath, [join(APP_DIR, 'tools/load.js'), '--rate', String(rate), '--seconds', '86400'], { env: process.env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  return {
+    stop: () =>
+      new Promise<string>((resolve) => {
+        child.once('close', () => resolve(`  load: ${out.trim().split('\n').slice(0, 2).join('; ')}\n  load summary: ${out.trim().split('\n').pop() ?? ''}`));
+        child.kill('SIGTERM');
+      }),
+  };
 }

@@ -60,10 +60,16 @@ const track = (p) => {
   inflight.add(p);
   p.finally(() => inflight.delete(p));
 };
-const end = Date.now() + seconds * 1000;
+let end = Date.now() + seconds * 1000;
+process.once('SIGTERM', () => (end = 0));
 const writes = setInterval(() => Date.now() < end && track(signup()), 1000 / rate);
 const reads = setInterval(() => Date.now() < end && track(request('/api/health')), readMs);
-await new Promise((r) => setTimeout(r, seconds * 1000));
+// ends at --seconds, or earlier on SIGTERM/SIGINT (the demo stops it with the app), with its summary either way
+await new Promise((r) => {
+  setTimeout(r, seconds * 1000).unref();
+  process.once('SIGTERM', r);
+  process.once('SIGINT', r);
+});
 clearInterval(writes);
 clearInterval(reads);
 await Promise.all([...inflight]);
