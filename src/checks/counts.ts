@@ -3,6 +3,9 @@ import { type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
 import { countEntity } from './json-source.js';
 
+/** How long writes in flight get to reach PostgreSQL after the JSON was read. */
+export const SETTLE_MS = 1000;
+
 export const countsCheck = defineCheck({
   type: 'counts',
   description: 'Record counts per entity: JSON files against PostgreSQL tables',
@@ -31,6 +34,8 @@ export const countsCheck = defineCheck({
         const readStart = new Date();
         const json = p.source === 'pg' ? null : await countEntity(ctx.data, name, ctx.baseDir, ctx.signal);
         const readEnd = new Date();
+        // a write already in the JSON reaches PostgreSQL a moment later (dual-write): let it land
+        if (asOf) await new Promise((r) => setTimeout(r, SETTLE_MS));
         let pg: number | null = null;
         let since = { start: 0, end: 0 };
         if (p.source !== 'json') {

@@ -38,8 +38,17 @@ export interface ProbeHooks {
 
 const at = (path: string, v: unknown): unknown => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v);
 
-/** One answer judged: undefined when good, else what was wrong. */
-export async function probeOnce(def: ProbeDef, timeoutMs: number): Promise<string | undefined> {
+/**
+ * One answer judged: undefined when good, else what was wrong. A kept-alive socket the server
+ * closed just as the request went out is retried once, as any HTTP client retries a GET.
+ */
+export async function probeOnce(def: ProbeDef, timeoutMs: number, retried = false): Promise<string | undefined> {
+  const problem = await askOnce(def, timeoutMs);
+  if (!retried && (problem === 'UND_ERR_SOCKET' || problem === 'ECONNRESET')) return probeOnce(def, timeoutMs, true);
+  return problem;
+}
+
+async function askOnce(def: ProbeDef, timeoutMs: number): Promise<string | undefined> {
   try {
     const r = await fetch(def.url, { signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'waymark-probe' } });
     const text = await r.text();
