@@ -4,6 +4,7 @@
 // has no reusePort: without the primary, a stop-then-start always leaves a gap.
 import cluster from 'node:cluster';
 import http from 'node:http';
+import net from 'node:net';
 
 if (cluster.isPrimary) {
   await primary();
@@ -169,11 +170,15 @@ async function worker() {
     if (draining) return;
     draining = true;
     clearInterval(retry);
-    // no new connections; answers in flight close theirs; idle keep-alive sockets are closed now
-    server.close(() => pool?.end().finally(() => process.exit(0)) ?? process.exit(0));
-    server.closeIdleConnections();
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
-    idle.unref();
+    // No new connections; every answer from now on closes its connection. An idle keep-alive
+    // socket is not closed early: a client may be writing a request into it at this instant,
+    // and that request would fail (measured with 30 keep-alive clients: 10 of 2,565 requests
+    // failed over 8 reloads while http's server.close() closed idle sockets; 0 of 22,221 over 20 now).
+    // The client gives it up first (its keep-alive timer: undici's is 4 s), or its next request
+    // is answered here with `Connection: close`; a client that does neither is closed at the
+    // advertised `Keep-Alive: timeout=5`, as on any day. So: net's close, which only stops accepting.
+    net.Server.prototype.close.call(server, () => pool?.end().finally(() => process.exit(0)) ?? process.exit(0));
+    // a client that never gives up an idle socket must not hold the old worker forever
     setTimeout(() => process.exit(0), 25_000).unref();
   };
   process.on('message', (m) => m === 'drain' && drain());

@@ -20,6 +20,16 @@ function run(script: string, args: string[] = []) {
   return spawnSync(process.execPath, [join(APP, script), ...args], { cwd: APP, env, encoding: 'utf8', timeout: 120_000 });
 }
 
+/** Like run, without blocking this process: the probe and the clients here keep going meanwhile. */
+function runAsync(script: string, args: string[] = []): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(APP, script), ...args], { cwd: APP, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('close', (status) => res({ status, stdout }));
+  });
+}
+
 /** The app restarts between tests; a kept-alive socket to the old process fails once. */
 async function post(url: string, body: unknown): Promise<Response> {
   const req = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -125,15 +135,16 @@ describe('Flux Studio migration scripts', () => {
         child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))),
       );
     };
-    const later = (ms: number, fn: () => unknown) => new Promise((r) => setTimeout(() => r(fn()), ms));
+    const later = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(fn()), ms));
     // Waymark's probe watches beside the load generator: both must see the same
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     const windows: ProbeWindow[] = [];
     const probe = new Prober('app', { url: `http://127.0.0.1:${port}/api/health`, expect_status: 200, expect_json: { status: 'ok' }, interval: '100ms', timeout: '2s' }, { during: () => undefined, onWindow: (w) => windows.push(w), onSummary: () => {} });
     probe.start();
-    const graceful = load(6);
-    const reloads = await Promise.all([later(1500, () => run('app-control.js', ['restart'])), later(3500, () => run('app-control.js', ['restart']))]);
-    for (const r of reloads as Array<ReturnType<typeof run>>) expect(r.stdout).toMatch(/reloaded fluxstudio .* worker \d+ → \d+, no request refused/);
+    const graceful = load(9);
+    const reloads = [await later(1500, () => runAsync('app-control.js', ['restart']))];
+    reloads.push(await later(300, () => runAsync('app-control.js', ['restart'])));
+    for (const r of reloads) expect(r.stdout).toMatch(/reloaded fluxstudio .* worker \d+ → \d+, no request refused/);
     const g = await graceful;
     expect(g.sent).toBeGreaterThan(300);
     expect(g).toMatchObject({ failed: 0, missing: 0, missingFromJson: 0 });
@@ -141,7 +152,7 @@ describe('Flux Studio migration scripts', () => {
     expect(g.acknowledged).toBeGreaterThan(200);
     // the old way leaves a gap: the same load sees refused requests
     const rough = load(5);
-    await later(1500, () => run('app-control.js', ['restart', '--stop-start']));
+    await later(1500, () => runAsync('app-control.js', ['restart', '--stop-start']));
     const b = await rough;
     probe.stop();
     expect(windows.length).toBeGreaterThan(0);
@@ -150,6 +161,39 @@ describe('Flux Studio migration scripts', () => {
     expect(b.failed).toBeGreaterThan(0);
     expect(b.longestFailureMs).toBeGreaterThan(0);
     expect(b.missing).toBe(0);
+  }, 60_000);
+
+  it('a reload never closes a kept-alive connection under a client that is sending on it', async () => {
+    // 30 keep-alive clients at random gaps: some connection is always idle, some request always
+    // on its way. Closing idle connections on drain failed 10 of 2,565 such requests over 8 reloads.
+    const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
+    let stop = false;
+    const failures: string[] = [];
+    let sent = 0;
+    const client = async () => {
+      while (!stop) {
+        await new Promise((r) => setTimeout(r, Math.random() * 120));
+        sent++;
+        try {
+          await (await fetch(`http://127.0.0.1:${port}/api/health`)).arrayBuffer();
+        } catch (e) {
+          failures.push(String((e as { cause?: { code?: string } }).cause?.code ?? e));
+        }
+      }
+    };
+    const clients = Array.from({ length: 30 }, client);
+    const workers = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await runAsync('app-control.js', ['restart']);
+      expect(r.stdout).toMatch(/reloaded fluxstudio/);
+      workers.add(r.stdout.match(/→ (\d+)/)![1]);
+    }
+    stop = true;
+    await Promise.all(clients);
+    expect(workers.size).toBe(4);
+    expect(sent).toBeGreaterThan(500);
+    expect(failures).toEqual([]);
   }, 60_000);
 
   it('the counts gate holds while 50 signups/s flow: rows written since the JSON was read are new, not differences', async () => {
