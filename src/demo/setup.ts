@@ -88,6 +88,9 @@ export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, users = 25): 
     PORT: String(ports.appPort),
     USE_POSTGRES: env.USE_POSTGRES ?? 'false',
     DUAL_WRITE_ENABLED: env.DUAL_WRITE_ENABLED ?? 'false',
+    // password hashing cost 2^12, not 2^14: the demo's load (50 signups/s) must fit beside
+    // PostgreSQL and Waymark on a 2-core laptop
+    SCRYPT_LOG2_N: env.SCRYPT_LOG2_N ?? '12',
   };
   const text = existsSync(l.envFile) ? readFileSync(l.envFile, 'utf8') : '# Flux Studio environment (demo workspace)\n';
   let out = text;
