@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
 import { countEntity } from './json-source.js';
+import { IN_FLIGHT_MS, settle } from './live-writes.js';
 
 /** How long writes in flight get to reach PostgreSQL after the JSON was read. */
-export const SETTLE_MS = 1000;
 
 export const countsCheck = defineCheck({
   type: 'counts',
@@ -35,7 +35,7 @@ export const countsCheck = defineCheck({
         const json = p.source === 'pg' ? null : await countEntity(ctx.data, name, ctx.baseDir, ctx.signal);
         const readEnd = new Date();
         // a write already in the JSON reaches PostgreSQL a moment later (dual-write): let it land
-        if (asOf) await new Promise((r) => setTimeout(r, SETTLE_MS));
+        if (asOf) await settle();
         let pg: number | null = null;
         let since = { start: 0, end: 0 };
         if (p.source !== 'json') {
@@ -45,8 +45,8 @@ export const countsCheck = defineCheck({
             ? `SELECT count(*)::bigint AS n, count(*) FILTER (WHERE ${col} > $1)::bigint AS s1, count(*) FILTER (WHERE ${col} > $2)::bigint AS s2 FROM ${quoteIdent(e.table)}`
             : `SELECT count(*)::bigint AS n FROM ${quoteIdent(e.table)}`;
           const r = await ctx.connections.readOnly(e.connection ?? ctx.connection, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, (c) =>
-            // a write stamped just before the read may land in the file just after it: two seconds of grace
-            c.query<{ n: string; s1?: string; s2?: string }>(sql, col ? [new Date(readStart.getTime() - 2000).toISOString(), readEnd.toISOString()] : []),
+            // a write stamped just before the read may land in the file just after it
+            c.query<{ n: string; s1?: string; s2?: string }>(sql, col ? [new Date(readStart.getTime() - IN_FLIGHT_MS).toISOString(), readEnd.toISOString()] : []),
           );
           pg = Number(r.rows[0].n);
           if (col) since = { start: Number(r.rows[0].s1), end: Number(r.rows[0].s2) };

@@ -5,6 +5,7 @@ import { streamEntity } from './json-source.js';
 import { createHash } from 'node:crypto';
 import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
 import { SortedRuns } from './sorted-runs.js';
+import { IN_FLIGHT_MS, settle } from './live-writes.js';
 
 const NORMS = ['trim', 'empty_is_null', 'case_insensitive'] as const;
 const fieldSpec = z.union([
@@ -249,8 +250,8 @@ async function validateEntity(
       return vals;
     };
     const malformed = (where: string, what: string) => report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null });
-    // when the JSON was read: rows PostgreSQL has from later on are new, not extra (two seconds of grace for a write in flight)
-    const readStart = new Date(Date.now() - 2000).toISOString();
+    // when the JSON was read: rows PostgreSQL has from later on are new, not extra (with grace for a write in flight)
+    const readStart = new Date(Date.now() - IN_FLIGHT_MS).toISOString();
     try {
       for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal, malformed)) {
         const k = value[entity.key];
@@ -261,6 +262,8 @@ async function validateEntity(
         await json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
       }
       const jsonCount = json.count;
+      // under live writes, what the JSON read saw must have reached PostgreSQL before the snapshot
+      if (spec.as_of_column) await settle();
 
       // Side 2: PostgreSQL through a cursor, in the same key order (byte order of the
       // lower-cased key: uuid columns sort that way natively and keep their index).
