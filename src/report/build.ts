@@ -237,8 +237,9 @@ function successRows(inp: Input): SuccessRow[] {
       failedBy.push(...v.failedBy);
       if (!v.met) met = false;
     }
-    if (s.evidence) evidence.push(s.evidence);
     const status = !met ? 'not met' : pending ? 'not yet' : 'met';
+    // the runbook's sentence says what "met" rests on: stated as a fact only when it is one
+    if (s.evidence) evidence.push(status === 'met' ? s.evidence : `required: ${s.evidence}`);
     return { id: s.id, criterion: s.criterion, status, evidence, failedBy: failedBy.length ? failedBy : undefined };
   });
 }
