@@ -42,7 +42,8 @@ async function request(path, init) {
     return r;
   } catch (e) {
     stats.failed++;
-    const cause = e.code ?? e.cause?.code ?? (e.name === 'TimeoutError' ? 'timeout' : e.message);
+    // a timeout is a DOMException whose code is a number (23): name it
+    const cause = e.name === 'TimeoutError' ? 'timeout' : (e.code ?? e.cause?.code ?? e.message);
     stats.causes[cause] = (stats.causes[cause] ?? 0) + 1;
     failingSince ??= t0;
     return undefined;
