@@ -69,8 +69,8 @@ export interface PhaseAvailability {
   to: string;
   spans: Array<{ probe: string; from: string; to: string; ok: number; failed: number; maxLatencyMs: number }>;
   outages: ProbeWindow[];
-  /** steps that ran commands (restarts among them), to mark on the timeline */
-  marks: Array<{ at: string; title: string }>;
+  /** steps that ran commands (restarts among them), from start to end, to mark on the timeline */
+  marks: Array<{ at: string; from?: string; title: string }>;
 }
 
 /** The first thing a reader sees: how the run went, in counts. */
@@ -287,7 +287,7 @@ function phaseAvailability(inp: Input, phaseId: string): PhaseAvailability | und
     .filter((s) => s.kind === 'command')
     .flatMap((s) => {
       const st = inp.state.steps[`${phaseId}/${s.id}`];
-      return st?.finishedAt ? [{ at: st.finishedAt, title: s.title }] : [];
+      return st?.finishedAt ? [{ at: st.finishedAt, from: st.startedAt, title: s.title }] : [];
     });
   return { from: ps.startedAt, to: new Date(to).toISOString(), spans, outages, marks };
 }

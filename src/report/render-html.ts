@@ -3,11 +3,11 @@
 import type { ReportPhase, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
 import { attemptRows, generatedText, verdictRows } from './render-md.js';
+import { timeline } from './timeline.js';
+import { textOnly } from './text.js';
 
-// Print fonts lack most pictographs (the seed's ✅ prints as a box): they become words.
-const GLYPHS: Record<string, string> = { '✅': '[OK]', '❌': '[FAILED]', '⚠️': '[!]', '⚠': '[!]', '✔': '[ok]', '✗': '[x]', '⛔': '[STOP]', '⏳': '[wait]' };
-const textOnly = (s: string) =>
-  s.replace(/✅|❌|⚠️|⚠|✔|✗|⛔|⏳/g, (c) => GLYPHS[c]).replace(/\p{Extended_Pictographic}\uFE0F?/gu, '[?]');
+export { timeline };
+
 const ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/g;
 /** Escaped text; a timestamp never breaks inside itself. */
 const h = (s: unknown) =>
@@ -59,39 +59,6 @@ function check(r: CheckResult): string {
     ...(r.artifacts ?? []).map((a) => `<p>File — ${h(a.name)}: <code>${h(a.file)}</code> (${a.lines} lines, sha256 ${h(a.sha256)})</p>`),
     r.hint ? `<p>Hint: ${h(r.hint)}</p>` : '',
   ].join('');
-}
-
-/** Text inside SVG: escaped, without the HTML spans h() puts around times. */
-const svgText = (v: unknown) => textOnly(String(v ?? '')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/**
- * The phase's availability as a picture (inline SVG, A4-wide): a band per probe summary, green
- * where every answer was good and red where any failed, the longest answer as a line, outages
- * as red blocks, and the command steps (restarts among them) as marks with their titles.
- */
-export function timeline(a: NonNullable<ReportPhase['availability']>): string {
-  const W = 680;
-  const H = 120;
-  const t0 = Date.parse(a.from);
-  const span = Math.max(1, Date.parse(a.to) - t0);
-  const x = (t: string) => Math.max(0, Math.min(W, ((Date.parse(t) - t0) / span) * W));
-  const maxLat = Math.max(1, ...a.spans.map((s) => s.maxLatencyMs));
-  const bands = a.spans
-    .map((s) => `<rect x="${x(s.from).toFixed(1)}" y="40" width="${Math.max(1, x(s.to) - x(s.from)).toFixed(1)}" height="30" fill="${s.failed ? '#d9534f' : '#5cb85c'}"><title>${svgText(`${s.from} – ${s.to}: ${s.ok} good, ${s.failed} failed`)}</title></rect>`)
-    .join('');
-  const lat = a.spans.map((s) => `${x(s.to).toFixed(1)},${(38 - (s.maxLatencyMs / maxLat) * 30).toFixed(1)}`).join(' ');
-  const outs = a.outages.map((w) => `<rect x="${x(w.start).toFixed(1)}" y="36" width="${Math.max(2, x(w.end) - x(w.start)).toFixed(1)}" height="38" fill="#a00"><title>${svgText(`outage ${(w.ms / 1000).toFixed(1)} s from ${w.start}: ${w.firstError}`)}</title></rect>`).join('');
-  const marks = a.marks
-    .map((m, i) => `<line x1="${x(m.at).toFixed(1)}" y1="36" x2="${x(m.at).toFixed(1)}" y2="${80 + (i % 3) * 12}" stroke="#333" stroke-width="0.8"/><text x="${(x(m.at) + 2).toFixed(1)}" y="${88 + (i % 3) * 12}" font-size="7">${svgText(m.title.slice(0, 28))}</text>`)
-    .join('');
-  const none = a.spans.length ? '' : `<text x="4" y="60" font-size="10">no probe data while this phase ran</text>`;
-  return (
-    `<figure class="timeline"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="availability and latency while the phase ran">` +
-    `<rect x="0" y="40" width="${W}" height="30" fill="#eee"/>${bands}${outs}${lat ? `<polyline points="${lat}" fill="none" stroke="#1f4e8c" stroke-width="1"/>` : ''}${marks}${none}` +
-    `<text x="0" y="10" font-size="8">${svgText(a.from)}</text><text x="${W}" y="10" font-size="8" text-anchor="end">${svgText(a.to)}</text>` +
-    `<text x="0" y="24" font-size="8" fill="#1f4e8c">longest answer per span (max ${maxLat} ms)</text></svg>` +
-    `<figcaption>Availability (green: every answer good, red: failures, dark red: outages) and latency while the phase ran; marks: command steps.</figcaption></figure>`
-  );
 }
 
 function outageTable(a: NonNullable<ReportPhase['availability']>): string {

@@ -97,8 +97,12 @@ describe('the availability timeline of a phase', () => {
     const svg = timeline(a);
     expect(svg).toMatch(/^<figure class="timeline"><svg /);
     expect(svg).toMatch(/fill="#a00"><title>outage 2\.1 s from [^<]+: ECONNREFUSED<\/title>/);
-    expect(svg.match(/fill="#d9534f"/g)).toHaveLength(1);
-    expect(svg.match(/fill="#5cb85c"/g)).toHaveLength(1);
+    // the failures are the outage, drawn dark on the bar: the spans around it are green
+    expect(svg.match(/fill="#5cb85c"/g)).toHaveLength(2);
+    expect(svg).not.toMatch(/fill="#d9534f"/);
     expect(svg).not.toMatch(/<span/);
+    // failures with no outage to show them (the record lacks it) are red, never green
+    const lost = buildReport({ runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit: [summary(0, 30, 111, 9), summary(30, 61, 124, 0)], now: T0 }, { phase: 'a' });
+    expect(timeline(lost.phases[0].availability!).match(/fill="#d9534f"/g)).toHaveLength(1);
   });
 });
