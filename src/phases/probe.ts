@@ -69,8 +69,28 @@ async function askOnce(def: ProbeDef, timeoutMs: number): Promise<string | undef
   }
 }
 
+/** Answers in one second of the recent past, for a live timeline. */
+export interface ProbeSecond {
+  ok: number;
+  failed: number;
+}
+
+/** Everything one probe saw since this session started it. */
+export interface ProbeTotals {
+  since: number;
+  ok: number;
+  failed: number;
+  outages: number;
+  longestMs: number;
+}
+
+/** Seconds of the recent past a probe remembers, for the monitor's timeline. */
+const KEEP_SECONDS = 600;
+
 export class Prober {
   private timer?: NodeJS.Timeout;
+  private readonly bySecond = new Map<number, ProbeSecond>();
+  private readonly all: ProbeTotals = { since: Date.now(), ok: 0, failed: 0, outages: 0, longestMs: 0 };
   private stopped = false;
   private down?: { start: number; failed: number; firstError: string; during?: string };
   private span = { from: Date.now(), ok: 0, failed: 0, maxLatencyMs: 0 };
@@ -91,6 +111,18 @@ export class Prober {
     return this.down ? { up: false, downForMs: Date.now() - this.down.start } : { up: true };
   }
 
+  /** Since the session started it: answers, failures, outages and the longest (an open one counts). */
+  get totals(): ProbeTotals {
+    const open = this.down ? Date.now() - this.down.start : 0;
+    return { ...this.all, outages: this.all.outages + (this.down ? 1 : 0), longestMs: Math.max(this.all.longestMs, open) };
+  }
+
+  /** The last `seconds` seconds, oldest first; a second with no answer is undefined. */
+  recent(seconds: number, now = Date.now()): Array<ProbeSecond | undefined> {
+    const last = Math.floor(now / 1000);
+    return Array.from({ length: seconds }, (_, i) => this.bySecond.get(last - seconds + 1 + i));
+  }
+
   start(): void {
     const tick = async () => {
       if (this.stopped) return;
@@ -105,6 +137,14 @@ export class Prober {
 
   private record(t0: number, latency: number, problem: string | undefined): void {
     if (this.stopped) return;
+    const sec = Math.floor(t0 / 1000);
+    const b = this.bySecond.get(sec) ?? { ok: 0, failed: 0 };
+    if (problem) b.failed++;
+    else b.ok++;
+    this.bySecond.set(sec, b);
+    this.bySecond.delete(sec - KEEP_SECONDS);
+    if (problem) this.all.failed++;
+    else this.all.ok++;
     if (problem) {
       this.span.failed++;
       this.down ??= { start: t0, failed: 0, firstError: problem, during: this.hooks.during() };
@@ -119,6 +159,8 @@ export class Prober {
   private closeWindow(end: number): void {
     const d = this.down!;
     this.down = undefined;
+    this.all.outages++;
+    this.all.longestMs = Math.max(this.all.longestMs, end - d.start);
     this.hooks.onWindow({ probe: this.id, start: new Date(d.start).toISOString(), end: new Date(end).toISOString(), ms: end - d.start, failed: d.failed, firstError: d.firstError, during: d.during });
   }
 

@@ -12,6 +12,7 @@ import { parseDuration } from '../runbook/duration.js';
 import { initialUi, keyToAction, navigate, type Action, type DialogPurpose, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
+import { probeView, type ProbeView } from './probe-view.js';
 
 export interface PrintedLine {
   id: number;
@@ -32,7 +33,12 @@ export interface Snapshot {
   version: number;
   /** what the availability probes see now: "up", or "DOWN for 2.3 s" */
   availability?: string;
+  /** each probe's recent seconds and totals, for the monitor */
+  probes?: ProbeView[];
 }
+
+/** Seconds of the recent past the monitor's timeline shows. */
+export const TIMELINE_SECONDS = 60;
 
 export interface ControllerOptions {
   onExit: (code: number) => void;
@@ -56,10 +62,13 @@ export class TuiController {
     this.snap = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
     if (session.probes.length) {
       // the header says live whether the system answers: a restart's seconds show as they happen
+      let ticks = 0;
       this.probeTimer = setInterval(() => {
         const down = session.probes.filter((p) => !p.status.up);
         const text = down.length ? down.map((p) => `${p.id} DOWN for ${((p.status.downForMs ?? 0) / 1000).toFixed(1)} s`).join(', ') : 'up';
-        if (text !== this.snap.availability) this.update({ availability: text });
+        // the timeline moves a mark a second; the header as soon as the answer changes
+        const probes = ticks++ % 4 === 0 ? session.probes.map((p) => probeView(p.id, p.status, p.totals, p.recent(TIMELINE_SECONDS))) : undefined;
+        if (text !== this.snap.availability || probes) this.update({ availability: text, ...(probes ? { probes } : {}) });
       }, 250);
       this.probeTimer.unref?.();
     }

@@ -244,6 +244,31 @@ describe('panels and dialogs', () => {
     expect(t.frame()).toMatch(/alert when marker missing/);
     await t.close();
   });
+  it('m draws each availability probe as a timeline: an outage shows as it happens, then in the totals', async () => {
+    const { createServer } = await import('node:http');
+    let failing = false;
+    const server = createServer((_, res) => {
+      res.statusCode = failing ? 503 : 200;
+      res.end(JSON.stringify({ status: failing ? 'down' : 'ok' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const dir = tempDir();
+    const file = join(dir, 'probe.yaml');
+    writeFileSync(file, `id: p\ntitle: Probed\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${port}/h', expect_json: { status: ok }, interval: 100ms }\nphases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`);
+    const t = await openTui({ runbook: file });
+    await t.press(KEYS.enter, 'm');
+    await t.waitFor(/Availability, a mark a second/);
+    await t.waitFor(/app\s+▁+ up/);
+    failing = true;
+    await t.waitFor(/█+ DOWN/, 4000);
+    expect(t.frame()).toMatch(/DOWN for \d+\.\d s · \d+ answers, [1-9]\d* failed/);
+    failing = false;
+    await t.waitFor(/[█▄]▁* up/, 4000);
+    await t.waitFor(/1 outage, longest \d+\.\d s/, 4000);
+    await t.close();
+    server.close();
+  });
   it('t lists symptoms and runs diagnostics in place', async () => {
     const t = await openTui();
     await t.press(KEYS.enter, 't');
