@@ -39,6 +39,8 @@ const entitySpec = z
 export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', 'default-filled'] as const;
 /** Noted, never a discrepancy: a row written after the JSON was read (the migration goes on under live writes). */
 const NEW = 'new-since-read';
+/** rows a cursor read brings from PostgreSQL */
+const BATCH = 5000;
 type Kind = (typeof KINDS)[number];
 const KIND_LABEL: Record<Kind | typeof NEW, string> = {
   [NEW]: 'new since the JSON was read (not a discrepancy)',
@@ -259,7 +261,8 @@ async function validateEntity(
           malformed(`${spec.name} without ${entity.key}`, 'a record without a key');
           continue;
         }
-        await json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
+        const spilling = json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
+        if (spilling) await spilling;
       }
       const jsonCount = json.count;
       // under live writes, what the JSON read saw must have reached PostgreSQL before the snapshot
@@ -282,10 +285,13 @@ async function validateEntity(
       const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
       const newAt = columns.length + 1 + (spec.parent_column ? 1 : 0);
       async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null>; isNew: boolean }> {
+        // the next batch is asked for before this one is compared: PostgreSQL works meanwhile
+        let next: Promise<unknown[][]> = cursor.read(BATCH);
         for (;;) {
           if (ctx.signal.aborted) throw new Error('cancelled');
-          const batch: unknown[][] = await cursor.read(2000);
+          const batch = await next;
           if (batch.length === 0) return;
+          next = batch.length < BATCH ? Promise.resolve([]) : cursor.read(BATCH);
           for (const row of batch) {
             const vals = columns.map((c, i) => normalize(row[i + 1], types[i], ns, c.norms));
             if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());

@@ -1,6 +1,7 @@
 // Streams the records of a JSON-file entity (top-level, under a path, or nested
 // inside a parent's records) without loading the file whole.
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { jsonElements } from './json-elements.js';
 import { basename, resolve } from 'node:path';
 import type { Entity } from '../runbook/schema.js';
 
@@ -10,25 +11,9 @@ export interface JsonRecord {
   parentKey?: unknown;
 }
 
-export async function* streamArrayFile(file: string, path?: string, signal?: AbortSignal): AsyncGenerator<unknown> {
-  const [{ default: chain }, { parser }, { pick }, { streamArray }] = await Promise.all([
-    import('stream-chain'),
-    import('stream-json'),
-    import('stream-json/filters/pick.js'),
-    import('stream-json/streamers/stream-array.js'),
-  ]);
-  const stages: unknown[] = [createReadStream(file), parser()];
-  if (path) stages.push(pick({ filter: path }));
-  stages.push(streamArray());
-  const pipeline = (chain as unknown as (s: unknown[]) => NodeJS.ReadableStream & { destroy(): void })(stages);
-  try {
-    for await (const item of pipeline as AsyncIterable<{ value: unknown }>) {
-      if (signal?.aborted) throw new Error('cancelled');
-      yield item.value;
-    }
-  } finally {
-    pipeline.destroy();
-  }
+/** The elements of the array at `path` (or the top-level array): see json-elements.ts for why not stream-json. */
+export function streamArrayFile(file: string, path?: string, signal?: AbortSignal): AsyncGenerator<unknown> {
+  return jsonElements(file, path, signal);
 }
 
 export function entityFile(entities: Record<string, Entity>, name: string, baseDir: string): { file: string; path?: string; chain: Entity[] } {

@@ -56,7 +56,7 @@ const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], w
 const ent = (e) => (plan.entities[e] ??= { records: 0, malformed: 0, unconvertible: 0 });
 // ids go through an external sort (Waymark's, as data.validate uses it): memory stays bounded at any size
 const { SortedRuns } = await import(new URL('../../../dist/checks/sorted-runs.js', import.meta.url));
-const seen = new SortedRuns(); // "entity uuid" → where, sorted on disk
+const seen = new SortedRuns(100_000); // "entity uuid" → where, sorted on disk in runs of 100k
 for await (const x of walk()) {
   const s = ent(x.entity);
   s.records++;

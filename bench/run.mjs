@@ -1,0 +1,169 @@
+// npm run bench [-- --users 200000] [--runs 3] [--only validate,version,...]
+// Each figure is measured beside its floor, interleaved (figure, floor, figure, floor, …), and
+// the medians are compared: the ratio is what counts, not the machine. Needs `psql` (system
+// PostgreSQL client) for the copy floors; without it those rows say so and are skipped.
+// Starts an embedded PostgreSQL in a temp folder unless DATABASE_URL is set.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, chmodSync, writeFileSync, statSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const users = Number(arg('users', '200000'));
+const runs = Number(arg('runs', '3'));
+const only = arg('only', '')?.split(',').filter(Boolean);
+const want = (name) => !only.length || only.includes(name);
+// --profile DIR: V8 CPU profiles of waymark's own runs, to see where the time goes
+const profile = arg('profile') ? ['--cpu-prof', '--cpu-prof-dir', resolve(arg('profile'))] : [];
+const ROOT = resolve('.');
+const APP = join(ROOT, 'examples/fluxstudio');
+const BIN = join(ROOT, 'bin/waymark.js');
+const PSQL = ['/usr/lib/postgresql/18/bin/psql', '/usr/lib/postgresql/17/bin/psql', '/usr/lib/postgresql/16/bin/psql', '/usr/lib/postgresql/15/bin/psql', '/usr/bin/psql'].find(existsSync);
+
+const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-'));
+chmodSync(dir, 0o755);
+let server;
+let url = process.env.DATABASE_URL;
+const rows = [];
+
+/** Runs a whole command; its wall time in ms, and its peak RSS in MB (GNU time). */
+function timed(cmd, args, env = {}, opts = {}) {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28, input: opts.input });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
+  return { ms, rssMb: Number(r.stderr.trim().split('\n').pop()) / 1024, out: r.stdout };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Interleaves the figure and its floor `n` times; records medians and the ratio. */
+function pair(name, goal, n, figure, floor, note = '') {
+  const f = [];
+  const g = [];
+  let rss = 0;
+  for (let i = 0; i < n; i++) {
+    const a = figure();
+    f.push(a.ms);
+    rss = Math.max(rss, a.rssMb ?? 0);
+    g.push(floor().ms);
+  }
+  const row = { name, value: median(f), floor: median(g), ratio: median(f) / median(g), goal, rss, note };
+  rows.push(row);
+  print(row);
+}
+const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+function print(r) {
+  const ok = r.ratio <= r.goal ? 'ok' : 'OVER';
+  console.log(`${r.name.padEnd(26)} ${fmt(r.value).padStart(9)} ${fmt(r.floor).padStart(9)} ${r.ratio.toFixed(2).padStart(6)}× (goal ≤ ${r.goal}×, ${ok})${r.rss ? `  peak ${r.rss.toFixed(0)} MB` : ''}${r.note ? `  ${r.note}` : ''}`);
+}
+
+try {
+  console.log(`waymark bench: ${users} users, median of ${runs} (small figures: of ${runs * 5}); ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+  console.log(`${'figure'.padEnd(26)} ${'value'.padStart(9)} ${'floor'.padStart(9)} ${'ratio'.padStart(7)}`);
+
+  // --- whole-process start-up figures
+  if (want('version')) pair('waymark --version', 1.2, runs * 5, () => timed(process.execPath, [BIN, '--version']), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0');
+  if (want('first-frame')) {
+    const state = join(dir, 'ff');
+    const pty = (cmd, until) => {
+      const t0 = performance.now();
+      const r = spawnSync('script', ['-qfec', `timeout 10 ${cmd}`, '/dev/null'], { env: { ...process.env, WAYMARK_STATE_DIR: state, COLUMNS: '80', LINES: '24', SMOKE_WORK_DIR: join(state, 'w'), BENCH_UNTIL: until }, encoding: 'utf8', input: '' , timeout: 15_000 });
+      return { ms: performance.now() - t0, out: r.stdout };
+    };
+    // both end as soon as their first screen is out: waymark's start screen, node's one line
+    const until = join(ROOT, 'bench/until.mjs');
+    pair('TUI first frame (pty)', 1.5, runs * 5, () => pty(`node ${until} "Press Enter" node ${BIN} --runbook examples/smoke.yaml`), () => pty(`node ${until} "ready" node -e "console.log('ready')"`), 'floor: node printing one line in a pty');
+  }
+
+  // --- the database
+  if (!url) {
+    const { startEmbedded } = await import('../dist/pg/embedded.js');
+    server = await startEmbedded({ dataDir: join(dir, 'pg') });
+    url = server.url;
+  }
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  for (const db of ['waymark_bench', 'waymark_floor']) {
+    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+    await admin.query(`CREATE DATABASE ${db}`);
+  }
+  await admin.end();
+  const dbUrl = (name) => {
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const U = new URL(dbUrl('waymark_bench'));
+  const pgEnv = { PGHOST: U.hostname, PGPORT: U.port, PGUSER: decodeURIComponent(U.username), PGPASSWORD: decodeURIComponent(U.password) };
+
+  if (want('db-connection')) {
+    const bare = join(dir, 'bare-connect.mjs');
+    writeFileSync(bare, `import pg from '${join(ROOT, 'node_modules/pg/lib/index.js')}';\nconst c = new pg.Client({ connectionString: process.env.DATABASE_URL });\nawait c.connect();\nawait c.query('SELECT 1');\nawait c.end();\n`);
+    const env = { DATABASE_URL: dbUrl('waymark_bench'), WAYMARK_STATE_DIR: join(dir, 'state') };
+    pair('check db-connection', 1.5, runs * 5, () => timed(process.execPath, [BIN, 'check', 'db-connection'], env), () => timed(process.execPath, [bare], env), 'floor: bare node-postgres connect + SELECT 1');
+  }
+
+  if (want('validate') || want('migrate')) {
+    const ws = join(dir, 'ws');
+    writeFileSync(join(dir, '.env'), `DB_HOST=${U.hostname}\nDB_PORT=${U.port}\nDB_NAME=waymark_bench\nDB_USER=${decodeURIComponent(U.username)}\nDB_PASSWORD=${decodeURIComponent(U.password)}\nDATA_DIR=${ws}\n`);
+    const appEnv = { ENV_FILE: join(dir, '.env'), DATA_DIR: ws, ...pgEnv };
+    timed(process.execPath, ['generate-data.js', '--users', String(users), '--out', ws], appEnv, { cwd: APP });
+    const mb = (f) => statSync(join(ws, f)).size / 1e6;
+    console.log(`  data: users.json ${mb('users.json').toFixed(0)} MB, projects.json ${mb('projects.json').toFixed(0)} MB`);
+    const psqlJs = (db, args) => timed(process.execPath, ['tools/psql.js', '-d', db, '-v', 'ON_ERROR_STOP=1', ...args], appEnv, { cwd: APP });
+    for (const db of ['waymark_bench', 'waymark_floor']) {
+      psqlJs(db, ['-f', 'database/schema.sql']);
+      psqlJs(db, ['-f', 'database/migrations/006_add_tasks_and_activities.sql']);
+    }
+    const tables = ['users', 'projects', 'tasks', 'milestones'];
+    const migrate = () => timed(process.execPath, ['database/migrate-json-to-postgres.js'], appEnv, { cwd: APP });
+    const first = migrate();
+    if (!PSQL) console.log('  (no psql on this machine: the copy floors are skipped; apt-get install -y postgresql-client)');
+    const psql = (db, command) => timed(PSQL, ['-X', '-q', '-d', db, '-c', command], pgEnv);
+    if (PSQL) for (const t of tables) psql('waymark_bench', `\\copy ${t} TO '${join(dir, `${t}.copy`)}'`);
+
+    if (want('validate') && PSQL) {
+      const env = { DATABASE_URL: dbUrl('waymark_bench'), DATA_DIR: ws, WAYMARK_STATE_DIR: join(dir, 'state') };
+      const parse = join(dir, 'parse.mjs');
+      writeFileSync(parse, `import { readFileSync } from 'node:fs';\nfor (const f of ['users.json', 'projects.json']) JSON.parse(readFileSync('${ws}/' + f, 'utf8'));\n`);
+      pair(
+        'check data-validation',
+        2,
+        runs,
+        () => timed(process.execPath, [...profile, BIN, 'check', 'data-validation'], env),
+        () => {
+          const a = timed(PSQL, ['-X', '-q', '-d', 'waymark_bench', ...tables.flatMap((t) => ['-c', `\\copy ${t} TO '/dev/null'`])], pgEnv);
+          const b = timed(process.execPath, [parse]);
+          return { ms: a.ms + b.ms };
+        },
+        'floor: psql \\copy TO of the 4 tables + JSON.parse of both files',
+      );
+    }
+    if (want('migrate') && PSQL) {
+      const empty = (db) => psql(db, `TRUNCATE ${tables.join(', ')}, activities CASCADE`);
+      pair(
+        'demo migrate (empty db)',
+        1.5,
+        runs,
+        () => {
+          empty('waymark_bench');
+          return migrate();
+        },
+        () => {
+          empty('waymark_floor');
+          return timed(PSQL, ['-X', '-q', '-d', 'waymark_floor', ...tables.flatMap((t) => ['-c', `\\copy ${t} FROM '${join(dir, `${t}.copy`)}'`])], pgEnv);
+        },
+        `floor: psql \\copy FROM of the same rows; first run ${fmt(first.ms)}`,
+      );
+    }
+  }
+} finally {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+const over = rows.filter((r) => r.ratio > r.goal);
+console.log(over.length ? `${over.length} of ${rows.length} figures over their goal: ${over.map((r) => r.name).join(', ')}` : `all ${rows.length} figures within their goal`);

@@ -1,0 +1,65 @@
+// The element scanner against JSON.parse, on documents chosen to hit every chunk boundary:
+// escapes split across chunks, keys split, scalars split, strings with brackets in them.
+import { describe, it, expect } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonElements, JsonShapeError } from '../../src/checks/json-elements.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir();
+let n = 0;
+const file = (text: string) => {
+  const f = join(dir, `f${n++}.json`);
+  writeFileSync(f, text);
+  return f;
+};
+const all = async (f: string, path?: string, chunk?: number) => {
+  const out: unknown[] = [];
+  for await (const v of jsonElements(f, path, undefined, chunk)) out.push(v);
+  return out;
+};
+
+// a small deterministic generator of awkward values
+function rand(seed: number) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+const awkward = ['', '"', '\\', '\\"', '{', '}', '[', ']', ',', ':', 'é', '😀', '\u0000', '\n', 'ab\\\\"c', '\u2028'];
+function value(r: () => number, depth = 0): unknown {
+  const k = Math.floor(r() * (depth > 2 ? 5 : 7));
+  if (k === 0) return null;
+  if (k === 1) return r() < 0.5;
+  if (k === 2) return Math.floor(r() * 1e6) / (r() < 0.5 ? 1 : 7) * (r() < 0.3 ? -1 : 1);
+  if (k === 3 || k === 4) return awkward[Math.floor(r() * awkward.length)] + String(Math.floor(r() * 100));
+  if (k === 5) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
+  return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [awkward[Math.floor(r() * awkward.length)] + i, value(r, depth + 1)]));
+}
+
+describe('jsonElements', () => {
+  it('gives exactly what JSON.parse gives, at every chunk size from 1 byte up', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rand(seed);
+      const items = Array.from({ length: 1 + Math.floor(r() * 12) }, () => value(r));
+      const decoy = { users: 'not this', 'us\\"ers': [1, 2], nested: { users: [9] } };
+      const doc = { ...decoy, users: items, after: [{ users: [7] }] };
+      const text = seed % 2 ? JSON.stringify(doc) : JSON.stringify(doc, null, seed % 4);
+      const f = file(text);
+      for (const chunk of [1, 2, 3, 5, 7, 64, 1 << 16]) expect(await all(f, 'users', chunk)).toEqual(JSON.parse(text).users);
+    }
+  });
+  it('reads a top-level array, a nested path, scalars and a byte order mark', async () => {
+    expect(await all(file(' [1, -2.5e3 ,"x",true,null,{"a":[]}] '), undefined, 3)).toEqual([1, -2500, 'x', true, null, { a: [] }]);
+    expect(await all(file('{"a":{"b":[{"id":1},{"id":2}]},"b":[3]}'), 'a.b', 4)).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(await all(file('\uFEFF{"users":[{"id":"é"}]}'), 'users', 2)).toEqual([{ id: 'é' }]);
+    expect(await all(file('{"users":[]}'), 'users')).toEqual([]);
+    expect(await all(file('{"projects":[1]}'), 'users')).toEqual([]);
+  });
+  it('says where an element is broken, and when the file is cut short or not JSON', async () => {
+    await expect(all(file('{"users":[{"id":1},{"id":2,}]}'), 'users')).rejects.toThrow(/element 1 \(byte 19\) is not valid JSON/);
+    await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(JsonShapeError);
+    await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(/ends inside the array "users": it is cut short/);
+    await expect(all(file('hello'), 'users')).rejects.toThrow(/not JSON/);
+    await expect(all(file(''), 'users')).rejects.toThrow(/is empty/);
+    await expect(all(file('{"a":1}'))).rejects.toThrow(/no top-level array/);
+  });
+});
