@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { normalize, pgTypeToField, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
 import { SortedRuns } from './sorted-runs.js';
 import { IN_FLIGHT_MS, settle } from './live-writes.js';
+import { fmtCount, progressEvery } from './progress.js';
 
 const NORMS = ['trim', 'empty_is_null', 'case_insensitive'] as const;
 const fieldSpec = z.union([
@@ -246,6 +247,7 @@ async function validateEntity(
     // Side 1: the JSON records in file order, reduced to (key, row hash) and sorted
     // externally — memory stays bounded by the sort's chunk size.
     const json = new SortedRuns();
+    let tell = progressEvery(ctx.progress);
     const jsonValues = (rec: Record<string, unknown>, parentKey: unknown) => {
       const vals = fieldNames.map((f, i) => normalize(rec[f], types[i], ns, columns[i].norms));
       if (spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, ns));
@@ -263,6 +265,7 @@ async function validateEntity(
         }
         const spilling = json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
         if (spilling) await spilling;
+        if ((json.count & 1023) === 0) tell(json.count, (n, rate) => `${spec.name}: ${n} JSON records read (${rate}/s)`);
       }
       const jsonCount = json.count;
       // under live writes, what the JSON read saw must have reached PostgreSQL before the snapshot
@@ -284,6 +287,8 @@ async function validateEntity(
       const sql = `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
       const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
       const newAt = columns.length + 1 + (spec.parent_column ? 1 : 0);
+      let read = 0;
+      tell = progressEvery(ctx.progress);
       async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null>; isNew: boolean }> {
         // the next batch is asked for before this one is compared: PostgreSQL works meanwhile
         let next: Promise<unknown[][]> = cursor.read(BATCH);
@@ -292,6 +297,8 @@ async function validateEntity(
           const batch = await next;
           if (batch.length === 0) return;
           next = batch.length < BATCH ? Promise.resolve([]) : cursor.read(BATCH);
+          read += batch.length;
+          tell(read, (n, rate) => `${spec.name}: ${n} of about ${fmtCount(jsonCount)} PostgreSQL rows compared (${rate}/s)`);
           for (const row of batch) {
             const vals = columns.map((c, i) => normalize(row[i + 1], types[i], ns, c.norms));
             if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());

@@ -22,7 +22,8 @@ export async function checkCommand(a: ParsedArgs): Promise<number> {
     s = await openSession(a, true, lr);
   }
   try {
-    const r = await s.runCheck(id);
+    // progress goes to stderr, so --json output stays one document
+    const r = await s.runCheck(id, { progress: (text) => process.stderr.write(`  … ${text}\n`) });
     if (a.flags.json) out(JSON.stringify(r, null, 2));
     else for (const l of formatCheck(r)) out(l);
     return r.status === 'pass' || r.status === 'warn' ? 0 : 1;

@@ -584,7 +584,10 @@ export class Session {
   }
 
   private async performCheck(scope: string, step: Step, checkId: string, signal: AbortSignal): Promise<void> {
-    const result = await this.executeCheck(checkId, signal);
+    // a long check's progress shows as the step's output, as a command's lines do
+    const key = `${scope}/${step.id}`;
+    const progress = (text: string) => this.emit({ state: this.state, line: { at: this.now().toISOString(), stream: 'stdout', text: this.lr.redactor.redact(text), key } });
+    const result = await this.executeCheck(checkId, signal, progress);
     this.finish(scope, step.id, { ok: result.status === 'pass' || result.status === 'warn', check: result, durationMs: result.durationMs, message: result.summary });
   }
 
@@ -601,15 +604,16 @@ export class Session {
     return Object.fromEntries(Object.entries(this.state.baselines).map(([k, b]) => [k, b.metrics]));
   }
 
-  private async executeCheck(checkId: string, signal?: AbortSignal): Promise<CheckResult> {
+  private async executeCheck(checkId: string, signal?: AbortSignal, progress?: (text: string) => void): Promise<CheckResult> {
     const { runCheck } = await import('../checks/run.js');
     const def = this.runbook.checks[checkId];
-    return runCheck(checkId, def, { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics(), artifactsDir: this.paths.artifacts }, signal, this.now);
+    const ctx = { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics(), artifactsDir: this.paths.artifacts, progress };
+    return runCheck(checkId, def, ctx, signal, this.now);
   }
 
   /** Runs a check outside a step (gate re-run, monitor, `waymark check`), recording its result. */
-  async runCheck(checkId: string, opts: { record?: boolean; signal?: AbortSignal } = {}): Promise<CheckResult> {
-    const result = await this.executeCheck(checkId, opts.signal);
+  async runCheck(checkId: string, opts: { record?: boolean; signal?: AbortSignal; progress?: (text: string) => void } = {}): Promise<CheckResult> {
+    const result = await this.executeCheck(checkId, opts.signal, opts.progress);
     if (opts.record !== false && !this.opts.readOnly) this.dispatch({ type: 'check.result', result });
     return result;
   }

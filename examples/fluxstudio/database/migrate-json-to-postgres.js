@@ -57,7 +57,12 @@ const ent = (e) => (plan.entities[e] ??= { records: 0, malformed: 0, unconvertib
 // ids go through an external sort (Waymark's, as data.validate uses it): memory stays bounded at any size
 const { SortedRuns } = await import(new URL('../../../dist/checks/sorted-runs.js', import.meta.url));
 const seen = new SortedRuns(100_000); // "entity uuid" → where, sorted on disk in runs of 100k
+const { progressEvery } = await import(new URL('../../../dist/checks/progress.js', import.meta.url));
+// a migration of minutes says how far it is every few seconds
+let tell = progressEvery((t) => console.log(`  … ${t}`));
+let done = 0;
 for await (const x of walk()) {
+  tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
   const s = ent(x.entity);
   s.records++;
   if (!isRecord(x.rec)) {
@@ -198,7 +203,11 @@ try {
     buf.milestones = [];
   };
   let printed;
+  tell = progressEvery((t) => console.log(`  … ${t}`));
+  done = 0;
+  const total = Object.values(plan.entities).reduce((n, e) => n + e.records, 0).toLocaleString('en-US');
   for await (const x of walk()) {
+    tell(++done, (n, rate) => `${n} of ${total} records migrated (${rate}/s)`);
     if (x.entity === 'users' && !printed) console.log((printed = '\n📋 Migrating Users...'));
     if (x.entity === 'projects' && printed !== '\n📋 Migrating Projects...') {
       await loadAll('users', buf.users);
