@@ -16,10 +16,11 @@ export async function checkCommand(a: ParsedArgs): Promise<number> {
   // Running a check records its result in the run when the run is not open elsewhere.
   let s;
   try {
-    s = await openSession(a, false, lr);
+    // one check now is not a session walking the run: the availability probes stay off
+    s = await openSession(a, false, lr, { noProbes: true });
   } catch (e) {
     if ((e as Error).name !== 'LockError') throw e;
-    s = await openSession(a, true, lr);
+    s = await openSession(a, true, lr, { noProbes: true });
   }
   try {
     // progress goes to stderr, so --json output stays one document
