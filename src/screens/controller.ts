@@ -182,8 +182,17 @@ export class TuiController {
   // ---- keys ----
 
   handleKey = (input: string, key: KeyInfo): void => {
-    const action = keyToAction(this.snap.ui, input, key);
-    void this.perform(action);
+    // Ink hands over a whole chunk: keys typed fast, a paste, or an SSH link batching keystrokes
+    // arrive as 'kkk' or 'STOP\r'. Each character is its own key press, in order.
+    // (Each is handled as a single key would be: what it changes on screen is done before the next.)
+    if ([...input].length > 1 && !key.ctrl) {
+      for (const ch of input) {
+        const k: KeyInfo = ch === '\r' || ch === '\n' ? { return: true } : ch === '\x7f' || ch === '\b' ? { backspace: true } : ch === '\t' ? { tab: true } : {};
+        void this.perform(keyToAction(this.snap.ui, k.return || k.backspace || k.tab ? '' : ch, k));
+      }
+      return;
+    }
+    void this.perform(keyToAction(this.snap.ui, input, key));
   };
 
   async perform(action: Action): Promise<void> {

@@ -269,6 +269,25 @@ describe('panels and dialogs', () => {
     await t.close();
     server.close();
   });
+  it('keys that arrive together (fast typing, a paste, a batching SSH link) are each heard, in order', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase A/);
+    const at = () => t.controller.getSnapshot().ui.cursor;
+    const before = JSON.stringify(at());
+    await t.press('jj');
+    const moved = JSON.stringify(at());
+    expect(moved).not.toBe(before);
+    await t.press('kk');
+    expect(JSON.stringify(at())).toBe(before);
+    // a reason and its Enter in one chunk: the step is skipped with exactly that reason
+    await t.press(KEYS.enter, 's');
+    await t.waitFor(/Skip "Make the marker" — why\?/);
+    await t.press('not needed on this host\r');
+    await t.waitFor(/skipped/);
+    expect(t.session.state.steps['a/make']).toMatchObject({ status: 'skipped', reason: 'not needed on this host' });
+    await t.close();
+  });
   it('t lists symptoms and runs diagnostics in place', async () => {
     const t = await openTui();
     await t.press(KEYS.enter, 't');
