@@ -40,11 +40,14 @@ const entitySpec = z
 export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', 'default-filled'] as const;
 /** Noted, never a discrepancy: a row written after the JSON was read (the migration goes on under live writes). */
 const NEW = 'new-since-read';
+/** Noted, never a discrepancy, in contains mode: a row PostgreSQL has and the JSON never had. */
+const ONLY_PG = 'only-in-postgresql';
 /** rows a cursor read brings from PostgreSQL */
 const BATCH = 5000;
 type Kind = (typeof KINDS)[number];
-const KIND_LABEL: Record<Kind | typeof NEW, string> = {
+const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG, string> = {
   [NEW]: 'new since the JSON was read (not a discrepancy)',
+  [ONLY_PG]: 'only in PostgreSQL (contains mode: not a discrepancy)',
   missing: 'missing in PostgreSQL',
   extra: 'extra in PostgreSQL',
   differs: 'field differs',
@@ -53,7 +56,7 @@ const KIND_LABEL: Record<Kind | typeof NEW, string> = {
   'default-filled': 'default filled by the migration',
 };
 
-type Diff = { entity: string; kind: Kind | typeof NEW; key: string; field: string; json: string | null; pg: string | null };
+type Diff = { entity: string; kind: Kind | typeof NEW | typeof ONLY_PG; key: string; field: string; json: string | null; pg: string | null };
 
 export const dataValidateCheck = defineCheck({
   type: 'data.validate',
@@ -64,6 +67,10 @@ export const dataValidateCheck = defineCheck({
       legacy_id_namespace: z.string().optional().describe('UUID namespace used to map non-UUID JSON ids (uuid v5)'),
       max_examples: z.number().int().positive().default(5).describe('examples shown per kind (the file has every one)'),
       min_accuracy_pct: z.number().min(0).max(100).default(100),
+      mode: z
+        .enum(['equal', 'contains'])
+        .default('equal')
+        .describe('contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies'),
     })
     .strict(),
   defaultTimeoutMs: 300_000,
@@ -77,12 +84,14 @@ export const dataValidateCheck = defineCheck({
     const totals = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
     let worst = 100;
     let newSince = 0;
+    let onlyInPg = 0;
     try {
       for (const spec of p.entities) {
-        const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx, out.write);
+        const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx, out.write, p.mode === 'contains');
         worst = Math.min(worst, s.accuracy);
         for (const k of KINDS) totals[k] += s.kinds[k];
         newSince += s.newSinceRead;
+        onlyInPg += s.onlyInPg;
         Object.assign(metrics, {
           [`${spec.name}_json`]: s.json,
           [`${spec.name}_pg`]: s.pg,
@@ -94,6 +103,7 @@ export const dataValidateCheck = defineCheck({
           [`${spec.name}_malformed`]: s.kinds.malformed,
           [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
           [`${spec.name}_new_since_read`]: s.newSinceRead,
+          ...(p.mode === 'contains' ? { [`${spec.name}_only_in_pg`]: s.onlyInPg } : {}),
           [`${spec.name}_accuracy_pct`]: s.accuracy,
         });
         statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
@@ -119,7 +129,7 @@ export const dataValidateCheck = defineCheck({
       status: ok ? 'pass' : 'fail',
       summary:
         discrepancies === 0
-          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})${newSince ? `; ${newSince} written since the JSON was read` : ''}`
+          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})${newSince ? `; ${newSince} written since the JSON was read` : ''}${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
           : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
       metrics,
       thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
@@ -179,6 +189,7 @@ interface EntityStats {
   mismatched: number;
   defaultsAccepted: number;
   newSinceRead: number;
+  onlyInPg: number;
   kinds: Record<Kind, number>;
   accuracy: number;
   examples: Diff[];
@@ -194,6 +205,7 @@ async function validateEntity(
   maxExamples: number,
   ctx: Ctx,
   emit: (d: Diff) => void,
+  contains = false,
 ): Promise<EntityStats> {
   const entity = ctx.data[spec.name];
   if (!entity) throw new Error(`unknown data entity "${spec.name}"`);
@@ -210,10 +222,12 @@ async function validateEntity(
   const examples: Diff[] = [];
   const shown = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   let newSinceRead = 0;
+  let onlyInPg = 0;
   const report = (d: Omit<Diff, 'entity'>) => {
     const full = { entity: spec.name, ...d };
     emit(full);
     if (d.kind === NEW) return void newSinceRead++;
+    if (d.kind === ONLY_PG) return void onlyInPg++;
     kinds[d.kind]++;
     if (shown[d.kind]++ < maxExamples) examples.push(full);
   };
@@ -329,6 +343,7 @@ async function validateEntity(
         } else if (j.done || p.value.key < j.value[0]) {
           pgCount++;
           if (p.value.isNew) report({ kind: NEW, key: p.value.key, field: '(row)', json: 'not yet read', pg: 'present' });
+          else if (contains) report({ kind: ONLY_PG, key: p.value.key, field: '(row)', json: 'not in the JSON', pg: 'present' });
           else report({ kind: 'extra', key: p.value.key, field: '(row)', json: 'missing', pg: 'present' });
           p = await ps.next();
         } else {
@@ -372,9 +387,9 @@ async function validateEntity(
           if (mismatchPg.size === 0) break;
         }
       }
-      const denom = Math.max(jsonCount, pgCount - newSinceRead);
+      const denom = Math.max(jsonCount, pgCount - newSinceRead - onlyInPg);
       const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
-      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, newSinceRead, kinds, accuracy, examples, notCompared, norms };
+      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, newSinceRead, onlyInPg, kinds, accuracy, examples, notCompared, norms };
     } finally {
       json.dispose();
     }

@@ -93,6 +93,20 @@ describe('data.validate', () => {
     expect(r.summary).toMatch(/Total Discrepancies Found: 3/);
   });
 
+  it('contains mode: a row only in PostgreSQL is noted, not a discrepancy; a missing or differing one still is', async () => {
+    const h = harness(db.url, data, dir);
+    const r = await h.run('data.validate', {
+      legacy_id_namespace: NS,
+      mode: 'contains',
+      entities: [{ name: 'users', fields: { email: 'email', name: 'name', createdAt: 'created_at' } }],
+    });
+    await h.close();
+    expect(r.status).toBe('fail');
+    expect(r.metrics).toMatchObject({ users_missing: 1, users_extra: 0, users_mismatched: 1, users_only_in_pg: 1, discrepancies: 2 });
+    expect(r.evidence?.[1].rows).not.toContainEqual(expect.arrayContaining(['extra in PostgreSQL']));
+    expect(r.summary).toMatch(/Total Discrepancies Found: 2/);
+  });
+
   it('passes at 100 % when the data agree', async () => {
     const h = harness(db.url, data, dir);
     const r = await h.run('data.validate', { entities: [{ name: 'tasks', parent_column: 'project_id', fields: { title: 'title', priority: 'priority', done: 'done' } }] });
