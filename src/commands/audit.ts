@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { load, runPathsFor, out } from './common.js';
 import { readAudit, readLines, verifyAudit } from '../state/audit.js';
 import { StateStore } from '../state/store.js';

@@ -1,7 +1,7 @@
 import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
 import { operatorName } from '../state/operator.js';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
 import { runPaths } from '../state/paths.js';
 

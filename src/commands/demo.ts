@@ -2,8 +2,8 @@
 // runbook.yaml pointed at them. Quitting (also Ctrl-C) stops the app and the database.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { ParsedArgs } from '../cli.js';
-import { COMMANDS, parseArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
+import { parseArgs, type CommandSpec } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { loadRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
@@ -15,13 +15,13 @@ import { APP_DIR, RUNBOOK, DEMO_FINGERPRINT, demoLayout, demoPorts, prepareWorks
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
 const PASSTHROUGH = new Set(['status', 'audit', 'report', 'verify', 'plan', 'rollback', 'check', 'key', 'reopen', 'repair', 'probe']);
 
-export async function demoCommand(a: ParsedArgs): Promise<number> {
+export async function demoCommand(a: ParsedArgs, commands: Record<string, CommandSpec>): Promise<number> {
   const dir = stateDir(a.flags['state-dir'] as string | undefined);
   const layout = demoLayout(dir);
   const sub = a.positional[0];
   if (sub) {
     if (!PASSTHROUGH.has(sub)) throw new UsageError(`waymark demo ${sub}: unknown; use one of ${[...PASSTHROUGH].join(', ')}`);
-    return passthrough(sub, a, layout);
+    return passthrough(sub, a, layout, commands);
   }
   if (a.flags.reset) await resetDemo(a, layout);
 
@@ -105,7 +105,7 @@ async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {
   process.stderr.write(`demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`);
 }
 
-async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout): Promise<number> {
+async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout, commands: Record<string, CommandSpec>): Promise<number> {
   const { readEnvFile } = await import('../runbook/template.js');
   let cfg: { pgPort: number; appPort: number };
   try {
@@ -114,13 +114,13 @@ async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout): Prom
     throw new UsageError('there is no demo yet: run `waymark demo` first');
   }
   Object.assign(process.env, demoVars(layout, cfg, readEnvFile(layout.envFile).DB_PASSWORD ?? ''));
-  const spec = COMMANDS[sub];
+  const spec = commands[sub];
   const rest = a.positional.slice(1);
   const flags = Object.entries(a.flags).flatMap(([k, v]) => (k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)]));
   const parsed = parseArgs([...rest, ...flags], spec.flags);
   parsed.flags.runbook = RUNBOOK;
   if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
-  return spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT });
+  return spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT }, commands);
 }
 
 /** The demo's load generator, running beside the walk; stop() ends it and returns its summary. */

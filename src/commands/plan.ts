@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, openSession, out } from './common.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';

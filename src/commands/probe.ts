@@ -1,6 +1,6 @@
 // `waymark probe`: the runbook's availability probes on their own, for the hours when no
 // session is open (the 24 h wait): what they see goes to the same run's audit log.
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { openSession, out } from './common.js';
 

@@ -2,7 +2,7 @@
 // state is rebuilt by replaying the log. Nothing is deleted: a damaged state file and a
 // damaged log are set aside beside the new ones.
 import { existsSync, renameSync } from 'node:fs';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { load, out, runPathsFor, sessionOptions } from './common.js';
 import { acquireLock } from '../state/lock.js';
 import { AuditLog, readLines, verifyLines, type AuditEntry } from '../state/audit.js';

@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { chooseMode } from './interactive.js';
 

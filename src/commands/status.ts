@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { load, sessionOptions, openSession, runPathsFor, out } from './common.js';
 import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitView, signoffHistoryLine } from '../phases/rules.js';
 import { rehearsalLabel } from '../phases/state.js';

@@ -1,7 +1,7 @@
 import { loadRunbook } from '../runbook/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { jsonSchema } from '../runbook/schema.js';
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from './args.js';
 import { out } from './common.js';
 
 export async function validateCommand(a: ParsedArgs): Promise<number> {

@@ -1,7 +1,7 @@
 // Starts the TUI. Ink and React are loaded here, not by the CLI (and bundled into one
 // file at build time); the first frame is drawn before the runbook, the state and the
 // session are loaded, and pg and execa load only when a check or a command first runs.
-import type { ParsedArgs } from '../cli.js';
+import type { ParsedArgs } from '../commands/args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 
 export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunbook>), a: ParsedArgs): Promise<number> {

@@ -1,0 +1,109 @@
+// Every command: its usage, summary, flags, and its module, imported only when the command runs
+// (so `waymark --help` and the TUI's first frame stay fast). The cli dispatches through it and
+// hands it to the command, so `waymark demo status` needs no import of the table (no cycle).
+import type { CommandSpec, ParsedArgs } from './args.js';
+
+type Run = (a: ParsedArgs, commands: Record<string, CommandSpec>) => Promise<number>;
+const lazy =
+  <K extends string>(mod: () => Promise<Record<K, Run>>, name: K): Run =>
+  async (a, commands) =>
+    (await mod())[name](a, commands);
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  run: {
+    usage: 'waymark run [--non-interactive] [--phase ID] [--yes]',
+    summary: 'walk the runbook: the TUI on a terminal, plain output otherwise',
+    flags: ['--non-interactive', '--phase ID', '--yes'],
+    run: lazy(() => import('./run.js'), 'runCommand'),
+  },
+  validate: {
+    usage: 'waymark validate [FILE] [--json]',
+    summary: 'check a runbook; every error as FILE:LINE:COL: message (exit 2 when invalid)',
+    flags: ['--json'],
+    run: lazy(() => import('./validate.js'), 'validateCommand'),
+  },
+  schema: {
+    usage: 'waymark schema',
+    summary: 'print the JSON Schema of the runbook format',
+    flags: [],
+    run: lazy(() => import('./validate.js'), 'schemaCommand'),
+  },
+  status: {
+    usage: 'waymark status [--json]',
+    summary: 'where the run stands',
+    flags: ['--json'],
+    run: lazy(() => import('./status.js'), 'statusCommand'),
+  },
+  check: {
+    usage: 'waymark check --list | waymark check ID [--json]',
+    summary: "list the runbook's checks, or run one now",
+    flags: ['--list', '--json'],
+    run: lazy(() => import('./check.js'), 'checkCommand'),
+  },
+  audit: {
+    usage: 'waymark audit [--json] [--verify]',
+    summary: 'print the audit log; --verify checks its hash chain (exit 1 on a break)',
+    flags: ['--json', '--verify'],
+    run: lazy(() => import('./audit.js'), 'auditCommand'),
+  },
+  report: {
+    usage: 'waymark report [--phase ID | --all] [--format md|html|json] [--out FILE]',
+    summary: 'write a signed report of a phase or of the whole migration',
+    flags: ['--phase ID', '--all', '--format md|html|json', '--out FILE'],
+    run: lazy(() => import('./report.js'), 'reportCommand'),
+  },
+  verify: {
+    usage: 'waymark verify REPORT_FILE [--allowed-signers FILE]',
+    summary: 'intact and signed by a trusted key: exit 0; altered or untrusted: 1; no trust file: 3',
+    flags: ['--allowed-signers FILE'],
+    run: lazy(() => import('./report.js'), 'verifyCommand'),
+  },
+  key: {
+    usage: 'waymark key [--key FILE]',
+    summary: "print the operator's line for an allowed_signers file (the key that signs)",
+    flags: [],
+    run: lazy(() => import('./report.js'), 'keyCommand'),
+  },
+  reopen: {
+    usage: 'waymark reopen --phase ID --reason TEXT',
+    summary: 'reopen a signed-off phase: its sign-off is voided (kept in the record) until signed again',
+    flags: ['--phase ID', '--reason TEXT'],
+    run: lazy(() => import('./report.js'), 'reopenCommand'),
+  },
+  plan: {
+    usage: 'waymark plan [--phase ID] [--json]',
+    summary: 'dry run: every step as it would run now; nothing is executed or written',
+    flags: ['--phase ID', '--json'],
+    run: lazy(() => import('./plan.js'), 'planCommand'),
+  },
+  rollback: {
+    usage: 'waymark rollback --plan [--json]',
+    summary: 'which rollback procedures apply now, in order',
+    flags: ['--plan', '--json'],
+    run: lazy(() => import('./plan.js'), 'rollbackCommand'),
+  },
+  probe: {
+    usage: 'waymark probe [--seconds N]',
+    summary: "run the runbook's availability probes alone (no session open), into the run's audit log",
+    flags: ['--seconds N'],
+    run: lazy(() => import('./probe.js'), 'probeCommand'),
+  },
+  repair: {
+    usage: 'waymark repair',
+    summary: 'rebuild the run\'s state from its audit log (damaged files are set aside, never deleted)',
+    flags: [],
+    run: lazy(() => import('./repair.js'), 'repairCommand'),
+  },
+  reset: {
+    usage: 'waymark reset',
+    summary: 'archive the current run and start a new one (nothing is deleted)',
+    flags: [],
+    run: lazy(() => import('./status.js'), 'resetCommand'),
+  },
+  demo: {
+    usage: 'waymark demo [--reset] [--load N] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
+    summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
+    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT', '--seconds N', '--load N'],
+    run: lazy(() => import('./demo.js'), 'demoCommand'),
+  },
+};
