@@ -74,7 +74,13 @@ export class TuiController {
     }
     session.subscribe((c) => {
       if (c.line) this.onLine(c.line.key, c.line.text, c.line.stream);
-      else this.update({ state: c.state, live: this.liveAfter(c.state) });
+      else {
+        // an open quit dialog says whether a step runs now, not when it opened
+        const d = this.snap.ui.dialog;
+        const running = Object.values(c.state.steps).some((st) => st.status === 'running');
+        const ui = d?.kind === 'quit' && d.running !== running ? { ...this.snap.ui, dialog: { ...d, running } } : this.snap.ui;
+        this.update({ state: c.state, live: this.liveAfter(c.state), ui });
+      }
     });
   }
 
@@ -252,7 +258,8 @@ export class TuiController {
       case 'quit':
         return this.setUi({ ...ui, dialog: { kind: 'quit', running: this.session.isBusy() } });
       case 'quit-now':
-        return this.exit(0);
+        // quitting stops a running step: the same exit code as Ctrl-C, so a script can tell
+        return this.exit(this.session.isBusy() ? 130 : 0);
       case 'interrupt':
         if (this.session.isBusy()) this.print('Ctrl-C: stopping the running step and saving the state…');
         return this.exit(130);

@@ -336,6 +336,28 @@ describe('panels and dialogs', () => {
     expect(t.session.state.steps['troubleshooting:no-marker/slow'].status).toBe('interrupted');
     await t.close();
   });
+  it('q, y while a step runs stops it and exits 130, as Ctrl-C does; the dialog follows the step', async () => {
+    const t = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
+    expect(t.session.dispatch({ type: 'step.start', scope: 'troubleshooting:no-marker', stepId: 'slow' }).ok).toBe(true);
+    await t.press(KEYS.enter, 'q');
+    expect(t.frame()).toMatch(/A step is running: quitting stops it/);
+    await t.press('y');
+    await t.waitFor(/Waymark stopped/);
+    expect(t.exits).toEqual([130]);
+    expect(t.session.state.steps['troubleshooting:no-marker/slow'].status).toBe('interrupted');
+    await t.close();
+    // a step that ends while the dialog is open: the dialog stops saying one runs, and y exits 0
+    const u = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
+    await u.press(KEYS.enter);
+    u.session.dispatch({ type: 'step.start', scope: 'a', stepId: 'make' });
+    await u.press('q');
+    await u.session.idle();
+    await u.waitFor(/Everything is saved; the next start resumes here/);
+    await u.press('y');
+    await u.waitFor(/Waymark stopped/);
+    expect(u.exits).toEqual([0]);
+    await u.close();
+  });
   it('NO_COLOR: no colour is asked for, and statuses still read as words and symbols', async () => {
     const { color } = await import('../../src/screens/theme.js');
     expect(color('green')).toBe('green');
