@@ -1,12 +1,14 @@
 // waymark demo: a real Flux Studio on JSON files, a real PostgreSQL, and the TUI on
 // runbook.yaml pointed at them. Quitting (also Ctrl-C) stops the app and the database.
 import { execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { loadRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
+import { acquireLock, LockError, type Lock } from '../state/lock.js';
+import { operatorName } from '../state/operator.js';
 import { StateStore } from '../state/store.js';
 import { runPathsFor } from './common.js';
 import { chooseMode } from './interactive.js';
@@ -23,6 +25,32 @@ export async function demoCommand(a: ParsedArgs, commands: Record<string, Comman
     if (!PASSTHROUGH.has(sub)) throw new UsageError(`waymark demo ${sub}: unknown; use one of ${[...PASSTHROUGH].join(', ')}`);
     return passthrough(sub, a, layout, commands);
   }
+  // One demo per state folder, decided before anything is touched: a second one used to stop
+  // the first one's PostgreSQL and app and rewrite its ports before the run's own lock refused it.
+  const demoLock = takeDemoLock(layout, a);
+  try {
+    return await demo(a, layout, demoLock);
+  } finally {
+    demoLock.release();
+  }
+}
+
+function takeDemoLock(layout: DemoLayout, a: ParsedArgs): Lock {
+  try {
+    // beside the demo's folder, not in it: --reset removes that folder
+    return acquireLock(join(dirname(layout.dir), 'demo.lock'), operatorName(a.flags.operator as string | undefined));
+  } catch (e) {
+    if (!(e instanceof LockError)) throw e;
+    const h = e.holder;
+    throw new UsageError(
+      `a demo is already running on this state folder: ${h.operator} on ${h.host} (pid ${h.pid}) since ${h.since}; ` +
+        'quit it first (q in its TUI), or give this one another --state-dir',
+    );
+  }
+}
+
+async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<number> {
+  if (demoLock.tookOverFrom) process.stderr.write(`  a demo killed earlier (pid ${demoLock.tookOverFrom.pid}) left its lock: taken over\n`);
   if (a.flags.reset) await resetDemo(a, layout);
 
   const say = (s: string) => process.stderr.write(`${s}\n`);

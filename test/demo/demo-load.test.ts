@@ -42,8 +42,9 @@ describe('waymark demo --load 50', () => {
     expect(later.stdout).not.toMatch(/FAIL /);
     for (const run of [first, later]) {
       const s = summary(run.stderr);
-      expect(s.acknowledged).toBeGreaterThan(100);
       expect(s).toMatchObject({ failed: 0, missing: 0 });
+      // the load ran (the later invocation walks only Phase 5: a few seconds of it)
+      expect(s.acknowledged).toBeGreaterThan(run === first ? 100 : 10);
     }
     expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
     expect(zero.evidence.join('\n')).toMatch(/probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/);
