@@ -30,11 +30,12 @@ async function primary() {
         }
       });
     });
-  const drain = (w) =>
+  // 'drain' on a reload (another worker serves on), 'stop' when the whole app stops
+  const drain = (w, how = 'drain') =>
     new Promise((resolve) => {
       if (!w || w.isDead()) return resolve();
       w.once('exit', resolve);
-      w.send('drain');
+      w.send(how);
       // a request that never ends must not hold a reload forever
       setTimeout(() => w.isDead() || w.kill('SIGKILL'), 30_000).unref();
     });
@@ -71,7 +72,7 @@ async function primary() {
   });
   const stop = async () => {
     stopping = true;
-    await Promise.all(Object.values(cluster.workers).map((w) => drain(w)));
+    await Promise.all(Object.values(cluster.workers).map((w) => drain(w, 'stop')));
     process.exit(0);
   };
   process.on('SIGTERM', stop);
@@ -166,7 +167,9 @@ async function worker() {
     process.send?.('ready');
   });
   const retry = setInterval(() => service.retryPending().catch((e) => console.error(`${stamp()} retry failed: ${e.message}`)), 3000);
-  const drain = () => {
+  const drain = (stopping = false) => {
+    // the app stopping as a whole: no other worker will answer, so idle connections go now
+    if (stopping) server.closeIdleConnections();
     if (draining) return;
     draining = true;
     clearInterval(retry);
@@ -181,7 +184,7 @@ async function worker() {
     // a client that never gives up an idle socket must not hold the old worker forever
     setTimeout(() => process.exit(0), 25_000).unref();
   };
-  process.on('message', (m) => m === 'drain' && drain());
-  process.on('SIGTERM', drain);
+  process.on('message', (m) => (m === 'drain' || m === 'stop') && drain(m === 'stop'));
+  process.on('SIGTERM', () => drain(true));
   process.on('SIGINT', () => {}); // the primary decides when a worker stops
 }
