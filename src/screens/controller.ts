@@ -75,11 +75,13 @@ export class TuiController {
     session.subscribe((c) => {
       if (c.line) this.onLine(c.line.key, c.line.text, c.line.stream);
       else {
+        const after = this.liveAfter(c.state);
+        let ui = after.message ? { ...this.snap.ui, message: after.message } : this.snap.ui;
         // an open quit dialog says whether a step runs now, not when it opened
-        const d = this.snap.ui.dialog;
+        const d = ui.dialog;
         const running = Object.values(c.state.steps).some((st) => st.status === 'running');
-        const ui = d?.kind === 'quit' && d.running !== running ? { ...this.snap.ui, dialog: { ...d, running } } : this.snap.ui;
-        this.update({ state: c.state, live: this.liveAfter(c.state), ui });
+        if (d?.kind === 'quit' && d.running !== running) ui = { ...ui, dialog: { ...d, running } };
+        this.update({ state: c.state, live: after.live, ui, ...(after.printed ? { printed: after.printed } : {}) });
       }
     });
   }
@@ -115,18 +117,25 @@ export class TuiController {
     for (const fn of this.listeners) fn();
   }
 
-  /** Keeps the live panel only while its step runs; prints the result line when it ends. */
-  private liveAfter(state: RunState): Snapshot['live'] {
+  /**
+   * Keeps the live panel only while its step runs; when it ends, the result line to print and
+   * to say, with the step's own recorded duration (the one the detail pane shows). Returns new
+   * values: the published snapshot is never changed in place.
+   */
+  private liveAfter(state: RunState): { live: Snapshot['live']; printed?: PrintedLine[]; message?: UiState['message'] } {
     const live = this.snap.live;
-    if (!live) return undefined;
+    if (!live) return { live: undefined };
     const st = state.steps[live.key];
-    if (st?.status === 'running') return live;
-    const secs = ((Date.now() - live.startedAt) / 1000).toFixed(1);
+    if (st?.status === 'running') return { live };
+    const ms = st?.durationMs ?? Date.now() - live.startedAt;
     const code = st?.exitCode !== undefined && st.exitCode !== null ? `, exit ${st.exitCode}` : '';
-    const line = `${live.title}: ${st?.status ?? 'finished'}${code} (${secs} s)${st?.message && st.status !== 'passed' ? ` — ${st.message}` : ''}`;
-    this.snap.printed = [...this.snap.printed, { id: ++this.lineId, text: `■ ${line}`, tone: 'info' }];
-    this.snap.ui = { ...this.snap.ui, message: { text: line, tone: st?.status === 'passed' ? 'ok' : 'error' } };
-    return undefined;
+    const why = st?.message && st.status !== 'passed' ? ` — ${st.message}` : '';
+    const line = `${live.title}: ${st?.status ?? 'finished'}${code} (${(ms / 1000).toFixed(1)} s)${why}`;
+    return {
+      live: undefined,
+      printed: [...this.snap.printed, { id: ++this.lineId, text: `■ ${line}`, tone: 'info' }],
+      message: { text: line, tone: st?.status === 'passed' ? 'ok' : 'error' },
+    };
   }
 
   // ---- lists shown by each screen (the controller needs them for cursors) ----

@@ -64,6 +64,10 @@ describe('steps and the step runner', () => {
     await t.press(KEYS.enter);
     await t.waitFor(/✔ Make the marker\s+\[command · passed\]/);
     expect(existsSync(join(t.work, 'marker'))).toBe(true);
+    // the status line says how it ended, with the one duration the run recorded, not "running:"
+    const secs = ((t.session.state.steps['a/make'].durationMs ?? -1) / 1000).toFixed(1);
+    await t.waitFor(new RegExp(`Make the marker: passed, exit 0 \\(${secs.replace('.', '\\.')} s\\)`));
+    expect(t.frame()).not.toMatch(/running: Make the marker/);
     await t.waitFor(/› · Marker check/);
     await t.press(KEYS.enter);
     await t.waitFor(/› · Sign off A/); // the cursor moves on to the next open step
