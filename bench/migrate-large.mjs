@@ -6,25 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import { freshDatabases } from './lib.mjs';
 
 const users = Number(process.argv[2] ?? 1_000_000);
-let url = process.argv[3];
+const url = process.argv[3];
 const dir = mkdtempSync(join(tmpdir(), 'waymark-large-'));
 chmodSync(dir, 0o755);
-let server;
-if (!url) {
-  const { startEmbedded } = await import('../dist/pg/embedded.js');
-  server = await startEmbedded({ dataDir: join(dir, 'pg') });
-  url = server.url;
-}
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS waymark_large');
-await admin.query('CREATE DATABASE waymark_large');
-await admin.end();
-const u = new URL(url);
-u.pathname = '/waymark_large';
+const { server, dbUrl } = await freshDatabases(dir, ['waymark_large'], url);
+const u = new URL(dbUrl('waymark_large'));
 const ws = join(dir, 'ws');
 const app = resolve('examples/fluxstudio');
 writeFileSync(join(dir, '.env'), `DB_HOST=${u.hostname}\nDB_PORT=${u.port}\nDB_NAME=waymark_large\nDB_USER=${decodeURIComponent(u.username)}\nDB_PASSWORD=${decodeURIComponent(u.password)}\nDATA_DIR=${ws}\n`);

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, chmodSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import { freshDatabases } from './lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +27,7 @@ const PSQL = ['/usr/lib/postgresql/18/bin/psql', '/usr/lib/postgresql/17/bin/psq
 const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-'));
 chmodSync(dir, 0o755);
 let server;
-let url = process.env.DATABASE_URL;
+const url = process.env.DATABASE_URL;
 const rows = [];
 
 /** Runs a whole command; its wall time in ms, and its peak RSS in MB (GNU time). */
@@ -80,23 +80,9 @@ try {
   }
 
   // --- the database
-  if (!url) {
-    const { startEmbedded } = await import('../dist/pg/embedded.js');
-    server = await startEmbedded({ dataDir: join(dir, 'pg') });
-    url = server.url;
-  }
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  for (const db of ['waymark_bench', 'waymark_floor']) {
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-    await admin.query(`CREATE DATABASE ${db}`);
-  }
-  await admin.end();
-  const dbUrl = (name) => {
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return u.toString();
-  };
+  const dbs = await freshDatabases(dir, ['waymark_bench', 'waymark_floor'], url);
+  server = dbs.server;
+  const { dbUrl } = dbs;
   const U = new URL(dbUrl('waymark_bench'));
   const pgEnv = { PGHOST: U.hostname, PGPORT: U.port, PGUSER: decodeURIComponent(U.username), PGPASSWORD: decodeURIComponent(U.password) };
 

@@ -11,11 +11,6 @@ export interface JsonRecord {
   parentKey?: unknown;
 }
 
-/** The elements of the array at `path` (or the top-level array): see json-elements.ts for why not stream-json. */
-export function streamArrayFile(file: string, path?: string, signal?: AbortSignal): AsyncGenerator<unknown> {
-  return jsonElements(file, path, signal);
-}
-
 export function entityFile(entities: Record<string, Entity>, name: string, baseDir: string): { file: string; path?: string; chain: Entity[] } {
   const chain: Entity[] = [];
   let e: Entity | undefined = entities[name];
@@ -44,7 +39,8 @@ export async function* streamEntity(
   if (!existsSync(file)) throw Object.assign(new Error(`JSON file not found: ${file}`), { code: 'ENOENT' });
   const label = `${basename(file)} ${path ?? ''}`.trim();
   let i = 0;
-  for await (const top of streamArrayFile(file, path, signal)) {
+  // records reach JSON.parse one by one (json-elements.ts says why not a token parser)
+  for await (const top of jsonElements(file, path, signal)) {
     yield* descend(top, chain, 1, undefined, `${label}[${i++}]`, onMalformed);
   }
 }
