@@ -60,9 +60,7 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   const ports = await demoPorts(layout);
   const { startEmbedded } = await import('../pg/embedded.js');
   const ws = prepareWorkspace(layout, ports);
-  const t0 = Date.now();
-  const server = await startEmbedded({ dataDir: layout.pgData, port: ports.pgPort, password: ws.password });
-  say(`  PostgreSQL ${ports.pgPort} up in ${Date.now() - t0} ms (data in ${layout.pgData})`);
+  const server = await startEmbedded({ dataDir: layout.pgData, port: ports.pgPort, password: ws.password, stage: (s) => say(`  ${s}`) });
   Object.assign(process.env, demoVars(layout, ports, ws.password));
   const appCtl = (cmd: string) => {
     try {
@@ -91,8 +89,11 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
+    const t0 = Date.now();
+    say(`  starting the Flux Studio app`);
     appCtl('restart'); // a leftover app from a killed demo may hold old settings
-    say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} (workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
+    say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} in ${Date.now() - t0} ms ` +
+      `(workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
     if (a.flags.load) {
       const rate = Number(a.flags.load);
       if (!(rate > 0)) throw new UsageError('--load takes signups per second, e.g. --load 50');

@@ -1,6 +1,6 @@
 // The demo target: embedded PostgreSQL, the Flux Studio sample app and its JSON
 // files, all under <state dir>/demo, with runbook.yaml's vars pointed at them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, lstatSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,5 +138,11 @@ export function demoVars(l: DemoLayout, ports: DemoConfig, password: string): Re
 }
 
 export function removeDemo(l: DemoLayout): void {
+  // as root in a private folder the data lives in Waymark's runtime folder, behind a link
+  try {
+    if (lstatSync(l.pgData).isSymbolicLink()) rmSync(realpathSync(l.pgData), { recursive: true, force: true });
+  } catch {
+    /* no data yet */
+  }
   rmSync(l.dir, { recursive: true, force: true });
 }
