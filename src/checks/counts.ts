@@ -20,6 +20,7 @@ export const countsCheck = defineCheck({
     })
     .strict(),
   defaultTimeoutMs: 60_000,
+  refs: (p) => p.entities.map((entity, i) => ({ path: ['entities', i], entity })),
   async run(p, ctx): Promise<CheckOutcome> {
     const metrics: Record<string, Metric> = {};
     const rows: Array<Array<string | number | null>> = [];

@@ -73,6 +73,7 @@ export const dataValidateCheck = defineCheck({
         .describe('contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies'),
     })
     .strict(),
+  refs: (p) => p.entities.map((e, i) => ({ path: ['entities', i, 'name'], entity: e.name })),
   defaultTimeoutMs: 300_000,
   async run(p, ctx): Promise<CheckOutcome> {
     const metrics: Record<string, Metric> = {};

@@ -11,7 +11,17 @@ export const pgCacheHitCheck = defineCheck({
       fail_below: z.number().min(0).max(1).default(0.95),
       min_reads: z.number().int().nonnegative().default(100).describe('below this many block reads the ratio is not meaningful yet'),
     })
-    .strict(),
+    .strict()
+    .superRefine((p, ctx) => {
+      // a lower ratio is worse: failing must start below where warning starts
+      if (p.fail_below > p.warn_below)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fail_below'],
+          message: `${p.fail_below} is above warn_below (${p.warn_below}): the thresholds are inverted`,
+          params: { hint: 'a lower ratio is worse, so fail_below is the lower one (e.g. warn_below: 0.99, fail_below: 0.95)' },
+        });
+    }),
   defaultTimeoutMs: 10_000,
   async run(p, ctx): Promise<CheckOutcome> {
     try {

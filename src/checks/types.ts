@@ -59,6 +59,8 @@ export interface CheckType<P extends z.ZodType = z.ZodType> {
   params: P;
   /** default timeout when the runbook gives none */
   defaultTimeoutMs?: number;
+  /** the data entities its params name, for the loader to check they exist before anything runs */
+  refs?(params: z.output<P>): Array<{ path: PropertyKey[]; entity: string }>;
   run(params: z.output<P>, ctx: CheckContext): Promise<CheckOutcome>;
 }
 

@@ -17,9 +17,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./run.js'), 'runCommand'),
   },
   validate: {
-    usage: 'waymark validate [FILE] [--json]',
-    summary: 'check a runbook; every error as FILE:LINE:COL: message (exit 2 when invalid)',
-    flags: ['--json'],
+    usage: 'waymark validate [FILE] [--json] [--strict]',
+    summary: 'check a runbook; every error as FILE:LINE:COL: message (exit 2 when invalid; --strict: also on warnings)',
+    flags: ['--json', '--strict'],
     run: lazy(() => import('./validate.js'), 'validateCommand'),
   },
   schema: {

@@ -1,5 +1,5 @@
 import { loadRunbook } from '../runbook/loader.js';
-import { InputError } from '../runbook/errors.js';
+import { InputError, formatProblem } from '../runbook/errors.js';
 import { jsonSchema } from '../runbook/schema.js';
 import type { ParsedArgs } from './args.js';
 import { out } from './common.js';
@@ -9,11 +9,24 @@ export async function validateCommand(a: ParsedArgs): Promise<number> {
   try {
     const lr = loadRunbook(file);
     const rb = lr.runbook;
-    if (a.flags.json) out(JSON.stringify({ valid: true, file, id: rb.id, version: rb.version, phases: rb.phases.length, checks: Object.keys(rb.checks).length, hash: lr.hash }));
-    else {
-      const steps = rb.phases.reduce((n, p) => n + p.steps.length, 0);
-      out(`${file}: valid — "${rb.title}" v${rb.version}: ${rb.phases.length} phases, ${steps} steps, ${Object.keys(rb.checks).length} checks, ${rb.rollback.length} rollback procedures`);
+    // warnings are errors with --strict (for CI): exit 2, and the runbook is not called valid
+    const strict = !!a.flags.strict && lr.warnings.length > 0;
+    if (a.flags.json) {
+      out(JSON.stringify({
+        valid: !strict, file, id: rb.id, version: rb.version, phases: rb.phases.length, checks: Object.keys(rb.checks).length,
+        hash: lr.hash, warnings: lr.warnings,
+      }));
+      return strict ? 2 : 0;
     }
+    for (const w of lr.warnings) console.error(formatProblem({ ...w, message: `warning: ${w.message}` }));
+    if (strict) {
+      console.error(`${file}: ${lr.warnings.length} warning${lr.warnings.length === 1 ? '' : 's'}, refused with --strict`);
+      return 2;
+    }
+    const steps = rb.phases.reduce((n, p) => n + p.steps.length, 0);
+    const warned = lr.warnings.length ? ` (${lr.warnings.length} warning${lr.warnings.length === 1 ? '' : 's'} above)` : '';
+    out(`${file}: valid${warned} — "${rb.title}" v${rb.version}: ${rb.phases.length} phases, ${steps} steps, ` +
+      `${Object.keys(rb.checks).length} checks, ${rb.rollback.length} rollback procedures`);
     return 0;
   } catch (e) {
     if (a.flags.json && e instanceof InputError) {

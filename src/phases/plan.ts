@@ -6,6 +6,8 @@ import { parseDuration } from '../runbook/duration.js';
 import type { RunState, StepStatus } from './state.js';
 import { DONE } from './state.js';
 import { phaseState, stepState, gateStatus, phaseBlocker, waitView, signoffHistoryLine } from './rules.js';
+import { outputRulesText } from './output-judge.js';
+
 
 export interface PlanStep {
   id: string;
@@ -20,6 +22,8 @@ export interface PlanStep {
   pointOfNoReturn?: string;
   notBefore?: string;
   waitNote?: string;
+  /** "judged by its output: expects /…/ · fails on /…/" */
+  judgedBy?: string;
 }
 
 export interface PlanPhase {
@@ -105,6 +109,8 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
           const st = stepState(state, p.id, s.id);
           const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status, reason: st.reason, action: describeStep(s, redactor, rb.checks) };
           if (s.destructive) out.destructive = true;
+          const judged = outputRulesText(s);
+          if (judged) out.judgedBy = judged;
           if (s.point_of_no_return) out.pointOfNoReturn = s.point_of_no_return;
           if (s.kind === 'wait' && !DONE.has(st.status)) {
             const w = waitView(rb, state, s, now);
@@ -127,6 +133,7 @@ export function formatPlan(plan: PlanPhase[]): string[] {
       const mark = DONE.has(s.status) ? '✔' : s.status === 'failed' ? '✗' : s.status === 'interrupted' ? '!' : '·';
       lines.push(`  ${mark} ${s.id} (${s.kind}) ${s.title}${s.status !== 'pending' ? `  [${s.status}${s.reason ? `: ${s.reason}` : ''}]` : ''}`);
       lines.push(`      ${s.action}`);
+      if (s.judgedBy) lines.push(`      ${s.judgedBy}`);
       if (s.destructive) lines.push('      ⚠ destructive: asks for a typed confirmation');
       if (s.pointOfNoReturn) lines.push(`      ⚠ POINT OF NO RETURN: ${s.pointOfNoReturn}`);
       if (s.waitNote) lines.push(`      ⏳ ${s.waitNote}${s.notBefore ? ` (not before ${s.notBefore})` : ''}`);

@@ -24,6 +24,7 @@ import { findStep } from './rules.js';
 import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
+import { OutputJudge, outputRules } from './output-judge.js';
 import type { OutputLine } from './process.js';
 
 export interface SessionOptions {
@@ -542,6 +543,7 @@ export class Session {
     const { runProcess } = await import('./process.js');
     const key = `${scope}/${step.id}`;
     const tail: OutputTailLine[] = [];
+    const judge = new OutputJudge(outputRules(step));
     const command = this.commandText(step);
     const timeoutMs = step.timeout ? parseDuration(step.timeout) : 30 * 60_000;
     const r = await runProcess({
@@ -561,6 +563,7 @@ export class Session {
       },
       onLine: (line) => {
         const safe = { ...line, text: this.lr.redactor.redact(line.text) };
+        judge.line(safe.text);
         tail.push(safe);
         if (tail.length > TAIL_LINES) tail.shift();
         this.emit({ state: this.state, line: { ...safe, key } });
@@ -573,12 +576,12 @@ export class Session {
     else if (r.timedOut) message = `timed out after ${timeoutMs} ms; the process tree was killed`;
     else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : OPERATOR_CANCEL}; the process tree was killed`;
     else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
-    if (ok && step.expect_output) {
-      const all = tail.map((l) => l.text).join('\n');
-      if (!new RegExp(step.expect_output, 'm').test(all)) {
-        ok = false;
-        message = `output did not match /${step.expect_output}/`;
-      }
+    if (judge.active && !r.error && !r.timedOut && !r.cancelled) {
+      const v = judge.verdict();
+      // the exit code's sentence first, when it failed too: both are why
+      if (ok) message = v.message;
+      else if (!v.ok) message = `${message}; ${v.message}`;
+      ok = ok && v.ok;
     }
     this.finish(scope, step.id, { ok: ok && !r.timedOut && !r.cancelled, exitCode: r.exitCode, durationMs: r.durationMs, outputTail: tail, command, message, interrupted: r.cancelled });
   }

@@ -5,12 +5,14 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve as resolvePath, relative, isAbsolute } from 'node:path';
 import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
 import type { z } from 'zod';
-import { runbookSchema, type Runbook, type Step } from './schema.js';
+import { runbookSchema, type Runbook } from './schema.js';
 import { InputError, type Problem } from './errors.js';
-import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar } from './template.js';
+import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar, type VarDef } from './template.js';
+import { secretsInCommandLines } from './warnings.js';
 import { Redactor } from './redact.js';
-import { checkParamsProblems } from '../checks/params.js';
+
 import { parseDuration } from './duration.js';
+import { crossCheck } from './crosscheck.js';
 
 export { parseDuration };
 
@@ -28,6 +30,8 @@ export interface LoadedRunbook {
   runbook: Runbook;
   vars: Record<string, ResolvedVar>;
   redactor: Redactor;
+  /** what the runbook may do but should not (a secret on a command line); `validate` shows them */
+  warnings: Problem[];
 }
 
 export interface LoadOptions {
@@ -80,17 +84,37 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
 
   if (text.trim() === '') throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook is empty', hint: 'start from runbook.yaml in the Waymark repository' }]);
 
+  // Control characters are invisible on screen and in review; a NUL cuts a command line short.
+  for (const m of text.matchAll(CONTROL)) {
+    // the line counter fills while the YAML is parsed, which has not happened yet
+    const before = text.slice(0, m.index);
+    const line = before.split('\n').length;
+    problems.push({ file: shown, line, col: m.index - before.lastIndexOf('\n'), message: `control character ${charName(m[0])} in the runbook`,
+      hint: 'remove it: a runbook is plain text (tabs only inside quoted values, newlines)' });
+  }
+  if (problems.length) throw new InputError(problems);
+
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   for (const err of [...doc.errors, ...doc.warnings]) {
-    problems.push({ file: shown, ...pos(err.pos?.[0]), message: `YAML: ${firstLine(err.message)}`, hint: yamlHint(err.code) });
+    const [message, hint] = yamlMessage(err.code, err.message);
+    problems.push({ file: shown, ...pos(err.pos?.[0]), message, hint });
   }
   if (doc.errors.length) throw new InputError(problems);
+  const deep = tooDeep(doc.contents);
+  if (deep !== undefined)
+    throw new InputError([{ file: shown, ...pos(deep), message: `nested more than ${MAX_DEPTH} levels deep`, hint: 'a runbook never needs this much nesting; flatten this part' }]);
 
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     const msg = (e as Error).message;
+    const unresolved = /Unresolved alias[^:]*: (.+)$/.exec(msg);
+    if (unresolved) {
+      let at: number | undefined;
+      visit(doc, { Alias: (_k, n) => void (n.source === unresolved[1] && at === undefined && (at = n.range?.[0])) });
+      throw new InputError([{ file: shown, ...pos(at), message: `alias *${unresolved[1]} names no anchor`, hint: `define &${unresolved[1]} on a value before this line, or write the value out` }]);
+    }
     if (/alias/i.test(msg))
       throw new InputError([{ file: shown, line: 1, col: 1, message: 'too many YAML aliases (a possible "billion laughs" alias bomb)', hint: `write the values out; at most ${MAX_ALIASES} alias expansions are allowed` }]);
     throw new InputError([{ file: shown, line: 1, col: 1, message: `YAML: ${firstLine(msg)}` }]);
@@ -126,7 +150,10 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
       const p = issue.path as PropertyKey[];
       // An unknown key is reported at the key itself, not at its mapping.
       const at = issue.code === 'unrecognized_keys' ? [...p, issue.keys[0]] : p;
-      add(nodeOffset(at, issue.code === 'unrecognized_keys'), `${p.length ? p.join('.') + ': ' : ''}${describeIssue(issue)}`, hintForIssue(issue));
+      const atKey = issue.code === 'unrecognized_keys' || issue.code === 'invalid_key';
+      const where = issue.code === 'invalid_key' ? p.slice(0, -1) : p;
+      const missing = issue.code === 'invalid_union' && valueAt(raw, p) === undefined;
+      add(nodeOffset(at, atKey), `${where.length ? where.join('.') + ': ' : ''}${missing ? 'missing required field' : describeIssue(issue)}`, hintForIssue(issue));
     }
   }
 
@@ -139,9 +166,15 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   // The env file path may itself use vars from the environment or the builtins.
   const envFilePath = resolvePath(dir, substitute(envFileName, (n) => env[n] ?? (builtins as Record<string, string>)[n]));
   const vars = resolveVars(typeof varDefs === 'object' && varDefs ? varDefs : {}, env, readEnvFile(envFilePath), builtins);
+  for (const [name, v] of Object.entries(vars))
+    if (v.cycle && v.cycle[0] === name)
+      add(nodeOffset(['vars', name, 'default']), `var ${name} refers back to itself: ${v.cycle.join(' → ')}`, 'give one of these vars a value that does not use the others');
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== 'string') return;
+      const ctl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(node.value);
+      // an escape like "\0" in a quoted value makes one the raw text does not show
+      if (ctl) add(node.range?.[0], `control character ${charName(ctl[0])} in a value`, 'remove the escape; a runbook value is plain text');
       for (const name of referencedVars(node.value)) {
         const v = vars[name];
         if (!v) add(node.range?.[0], `undefined var \${${name}}`, `declare it under vars: (e.g. ${name}: { default: ... }), or write $\${${name}} for a literal`);
@@ -169,7 +202,9 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const partHashes: Record<string, string> = {};
   for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? []) partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
   for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? []) partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
-  return { file, dir, text, hash: sha256(text), partHashes, runbook, vars, redactor: new Redactor(secrets) };
+  const warnings = secretsInCommandLines(doc, parsed.data!, vars, varDefs as Record<string, VarDef>)
+    .map((w) => ({ file: shown, ...pos(w.offset), message: w.message, hint: w.hint }));
+  return { file, dir, text, hash: sha256(text), partHashes, runbook, vars, redactor: new Redactor(secrets), warnings };
 }
 
 export function sha256(text: string | Buffer): string {
@@ -207,87 +242,6 @@ function templateDeep(value: unknown, lookup: (n: string) => string): unknown {
   return value;
 }
 
-type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
-
-function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number | undefined, add: AddProblem): void {
-  const checkIds = new Set(Object.keys(rb.checks));
-  const phaseIds = new Set<string>();
-  const stepKeys = new Set<string>();
-  const needCheck = (id: string, path: PropertyKey[]) => {
-    if (!checkIds.has(id)) add(offsetOf(path), `unknown check "${id}"`, `define it under checks: (known: ${[...checkIds].slice(0, 6).join(', ')}${checkIds.size > 6 ? ', …' : ''})`);
-  };
-  for (const [cid, c] of Object.entries(rb.checks)) {
-    if (c.connection && !rb.connections[c.connection])
-      add(offsetOf(['checks', cid, 'connection']), `check "${cid}" names unknown connection "${c.connection}"`, 'define it under connections:');
-    for (const p of checkParamsProblems(c.type, c.params)) add(offsetOf(['checks', cid, ...(p.path.length ? ['params', ...p.path] : ['type'])]), `check "${cid}" (${c.type}): ${p.message}`, p.hint);
-    if (c.timeout && parseDuration(c.timeout) === undefined) add(offsetOf(['checks', cid, 'timeout']), `bad duration "${c.timeout}"`, 'write e.g. "10s", "2m", "24h", "7d"');
-    if (c.baseline && typeof c.baseline === 'object') needCheck(c.baseline.compare, ['checks', cid, 'baseline', 'compare']);
-  }
-  for (const [eid, e] of Object.entries(rb.data)) {
-    if (!e.file && !e.nested_in) add(offsetOf(['data', eid]), `entity "${eid}" needs a file, or nested_in and field`, 'e.g. file: ${DATA_DIR}/users.json');
-    if (e.nested_in && !e.field) add(offsetOf(['data', eid, 'nested_in']), `nested entity "${eid}" needs field: (the parent's array holding it)`);
-    if (e.nested_in && !rb.data[e.nested_in]) add(offsetOf(['data', eid, 'nested_in']), `entity "${eid}" is nested in unknown entity "${e.nested_in}"`);
-    if (e.connection && !rb.connections[e.connection]) add(offsetOf(['data', eid, 'connection']), `unknown connection "${e.connection}"`);
-  }
-  const checkSteps = (steps: Step[], base: PropertyKey[], scope: string) => {
-    const seen = new Set<string>();
-    steps.forEach((s, i) => {
-      if (seen.has(s.id)) add(offsetOf([...base, i, 'id']), `duplicate step id "${s.id}" in ${scope}`, 'step ids must be unique within their phase');
-      seen.add(s.id);
-      if (s.kind === 'check') needCheck(s.check, [...base, i, 'check']);
-      if (s.kind === 'command') {
-        if (typeof s.run === 'string' && !s.shell)
-          add(offsetOf([...base, i, 'run']), 'a command given as one string needs shell: true', 'write run as an argument list, e.g. [node, script.js], or add shell: true');
-        if (s.timeout && parseDuration(s.timeout) === undefined) add(offsetOf([...base, i, 'timeout']), `bad duration "${s.timeout}"`, 'write e.g. "30s", "5m"');
-        if (s.expect_output) {
-          try { new RegExp(s.expect_output); } catch { add(offsetOf([...base, i, 'expect_output']), `expect_output is not a valid regular expression`); }
-        }
-      }
-      if (s.kind === 'wait' && parseDuration(s.duration) === undefined) add(offsetOf([...base, i, 'duration']), `bad duration "${s.duration}"`, 'write e.g. "24h", "7d", "30m"');
-    });
-  };
-  rb.phases.forEach((ph, i) => {
-    if (phaseIds.has(ph.id)) add(offsetOf(['phases', i, 'id']), `duplicate phase id "${ph.id}"`, 'phase ids must be unique');
-    phaseIds.add(ph.id);
-    ph.steps.forEach((s) => stepKeys.add(`${ph.id}/${s.id}`));
-    ph.gate.forEach((g, j) => needCheck(g, ['phases', i, 'gate', j]));
-    checkSteps(ph.steps, ['phases', i, 'steps'], `phase "${ph.id}"`);
-    if (ph.rollback && !rb.rollback.some((r) => r.id === ph.rollback))
-      add(offsetOf(['phases', i, 'rollback']), `unknown rollback procedure "${ph.rollback}"`, 'define it under rollback:');
-  });
-  rb.phases.forEach((ph, i) =>
-    ph.steps.forEach((s, j) => {
-      if (s.kind !== 'wait') return;
-      const m = /^(phase|step):(.+)$/.exec(s.after);
-      if (!m) add(offsetOf(['phases', i, 'steps', j, 'after']), `wait "after" must be phase:ID or step:PHASE/STEP, not "${s.after}"`);
-      else if (m[1] === 'phase' && !phaseIds.has(m[2])) add(offsetOf(['phases', i, 'steps', j, 'after']), `wait gate names unknown phase "${m[2]}"`);
-      else if (m[1] === 'step' && !stepKeys.has(m[2])) add(offsetOf(['phases', i, 'steps', j, 'after']), `wait gate names unknown step "${m[2]}"`, 'write step:PHASE_ID/STEP_ID');
-    }),
-  );
-  const procIds = new Set<string>();
-  rb.rollback.forEach((p, i) => {
-    if (procIds.has(p.id)) add(offsetOf(['rollback', i, 'id']), `duplicate rollback id "${p.id}"`);
-    procIds.add(p.id);
-    checkSteps(p.steps, ['rollback', i, 'steps'], `rollback "${p.id}"`);
-  });
-  const tsIds = new Set<string>();
-  rb.troubleshooting.forEach((t, i) => {
-    if (tsIds.has(t.id)) add(offsetOf(['troubleshooting', i, 'id']), `duplicate troubleshooting id "${t.id}"`);
-    tsIds.add(t.id);
-    checkSteps(t.diagnostics, ['troubleshooting', i, 'diagnostics'], `troubleshooting "${t.id}"`);
-  });
-  rb.monitoring?.checks.forEach((c, i) => needCheck(c, ['monitoring', 'checks', i]));
-  rb.monitoring?.alerts.forEach((a, i) => needCheck(a.check, ['monitoring', 'alerts', i, 'check']));
-  if (rb.monitoring && parseDuration(rb.monitoring.interval) === undefined) add(offsetOf(['monitoring', 'interval']), `bad duration "${rb.monitoring.interval}"`);
-  rb.success.forEach((s, i) => {
-    s.checks.forEach((c, j) => needCheck(c, ['success', i, 'checks', j]));
-    s.steps.forEach((k, j) => {
-      if (!stepKeys.has(k)) add(offsetOf(['success', i, 'steps', j]), `unknown step "${k}"`, 'write PHASE_ID/STEP_ID');
-    });
-  });
-  for (const [name, steps] of Object.entries(rb.maintenance)) checkSteps(steps, ['maintenance', name], `maintenance "${name}"`);
-}
-
 function isMapNode(node: unknown): node is { items: Array<{ key: unknown }> } {
   return !!node && typeof node === 'object' && Array.isArray((node as { items?: unknown }).items) && (node as { items: unknown[] }).items.every((i) => i && typeof i === 'object' && 'key' in (i as object));
 }
@@ -295,26 +249,73 @@ function findKey(node: { items: Array<{ key: unknown }> }, key: PropertyKey): nu
   for (const it of node.items) if (isScalar(it.key) && it.key.value === key) return it.key.range?.[0];
   return undefined;
 }
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let v = root;
+  for (const k of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
 function firstLine(s: string): string {
   return s.split('\n')[0];
 }
-function yamlHint(code: string): string | undefined {
-  if (code === 'DUPLICATE_KEY') return 'each key may appear once in a mapping';
-  if (code === 'BAD_INDENT' || code === 'MISSING_CHAR') return 'check the indentation and the quotes on this line';
-  if (code === 'TAB_AS_INDENT') return 'indent with spaces, not tabs';
+
+// Tab (9), newline (10) and carriage return (13) are text; every other C0 control and DEL is not.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+function charName(c: string): string {
+  const code = c.charCodeAt(0);
+  const names: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'backspace', 27: 'ESC', 127: 'DEL' };
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${names[code] ? ` (${names[code]})` : ''}`;
+}
+
+export const MAX_DEPTH = 64;
+/** The offset of the first node nested deeper than MAX_DEPTH, found without recursion. */
+function tooDeep(root: unknown): number | undefined {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    const items = (node as { items?: unknown[] }).items;
+    if (!Array.isArray(items)) continue;
+    if (depth > MAX_DEPTH) return (node as Node).range?.[0];
+    for (const it of items) {
+      if (it && typeof it === 'object' && 'value' in it && 'key' in it) stack.push([(it as { value: unknown }).value, depth + 1]);
+      else stack.push([it, depth + 1]);
+    }
+  }
   return undefined;
+}
+
+/** The YAML library's messages, said for a runbook author. */
+function yamlMessage(code: string, message: string): [string, string | undefined] {
+  switch (code) {
+    case 'MULTIPLE_DOCS':
+      return ['a second YAML document starts here; a runbook is one document', 'remove the "---" line (and what follows it, or move it into another file)'];
+    case 'DUPLICATE_KEY':
+      return [`YAML: ${firstLine(message)}`, 'each key may appear once in a mapping'];
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return [`YAML: ${firstLine(message)}`, 'check the indentation and the quotes on this line'];
+    case 'TAB_AS_INDENT':
+      return [`YAML: ${firstLine(message)}`, 'indent with spaces, not tabs'];
+    case 'RESOURCE_EXHAUSTION':
+      return [`nested too deeply to read (more than ${MAX_DEPTH} levels)`, 'a runbook never needs this much nesting; flatten this part'];
+    default:
+      return [`YAML: ${firstLine(message)}`, undefined];
+  }
 }
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator === 'kind')
     return 'unknown step kind; use one of manual, command, check, wait, edit-env, signoff';
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `missing required field (expected ${issue.expected})`;
+  if (issue.code === 'invalid_key')
+    return `invalid name "${String(issue.path[issue.path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`;
   if (issue.code === 'too_small' && issue.origin === 'array') return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
   return issue.message;
 }
 function hintForIssue(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'unrecognized_keys') return 'check the spelling; `waymark schema` lists every field';
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_key') return 'rename it';
   return undefined;
 }
 

@@ -88,7 +88,15 @@ export const commandStepSchema = z
     cwd: z.string().optional(),
     env: z.record(z.string(), z.string()).optional(),
     expect_exit: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-    expect_output: z.string().optional().describe('Regular expression the output must match'),
+    expect_output: z.string().optional().describe('Regular expression some output line must match (as expect:)'),
+    expect: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('Regular expression(s): each must match a line of the output, or the step fails'),
+    fail_on: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('Regular expression(s): an output line matching one fails the step, whatever its exit code'),
     timeout: z.string().optional(),
     background: z.boolean().optional().describe('Start and do not wait (e.g. starting a server)'),
   })

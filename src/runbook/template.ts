@@ -17,6 +17,8 @@ export interface ResolvedVar {
   source: 'env' | 'env-file' | 'default' | 'builtin' | 'unset';
   secret: boolean;
   description?: string;
+  /** set on a var whose default leads back to itself: the names along the way, e.g. [A, B, A] */
+  cycle?: string[];
 }
 
 /** Names referenced as `${NAME}` in a string. */
@@ -41,7 +43,8 @@ export function readEnvFile(file: string): Record<string, string> {
 
 /**
  * Resolves every var: process env first, then the env file, then the default.
- * Defaults may themselves use `${OTHER}`; cycles resolve to undefined and are reported by the caller.
+ * Defaults may themselves use `${OTHER}`; a cycle resolves to undefined and is recorded on the
+ * var where it was found (`cycle`), for the loader to report with its position.
  */
 export function resolveVars(
   defs: Record<string, VarDef>,
@@ -51,12 +54,19 @@ export function resolveVars(
 ): Record<string, ResolvedVar> {
   const out: Record<string, ResolvedVar> = {};
   for (const [name, value] of Object.entries(builtins)) out[name] = { value, source: 'builtin', secret: false };
-  const resolving = new Set<string>();
+  const resolving: string[] = [];
+  const cycles = new Map<string, string[]>();
   const resolve = (name: string): string | undefined => {
     if (out[name]) return out[name].value;
     const def = defs[name];
-    if (!def || resolving.has(name)) return undefined;
-    resolving.add(name);
+    if (!def) return undefined;
+    if (resolving.includes(name)) {
+      const from = resolving.indexOf(name);
+      const cycle = [...resolving.slice(from), name];
+      for (const member of resolving.slice(from)) if (!cycles.has(member)) cycles.set(member, cycle);
+      return undefined;
+    }
+    resolving.push(name);
     const key = def.env ?? name;
     let r: ResolvedVar;
     if (env[key] !== undefined) r = { value: env[key], source: 'env', secret: !!def.secret };
@@ -65,7 +75,12 @@ export function resolveVars(
       r = { value: substitute(String(def.default), resolve), source: 'default', secret: !!def.secret };
     } else r = { value: undefined, source: 'unset', secret: !!def.secret };
     r.description = def.description;
-    resolving.delete(name);
+    resolving.pop();
+    const cycle = cycles.get(name);
+    if (cycle) {
+      r.cycle = cycle;
+      r.value = undefined; // never a half-substituted value with a literal ${…} in it
+    }
     out[name] = r;
     return r.value;
   };

@@ -11,6 +11,8 @@ import { scopeSteps, stepState, gateStatus, phaseState, describeAfter, waitView 
 import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
 import { resolve } from 'node:path';
 import { describeStep } from '../phases/plan.js';
+import { outputRulesText } from '../phases/output-judge.js';
+
 
 export function scopeTitle(rb: ReturnType<typeof useUIActions>['session']['runbook'], scope: string): { title: string; sub?: string } {
   if (scope.startsWith('rollback:')) {
@@ -75,6 +77,7 @@ export function StepsScreen({ width, height }: { width: number; height: number }
             ) : (
               <Text color={color('cyan')}>{truncate(describeStep(step, actions.session.lr.redactor, rb.checks).replace(/^/, step.kind === 'command' ? '$ ' : ''), width * 2)}</Text>
             )}
+            {outputRulesText(step) ? <Text dimColor>{truncate(outputRulesText(step)!, width * 2)}</Text> : null}
             {step.kind === 'edit-env' && st.status !== 'passed' ? (
               <Box flexDirection="column">
                 <Text dimColor>{envDiff.some((l) => /^[+-]/.test(l)) ? 'Enter writes this change (a backup of the file is kept):' : 'Nothing to change: every key already has its value. Enter records the step.'}</Text>
