@@ -4,6 +4,8 @@ import { InputError, UsageError, formatProblem } from './runbook/errors.js';
 import type { CommandSpec, ParsedArgs } from './commands/args.js';
 import { parseArgs, COMMON } from './commands/args.js';
 import { COMMANDS } from './commands/table.js';
+import { describeSystemError } from './commands/system-error.js';
+
 
 export { parseArgs, COMMANDS, type ParsedArgs };
 
@@ -89,6 +91,16 @@ export function reportError(e: unknown): number {
   if (e instanceof UsageError) {
     console.error(`waymark: ${e.message}`);
     return 2;
+  }
+  if ((e as Error)?.name === 'KeyError') {
+    console.error(`waymark: ${(e as Error).message}`);
+    return 2;
+  }
+  const sys = describeSystemError(e);
+  if (sys) {
+    console.error(`waymark: ${sys.message}\n  hint: ${sys.hint}`);
+    if (process.env.WAYMARK_DEBUG) console.error((e as Error)?.stack);
+    return sys.exitCode;
   }
   if ((e as Error)?.name === 'LockError') {
     console.error(`waymark: ${(e as Error).message}`);

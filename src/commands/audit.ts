@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { ParsedArgs } from './args.js';
+import { UsageError } from '../runbook/errors.js';
 import { load, runPathsFor, out } from './common.js';
 import { readAudit, readLines, verifyAudit } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
@@ -8,6 +10,10 @@ import { checkSignoffSignatures } from '../state/signoff-signature.js';
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
   const paths = runPathsFor(a, lr);
+  // no log and no state: there is no run here to verify (a wrong --state-dir or runbook), not a broken log
+  if (!existsSync(paths.audit) && !existsSync(paths.state))
+    throw new UsageError(`no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}; ` +
+      'check --state-dir and --runbook');
   if (a.flags.verify) {
     // the state names the last line it includes: a log cut or rewritten after it shows
     let head: { seq: number; hash: string } | undefined;
