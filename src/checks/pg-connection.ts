@@ -28,6 +28,12 @@ export const pgConnectionCheck = defineCheck({
       };
     } catch (e) {
       const f = classifyPgError(e);
+      if (f.kind === 'timeout' || f.kind === 'other') {
+        // no PostgreSQL error came back: is it PostgreSQL at all?
+        const { notPostgres } = await import('./pg-protocol.js');
+        const other = Number(target.port) > 0 ? await notPostgres(target.host, Number(target.port)) : undefined;
+        if (other) return { status: 'fail', summary: `cannot connect to ${where}: ${other.message}`, metrics: { failure: 'not-postgres' }, hint: other.hint };
+      }
       return { status: 'fail', summary: `cannot connect to ${where}: ${ctx.redactor.redact(f.message)}`, metrics: { failure: f.kind }, hint: f.hint };
     }
   },

@@ -153,5 +153,7 @@ export function classifyPgError(e: unknown): PgFailure {
     return { kind: 'tls', message: `TLS: ${msg}`, hint: 'match sslmode to the server: add ?sslmode=disable for a local server, or install its CA certificate' };
   if (code === 'WAYMARK_TIMEOUT' || /timeout|timed out|terminated due to connection timeout/i.test(msg))
     return { kind: 'timeout', message: `connection timeout (${msg})`, hint: 'check the host is reachable and PostgreSQL is running; check firewall rules; raise connectionTimeoutMillis (e.g. 5000)' };
+  if (/terminated unexpectedly/i.test(msg))
+    return { kind: 'other', message: 'the server closed the connection without a PostgreSQL error', hint: 'it may not be PostgreSQL (check DB_PORT; the db-connection check tells), or it restarted: see its log' };
   return { kind: 'other', message: msg, hint: 'see the PostgreSQL server log' };
 }

@@ -2,6 +2,8 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, openSession, out } from './common.js';
 import { formatCheck } from '../phases/noninteractive.js';
+import type { LoadedRunbook } from '../runbook/loader.js';
+import { FIELDS } from '../runbook/connection-sources.js';
 
 export async function checkCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
@@ -13,6 +15,7 @@ export async function checkCommand(a: ParsedArgs): Promise<number> {
   }
   const id = a.positional[0];
   if (!checks[id]) throw new UsageError(`unknown check "${id}"; waymark check --list shows them`);
+  if (a.flags.explain) explain(lr, id);
   // Running a check records its result in the run when the run is not open elsewhere.
   let s;
   try {
@@ -30,5 +33,24 @@ export async function checkCommand(a: ParsedArgs): Promise<number> {
     return r.status === 'pass' || r.status === 'warn' ? 0 : 1;
   } finally {
     await s.close();
+  }
+}
+
+/** Which server the check will talk to, field by field, and where each value came from. */
+function explain(lr: LoadedRunbook, id: string): void {
+  const names = Object.keys(lr.connections);
+  const name = lr.runbook.checks[id].connection ?? names.find((n) => n === 'main' || n === 'default') ?? names[0];
+  const c = name ? lr.connections[name] : undefined;
+  if (!c) {
+    process.stderr.write(`check ${id} uses no PostgreSQL connection\n`);
+    return;
+  }
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  say(`connection "${name}" (first that is set wins: the runbook or its vars set in the environment or env file,`);
+  say('  then the connection url, then PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD, then the vars\' defaults):');
+  for (const f of FIELDS) {
+    const v = c.fields[f].value;
+    const shown = v === undefined ? '(not set)' : f === 'password' ? '***' : v;
+    say(`  ${f.padEnd(9)} ${v === undefined ? shown : `${shown.padEnd(24)} from ${c.fields[f].source}`}`);
   }
 }

@@ -35,9 +35,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./status.js'), 'statusCommand'),
   },
   check: {
-    usage: 'waymark check --list | waymark check ID [--json]',
-    summary: "list the runbook's checks, or run one now",
-    flags: ['--list', '--json'],
+    usage: 'waymark check --list | waymark check ID [--json] [--explain]',
+    summary: "list the runbook's checks, or run one now (--explain: which server, and where each setting came from)",
+    flags: ['--list', '--json', '--explain'],
     run: lazy(() => import('./check.js'), 'checkCommand'),
   },
   audit: {

@@ -25,6 +25,11 @@ import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
 import { OutputJudge, outputRules } from './output-judge.js';
+
+/** A command step without timeout: is stopped after this (a hung command must not hold the run). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30 * 60_000;
+/** PGCONNECT_TIMEOUT given to commands unless already set: seconds to wait for a server to answer. */
+export const PG_CONNECT_TIMEOUT_S = 10;
 import type { OutputLine } from './process.js';
 
 export interface SessionOptions {
@@ -545,12 +550,14 @@ export class Session {
     const tail: OutputTailLine[] = [];
     const judge = new OutputJudge(outputRules(step));
     const command = this.commandText(step);
-    const timeoutMs = step.timeout ? parseDuration(step.timeout) : 30 * 60_000;
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_COMMAND_TIMEOUT_MS;
     const r = await runProcess({
       argv: step.run,
       shell: step.shell,
       cwd: step.cwd ? resolve(this.lr.dir, step.cwd) : this.lr.dir,
-      env: step.env,
+      // libpq tools (psql, createdb, pg_dump) and node-postgres wait forever for a silent server
+      // by default: 10 s unless the environment or the step says otherwise
+      env: { ...(process.env.PGCONNECT_TIMEOUT ? {} : { PGCONNECT_TIMEOUT: String(PG_CONNECT_TIMEOUT_S) }), ...step.env },
       timeoutMs,
       signal,
       background: step.background,
@@ -573,7 +580,10 @@ export class Session {
     let ok = step.background ? !r.error : r.exitCode !== null && expected.includes(r.exitCode);
     let message: string | undefined;
     if (r.error) message = `could not start: ${r.error}`;
-    else if (r.timedOut) message = `timed out after ${timeoutMs} ms; the process tree was killed`;
+    else if (r.timedOut) {
+      const took = timeoutMs! >= 120_000 ? `${Math.round(timeoutMs! / 60_000)} min` : `${Math.round(timeoutMs! / 1000)} s`;
+      message = `timed out after ${took}${step.timeout ? '' : ' (the default; give the step a timeout: to change it)'}; the process tree was killed`;
+    }
     else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : OPERATOR_CANCEL}; the process tree was killed`;
     else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
     if (judge.active && !r.error && !r.timedOut && !r.cancelled) {

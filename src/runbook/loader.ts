@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve as resolvePath, relative, isAbsolute } from 'node:path';
 import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
 import type { z } from 'zod';
-import { runbookSchema, type Runbook } from './schema.js';
+import { runbookSchema, type Connection, type Runbook } from './schema.js';
 import { InputError, type Problem } from './errors.js';
 import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar, type VarDef } from './template.js';
 import { secretsInCommandLines } from './warnings.js';
+import { resolveConnection, resolvedDefinition, type Field, type FieldSource } from './connection-sources.js';
 import { Redactor } from './redact.js';
 
 import { parseDuration } from './duration.js';
@@ -30,6 +31,8 @@ export interface LoadedRunbook {
   runbook: Runbook;
   vars: Record<string, ResolvedVar>;
   redactor: Redactor;
+  /** each connection's fields and where each came from (`check --explain`) */
+  connections: Record<string, { fields: Record<Field, FieldSource>; url: string | undefined }>;
   /** what the runbook may do but should not (a secret on a command line); `validate` shows them */
   warnings: Problem[];
 }
@@ -166,6 +169,15 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   // The env file path may itself use vars from the environment or the builtins.
   const envFilePath = resolvePath(dir, substitute(envFileName, (n) => env[n] ?? (builtins as Record<string, string>)[n]));
   const vars = resolveVars(typeof varDefs === 'object' && varDefs ? varDefs : {}, env, readEnvFile(envFilePath), builtins);
+  // libpq's order for each connection field; a var a field fell back for follows it (see connection-sources)
+  const connections: LoadedRunbook['connections'] = {};
+  const rawConns = rawObj.connections && typeof rawObj.connections === 'object' ? (rawObj.connections as Record<string, unknown>) : {};
+  for (const [name, c] of Object.entries(rawConns)) {
+    if (!c || typeof c !== 'object') continue;
+    const r = resolveConnection(c as Record<string, unknown>, vars, env);
+    Object.assign(vars, r.derived);
+    connections[name] = { fields: r.fields, url: r.url };
+  }
   for (const [name, v] of Object.entries(vars))
     if (v.cycle && v.cycle[0] === name)
       add(nodeOffset(['vars', name, 'default']), `var ${name} refers back to itself: ${v.cycle.join(' → ')}`, 'give one of these vars a value that does not use the others');
@@ -198,13 +210,17 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
 
   const lookup = (n: string) => vars[n]?.value ?? '';
   const runbook = templateDeep(parsed.data!, lookup) as Runbook;
+  for (const [name, c] of Object.entries(connections))
+    if (runbook.connections[name]) runbook.connections[name] = resolvedDefinition(runbook.connections[name], c.fields, c.url) as Connection;
   const secrets = Object.values(vars).filter((v) => v.secret && v.value).map((v) => v.value!);
+  // a password may come from PGPASSWORD or a url, not from a var: it is a secret all the same
+  for (const c of Object.values(connections)) if (c.fields.password.value) secrets.push(c.fields.password.value);
   const partHashes: Record<string, string> = {};
   for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? []) partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
   for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? []) partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
   const warnings = secretsInCommandLines(doc, parsed.data!, vars, varDefs as Record<string, VarDef>)
     .map((w) => ({ file: shown, ...pos(w.offset), message: w.message, hint: w.hint }));
-  return { file, dir, text, hash: sha256(text), partHashes, runbook, vars, redactor: new Redactor(secrets), warnings };
+  return { file, dir, text, hash: sha256(text), partHashes, runbook, vars, redactor: new Redactor(secrets), warnings, connections };
 }
 
 export function sha256(text: string | Buffer): string {

@@ -14,7 +14,9 @@ export interface VarDef {
 
 export interface ResolvedVar {
   value: string | undefined;
-  source: 'env' | 'env-file' | 'default' | 'builtin' | 'unset';
+  source: 'env' | 'env-file' | 'default' | 'builtin' | 'unset' | 'derived';
+  /** for a derived var: where its value came from ("env PGHOST", "url") */
+  from?: string;
   secret: boolean;
   description?: string;
   /** set on a var whose default leads back to itself: the names along the way, e.g. [A, B, A] */
