@@ -11,6 +11,7 @@ export const pgConnectionCheck = defineCheck({
     const name = ctx.connections.pick(ctx.connection);
     const target = describeTarget(ctx.connectionDefs[name]);
     const where = `${target.user ? target.user + '@' : ''}${target.host}:${target.port}/${target.database}`;
+    const started = performance.now();
     try {
       const t0 = performance.now();
       const row = await ctx.connections.readOnly(name, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async (c) => {
@@ -28,11 +29,12 @@ export const pgConnectionCheck = defineCheck({
       };
     } catch (e) {
       const f = classifyPgError(e);
-      if (f.kind === 'timeout' || f.kind === 'other') {
-        // no PostgreSQL error came back: is it PostgreSQL at all?
+      // no PostgreSQL error came back: is it PostgreSQL at all? Asked within what is left of the timeout.
+      const left = ctx.timeoutMs - (performance.now() - started) - 200;
+      if ((f.kind === 'timeout' || f.kind === 'other') && left >= 300 && Number(target.port) > 0) {
         const { notPostgres } = await import('./pg-protocol.js');
-        const other = Number(target.port) > 0 ? await notPostgres(target.host, Number(target.port)) : undefined;
-        if (other) return { status: 'fail', summary: `cannot connect to ${where}: ${other.message}`, metrics: { failure: 'not-postgres' }, hint: other.hint };
+        const other = await notPostgres(target.host, Number(target.port), Math.min(left, 1000));
+        if (other) return { status: 'fail', summary: `cannot connect to ${where}: ${other.message}`, metrics: { failure: other.silent ? 'timeout' : 'not-postgres' }, hint: other.hint };
       }
       return { status: 'fail', summary: `cannot connect to ${where}: ${ctx.redactor.redact(f.message)}`, metrics: { failure: f.kind }, hint: f.hint };
     }

@@ -50,7 +50,7 @@ describe('report content', () => {
     expect(p.signoffs[0]).toMatchObject({ kind: 'signed-off', by: 'auditor-test', keyFingerprint: expect.stringMatching(/^SHA256:/) });
     const write = p.steps.find((s: { id: string }) => s.id === 'slow-write');
     expect(write).toMatchObject({ status: 'passed', exitCode: 0, operator: 'auditor-test' });
-    expect(write.action).toMatch(/^sh -c /);
+    expect(write.action).toMatch(/^TOKEN=\*\*\* sh -c /);
     expect(write.outputTail).toContain('written with ***');
     const look = p.steps.find((s: { id: string }) => s.id === 'look');
     expect(look).toMatchObject({ status: 'passed', autoConfirmed: true });
