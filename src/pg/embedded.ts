@@ -78,7 +78,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   if (ids) {
     const runtime = () => runtimeDir(ids, opts.runtimeDir);
     if (!reachable(ids, join(native, 'bin', 'postgres'))) native = mirrorBinaries(native, runtime(), stage);
-    dataDir = placeData(ids, dataDir, runtime);
+    dataDir = placeData(ids, dataDir, runtime, stage);
   }
   const bin = (name: string) => join(native, 'bin', name);
   const env = { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' };
@@ -166,20 +166,33 @@ function mirrorBinaries(native: string, runtime: string, stage: (s: string) => v
  * the runtime folder instead, and the path asked for becomes a link to it, so whatever looks
  * for the data (a leftover server's postmaster.pid, a reset) still finds it there.
  */
-function placeData(ids: Ids, wanted: string, runtime: () => string): string {
+function placeData(ids: Ids, wanted: string, runtime: () => string, stage: (s: string) => void): string {
   let dir = wanted;
   if (!reachable(ids, dirname(wanted))) {
     dir = existsLink(wanted) ? realpathSync(wanted) : join(runtime(), `data-${createHash('sha256').update(wanted).digest('hex').slice(0, 16)}`);
     if (!existsLink(wanted)) {
-      if (existsSync(wanted))
-        throw new EmbeddedError(`the PostgreSQL data folder ${wanted} is in a folder the postgres user cannot enter; ` +
-          'move the state folder elsewhere (--state-dir) or reset the demo (--reset)');
+      // a data folder made before (when its parents were searchable): moved, never left unreachable
+      if (existsSync(wanted)) moveData(wanted, dir, stage);
       symlinkSync(dir, wanted);
     }
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chownSync(dir, ids.uid, ids.gid);
   return dir;
+}
+
+function moveData(from: string, to: string, stage: (s: string) => void): void {
+  stage(`moving the PostgreSQL data folder ${from} to ${to}: the postgres user cannot reach it where it is`);
+  rmSync(to, { recursive: true, force: true });
+  try {
+    renameSync(from, to);
+  } catch {
+    // another file system: a copy that keeps owners and modes, then the original goes
+    const tmp = `${to}.tmp-${process.pid}`;
+    execFileSync('cp', ['-a', from, tmp]);
+    renameSync(tmp, to);
+    rmSync(from, { recursive: true, force: true });
+  }
 }
 
 function existsLink(p: string): boolean {

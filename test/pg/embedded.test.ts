@@ -44,6 +44,40 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it.runIf(asRoot)('as root, a data folder made earlier where postgres can no longer reach is moved, its data kept', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'waymark-home-'));
+    chmodSync(home, 0o755); // as /root was after the old demo made it searchable
+    const runtimeParent = mkdtempSync(join(tmpdir(), 'waymark-runtime-'));
+    chmodSync(runtimeParent, 0o755);
+    const runtimeDir = join(runtimeParent, 'rt');
+    const dataDir = join(home, 'state', 'pg');
+    try {
+      const first = await startEmbedded({ dataDir, runtimeDir });
+      const c1 = new pg.Client({ connectionString: first.url });
+      await c1.connect();
+      await c1.query("CREATE TABLE kept AS SELECT 'still here' AS v");
+      await c1.end();
+      await first.stop();
+      chmodSync(home, 0o700); // and now /root is private again
+      const stages: string[] = [];
+      const again = await startEmbedded({ dataDir, runtimeDir, stage: (s) => stages.push(s) });
+      try {
+        expect(stages.join('\n')).toMatch(/moving the PostgreSQL data folder .* the postgres user cannot reach it/);
+        expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
+        const c2 = new pg.Client({ connectionString: again.url });
+        await c2.connect();
+        expect((await c2.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+        await c2.end();
+        expect(mode(home)).toBe(0o700);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(runtimeParent, { recursive: true, force: true });
+    }
+  });
+
   it('says what it is doing while it starts, and starts again on the same data without initialising', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waymark-emb-'));
     chmodSync(dir, 0o755);
