@@ -24,6 +24,11 @@ describe('runbook.yaml judges commands by their output', () => {
     for (const [phase, id] of [['phase-1-dual-write', 'deploy'], ['phase-4-switch-reads', 'restart'], ['phase-5-monitor-cleanup', 'restart']])
       expect(step(phase, id).fail_on, `${phase}/${id}`).toMatch(/degraded/);
     expect(new RegExp(step('phase-5-monitor-cleanup', 'errors').fail_on).test('PostgreSQL pool error: terminating connection')).toBe(true);
+    // createdb exits 1 both when the database exists (fine) and when it cannot connect (not fine)
+    const createdb = new RegExp(step('pre-migration', 'createdb').fail_on);
+    expect(createdb.test('createdb: error: connection to server at "10.0.0.9", port 5432 failed: timeout expired')).toBe(true);
+    expect(createdb.test('createdb: error: database creation failed: ERROR:  permission denied to create database')).toBe(true);
+    expect(createdb.test('createdb: error: database creation failed: ERROR:  database "fluxstudio_db" already exists')).toBe(false);
   });
 
   it('the restart step, as shipped, FAILS when the app comes back degraded, naming the line', async () => {
