@@ -244,6 +244,11 @@ function successRows(inp: Input): SuccessRow[] {
   });
 }
 
+/** The success criteria as they stand now, with the evidence behind each: the report's and the TUI's. */
+export function successCriteria(input: BuildInput): SuccessRow[] {
+  return successRows({ ...input, runs: checkRunsById(input.audit) });
+}
+
 export function buildReport(input: BuildInput, scope: { phase: string } | { all: true }): ReportBody {
   const inp: Input = { ...input, runs: checkRunsById(input.audit) };
   const { runbook: rb, state } = inp;

@@ -12,6 +12,8 @@ import { MonitorScreen } from './MonitorScreen.js';
 import { RollbackScreen } from './RollbackScreen.js';
 import { TroubleshootingScreen } from './TroubleshootingScreen.js';
 import { PlanScreen } from './PlanScreen.js';
+import { StepScreen } from './StepScreen.js';
+import { SuccessScreen } from './SuccessScreen.js';
 import { DialogView } from './Dialogs.js';
 import { color } from './theme.js';
 
@@ -31,6 +33,8 @@ export function App({ controller }: { controller: TuiController }) {
     rollback: <RollbackScreen {...props} />,
     troubleshooting: <TroubleshootingScreen {...props} />,
     plan: <PlanScreen {...props} />,
+    step: <StepScreen {...props} />,
+    success: <SuccessScreen {...props} />,
   };
   return (
     <UIStateContext.Provider value={snap}>

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
-import { color, truncate } from './theme.js';
+import { color, fitHints, truncate } from './theme.js';
 import { SCREEN_KEYS } from './model.js';
 import { rehearsalLabel } from '../phases/state.js';
 
@@ -15,7 +15,8 @@ export function Frame({ title, children, width }: { title: string; children: Rea
   // gates and sign-off belong to phases, not to rollback procedures or diagnostics
   const inPhase = ui.screen !== 'steps' || rb.phases.some((p) => p.id === ui.scope);
   const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase));
-  const hints = ['? help', ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), ui.screen === 'start' ? '' : 'R rollback', 'q quit', 'Esc back'].filter(Boolean);
+  // in priority order: what does not fit is left out whole (? help lists every key), never cut
+  const hints = ['? help', ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`), 'q quit', 'Esc back', ui.screen === 'start' ? '' : 'R rollback'].filter(Boolean);
   const m = ui.message;
   // a rehearsal says so on every screen: its times are not real ones
   const rehearsal = rehearsalLabel(state.rehearsal);
@@ -44,7 +45,7 @@ export function Frame({ title, children, width }: { title: string; children: Rea
       {m ? (
         <Text color={color(m.tone === 'error' ? 'red' : m.tone === 'ok' ? 'green' : undefined)}>{truncate(`${m.tone === 'error' ? '✗ ' : m.tone === 'ok' ? '✔ ' : ''}${m.text}`, width * 2)}</Text>
       ) : null}
-      <Text dimColor>{truncate(hints.join(' · '), width)}</Text>
+      <Text dimColor>{fitHints(hints, width)}</Text>
     </Box>
   );
 }

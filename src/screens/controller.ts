@@ -13,6 +13,9 @@ import { initialUi, keyToAction, navigate, type Action, type DialogPurpose, type
 import { orderedProcedures } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import { probeView, type ProbeView } from './probe-view.js';
+import type { SuccessRow } from '../report/build.js';
+import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
+import { successLines } from './success-view.js';
 
 export interface PrintedLine {
   id: number;
@@ -35,6 +38,8 @@ export interface Snapshot {
   availability?: string;
   /** each probe's recent seconds and totals, for the monitor */
   probes?: ProbeView[];
+  /** the success criteria as they stood at `at` (worked out when their screen opens and as the run moves) */
+  success?: { rows: SuccessRow[]; at: string };
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -82,8 +87,20 @@ export class TuiController {
         const running = Object.values(c.state.steps).some((st) => st.status === 'running');
         if (d?.kind === 'quit' && d.running !== running) ui = { ...ui, dialog: { ...d, running } };
         this.update({ state: c.state, live: after.live, ui, ...(after.printed ? { printed: after.printed } : {}) });
+        if (ui.screen === 'success') void this.refreshSuccess();
       }
     });
+  }
+
+  /** The criteria from the report's own evaluation (it reads the audit log: only while shown). */
+  private async refreshSuccess(): Promise<void> {
+    const [{ successCriteria }, { readAudit }] = await Promise.all([import('../report/build.js'), import('../state/audit.js')]);
+    const s = this.session;
+    const rows = successCriteria({
+      runbook: s.runbook, runbookHash: s.state.runbookHash, state: s.state, redactor: s.lr.redactor,
+      audit: readAudit(s.paths.audit), now: s.now(),
+    });
+    this.update({ success: { rows, at: s.now().toISOString() } });
   }
 
   subscribe = (fn: () => void): (() => void) => {
@@ -158,6 +175,14 @@ export class TuiController {
       case 'plan':
         // the plan screen scrolls by line
         return formatPlan(buildPlan(rb, this.session.state, this.session.lr.redactor, this.session.now())).length;
+      case 'step': {
+        const step = scopeSteps(rb, ui.scope ?? '')?.[ui.cursor.steps ?? 0];
+        if (!step) return 0;
+        const view = stepViewFor(this.session, this.session.state, ui.scope ?? '', step, this.snap.live, screenWidth(), envDiffOf(this.session, step));
+        return fullLines(view).length;
+      }
+      case 'success':
+        return successLines(this.snap.success?.rows ?? [], screenWidth()).length;
       default:
         return 0;
     }
@@ -201,6 +226,14 @@ export class TuiController {
     // arrive as 'kkk' or 'STOP\r'. Each character is its own key press, in order.
     // (Each is handled as a single key would be: what it changes on screen is done before the next.)
     if ([...input].length > 1 && !key.ctrl) {
+      // a paste of several lines into a reason is one reason: its line breaks become spaces, and
+      // it is not submitted half-way (one line and Enter, typed fast, still submits)
+      const d = this.snap.ui.dialog;
+      const body = input.replace(/[\r\n]+$/, '');
+      if (d && 'text' in d && /[\r\n]/.test(body)) {
+        void this.perform({ type: 'text', ch: body.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ') });
+        return;
+      }
       for (const ch of input) {
         const k: KeyInfo = ch === '\r' || ch === '\n' ? { return: true } : ch === '\x7f' || ch === '\b' ? { backspace: true } : ch === '\t' ? { tab: true } : {};
         void this.perform(keyToAction(this.snap.ui, k.return || k.backspace || k.tab ? '' : ch, k));
@@ -219,6 +252,7 @@ export class TuiController {
         if (action.screen === 'rollback' && ui.screen === 'steps' && ui.scope?.startsWith('rollback:')) return;
         this.setUi(navigate({ ...ui, dialog: undefined }, action, 0));
         if (action.screen === 'monitor') void this.refreshMonitor();
+        if (action.screen === 'success') void this.refreshSuccess();
         return;
       case 'back':
         if (ui.screen === 'start') return;
@@ -541,4 +575,9 @@ export class TuiController {
     this.update({ exited: code });
     this.opts.onExit(code);
   }
+}
+
+/** The width the screens lay out to (App's rule), for scrolling by wrapped line. */
+function screenWidth(): number {
+  return Math.max(60, Math.min(process.stdout.columns || 80, 120)) - 1;
 }

@@ -1,6 +1,6 @@
 // What the TUI shows and which key does what: plain data and pure functions, no
 // React and no terminal, so the key flows are testable without rendering.
-export type ScreenId = 'start' | 'overview' | 'steps' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan';
+export type ScreenId = 'start' | 'overview' | 'steps' | 'step' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan' | 'success';
 
 export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen';
 
@@ -76,6 +76,7 @@ export const GLOBAL_KEYS: Array<[string, string]> = [
   ['m', 'monitor'],
   ['t', 'troubleshooting'],
   ['p', 'plan: what would run now (dry run)'],
+  ['G', 'goals: the success criteria, met or not, and why'],
   ['q', 'quit (asks first)'],
   ['Ctrl-C', 'stop a running step and quit safely'],
 ];
@@ -89,6 +90,7 @@ export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
   ],
   steps: [
     ['Enter', 'run the step / confirm it / sign off'],
+    ['v', 'view the whole step: instructions, command, all output'],
     ['s', 'skip the step (with a reason)'],
     ['d', 'mark the step done (with a reason)'],
     ['o', 'override a gate check, or pass a wait early (with a reason)'],
@@ -146,7 +148,10 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
       return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'troubleshooting' };
     case 'p':
       return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'plan' };
+    case 'G':
+      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'success' };
   }
+  if (ui.screen === 'steps' && input === 'v') return { type: 'open', screen: 'step' };
   if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
   if (ui.screen === 'overview' && input === 'g') return { type: 'report' };
   if ((ui.screen === 'overview' || ui.screen === 'steps') && input === 'r') return { type: 'reopen' };
@@ -162,12 +167,15 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   return { type: 'none' };
 }
 
+/** Screens that open at their top: a phase's steps, a step's whole view, the criteria. */
+const SCROLL_FROM_TOP = new Set<ScreenId>(['steps', 'step', 'success']);
+
 /** Pure navigation; the controller handles everything that touches the run. */
 export function navigate(ui: UiState, action: Action, listLength: number): UiState {
   switch (action.type) {
     case 'open':
       if (ui.screen === action.screen && ui.scope === action.scope) return ui;
-      return { ...ui, stack: [...ui.stack, ui.screen], screen: action.screen, scope: action.scope ?? ui.scope, cursor: action.screen === 'steps' ? { ...ui.cursor, steps: undefined } : ui.cursor, message: undefined };
+      return { ...ui, stack: [...ui.stack, ui.screen], screen: action.screen, scope: action.scope ?? ui.scope, cursor: SCROLL_FROM_TOP.has(action.screen) ? { ...ui.cursor, [action.screen]: undefined } : ui.cursor, message: undefined };
     case 'back': {
       if (!ui.stack.length) return ui;
       const stack = ui.stack.slice(0, -1);

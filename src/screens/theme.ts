@@ -35,3 +35,41 @@ export function shortTime(iso?: string): string {
 export function truncate(s: string, n: number): string {
   return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s;
 }
+
+/** Lines of at most `width` characters: broken at spaces where it can, inside a word where it must. */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(8, width);
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(/(?<= )/)) {
+      if (line.length + word.length <= w) {
+        line += word;
+        continue;
+      }
+      if (line.trim()) out.push(line.trimEnd());
+      line = '';
+      let rest = word;
+      while (rest.length > w) {
+        out.push(rest.slice(0, w));
+        rest = rest.slice(w);
+      }
+      line = rest;
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+/** Key hints that fit one line: whole hints in priority order, never one cut in half. */
+export function fitHints(hints: string[], width: number): string {
+  const kept: string[] = [];
+  let used = 0;
+  for (const h of hints) {
+    const add = (kept.length ? 3 : 0) + h.length;
+    if (used + add > width) continue;
+    kept.push(h);
+    used += add;
+  }
+  return kept.join(' · ');
+}

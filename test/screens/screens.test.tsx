@@ -300,7 +300,7 @@ describe('panels and dialogs', () => {
     expect(t.frame()).toMatch(/Troubleshooting: The marker is missing/);
     expect(t.frame()).toMatch(/fix: Re-run Phase A/);
     // no gate to override, nothing to sign off in a diagnostic
-    expect(t.frame()).toMatch(/Enter run · s skip · d mark · x stop/);
+    expect(t.frame()).toMatch(/Enter run · v view · s skip · d mark · x stop/);
     expect(t.frame()).not.toMatch(/o override|S sign/);
     await t.press(KEYS.enter);
     await t.waitFor(/✔ List the folder/);
@@ -408,6 +408,48 @@ describe('an edit-env step', () => {
     for (const l of ['Reads stay on JSON; writes go to both.', 'Then run the health check.', 'Enter writes this change (a backup of the file is kept):', '+ DB_HOST=localhost', '+ DB_PORT=5432', '+ DB_NAME=app']) expect(lines).toContain(l);
     const diff = lines.filter((l) => l.startsWith('+ '));
     for (const l of diff) expect(l).toMatch(/^\+ [A-Z_]+=\S+$/);
+    await t.close();
+  });
+});
+
+describe('reading a whole step, pasting a reason, the success criteria', () => {
+  it('v shows the whole step, scrollable; Esc goes back to the phase', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase A/);
+    await t.press(KEYS.down, 'v');
+    await t.waitFor(/Make the marker \(Phase A/);
+    expect(t.frame()).toMatch(/\$ sh -c 'mkdir -p "\$0" && echo made && echo ready > "\$0\/marker"'/);
+    await t.press(KEYS.esc);
+    await t.waitFor(/Look around/);
+    await t.close();
+  });
+
+  it('a reason pasted over several lines is kept whole, one reason, not submitted half-way', async () => {
+    const t = await openTui();
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase A/);
+    await t.press(KEYS.down, 's');
+    await t.waitFor(/Skip "Make the marker" — why\?/);
+    await t.press('the marker is made by the\nnightly job on this host\n');
+    expect(t.session.state.steps['a/make']?.status ?? 'pending').toBe('pending');
+    const d = t.controller.getSnapshot().ui.dialog as { text: string };
+    expect(d.text).toBe('the marker is made by the nightly job on this host');
+    await t.press(KEYS.enter);
+    await t.waitFor(/skipped/);
+    expect(t.session.state.steps['a/make']).toMatchObject({ status: 'skipped', reason: 'the marker is made by the nightly job on this host' });
+    await t.close();
+  });
+
+  it('G lists every success criterion with its status now and the evidence behind it', async () => {
+    const t = await openTui({ runbook: 'runbook.yaml' });
+    await t.press(KEYS.enter);
+    await t.waitFor(/Pre-migration|Phase 1/);
+    await t.press('G');
+    await t.waitFor(/0 of 6 criteria met/);
+    expect(t.frame()).toMatch(/Success criteria as of/);
+    expect(t.frame()).toMatch(/· not yet {2}All API endpoints working with PostgreSQL/);
+    expect(t.frame()).toMatch(/not run in this run/);
     await t.close();
   });
 });
