@@ -24,7 +24,7 @@ export function scopeTitle(rb: ReturnType<typeof useUIActions>['session']['runbo
 }
 
 export function StepsScreen({ width, height }: { width: number; height: number }) {
-  const { state, ui, live } = useUIState();
+  const { state, ui, live, availability } = useUIState();
   const actions = useUIActions();
   const rb = actions.session.runbook;
   const scope = ui.scope ?? '';
@@ -38,7 +38,11 @@ export function StepsScreen({ width, height }: { width: number; height: number }
   const phase = rb.phases.find((p) => p.id === scope);
   const gate = phase ? gateStatus(rb, state, scope) : [];
   const ts = scope.startsWith('troubleshooting:') ? rb.troubleshooting.find((t) => `troubleshooting:${t.id}` === scope) : undefined;
-  const detailRows = Math.max(4, height - listRows - 7);
+  // every other line of the frame is counted, so the whole frame fits and the header never scrolls away
+  const messageLines = ui.message ? (ui.message.text.length + 2 > width ? 2 : 1) : 0;
+  const around =
+    3 + (availability && availability !== 'up' ? 1 : 0) + (sub ? 1 : 0) + (steps.length > listRows ? 1 : 0) + 1 + (phase ? 1 : 0) + (ts?.fixes.length ? 1 : 0) + messageLines;
+  const detailRows = Math.max(3, height - listRows - around);
   const isLive = !!(live && step && live.key === `${scope}/${step.id}`);
   // the diff reads the env file: once per step and state change, not on every frame
   const envDiff = useMemo(() => (step ? envDiffOf(actions.session, step) : []), [step, state.updatedAt, actions]);
