@@ -6,7 +6,6 @@ import { parseArgs, COMMON } from './commands/args.js';
 import { COMMANDS } from './commands/table.js';
 import { describeSystemError } from './commands/system-error.js';
 
-
 export { parseArgs, COMMANDS, type ParsedArgs };
 
 export const VERSION = '0.1.0';
@@ -31,7 +30,9 @@ function mainHelp(): string {
 }
 
 function commandHelp(name: string, c: CommandSpec): string {
-  return [`usage: ${c.usage}`, '', c.summary, '', 'options:', ...[...c.flags, ...COMMON].map((f) => `  ${f}`)].join('\n');
+  return [`usage: ${c.usage}`, '', c.summary, '', 'options:', ...[...c.flags, ...COMMON].map((f) => `  ${f}`)].join(
+    '\n',
+  );
 }
 
 /**
@@ -104,7 +105,9 @@ export function reportError(e: unknown): number {
   }
   if ((e as Error)?.name === 'LockError') {
     console.error(`waymark: ${(e as Error).message}`);
-    console.error('  hint: finish or quit that session first; a lock whose process is gone is taken over automatically');
+    console.error(
+      '  hint: finish or quit that session first; a lock whose process is gone is taken over automatically',
+    );
     return 1;
   }
   console.error(`waymark: ${(e as Error)?.message ?? String(e)}`);

@@ -16,7 +16,14 @@ export const commandCheck = defineCheck({
   async run(p, ctx): Promise<CheckOutcome> {
     const { runProcess } = await import('../phases/process.js');
     const lines: string[] = [];
-    const r = await runProcess({ argv: p.run, cwd: p.cwd ?? ctx.baseDir, env: p.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal, onLine: (l) => lines.push(l.text) });
+    const r = await runProcess({
+      argv: p.run,
+      cwd: p.cwd ?? ctx.baseDir,
+      env: p.env,
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+      onLine: (l) => lines.push(l.text),
+    });
     const out = ctx.redactor.redact(lines.join('\n'));
     const exitOk = r.exitCode === p.expect_exit;
     const outOk = p.expect_output ? new RegExp(p.expect_output, 'm').test(out) : true;
@@ -31,7 +38,10 @@ export const commandCheck = defineCheck({
             ? `output does not match /${p.expect_output}/`
             : `exited ${r.exitCode}${p.expect_output ? `, output matches /${p.expect_output}/` : ''}`,
       metrics: { exit_code: r.exitCode, duration_ms: r.durationMs },
-      thresholds: { exit_code: `= ${p.expect_exit}`, ...(p.expect_output ? { output: `matches /${p.expect_output}/` } : {}) },
+      thresholds: {
+        exit_code: `= ${p.expect_exit}`,
+        ...(p.expect_output ? { output: `matches /${p.expect_output}/` } : {}),
+      },
       evidence: [{ columns: ['output (last lines)'], rows: tail.map((l) => [l]) }],
     };
   },

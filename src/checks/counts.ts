@@ -16,7 +16,10 @@ export const countsCheck = defineCheck({
       created_column: z
         .string()
         .optional()
-        .describe('a column with each row\'s creation time: rows created after the JSON was read are "new since the read", not a difference — the gate holds while writes flow'),
+        .describe(
+          'a column with each row\'s creation time: rows created after the JSON was read are "new since the ' +
+            'read", not a difference — the gate holds while writes flow',
+        ),
     })
     .strict(),
   defaultTimeoutMs: 60_000,
@@ -40,14 +43,27 @@ export const countsCheck = defineCheck({
         let pg: number | null = null;
         let since = { start: 0, end: 0 };
         if (p.source !== 'json') {
-          if (!e.table) return { status: 'error', summary: `entity "${name}" has no table`, metrics, hint: `add table: to data.${name}` };
+          if (!e.table)
+            return {
+              status: 'error',
+              summary: `entity "${name}" has no table`,
+              metrics,
+              hint: `add table: to data.${name}`,
+            };
           const col = asOf ? quoteIdent(p.created_column!) : undefined;
           const sql = col
-            ? `SELECT count(*)::bigint AS n, count(*) FILTER (WHERE ${col} > $1)::bigint AS s1, count(*) FILTER (WHERE ${col} > $2)::bigint AS s2 FROM ${quoteIdent(e.table)}`
+            ? `SELECT count(*)::bigint AS n, count(*) FILTER (WHERE ${col} > $1)::bigint AS s1, count(*) ` +
+              `FILTER (WHERE ${col} > $2)::bigint AS s2 FROM ${quoteIdent(e.table)}`
             : `SELECT count(*)::bigint AS n FROM ${quoteIdent(e.table)}`;
-          const r = await ctx.connections.readOnly(e.connection ?? ctx.connection, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, (c) =>
-            // a write stamped just before the read may land in the file just after it
-            c.query<{ n: string; s1?: string; s2?: string }>(sql, col ? [new Date(readStart.getTime() - IN_FLIGHT_MS).toISOString(), readEnd.toISOString()] : []),
+          const r = await ctx.connections.readOnly(
+            e.connection ?? ctx.connection,
+            { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+            (c) =>
+              // a write stamped just before the read may land in the file just after it
+              c.query<{ n: string; s1?: string; s2?: string }>(
+                sql,
+                col ? [new Date(readStart.getTime() - IN_FLIGHT_MS).toISOString(), readEnd.toISOString()] : [],
+              ),
           );
           pg = Number(r.rows[0].n);
           if (col) since = { start: Number(r.rows[0].s1), end: Number(r.rows[0].s2) };
@@ -60,15 +76,26 @@ export const countsCheck = defineCheck({
           if (asOf) {
             metrics[`new_since_read_${name}`] = since.end;
             const at = readStart.toISOString().slice(11, 19);
-            notes.push(`${name}: JSON ${json} (read at ${at}), PostgreSQL ${pg}, ${pg - json} created since: ${consistent ? 'consistent' : 'INCONSISTENT'}`);
+            notes.push(
+              `${name}: JSON ${json} (read at ${at}), PostgreSQL ${pg}, ${pg - json} created since: ` +
+                `${consistent ? 'consistent' : 'INCONSISTENT'}`,
+            );
           }
-          if (!consistent) mismatched.push(`${name} ${json}≠${pg}${asOf ? ` (${since.end}–${since.start} created since the read)` : ''}`);
+          if (!consistent)
+            mismatched.push(
+              `${name} ${json}≠${pg}${asOf ? ` (${since.end}–${since.start} created since the read)` : ''}`,
+            );
         }
         rows.push([name, json, pg, json !== null && pg !== null ? pg - json : null, ...(asOf ? [since.end] : [])]);
       }
     } catch (e) {
       const f = classifyPgError(e);
-      return { status: 'error', summary: ctx.redactor.redact(f.message), metrics, hint: (e as { code?: string }).code === 'ENOENT' ? 'check the data file paths (DATA_DIR)' : f.hint };
+      return {
+        status: 'error',
+        summary: ctx.redactor.redact(f.message),
+        metrics,
+        hint: (e as { code?: string }).code === 'ENOENT' ? 'check the data file paths (DATA_DIR)' : f.hint,
+      };
     }
     const both = p.source === 'both';
     return {
@@ -79,10 +106,13 @@ export const countsCheck = defineCheck({
           : asOf
             ? `counts consistent: ${notes.join('; ')}`
             : `counts equal: ${rows.map((r) => `${r[0]} ${r[1]}`).join(', ')}`
-        : `${p.source === 'json' ? 'JSON' : 'PostgreSQL'} counts: ${rows.map((r) => `${r[0]} ${r[p.source === 'json' ? 1 : 2]}`).join(', ')}`,
+        : `${p.source === 'json' ? 'JSON' : 'PostgreSQL'} counts: ` +
+          `${rows.map((r) => `${r[0]} ${r[p.source === 'json' ? 1 : 2]}`).join(', ')}`,
       metrics,
       thresholds: both ? { difference: asOf ? '= rows created since the JSON was read' : '= 0 per entity' } : {},
-      evidence: [{ columns: ['entity', 'JSON', 'PostgreSQL', 'difference', ...(asOf ? ['created since the read'] : [])], rows }],
+      evidence: [
+        { columns: ['entity', 'JSON', 'PostgreSQL', 'difference', ...(asOf ? ['created since the read'] : [])], rows },
+      ],
     };
   },
 });

@@ -14,9 +14,18 @@ const fieldSpec = z.union([
   z
     .object({
       column: z.string(),
-      type: z.enum(['text', 'number', 'boolean', 'timestamp', 'date', 'json', 'key']).optional().describe('key: an id that refers to another record (legacy ids are mapped like keys)'),
-      normalize: z.array(z.enum(NORMS)).optional().describe('forgiven differences for this field (none by default: the comparison is exact)'),
-      default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('the column default the migration may fill where JSON has no value: accepted, and counted'),
+      type: z
+        .enum(['text', 'number', 'boolean', 'timestamp', 'date', 'json', 'key'])
+        .optional()
+        .describe('key: an id that refers to another record (legacy ids are mapped like keys)'),
+      normalize: z
+        .array(z.enum(NORMS))
+        .optional()
+        .describe('forgiven differences for this field (none by default: the comparison is exact)'),
+      default: z
+        .union([z.string(), z.number(), z.boolean()])
+        .optional()
+        .describe('the column default the migration may fill where JSON has no value: accepted, and counted'),
     })
     .strict(),
 ]);
@@ -28,11 +37,17 @@ const entitySpec = z
     key_column: z.string().default('id'),
     parent_column: z.string().optional().describe('column holding the parent key, for nested entities'),
     fields: z.record(z.string(), fieldSpec).describe('JSON field → PostgreSQL column'),
-    not_compared: z.record(z.string(), z.string()).optional().describe('columns left out on purpose, each with the reason'),
+    not_compared: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('columns left out on purpose, each with the reason'),
     as_of_column: z
       .string()
       .optional()
-      .describe('a column with each row\'s creation time: rows created after the JSON was read are "new since the read", not discrepancies'),
+      .describe(
+        'a column with each row\'s creation time: rows created after the JSON was read are "new since the ' +
+          'read", not discrepancies',
+      ),
   })
   .strict();
 
@@ -56,11 +71,20 @@ const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG, string> = {
   'default-filled': 'default filled by the migration',
 };
 
-type Diff = { entity: string; kind: Kind | typeof NEW | typeof ONLY_PG; key: string; field: string; json: string | null; pg: string | null };
+type Diff = {
+  entity: string;
+  kind: Kind | typeof NEW | typeof ONLY_PG;
+  key: string;
+  field: string;
+  json: string | null;
+  pg: string | null;
+};
 
 export const dataValidateCheck = defineCheck({
   type: 'data.validate',
-  description: 'Row-level comparison JSON ↔ PostgreSQL by key, exact unless a field declares a normalisation; every discrepancy by kind, all in a file',
+  description:
+    'Row-level comparison JSON ↔ PostgreSQL by key, exact unless a field declares a normalisation; every ' +
+    'discrepancy by kind, all in a file',
   params: z
     .object({
       entities: z.array(entitySpec).min(1),
@@ -70,7 +94,9 @@ export const dataValidateCheck = defineCheck({
       mode: z
         .enum(['equal', 'contains'])
         .default('equal')
-        .describe('contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies'),
+        .describe(
+          'contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies',
+        ),
     })
     .strict(),
   refs: (p) => p.entities.map((e, i) => ({ path: ['entities', i, 'name'], entity: e.name })),
@@ -88,7 +114,14 @@ export const dataValidateCheck = defineCheck({
     let onlyInPg = 0;
     try {
       for (const spec of p.entities) {
-        const s = await validateEntity(spec, p.legacy_id_namespace, p.max_examples, ctx, out.write, p.mode === 'contains');
+        const s = await validateEntity(
+          spec,
+          p.legacy_id_namespace,
+          p.max_examples,
+          ctx,
+          out.write,
+          p.mode === 'contains',
+        );
         worst = Math.min(worst, s.accuracy);
         for (const k of KINDS) totals[k] += s.kinds[k];
         newSince += s.newSinceRead;
@@ -107,7 +140,14 @@ export const dataValidateCheck = defineCheck({
           ...(p.mode === 'contains' ? { [`${spec.name}_only_in_pg`]: s.onlyInPg } : {}),
           [`${spec.name}_accuracy_pct`]: s.accuracy,
         });
-        statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
+        statRows.push([
+          spec.name,
+          s.json,
+          s.pg,
+          s.matched,
+          ...KINDS.map((k) => s.kinds[k]),
+          `${s.accuracy.toFixed(1)}%`,
+        ]);
         examples.push(...s.examples);
         notCompared.push(...s.notCompared.map(([c, why]) => [spec.name, c, why] as [string, string, string]));
         normRows.push(...s.norms.map(([f, n]) => [spec.name, f, n] as [string, string, string]));
@@ -116,7 +156,12 @@ export const dataValidateCheck = defineCheck({
       await out.discard();
       const code = (e as { code?: string }).code;
       const f = classifyPgError(e);
-      return { status: 'error', summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message), metrics, hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint };
+      return {
+        status: 'error',
+        summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message),
+        metrics,
+        hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint,
+      };
     }
     const file = await out.close();
     const discrepancies = KINDS.reduce((n, k) => n + totals[k], 0);
@@ -125,26 +170,54 @@ export const dataValidateCheck = defineCheck({
     metrics.accuracy_pct = worst;
     // at 100 % required, any discrepancy fails, whatever its kind; below it, the accuracy decides
     const ok = worst >= p.min_accuracy_pct && (p.min_accuracy_pct < 100 || discrepancies === 0);
-    const byKind = KINDS.filter((k) => totals[k]).map((k) => `${KIND_LABEL[k]} ${totals[k]}`).join(', ');
+    const byKind = KINDS.filter((k) => totals[k])
+      .map((k) => `${KIND_LABEL[k]} ${totals[k]}`)
+      .join(', ');
     return {
       status: ok ? 'pass' : 'fail',
       summary:
         discrepancies === 0
-          ? `Total Discrepancies Found: 0 — data is consistent (${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')})${newSince ? `; ${newSince} written since the JSON was read` : ''}${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
+          ? `Total Discrepancies Found: 0 — data is consistent ` +
+            `(${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')}` +
+            `)${newSince ? `; ${newSince} written since the JSON was read` : ''}` +
+            `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
           : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
       metrics,
       thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
       evidence: [
-        { columns: ['entity', 'JSON count', 'PostgreSQL count', 'matched', ...KINDS.map((k) => KIND_LABEL[k]), 'accuracy'], rows: statRows },
+        {
+          columns: [
+            'entity',
+            'JSON count',
+            'PostgreSQL count',
+            'matched',
+            ...KINDS.map((k) => KIND_LABEL[k]),
+            'accuracy',
+          ],
+          rows: statRows,
+        },
         {
           columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
-          rows: examples.map((d) => [d.entity, d.key, KIND_LABEL[d.kind], d.field, ctx.redactor.redact(String(d.json)), ctx.redactor.redact(String(d.pg))]),
+          rows: examples.map((d) => [
+            d.entity,
+            d.key,
+            KIND_LABEL[d.kind],
+            d.field,
+            ctx.redactor.redact(String(d.json)),
+            ctx.redactor.redact(String(d.pg)),
+          ]),
         },
         { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
-        { columns: ['entity', 'field', 'normalisation in force'], rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']] },
+        {
+          columns: ['entity', 'field', 'normalisation in force'],
+          rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']],
+        },
       ],
       artifacts: [{ name: 'every discrepancy (JSON lines)', ...file }],
-      hint: ok ? undefined : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the migration (it is idempotent), then validate again',
+      hint: ok
+        ? undefined
+        : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the ' +
+          'migration (it is idempotent), then validate again',
     };
   },
 });
@@ -152,6 +225,7 @@ export const dataValidateCheck = defineCheck({
 /** Every discrepancy, one JSON line each, written whole: its digest goes into the record. */
 async function openDiscrepancyFile(dir: string | undefined) {
   const { mkdirSync, createWriteStream, renameSync, unlinkSync } = await import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const folder = dir ?? tmpdir();
@@ -216,8 +290,18 @@ async function validateEntity(
   const columns = fieldNames.map((f) => {
     const s = spec.fields[f];
     return typeof s === 'string'
-      ? { column: s, type: undefined as FieldType | undefined, norms: [] as Normalisation[], dflt: undefined as unknown }
-      : { column: s.column, type: s.type as FieldType | undefined, norms: (s.normalize ?? []) as Normalisation[], dflt: s.default as unknown };
+      ? {
+          column: s,
+          type: undefined as FieldType | undefined,
+          norms: [] as Normalisation[],
+          dflt: undefined,
+        }
+      : {
+          column: s.column,
+          type: s.type,
+          norms: s.normalize ?? [],
+          dflt: s.default,
+        };
   });
   const kinds = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   const examples: Diff[] = [];
@@ -242,22 +326,31 @@ async function validateEntity(
     await client.query(`SET LOCAL TIME ZONE 'UTC'`);
     const [schema, rel] = table.includes('.') ? table.split('.', 2) : [null, table];
     const typeRows = await client.query<{ column_name: string; data_type: string; column_default: string | null }>(
-      `SELECT column_name, data_type, column_default FROM information_schema.columns WHERE table_name = $1 AND table_schema = coalesce($2, current_schema()) ORDER BY ordinal_position`,
+      `SELECT column_name, data_type, column_default FROM information_schema.columns WHERE table_name = $1 ` +
+        `AND table_schema = coalesce($2, current_schema()) ORDER BY ordinal_position`,
       [rel, schema],
     );
     const pgTypes = new Map(typeRows.rows.map((r) => [r.column_name, r.data_type]));
     const hasDefault = new Set(typeRows.rows.filter((r) => r.column_default !== null).map((r) => r.column_name));
     if (pgTypes.size === 0) throw Object.assign(new Error(`table ${table} does not exist`), { code: '42P01' });
     const types: FieldType[] = columns.map((c) => {
-      if (!pgTypes.has(c.column)) throw Object.assign(new Error(`column ${table}.${c.column} does not exist`), { code: '42703' });
+      if (!pgTypes.has(c.column))
+        throw Object.assign(new Error(`column ${table}.${c.column} does not exist`), { code: '42703' });
       return c.type ?? pgTypeToField(pgTypes.get(c.column)!);
     });
     // every column is compared or named, with why not: nothing is left out unseen
-    const used = new Set([spec.key_column, ...(spec.parent_column ? [spec.parent_column] : []), ...columns.map((c) => c.column), ...(spec.as_of_column ? [spec.as_of_column] : [])]);
+    const used = new Set([
+      spec.key_column,
+      ...(spec.parent_column ? [spec.parent_column] : []),
+      ...columns.map((c) => c.column),
+      ...(spec.as_of_column ? [spec.as_of_column] : []),
+    ]);
     const notCompared: Array<[string, string]> = typeRows.rows
       .filter((r) => !used.has(r.column_name))
       .map((r) => [r.column_name, spec.not_compared?.[r.column_name] ?? 'not mapped to a JSON field in the runbook']);
-    const norms: Array<[string, string]> = fieldNames.flatMap((f, i) => (columns[i].norms.length ? [[f, columns[i].norms.join(', ')] as [string, string]] : []));
+    const norms: Array<[string, string]> = fieldNames.flatMap((f, i) =>
+      columns[i].norms.length ? [[f, columns[i].norms.join(', ')] as [string, string]] : [],
+    );
 
     // Side 1: the JSON records in file order, reduced to (key, row hash) and sorted
     // externally — memory stays bounded by the sort's chunk size.
@@ -268,7 +361,8 @@ async function validateEntity(
       if (spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, ns));
       return vals;
     };
-    const malformed = (where: string, what: string) => report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null });
+    const malformed = (where: string, what: string) =>
+      report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null });
     // when the JSON was read: rows PostgreSQL has from later on are new, not extra (with grace for a write in flight)
     const readStart = new Date(Date.now() - IN_FLIGHT_MS).toISOString();
     try {
@@ -280,7 +374,8 @@ async function validateEntity(
         }
         const spilling = json.add(mapLegacyKey(k, ns), rowHash(jsonValues(value, parentKey)));
         if (spilling) await spilling;
-        if ((json.count & 1023) === 0) tell(json.count, (n, rate) => `${spec.name}: ${n} JSON records read (${rate}/s)`);
+        if ((json.count & 1023) === 0)
+          tell(json.count, (n, rate) => `${spec.name}: ${n} JSON records read (${rate}/s)`);
       }
       const jsonCount = json.count;
       // under live writes, what the JSON read saw must have reached PostgreSQL before the snapshot
@@ -298,32 +393,44 @@ async function validateEntity(
         return t === 'date' || t === 'key' ? `${q}::text` : q;
       };
       const asOf = spec.as_of_column ? `(${quoteIdent(spec.as_of_column)} > '${readStart}'::timestamptz)` : 'false';
-      const cols = [...columns.map((c, i) => colSql(c.column, types[i])), ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : []), asOf];
-      const sql = `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
+      const cols = [
+        ...columns.map((c, i) => colSql(c.column, types[i])),
+        ...(spec.parent_column ? [`${quoteIdent(spec.parent_column)}::text`] : []),
+        asOf,
+      ];
+      const sql =
+        `SELECT ${key}::text AS __key, ${cols.join(', ')} FROM ${quoteIdent(table)} ORDER BY ` +
+        `${keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`;
       const cursor = client.query(new Cursor(sql, [], { rowMode: 'array' }));
       const newAt = columns.length + 1 + (spec.parent_column ? 1 : 0);
       let read = 0;
       tell = progressEvery(ctx.progress);
       async function* pgRows(): AsyncGenerator<{ key: string; vals: Array<string | null>; isNew: boolean }> {
         // the next batch is asked for before this one is compared: PostgreSQL works meanwhile
-        let next: Promise<unknown[][]> = cursor.read(BATCH);
+        let next = cursor.read(BATCH) as Promise<unknown[][]>;
         for (;;) {
           if (ctx.signal.aborted) throw new Error('cancelled');
           const batch = await next;
           if (batch.length === 0) return;
-          next = batch.length < BATCH ? Promise.resolve([]) : cursor.read(BATCH);
+          next = batch.length < BATCH ? Promise.resolve([]) : (cursor.read(BATCH) as Promise<unknown[][]>);
           read += batch.length;
-          tell(read, (n, rate) => `${spec.name}: ${n} of about ${fmtCount(jsonCount)} PostgreSQL rows compared (${rate}/s)`);
+          tell(
+            read,
+            (n, rate) => `${spec.name}: ${n} of about ${fmtCount(jsonCount)} PostgreSQL rows compared (${rate}/s)`,
+          );
           for (const row of batch) {
             const vals = columns.map((c, i) => normalize(row[i + 1], types[i], ns, c.norms));
-            if (spec.parent_column) vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
+            if (spec.parent_column)
+              vals.push(row[columns.length + 1] === null ? null : String(row[columns.length + 1]).toLowerCase());
             yield { key: String(row[0]).toLowerCase(), vals, isNew: row[newAt] === true };
           }
         }
       }
 
       // Merge join of the two sorted streams.
-      let pgCount = 0, matched = 0, mismatched = 0;
+      let pgCount = 0,
+        matched = 0,
+        mismatched = 0;
       const mismatchPg = new Map<string, Array<string | null>>();
       const js = json.sorted();
       const ps = pgRows();
@@ -343,8 +450,10 @@ async function validateEntity(
           j = await js.next();
         } else if (j.done || p.value.key < j.value[0]) {
           pgCount++;
-          if (p.value.isNew) report({ kind: NEW, key: p.value.key, field: '(row)', json: 'not yet read', pg: 'present' });
-          else if (contains) report({ kind: ONLY_PG, key: p.value.key, field: '(row)', json: 'not in the JSON', pg: 'present' });
+          if (p.value.isNew)
+            report({ kind: NEW, key: p.value.key, field: '(row)', json: 'not yet read', pg: 'present' });
+          else if (contains)
+            report({ kind: ONLY_PG, key: p.value.key, field: '(row)', json: 'not in the JSON', pg: 'present' });
           else report({ kind: 'extra', key: p.value.key, field: '(row)', json: 'missing', pg: 'present' });
           p = await ps.next();
         } else {
@@ -363,7 +472,12 @@ async function validateEntity(
       let defaultsAccepted = 0;
       if (mismatchPg.size) {
         const labels = [...fieldNames, ...(spec.parent_column ? [spec.parent_column] : [])];
-        const cols = [...columns, ...(spec.parent_column ? [{ column: spec.parent_column, type: 'key' as FieldType, norms: [], dflt: undefined }] : [])];
+        const cols = [
+          ...columns,
+          ...(spec.parent_column
+            ? [{ column: spec.parent_column, type: 'key' as FieldType, norms: [], dflt: undefined }]
+            : []),
+        ];
         for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, ctx.signal)) {
           const key = mapLegacyKey(value[entity.key], ns);
           const pgVals = mismatchPg.get(key);
@@ -376,7 +490,8 @@ async function validateEntity(
             const c = cols[i];
             // JSON had no value and PostgreSQL filled its column default
             if (jv[i] === null && pgVals[i] !== null && hasDefault.has(c.column)) {
-              if (c.dflt !== undefined && normalize(c.dflt, types[i] ?? 'text', ns) === pgVals[i]) return void defaultsAccepted++;
+              if (c.dflt !== undefined && normalize(c.dflt, types[i] ?? 'text', ns) === pgVals[i])
+                return void defaultsAccepted++;
               real++;
               return report({ kind: 'default-filled', key, field: label, json: null, pg: pgVals[i] });
             }
@@ -390,7 +505,20 @@ async function validateEntity(
       }
       const denom = Math.max(jsonCount, pgCount - newSinceRead - onlyInPg);
       const accuracy = denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10;
-      return { json: jsonCount, pg: pgCount, matched, mismatched, defaultsAccepted, newSinceRead, onlyInPg, kinds, accuracy, examples, notCompared, norms };
+      return {
+        json: jsonCount,
+        pg: pgCount,
+        matched,
+        mismatched,
+        defaultsAccepted,
+        newSinceRead,
+        onlyInPg,
+        kinds,
+        accuracy,
+        examples,
+        notCompared,
+        norms,
+      };
     } finally {
       json.dispose();
     }

@@ -7,10 +7,13 @@ import { readEnvFile } from '../runbook/template.js';
 export const envCheck = defineCheck({
   type: 'env',
   description: "A key's value in an env file (e.g. USE_POSTGRES=false)",
-  params: z.object({ file: z.string(), key: z.string(), equals: z.union([z.string(), z.number(), z.boolean()]).optional() }).strict(),
+  params: z
+    .object({ file: z.string(), key: z.string(), equals: z.union([z.string(), z.number(), z.boolean()]).optional() })
+    .strict(),
   async run(p, ctx): Promise<CheckOutcome> {
     const file = resolve(ctx.baseDir, p.file);
-    if (!existsSync(file)) return { status: 'fail', summary: `env file not found: ${file}`, metrics: {}, hint: 'create it or fix the path' };
+    if (!existsSync(file))
+      return { status: 'fail', summary: `env file not found: ${file}`, metrics: {}, hint: 'create it or fix the path' };
     const values = readEnvFile(file);
     const actual = values[p.key];
     const want = p.equals === undefined ? undefined : String(p.equals);

@@ -8,7 +8,9 @@ const duration = z.string().refine((s) => parseDuration(s) !== undefined, 'a dur
 
 export const fileCheck = defineCheck({
   type: 'file',
-  description: 'A file exists, is non-empty, fresh enough, and optionally contains a pattern. A "*" in the name picks the newest match (e.g. backups).',
+  description:
+    'A file exists, is non-empty, fresh enough, and optionally contains a pattern. A "*" in the name picks ' +
+    'the newest match (e.g. backups).',
   params: z
     .object({
       path: z.string(),
@@ -24,22 +26,34 @@ export const fileCheck = defineCheck({
     if (basename(full).includes('*')) {
       const dir = dirname(full);
       const re = new RegExp('^' + basename(full).split('*').map(escapeRe).join('.*') + '$');
-      const found = existsSync(dir) ? readdirSync(dir).filter((n) => re.test(n)).map((n) => resolve(dir, n)) : [];
+      const found = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((n) => re.test(n))
+            .map((n) => resolve(dir, n))
+        : [];
       matches = found.length;
       target = found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
     }
     if (!target || !existsSync(target))
-      return { status: 'fail', summary: `not found: ${p.path}`, metrics: { exists: false, matches: 0 }, hint: 'create it, or check the path' };
+      return {
+        status: 'fail',
+        summary: `not found: ${p.path}`,
+        metrics: { exists: false, matches: 0 },
+        hint: 'create it, or check the path',
+      };
     const st = statSync(target);
     const ageMs = Date.now() - st.mtimeMs;
     const maxAge = p.max_age ? parseDuration(p.max_age)! : undefined;
     const problems: string[] = [];
     if (st.size < p.min_bytes) problems.push(`${st.size} bytes < ${p.min_bytes}`);
     if (maxAge !== undefined && ageMs > maxAge) problems.push(`${Math.round(ageMs / 60000)} min old > ${p.max_age}`);
-    if (p.contains && !new RegExp(p.contains, 'm').test(readFileSync(target, 'utf8'))) problems.push(`does not contain /${p.contains}/`);
+    if (p.contains && !new RegExp(p.contains, 'm').test(readFileSync(target, 'utf8')))
+      problems.push(`does not contain /${p.contains}/`);
     return {
       status: problems.length ? 'fail' : 'pass',
-      summary: problems.length ? `${basename(target)}: ${problems.join('; ')}` : `${basename(target)}: ${st.size} bytes, ${formatAge(ageMs)} old`,
+      summary: problems.length
+        ? `${basename(target)}: ${problems.join('; ')}`
+        : `${basename(target)}: ${st.size} bytes, ${formatAge(ageMs)} old`,
       metrics: { exists: true, bytes: st.size, age_s: Math.round(ageMs / 1000), matches },
       thresholds: { bytes: `>= ${p.min_bytes}`, ...(p.max_age ? { age: `<= ${p.max_age}` } : {}) },
       evidence: [{ columns: ['file', 'bytes', 'modified'], rows: [[target, st.size, st.mtime.toISOString()]] }],

@@ -25,7 +25,12 @@ export class JsonShapeError extends Error {}
  * the top-level array when no path is given. A path that is not in the file yields nothing.
  * Throws JsonShapeError when the file ends inside that array or an element is not valid JSON.
  */
-export async function* jsonElements(file: string, path?: string, signal?: AbortSignal, chunkSize = 1 << 20): AsyncGenerator<unknown> {
+export async function* jsonElements(
+  file: string,
+  path?: string,
+  signal?: AbortSignal,
+  chunkSize = 1 << 20,
+): AsyncGenerator<unknown> {
   const want = path ? path.split('.') : [];
   const scanner = new Scanner(want);
   let offset = 0;
@@ -115,7 +120,8 @@ class Scanner {
       }
       if (!this.sawStart) {
         this.sawStart = true;
-        if (c !== OPEN_OBJ && c !== OPEN_ARR && !(c === 0xef && i === 0)) throw new JsonShapeError('the file is not JSON: it does not begin with { or [');
+        if (c !== OPEN_OBJ && c !== OPEN_ARR && !(c === 0xef && i === 0))
+          throw new JsonShapeError('the file is not JSON: it does not begin with { or [');
         if (c === 0xef) {
           i += 3; // a byte order mark
           continue;
@@ -143,7 +149,13 @@ class Scanner {
         continue;
       }
       if (c === OPEN_OBJ || c === OPEN_ARR) {
-        if (this.arrayDepth < 0 && !this.found && c === OPEN_ARR && depth === this.want.length && this.want.every((k, d) => this.keys[d] === k)) {
+        if (
+          this.arrayDepth < 0 &&
+          !this.found &&
+          c === OPEN_ARR &&
+          depth === this.want.length &&
+          this.want.every((k, d) => this.keys[d] === k)
+        ) {
           this.arrayDepth = depth + 1;
           this.found = true;
         }
@@ -182,7 +194,9 @@ class Scanner {
 
   private finish(buf: Buffer, end: number, out: unknown[]): void {
     const last = buf.subarray(this.elementStart, end);
-    const text = this.elementParts.length ? Buffer.concat([...this.elementParts, last]).toString('utf8') : last.toString('utf8');
+    const text = this.elementParts.length
+      ? Buffer.concat([...this.elementParts, last]).toString('utf8')
+      : last.toString('utf8');
     this.elementParts = [];
     this.elementStart = -1;
     this.scalar = false;
@@ -197,7 +211,9 @@ class Scanner {
   end(file: string): void {
     if (this.scalar) throw new JsonShapeError(`${file} ends inside an element`);
     if (this.found && this.arrayDepth >= 0 && (this.objects.length >= this.arrayDepth || this.inString))
-      throw new JsonShapeError(`${file} ends inside the array${this.want.length ? ` "${this.want.join('.')}"` : ''}: it is cut short`);
+      throw new JsonShapeError(
+        `${file} ends inside the array${this.want.length ? ` "${this.want.join('.')}"` : ''}: it is cut short`,
+      );
     if (!this.sawStart) throw new JsonShapeError(`${file} is empty`);
     if (!this.found && !this.want.length) throw new JsonShapeError(`${file} holds no top-level array`);
   }

@@ -11,7 +11,11 @@ export interface JsonRecord {
   parentKey?: unknown;
 }
 
-export function entityFile(entities: Record<string, Entity>, name: string, baseDir: string): { file: string; path?: string; chain: Entity[] } {
+export function entityFile(
+  entities: Record<string, Entity>,
+  name: string,
+  baseDir: string,
+): { file: string; path?: string; chain: Entity[] } {
   const chain: Entity[] = [];
   let e: Entity | undefined = entities[name];
   if (!e) throw new Error(`unknown data entity "${name}"`);
@@ -27,7 +31,10 @@ export type OnMalformed = (where: string, what: string) => void;
 
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
 
-/** Every record of an entity; nested ones are found inside their parents' arrays. Malformed entries are told to onMalformed. */
+/**
+ * Every record of an entity; nested ones are found inside their parents' arrays.
+ * Malformed entries are told to onMalformed.
+ */
 export async function* streamEntity(
   entities: Record<string, Entity>,
   name: string,
@@ -45,7 +52,14 @@ export async function* streamEntity(
   }
 }
 
-function* descend(record: unknown, chain: Entity[], depth: number, parentKey: unknown, where: string, onMalformed?: OnMalformed): Generator<JsonRecord> {
+function* descend(
+  record: unknown,
+  chain: Entity[],
+  depth: number,
+  parentKey: unknown,
+  where: string,
+  onMalformed?: OnMalformed,
+): Generator<JsonRecord> {
   if (!record || typeof record !== 'object' || Array.isArray(record)) {
     // only the entity's own level is its to report: a bad parent is the parent entity's
     if (depth === chain.length) onMalformed?.(where, `${kindOf(record)}, not a record`);
@@ -63,10 +77,16 @@ function* descend(record: unknown, chain: Entity[], depth: number, parentKey: un
     if (depth === chain.length - 1) onMalformed?.(`${where}.${child.field}`, `${kindOf(arr)}, not a list`);
     return;
   }
-  for (let i = 0; i < arr.length; i++) yield* descend(arr[i], chain, depth + 1, rec[chain[depth - 1].key], `${where}.${child.field}[${i}]`, onMalformed);
+  for (let i = 0; i < arr.length; i++)
+    yield* descend(arr[i], chain, depth + 1, rec[chain[depth - 1].key], `${where}.${child.field}[${i}]`, onMalformed);
 }
 
-export async function countEntity(entities: Record<string, Entity>, name: string, baseDir: string, signal?: AbortSignal): Promise<number> {
+export async function countEntity(
+  entities: Record<string, Entity>,
+  name: string,
+  baseDir: string,
+  signal?: AbortSignal,
+): Promise<number> {
   let n = 0;
   for await (const _ of streamEntity(entities, name, baseDir, signal)) n++;
   return n;

@@ -39,7 +39,12 @@ const raw = (v: unknown) => `≠${typeof v === 'string' ? v : JSON.stringify(v)}
  * keeps its microseconds. Only notation differs between the two sides (a time zone, 2 vs "2").
  * A field's declared normalisations (trim, empty_is_null, case_insensitive) apply first.
  */
-export function normalize(v: unknown, type: FieldType, namespace?: string, norms: readonly Normalisation[] = []): string | null {
+export function normalize(
+  v: unknown,
+  type: FieldType,
+  namespace?: string,
+  norms: readonly Normalisation[] = [],
+): string | null {
   let x = v instanceof Date ? v.toISOString() : v;
   if (x === undefined || x === null) return null;
   if (typeof x === 'string' && norms.includes('trim')) x = x.trim();
@@ -56,16 +61,26 @@ export function normalize(v: unknown, type: FieldType, namespace?: string, norms
       out = (typeof x === 'string' && isoMicros(x)) || raw(x);
       break;
     case 'number':
-      out = typeof x === 'number' ? String(x) : typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? String(Number(x)) : raw(x);
+      out =
+        typeof x === 'number'
+          ? String(x)
+          : typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x)
+            ? String(Number(x))
+            : raw(x);
       break;
     case 'boolean':
-      out = x === true || x === 'true' || x === 't' || x === 1 ? 'true' : x === false || x === 'false' || x === 'f' || x === 0 ? 'false' : raw(x);
+      out =
+        x === true || x === 'true' || x === 't' || x === 1
+          ? 'true'
+          : x === false || x === 'false' || x === 'f' || x === 0
+            ? 'false'
+            : raw(x);
       break;
     case 'json':
       out = canonicalJson(typeof x === 'string' ? safeParse(x) : x);
       break;
     default:
-      out = typeof x === 'object' ? canonicalJson(x) : String(x);
+      out = typeof x === 'object' ? canonicalJson(x) : primitive(x);
   }
   return norms.includes('case_insensitive') ? out.toLowerCase() : out;
 }
@@ -81,8 +96,10 @@ function safeParse(s: string): unknown {
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
   if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
-  const keys = Object.keys(v as object).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}';
+  const keys = Object.keys(v).sort();
+  return (
+    '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}'
+  );
 }
 
 export function rowHash(values: Array<string | null>): string {
@@ -104,7 +121,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** RFC 4122 version-5 UUID: how legacy non-UUID ids are mapped, deterministically. */
 export function uuidv5(name: string, namespace: string): string {
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(name, 'utf8')])).digest();
+  const h = createHash('sha1')
+    .update(Buffer.concat([ns, Buffer.from(name, 'utf8')]))
+    .digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
@@ -115,4 +134,11 @@ export function mapLegacyKey(key: unknown, namespace?: string): string {
   const s = flatString(String(key));
   if (!namespace || UUID.test(s)) return s.toLowerCase();
   return uuidv5(s, namespace);
+}
+
+/** What String() gives for a primitive; nothing for a symbol or a function (never in JSON or a row). */
+function primitive(x: unknown): string {
+  if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint')
+    return String(x);
+  return x === undefined ? 'undefined' : '';
 }

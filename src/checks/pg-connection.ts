@@ -16,15 +16,24 @@ export const pgConnectionCheck = defineCheck({
       const t0 = performance.now();
       const row = await ctx.connections.readOnly(name, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, async (c) => {
         const q0 = performance.now();
-        const r = await c.query<{ now: Date; version: string }>("SELECT now() AS now, current_setting('server_version') AS version");
+        const r = await c.query<{ now: Date; version: string }>(
+          "SELECT now() AS now, current_setting('server_version') AS version",
+        );
         return { ...r.rows[0], rtt: performance.now() - q0 };
       });
       const total = performance.now() - t0;
       const slow = row.rtt > p.max_latency_ms;
       return {
         status: slow ? 'warn' : 'pass',
-        summary: `connected to ${where}: PostgreSQL ${row.version}, server time ${row.now.toISOString()}, round trip ${row.rtt.toFixed(1)} ms`,
-        metrics: { server_version: row.version, server_time: row.now.toISOString(), latency_ms: round(row.rtt), connect_ms: round(total) },
+        summary:
+          `connected to ${where}: PostgreSQL ${row.version}, server time ${row.now.toISOString()}, ` +
+          `round trip ${row.rtt.toFixed(1)} ms`,
+        metrics: {
+          server_version: row.version,
+          server_time: row.now.toISOString(),
+          latency_ms: round(row.rtt),
+          connect_ms: round(total),
+        },
         thresholds: { latency_ms: `<= ${p.max_latency_ms}` },
       };
     } catch (e) {
@@ -34,9 +43,20 @@ export const pgConnectionCheck = defineCheck({
       if ((f.kind === 'timeout' || f.kind === 'other') && left >= 300 && Number(target.port) > 0) {
         const { notPostgres } = await import('./pg-protocol.js');
         const other = await notPostgres(target.host, Number(target.port), Math.min(left, 1000));
-        if (other) return { status: 'fail', summary: `cannot connect to ${where}: ${other.message}`, metrics: { failure: other.silent ? 'timeout' : 'not-postgres' }, hint: other.hint };
+        if (other)
+          return {
+            status: 'fail',
+            summary: `cannot connect to ${where}: ${other.message}`,
+            metrics: { failure: other.silent ? 'timeout' : 'not-postgres' },
+            hint: other.hint,
+          };
       }
-      return { status: 'fail', summary: `cannot connect to ${where}: ${ctx.redactor.redact(f.message)}`, metrics: { failure: f.kind }, hint: f.hint };
+      return {
+        status: 'fail',
+        summary: `cannot connect to ${where}: ${ctx.redactor.redact(f.message)}`,
+        metrics: { failure: f.kind },
+        hint: f.hint,
+      };
     }
   },
 });

@@ -9,7 +9,12 @@ export const pgIndexUsageCheck = defineCheck({
     .object({
       tables: z.array(z.string()).optional(),
       min_index_pct: z.number().min(0).max(100).default(95),
-      min_rows: z.number().int().nonnegative().default(10000).describe('tables smaller than this are not judged on sequential scans'),
+      min_rows: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(10000)
+        .describe('tables smaller than this are not judged on sequential scans'),
       schema: z.string().default('public'),
     })
     .strict(),
@@ -19,7 +24,13 @@ export const pgIndexUsageCheck = defineCheck({
       const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
       const { idx, noIndex, seq } = await ctx.connections.readOnly(ctx.connection, opts, async (c) => {
         const tables = p.tables ?? null;
-        const idx = await c.query(
+        const idx = await c.query<{
+          table: string;
+          index: string;
+          idx_scan: string;
+          idx_tup_read: string;
+          idx_tup_fetch: string;
+        }>(
           `SELECT relname AS table, indexrelname AS index, idx_scan, idx_tup_read, idx_tup_fetch
              FROM pg_stat_user_indexes WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
             ORDER BY idx_scan DESC, relname LIMIT 50`,
@@ -27,10 +38,17 @@ export const pgIndexUsageCheck = defineCheck({
         );
         const noIndex = await c.query<{ tablename: string }>(
           `SELECT tablename FROM pg_tables t WHERE schemaname = $1 AND ($2::text[] IS NULL OR tablename = ANY($2))
-              AND NOT EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = t.schemaname AND i.tablename = t.tablename)`,
+              AND NOT EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = t.schemaname
+              AND i.tablename = t.tablename)`,
           [p.schema, tables],
         );
-        const seq = await c.query(
+        const seq = await c.query<{
+          table: string;
+          seq_scan: string;
+          idx_scan: string;
+          n_live_tup: string;
+          index_pct: string;
+        }>(
           `SELECT relname AS table, seq_scan, coalesce(idx_scan, 0) AS idx_scan, n_live_tup,
                   round(100.0 * coalesce(idx_scan, 0) / nullif(seq_scan + coalesce(idx_scan, 0), 0), 1) AS index_pct
              FROM pg_stat_user_tables WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
@@ -41,16 +59,48 @@ export const pgIndexUsageCheck = defineCheck({
         return { idx, noIndex, seq };
       });
       const problems: string[] = [];
-      if (noIndex.rows.length) problems.push(`tables without indexes: ${noIndex.rows.map((r) => r.tablename).join(', ')}`);
-      if (seq.rows.length) problems.push(`mostly sequential scans: ${seq.rows.map((r) => `${r.table} (${r.index_pct}% index)`).join(', ')}`);
+      if (noIndex.rows.length)
+        problems.push(`tables without indexes: ${noIndex.rows.map((r) => r.tablename).join(', ')}`);
+      if (seq.rows.length)
+        problems.push(
+          `mostly sequential scans: ${seq.rows.map((r) => `${r.table} (${r.index_pct}% index)`).join(', ')}`,
+        );
       return {
         status: problems.length ? 'warn' : 'pass',
-        summary: problems.length ? problems.join('; ') : `${idx.rows.length} indexes, every table indexed, no large table read mostly by sequential scan`,
-        metrics: { indexes: idx.rows.length, tables_without_index: noIndex.rows.length, seq_scan_tables: seq.rows.length },
+        summary: problems.length
+          ? problems.join('; ')
+          : `${idx.rows.length} indexes, every table indexed, no large table read mostly by sequential scan`,
+        metrics: {
+          indexes: idx.rows.length,
+          tables_without_index: noIndex.rows.length,
+          seq_scan_tables: seq.rows.length,
+        },
         thresholds: { index_pct: `>= ${p.min_index_pct} on tables with >= ${p.min_rows} rows` },
         evidence: [
-          { columns: ['table', 'index', 'idx_scan', 'idx_tup_read', 'idx_tup_fetch'], rows: idx.rows.map((r) => [r.table, r.index, Number(r.idx_scan), Number(r.idx_tup_read), Number(r.idx_tup_fetch)]) },
-          ...(seq.rows.length ? [{ columns: ['table', 'seq_scan', 'idx_scan', 'rows', 'index %'], rows: seq.rows.map((r) => [r.table, Number(r.seq_scan), Number(r.idx_scan), Number(r.n_live_tup), Number(r.index_pct)]) }] : []),
+          {
+            columns: ['table', 'index', 'idx_scan', 'idx_tup_read', 'idx_tup_fetch'],
+            rows: idx.rows.map((r) => [
+              r.table,
+              r.index,
+              Number(r.idx_scan),
+              Number(r.idx_tup_read),
+              Number(r.idx_tup_fetch),
+            ]),
+          },
+          ...(seq.rows.length
+            ? [
+                {
+                  columns: ['table', 'seq_scan', 'idx_scan', 'rows', 'index %'],
+                  rows: seq.rows.map((r) => [
+                    r.table,
+                    Number(r.seq_scan),
+                    Number(r.idx_scan),
+                    Number(r.n_live_tup),
+                    Number(r.index_pct),
+                  ]),
+                },
+              ]
+            : []),
         ],
         hint: problems.length ? 'check missing indexes (pg_indexes), then ANALYZE the tables' : undefined,
       };

@@ -10,7 +10,10 @@ export const pgPoolCheck = defineCheck({
       application_name: z.string().optional(),
       max_waiting: z.number().int().nonnegative().default(5),
       max_idle_in_transaction: z.number().int().nonnegative().optional(),
-      health_url: z.string().optional().describe("URL of a JSON endpoint exposing the app pool's totalCount/idleCount/waitingCount"),
+      health_url: z
+        .string()
+        .optional()
+        .describe("URL of a JSON endpoint exposing the app pool's totalCount/idleCount/waitingCount"),
       health_path: z.string().default('pool').describe('dotted path to the pool object in that JSON'),
     })
     .strict(),
@@ -18,7 +21,7 @@ export const pgPoolCheck = defineCheck({
   async run(p, ctx): Promise<CheckOutcome> {
     const metrics: Record<string, Metric> = {};
     const problems: string[] = [];
-    let rows: Array<Array<string | number>> = [];
+    let rows: Array<Array<string | number>>;
     try {
       const r = await ctx.connections.readOnly(ctx.connection, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }, (c) =>
         c.query<{ state: string; n: number; waiting: number }>(
@@ -42,7 +45,10 @@ export const pgPoolCheck = defineCheck({
       });
       rows = r.rows.map((x) => ['server', x.state, x.n]);
       if (waiting > p.max_waiting) problems.push(`${waiting} sessions waiting on locks > ${p.max_waiting}`);
-      if (p.max_idle_in_transaction !== undefined && (metrics.idle_in_transaction as number) > p.max_idle_in_transaction)
+      if (
+        p.max_idle_in_transaction !== undefined &&
+        (metrics.idle_in_transaction as number) > p.max_idle_in_transaction
+      )
         problems.push(`${metrics.idle_in_transaction} idle in transaction > ${p.max_idle_in_transaction}`);
     } catch (e) {
       const f = classifyPgError(e);
@@ -50,17 +56,27 @@ export const pgPoolCheck = defineCheck({
     }
     if (p.health_url) {
       try {
-        const res = await fetch(p.health_url, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]) });
+        const res = await fetch(p.health_url, {
+          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]),
+        });
         const body = (await res.json()) as Record<string, unknown>;
-        const pool = p.health_path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), body) as
-          | Record<string, number>
-          | undefined;
+        const pool = p.health_path
+          .split('.')
+          .reduce<unknown>(
+            (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+            body,
+          ) as Record<string, number> | undefined;
         if (pool && typeof pool === 'object') {
           metrics.app_total = pool.totalCount ?? null;
           metrics.app_idle = pool.idleCount ?? null;
           metrics.app_waiting = pool.waitingCount ?? null;
-          rows.push(['app pool', 'totalCount', pool.totalCount], ['app pool', 'idleCount', pool.idleCount], ['app pool', 'waitingCount', pool.waitingCount]);
-          if ((pool.waitingCount ?? 0) > p.max_waiting) problems.push(`app pool: ${pool.waitingCount} requests waiting > ${p.max_waiting}`);
+          rows.push(
+            ['app pool', 'totalCount', pool.totalCount],
+            ['app pool', 'idleCount', pool.idleCount],
+            ['app pool', 'waitingCount', pool.waitingCount],
+          );
+          if ((pool.waitingCount ?? 0) > p.max_waiting)
+            problems.push(`app pool: ${pool.waitingCount} requests waiting > ${p.max_waiting}`);
         } else problems.push(`health endpoint has no "${p.health_path}" object`);
       } catch (e) {
         problems.push(`health endpoint unreachable: ${ctx.redactor.redact((e as Error).message)}`);
@@ -70,9 +86,15 @@ export const pgPoolCheck = defineCheck({
       status: problems.length ? 'fail' : 'pass',
       summary: problems.length
         ? problems.join('; ')
-        : `${metrics.total} connections: ${metrics.active} active, ${metrics.idle} idle, ${metrics.idle_in_transaction} idle in transaction, ${metrics.waiting_on_locks} waiting${metrics.app_total !== undefined ? `; app pool ${metrics.app_total} total, ${metrics.app_idle} idle, ${metrics.app_waiting} waiting` : ''}`,
+        : `${metrics.total} connections: ${metrics.active} active, ${metrics.idle} idle, ` +
+          `${metrics.idle_in_transaction} idle in transaction, ${metrics.waiting_on_locks} ` +
+          `waiting${metrics.app_total !== undefined ? `; app pool ${metrics.app_total} total, ` : ''}` +
+          `${metrics.app_total !== undefined ? `${metrics.app_idle} idle, ${metrics.app_waiting} waiting` : ''}`,
       metrics,
-      thresholds: { waiting: `<= ${p.max_waiting}`, ...(p.max_idle_in_transaction !== undefined ? { idle_in_transaction: `<= ${p.max_idle_in_transaction}` } : {}) },
+      thresholds: {
+        waiting: `<= ${p.max_waiting}`,
+        ...(p.max_idle_in_transaction !== undefined ? { idle_in_transaction: `<= ${p.max_idle_in_transaction}` } : {}),
+      },
       evidence: [{ columns: ['source', 'state', 'connections'], rows }],
     };
   },

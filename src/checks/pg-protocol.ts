@@ -51,13 +51,29 @@ function printable(b: Buffer): string {
 }
 
 /** A sentence for a failed connection that PostgreSQL itself did not explain, or undefined. */
-export async function notPostgres(host: string, port: number, ms = 2000): Promise<{ message: string; hint: string; silent?: boolean } | undefined> {
+export async function notPostgres(
+  host: string,
+  port: number,
+  ms = 2000,
+): Promise<{ message: string; hint: string; silent?: boolean } | undefined> {
   const p = await probeProtocol(host, port, ms);
   const where = `${host}:${port}`;
   const hint = 'check DB_HOST and DB_PORT: another service listens there, or a firewall or proxy stands between';
   if (p.kind === 'other') return { message: `the server at ${where} is not PostgreSQL: it answered "${p.said}"`, hint };
-  if (p.kind === 'closed') return { message: `the server at ${where} closed the connection without a PostgreSQL answer: it is not PostgreSQL, or a proxy refused us`, hint };
+  if (p.kind === 'closed')
+    return {
+      message:
+        `the server at ${where} closed the connection without a PostgreSQL answer: it is not ` +
+        `PostgreSQL, or a proxy refused us`,
+      hint,
+    };
   if (p.kind === 'silent')
-    return { message: `the server at ${where} accepted the connection and never answered as PostgreSQL: not PostgreSQL, or a firewall or proxy holding it`, hint, silent: true };
+    return {
+      message:
+        `the server at ${where} accepted the connection and never answered as PostgreSQL: not ` +
+        `PostgreSQL, or a firewall or proxy holding it`,
+      hint,
+      silent: true,
+    };
   return undefined;
 }

@@ -5,7 +5,8 @@ import { cell } from './pg-query.js';
 
 export const pgSlowQueriesCheck = defineCheck({
   type: 'pg.slow-queries',
-  description: 'Top statements by mean time from pg_stat_statements; falls back to long-running statements in pg_stat_activity',
+  description:
+    'Top statements by mean time from pg_stat_statements; falls back to long-running statements in pg_stat_activity',
   params: z
     .object({
       max_mean_ms: z.number().positive().default(1000),
@@ -24,11 +25,13 @@ export const pgSlowQueriesCheck = defineCheck({
       });
       if (!state.installed || !state.preloaded) {
         const how = !state.preloaded
-          ? "add pg_stat_statements to shared_preload_libraries in postgresql.conf, restart PostgreSQL, then CREATE EXTENSION pg_stat_statements"
+          ? 'add pg_stat_statements to shared_preload_libraries in postgresql.conf, restart PostgreSQL, then ' +
+            'CREATE EXTENSION pg_stat_statements'
           : 'run CREATE EXTENSION pg_stat_statements in this database';
         const running = await ctx.connections.readOnly(ctx.connection, opts, (c) =>
-          c.query(
-            `SELECT pid, round(extract(epoch FROM now() - query_start) * 1000)::bigint AS running_ms, state, left(query, 200) AS query
+          c.query<{ pid: number; running_ms: string; state: string; query: string }>(
+            `SELECT pid, round(extract(epoch FROM now() - query_start) * 1000)::bigint AS running_ms, state,
+            left(query, 200) AS query
                FROM pg_stat_activity
               WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()
                 AND now() - query_start > make_interval(secs => $1 / 1000.0)
@@ -39,15 +42,23 @@ export const pgSlowQueriesCheck = defineCheck({
         const n = running.rowCount ?? 0;
         return {
           status: n > 0 ? 'fail' : 'warn',
-          summary: `pg_stat_statements unavailable (${state.preloaded ? 'extension not created' : 'not preloaded'}); fallback: ${n} statement${n === 1 ? '' : 's'} running longer than ${p.max_mean_ms} ms now`,
+          summary:
+            `pg_stat_statements unavailable ` +
+            `(${state.preloaded ? 'extension not created' : 'not preloaded'}); fallback: ${n} ` +
+            `statement${n === 1 ? '' : 's'} running longer than ${p.max_mean_ms} ms now`,
           metrics: { pg_stat_statements: 'unavailable', long_running: n },
           thresholds: { running_ms: `<= ${p.max_mean_ms}` },
-          evidence: [{ columns: ['pid', 'running ms', 'state', 'query'], rows: running.rows.map((r) => [r.pid, Number(r.running_ms), r.state, ctx.redactor.redact(r.query)]) }],
+          evidence: [
+            {
+              columns: ['pid', 'running ms', 'state', 'query'],
+              rows: running.rows.map((r) => [r.pid, Number(r.running_ms), r.state, ctx.redactor.redact(r.query)]),
+            },
+          ],
           hint: `To enable: ${how}`,
         };
       }
       const r = await ctx.connections.readOnly(ctx.connection, opts, (c) =>
-        c.query(
+        c.query<{ query: string; calls: string; mean_ms: string; max_ms: string }>(
           `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query, calls,
                   round((total_exec_time / nullif(calls, 0))::numeric, 2) AS mean_ms,
                   round(max_exec_time::numeric, 2) AS max_ms
@@ -63,11 +74,27 @@ export const pgSlowQueriesCheck = defineCheck({
       return {
         status: slow.length ? 'fail' : 'pass',
         summary: slow.length
-          ? `${slow.length} statement${slow.length === 1 ? '' : 's'} with mean time > ${p.max_mean_ms} ms (worst ${slow[0].mean_ms} ms)`
-          : `no statement averages over ${p.max_mean_ms} ms${top ? ` (slowest mean ${top.mean_ms} ms over ${top.calls} calls)` : ''}`,
-        metrics: { slow_statements: slow.length, worst_mean_ms: top ? Number(top.mean_ms) : 0, worst_max_ms: top ? Number(top.max_ms) : 0 },
+          ? `${slow.length} statement${slow.length === 1 ? '' : 's'} with mean time > ${p.max_mean_ms} ms ` +
+            `(worst ${slow[0].mean_ms} ms)`
+          : `no statement averages over ${p.max_mean_ms} ` +
+            `ms${top ? ` (slowest mean ${top.mean_ms} ms over ${top.calls} calls)` : ''}`,
+        metrics: {
+          slow_statements: slow.length,
+          worst_mean_ms: top ? Number(top.mean_ms) : 0,
+          worst_max_ms: top ? Number(top.max_ms) : 0,
+        },
         thresholds: { mean_ms: `<= ${p.max_mean_ms}` },
-        evidence: [{ columns: ['mean ms', 'calls', 'max ms', 'query'], rows: r.rows.map((x) => [Number(x.mean_ms), Number(x.calls), Number(x.max_ms), ctx.redactor.redact(String(cell(x.query)))]) }],
+        evidence: [
+          {
+            columns: ['mean ms', 'calls', 'max ms', 'query'],
+            rows: r.rows.map((x) => [
+              Number(x.mean_ms),
+              Number(x.calls),
+              Number(x.max_ms),
+              ctx.redactor.redact(String(cell(x.query))),
+            ]),
+          },
+        ],
       };
     } catch (e) {
       const f = classifyPgError(e);

@@ -69,7 +69,7 @@ export class ConnectionManager {
         return out;
       } catch (e) {
         broken = true;
-        if (opts.signal?.aborted) throw new Error('cancelled');
+        if (opts.signal?.aborted) throw new Error('cancelled', { cause: e });
         throw e;
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);
@@ -105,7 +105,12 @@ export function describeTarget(c: Connection): { host: string; port: string; dat
   if (c.url) {
     try {
       const u = new URL(c.url);
-      return { host: u.hostname, port: u.port || '5432', database: u.pathname.replace(/^\//, ''), user: decodeURIComponent(u.username) };
+      return {
+        host: u.hostname,
+        port: u.port || '5432',
+        database: u.pathname.replace(/^\//, ''),
+        user: decodeURIComponent(u.username),
+      };
     } catch {
       return { host: '?', port: '?', database: '?', user: '?' };
     }
@@ -116,7 +121,10 @@ export function describeTarget(c: Connection): { host: string; port: string; dat
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout;
   const timer = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms ${what}`), { code: 'WAYMARK_TIMEOUT' })), ms);
+    t = setTimeout(
+      () => reject(Object.assign(new Error(`timed out after ${ms} ms ${what}`), { code: 'WAYMARK_TIMEOUT' })),
+      ms,
+    );
   });
   return Promise.race([p, timer]).finally(() => clearTimeout(t));
 }
@@ -130,7 +138,16 @@ export function quoteIdent(name: string): string {
 }
 
 export interface PgFailure {
-  kind: 'host-unknown' | 'refused' | 'timeout' | 'bad-credentials' | 'database-missing' | 'tls' | 'permission' | 'query-timeout' | 'other';
+  kind:
+    | 'host-unknown'
+    | 'refused'
+    | 'timeout'
+    | 'bad-credentials'
+    | 'database-missing'
+    | 'tls'
+    | 'permission'
+    | 'query-timeout'
+    | 'other';
   message: string;
   hint: string;
 }
@@ -141,19 +158,54 @@ export function classifyPgError(e: unknown): PgFailure {
   const msg = String(err?.message ?? e);
   const code = err?.code ?? '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    return { kind: 'host-unknown', message: `host not found (${msg})`, hint: 'check DB_HOST; the name does not resolve' };
+    return {
+      kind: 'host-unknown',
+      message: `host not found (${msg})`,
+      hint: 'check DB_HOST; the name does not resolve',
+    };
   if (code === 'ECONNREFUSED')
-    return { kind: 'refused', message: 'connection refused: nothing listens on that host and port', hint: 'check PostgreSQL is running (sudo systemctl status postgresql) and DB_PORT; check firewall rules (sudo ufw status)' };
+    return {
+      kind: 'refused',
+      message: 'connection refused: nothing listens on that host and port',
+      hint:
+        'check PostgreSQL is running (sudo systemctl status postgresql) and DB_PORT; check firewall rules ' +
+        '(sudo ufw status)',
+    };
   if (code === '28P01' || code === '28000')
-    return { kind: 'bad-credentials', message: `authentication failed (${msg})`, hint: 'check DB_USER and DB_PASSWORD in .env' };
-  if (code === '3D000') return { kind: 'database-missing', message: msg, hint: 'create it (createdb fluxstudio_db) or check DB_NAME' };
-  if (code === '57014') return { kind: 'query-timeout', message: 'the query was cancelled by statement_timeout', hint: 'the database is slow or locked; look at slow queries and locks, or raise the check timeout' };
-  if (code === '42501') return { kind: 'permission', message: msg, hint: 'grant the runbook user read access, or use a user that has it' };
+    return {
+      kind: 'bad-credentials',
+      message: `authentication failed (${msg})`,
+      hint: 'check DB_USER and DB_PASSWORD in .env',
+    };
+  if (code === '3D000')
+    return { kind: 'database-missing', message: msg, hint: 'create it (createdb fluxstudio_db) or check DB_NAME' };
+  if (code === '57014')
+    return {
+      kind: 'query-timeout',
+      message: 'the query was cancelled by statement_timeout',
+      hint: 'the database is slow or locked; look at slow queries and locks, or raise the check timeout',
+    };
+  if (code === '42501')
+    return { kind: 'permission', message: msg, hint: 'grant the runbook user read access, or use a user that has it' };
   if (/ssl|tls|certificate/i.test(msg))
-    return { kind: 'tls', message: `TLS: ${msg}`, hint: 'match sslmode to the server: add ?sslmode=disable for a local server, or install its CA certificate' };
+    return {
+      kind: 'tls',
+      message: `TLS: ${msg}`,
+      hint: 'match sslmode to the server: add ?sslmode=disable for a local server, or install its CA certificate',
+    };
   if (code === 'WAYMARK_TIMEOUT' || /timeout|timed out|terminated due to connection timeout/i.test(msg))
-    return { kind: 'timeout', message: `connection timeout (${msg})`, hint: 'check the host is reachable and PostgreSQL is running; check firewall rules; raise connectionTimeoutMillis (e.g. 5000)' };
+    return {
+      kind: 'timeout',
+      message: `connection timeout (${msg})`,
+      hint:
+        'check the host is reachable and PostgreSQL is running; check firewall rules; raise ' +
+        'connectionTimeoutMillis (e.g. 5000)',
+    };
   if (/terminated unexpectedly/i.test(msg))
-    return { kind: 'other', message: 'the server closed the connection without a PostgreSQL error', hint: 'it may not be PostgreSQL (check DB_PORT; the db-connection check tells), or it restarted: see its log' };
+    return {
+      kind: 'other',
+      message: 'the server closed the connection without a PostgreSQL error',
+      hint: 'it may not be PostgreSQL (check DB_PORT; the db-connection check tells), or it restarted: see its log',
+    };
   return { kind: 'other', message: msg, hint: 'see the PostgreSQL server log' };
 }

@@ -4,7 +4,11 @@
 export const fmtCount = (n: number) => n.toLocaleString('en-US');
 
 /** Says how far a long pass is, at most every `everyMs`, with its rate since it began. */
-export function progressEvery(progress: ((text: string) => void) | undefined, everyMs = 2000, now: () => number = Date.now) {
+export function progressEvery(
+  progress: ((text: string) => void) | undefined,
+  everyMs = 2000,
+  now: () => number = Date.now,
+) {
   const t0 = now();
   let last = t0;
   return (n: number, text: (n: string, rate: string) => string) => {

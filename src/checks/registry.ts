@@ -17,8 +17,20 @@ import { pgSizeCheck } from './pg-size.js';
 
 export const checkTypes: Record<string, CheckType> = Object.fromEntries(
   [
-    commandCheck, fileCheck, envCheck, httpCheck, pgConnectionCheck, pgQueryCheck, countsCheck, dataValidateCheck,
-    pgPoolCheck, pgSlowQueriesCheck, pgCacheHitCheck, pgIndexUsageCheck, pgDuplicatesCheck, pgSizeCheck,
+    commandCheck,
+    fileCheck,
+    envCheck,
+    httpCheck,
+    pgConnectionCheck,
+    pgQueryCheck,
+    countsCheck,
+    dataValidateCheck,
+    pgPoolCheck,
+    pgSlowQueriesCheck,
+    pgCacheHitCheck,
+    pgIndexUsageCheck,
+    pgDuplicatesCheck,
+    pgSizeCheck,
   ].map((c) => [c.type, c as unknown as CheckType]),
 );
 

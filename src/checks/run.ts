@@ -16,7 +16,11 @@ export async function runCheck(
   const startedAt = now().toISOString();
   const t0 = performance.now();
   const type = checkTypes[def.type];
-  const finish = (r: Omit<CheckResult, 'id' | 'type' | 'startedAt' | 'durationMs' | 'thresholds'> & { thresholds?: Record<string, string> }): CheckResult => ({
+  const finish = (
+    r: Omit<CheckResult, 'id' | 'type' | 'startedAt' | 'durationMs' | 'thresholds'> & {
+      thresholds?: Record<string, string>;
+    },
+  ): CheckResult => ({
     id,
     type: def.type,
     title: def.title,
@@ -28,7 +32,12 @@ export async function runCheck(
   });
   if (!type) return finish({ status: 'error', summary: `unknown check type "${def.type}"`, metrics: {} });
   const parsed = type.params.safeParse(def.params ?? {});
-  if (!parsed.success) return finish({ status: 'error', summary: `bad params: ${parsed.error.issues.map((i) => i.message).join('; ')}`, metrics: {} });
+  if (!parsed.success)
+    return finish({
+      status: 'error',
+      summary: `bad params: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      metrics: {},
+    });
   const timeoutMs = (def.timeout ? parseDuration(def.timeout) : undefined) ?? type.defaultTimeoutMs ?? 30_000;
   const ac = new AbortController();
   const onAbort = () => ac.abort();
@@ -38,7 +47,13 @@ export async function runCheck(
     const ctx: CheckContext = { ...base, connection: def.connection, signal: ac.signal, timeoutMs };
     const outcome = await Promise.race([
       type.run(parsed.data, ctx),
-      new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(new Error(signal?.aborted ? 'cancelled' : `timed out after ${timeoutMs} ms`)), { once: true })),
+      new Promise<never>((_, reject) =>
+        ac.signal.addEventListener(
+          'abort',
+          () => reject(new Error(signal?.aborted ? 'cancelled' : `timed out after ${timeoutMs} ms`)),
+          { once: true },
+        ),
+      ),
     ]);
     const result = finish(base.redactor.redactDeep(outcome));
     return applyBaseline(def, result, base.baselines);
@@ -59,12 +74,21 @@ function metricKey(name: string): string {
   return name.replace(/^(json|pg)_/, '');
 }
 
-export function applyBaseline(def: CheckDef, result: CheckResult, baselines: Record<string, Record<string, Metric>>): CheckResult {
+export function applyBaseline(
+  def: CheckDef,
+  result: CheckResult,
+  baselines: Record<string, Record<string, Metric>>,
+): CheckResult {
   if (!def.baseline || def.baseline === 'record' || result.status === 'error') return result;
   const spec = def.baseline;
   const base = baselines[spec.compare];
   if (!base) {
-    return { ...result, status: 'fail', summary: `${result.summary} — no baseline recorded yet by "${spec.compare}"`, hint: `run check ${spec.compare} first (it records the baseline)` };
+    return {
+      ...result,
+      status: 'fail',
+      summary: `${result.summary} — no baseline recorded yet by "${spec.compare}"`,
+      hint: `run check ${spec.compare} first (it records the baseline)`,
+    };
   }
   const baseByKey = new Map(Object.entries(base).map(([k, v]) => [metricKey(k), v]));
   const rows: Array<Array<string | number | null>> = [];
@@ -79,23 +103,42 @@ export function applyBaseline(def: CheckDef, result: CheckResult, baselines: Rec
     if (spec.equal && value !== was) verdict = `≠ baseline`;
     const withinNoise = spec.max_increase_abs !== undefined && value - was <= spec.max_increase_abs;
     if (spec.max_increase_pct !== undefined && pct > spec.max_increase_pct && !withinNoise)
-      verdict = `+${pct.toFixed(1)}% > +${spec.max_increase_pct}%${spec.max_increase_abs !== undefined ? ` and +${round1(value - was)} > +${spec.max_increase_abs}` : ''}`;
-    if (spec.max_decrease_pct !== undefined && -pct > spec.max_decrease_pct) verdict = `${pct.toFixed(1)}% < -${spec.max_decrease_pct}%`;
+      verdict =
+        `+${pct.toFixed(1)}% > ` +
+        `+${spec.max_increase_pct}` +
+        `%${spec.max_increase_abs !== undefined ? ` and +${round1(value - was)} > +${spec.max_increase_abs}` : ''}`;
+    if (spec.max_decrease_pct !== undefined && -pct > spec.max_decrease_pct)
+      verdict = `${pct.toFixed(1)}% < -${spec.max_decrease_pct}%`;
     if (verdict !== 'ok') problems.push(`${key} ${value} vs ${was} (${verdict})`);
     rows.push([key, was, value, Math.round(pct * 10) / 10, verdict]);
   }
   const limits = [
     spec.equal ? 'equal to baseline' : '',
-    spec.max_increase_pct !== undefined ? `<= baseline + ${spec.max_increase_pct}%${spec.max_increase_abs !== undefined ? ` (or + ${spec.max_increase_abs} noise floor)` : ''}` : '',
+    spec.max_increase_pct !== undefined
+      ? `<= baseline + ` +
+        `${spec.max_increase_pct}` +
+        `%${spec.max_increase_abs !== undefined ? ` (or + ${spec.max_increase_abs} noise floor)` : ''}`
+      : '',
     spec.max_decrease_pct !== undefined ? `>= baseline - ${spec.max_decrease_pct}%` : '',
   ].filter(Boolean);
   const limit = limits.length ? `now ${limits.join(' and ')}` : 'compared';
-  const evidence = [...(result.evidence ?? []), { columns: ['metric', 'baseline', 'now', 'change %', 'verdict'], rows }];
-  if (!rows.length) return { ...result, status: 'fail', summary: `${result.summary} — no metric in common with baseline "${spec.compare}"`, evidence };
+  const evidence = [
+    ...(result.evidence ?? []),
+    { columns: ['metric', 'baseline', 'now', 'change %', 'verdict'], rows },
+  ];
+  if (!rows.length)
+    return {
+      ...result,
+      status: 'fail',
+      summary: `${result.summary} — no metric in common with baseline "${spec.compare}"`,
+      evidence,
+    };
   return {
     ...result,
     status: problems.length ? 'fail' : result.status,
-    summary: problems.length ? `against baseline: ${problems.join('; ')}` : `${result.summary} — within baseline (${limit})`,
+    summary: problems.length
+      ? `against baseline: ${problems.join('; ')}`
+      : `${result.summary} — within baseline (${limit})`,
     // reads as "baseline json-counts-before, now >= baseline - 0%"
     thresholds: { ...result.thresholds, baseline: `${spec.compare}, ${limit}` },
     evidence,

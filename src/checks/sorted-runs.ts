@@ -34,28 +34,32 @@ export class SortedRuns {
     const file = join(this.dir, `run-${this.files.length}`);
     const out = createWriteStream(file);
     // one JSON array a line: a tab or newline inside a key cannot break the format
-    for (const pair of this.chunk) if (!out.write(`${JSON.stringify(pair)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    for (const pair of this.chunk)
+      if (!out.write(`${JSON.stringify(pair)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
     await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
     this.files.push(file);
     this.chunk = [];
   }
 
   /** All pairs in key order. */
-  async *sorted(): AsyncGenerator<Pair> {
+  async *sorted(): AsyncGenerator<Pair, void> {
     if (!this.files.length) {
       this.chunk.sort(byKey);
       yield* this.chunk;
       return;
     }
     if (this.chunk.length) await this.spill();
-    const readers = this.files.map((f) => createInterface({ input: createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
-    const heads: Array<Pair | undefined> = await Promise.all(readers.map(async (r) => parse((await r.next()).value)));
+    const readers = this.files.map((f) =>
+      createInterface({ input: createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator](),
+    );
+    const line = async (r: AsyncIterator<string>) => parse((await r.next()).value as string | undefined);
+    const heads: Array<Pair | undefined> = await Promise.all(readers.map(line));
     for (;;) {
       let min = -1;
       for (let i = 0; i < heads.length; i++) if (heads[i] && (min < 0 || heads[i]![0] < heads[min]![0])) min = i;
       if (min < 0) return;
       yield heads[min]!;
-      heads[min] = parse((await readers[min].next()).value);
+      heads[min] = await line(readers[min]);
     }
   }
 

@@ -17,7 +17,20 @@ export interface ParsedArgs {
   fingerprint?: string;
 }
 
-const VALUE_FLAGS = new Set(['runbook', 'state-dir', 'operator', 'phase', 'format', 'out', 'users', 'key', 'allowed-signers', 'reason', 'seconds', 'load']);
+const VALUE_FLAGS = new Set([
+  'runbook',
+  'state-dir',
+  'operator',
+  'phase',
+  'format',
+  'out',
+  'users',
+  'key',
+  'allowed-signers',
+  'reason',
+  'seconds',
+  'load',
+]);
 export const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--key FILE', '--help', '--version'];
 
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {

@@ -12,8 +12,10 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
   const paths = runPathsFor(a, lr);
   // no log and no state: there is no run here to verify (a wrong --state-dir or runbook), not a broken log
   if (!existsSync(paths.audit) && !existsSync(paths.state))
-    throw new UsageError(`no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}; ` +
-      'check --state-dir and --runbook');
+    throw new UsageError(
+      `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}; ` +
+        'check --state-dir and --runbook',
+    );
   if (a.flags.verify) {
     // the state names the last line it includes: a log cut or rewritten after it shows
     let head: { seq: number; hash: string } | undefined;
@@ -34,10 +36,19 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...result, behind, ok, signoffs }));
     else {
       if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
-      else out(`audit log intact: ${v.entries} entries, hash chain verified${head ? ', and it holds every event the state includes' : ''} (${paths.audit})`);
-      if (behind) out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
+      else
+        out(
+          `audit log intact: ${v.entries} entries, hash chain ` +
+            `verified${head ? ', and it holds every event the state includes' : ''} (${paths.audit})`,
+        );
+      if (behind)
+        out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
       for (const x of signoffs)
-        out(x.problem ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}` : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`);
+        out(
+          x.problem
+            ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}`
+            : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`,
+        );
     }
     return ok ? 0 : 1;
   }
@@ -47,7 +58,10 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     return 0;
   }
   if (!entries.length) out(`no audit log yet for this runbook and target (${paths.audit})`);
-  for (const e of entries) out(`${String(e.seq).padStart(4)} ${e.at}  ${e.operator.padEnd(12)} ${e.event}${e.data ? '  ' + brief(e.data) : ''}`);
+  for (const e of entries)
+    out(
+      `${String(e.seq).padStart(4)} ${e.at}  ${e.operator.padEnd(12)} ${e.event}${e.data ? '  ' + brief(e.data) : ''}`,
+    );
   return 0;
 }
 

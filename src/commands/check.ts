@@ -47,7 +47,7 @@ function explain(lr: LoadedRunbook, id: string): void {
   }
   const say = (s: string) => process.stderr.write(`${s}\n`);
   say(`connection "${name}" (first that is set wins: the runbook or its vars set in the environment or env file,`);
-  say('  then the connection url, then PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD, then the vars\' defaults):');
+  say("  then the connection url, then PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD, then the vars' defaults):");
   for (const f of FIELDS) {
     const v = c.fields[f].value;
     const shown = v === undefined ? '(not set)' : f === 'password' ? '***' : v;

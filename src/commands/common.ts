@@ -27,7 +27,12 @@ export function runPathsFor(a: ParsedArgs, lr: LoadedRunbook) {
   return runPaths(o.stateDir, lr.runbook.id, o.fingerprint ?? fingerprintOf(lr));
 }
 
-export async function openSession(a: ParsedArgs, readOnly = false, lr?: LoadedRunbook, extra: { noProbes?: boolean } = {}): Promise<Session> {
+export async function openSession(
+  a: ParsedArgs,
+  readOnly = false,
+  lr?: LoadedRunbook,
+  extra: { noProbes?: boolean } = {},
+): Promise<Session> {
   const { Session } = await import('../phases/session.js');
   return new Session(lr ?? load(a), { ...sessionOptions(a, readOnly), ...extra });
 }

@@ -12,17 +12,41 @@ import { operatorName } from '../state/operator.js';
 import { StateStore } from '../state/store.js';
 import { runPathsFor } from './common.js';
 import { chooseMode } from './interactive.js';
-import { APP_DIR, RUNBOOK, DEMO_FINGERPRINT, demoLayout, demoPorts, prepareWorkspace, demoVars, stopLeftoverPostgres, removeDemo, type DemoLayout } from '../demo/setup.js';
+import {
+  APP_DIR,
+  RUNBOOK,
+  DEMO_FINGERPRINT,
+  demoLayout,
+  demoPorts,
+  prepareWorkspace,
+  demoVars,
+  stopLeftoverPostgres,
+  removeDemo,
+  type DemoLayout,
+} from '../demo/setup.js';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
-const PASSTHROUGH = new Set(['status', 'audit', 'report', 'verify', 'plan', 'rollback', 'check', 'key', 'reopen', 'repair', 'probe']);
+const PASSTHROUGH = new Set([
+  'status',
+  'audit',
+  'report',
+  'verify',
+  'plan',
+  'rollback',
+  'check',
+  'key',
+  'reopen',
+  'repair',
+  'probe',
+]);
 
 export async function demoCommand(a: ParsedArgs, commands: Record<string, CommandSpec>): Promise<number> {
   const dir = stateDir(a.flags['state-dir'] as string | undefined);
   const layout = demoLayout(dir);
   const sub = a.positional[0];
   if (sub) {
-    if (!PASSTHROUGH.has(sub)) throw new UsageError(`waymark demo ${sub}: unknown; use one of ${[...PASSTHROUGH].join(', ')}`);
+    if (!PASSTHROUGH.has(sub))
+      throw new UsageError(`waymark demo ${sub}: unknown; use one of ${[...PASSTHROUGH].join(', ')}`);
     return passthrough(sub, a, layout, commands);
   }
   // One demo per state folder, decided before anything is touched: a second one used to stop
@@ -50,7 +74,8 @@ function takeDemoLock(layout: DemoLayout, a: ParsedArgs): Lock {
 }
 
 async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<number> {
-  if (demoLock.tookOverFrom) process.stderr.write(`  a demo killed earlier (pid ${demoLock.tookOverFrom.pid}) left its lock: taken over\n`);
+  if (demoLock.tookOverFrom)
+    process.stderr.write(`  a demo killed earlier (pid ${demoLock.tookOverFrom.pid}) left its lock: taken over\n`);
   if (a.flags.reset) await resetDemo(a, layout);
 
   const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -60,11 +85,20 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   const ports = await demoPorts(layout);
   const { startEmbedded } = await import('../pg/embedded.js');
   const ws = prepareWorkspace(layout, ports);
-  const server = await startEmbedded({ dataDir: layout.pgData, port: ports.pgPort, password: ws.password, stage: (s) => say(`  ${s}`) });
+  const server = await startEmbedded({
+    dataDir: layout.pgData,
+    port: ports.pgPort,
+    password: ws.password,
+    stage: (s) => say(`  ${s}`),
+  });
   Object.assign(process.env, demoVars(layout, ports, ws.password));
   const appCtl = (cmd: string) => {
     try {
-      execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], { stdio: 'ignore', env: process.env, timeout: 20_000 });
+      execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], {
+        stdio: 'ignore',
+        env: process.env,
+        timeout: 20_000,
+      });
     } catch {
       /* reported by the runbook's health checks */
     }
@@ -92,8 +126,10 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
     const t0 = Date.now();
     say(`  starting the Flux Studio app`);
     appCtl('restart'); // a leftover app from a killed demo may hold old settings
-    say(`  Flux Studio app on http://127.0.0.1:${ports.appPort} in ${Date.now() - t0} ms ` +
-      `(workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`);
+    say(
+      `  Flux Studio app on http://127.0.0.1:${ports.appPort} in ${Date.now() - t0} ms ` +
+        `(workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`,
+    );
     if (a.flags.load) {
       const rate = Number(a.flags.load);
       if (!(rate > 0)) throw new UsageError('--load takes signups per second, e.g. --load 50');
@@ -124,28 +160,40 @@ async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {
   const lr = loadRunbook(RUNBOOK);
   const paths = runPathsFor({ ...a, fingerprint: DEMO_FINGERPRINT }, lr);
   try {
-    execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), 'stop'], { stdio: 'ignore', env: { ...process.env, ENV_FILE: layout.envFile } });
+    execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), 'stop'], {
+      stdio: 'ignore',
+      env: { ...process.env, ENV_FILE: layout.envFile },
+    });
   } catch {
     /* not running */
   }
   await stopLeftoverPostgres(layout);
   const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);
   removeDemo(layout);
-  process.stderr.write(`demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`);
+  process.stderr.write(
+    `demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`,
+  );
 }
 
-async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout, commands: Record<string, CommandSpec>): Promise<number> {
+async function passthrough(
+  sub: string,
+  a: ParsedArgs,
+  layout: DemoLayout,
+  commands: Record<string, CommandSpec>,
+): Promise<number> {
   const { readEnvFile } = await import('../runbook/template.js');
   let cfg: { pgPort: number; appPort: number };
   try {
-    cfg = JSON.parse((await import('node:fs')).readFileSync(layout.configFile, 'utf8'));
+    cfg = JSON.parse((await import('node:fs')).readFileSync(layout.configFile, 'utf8')) as typeof cfg;
   } catch {
     throw new UsageError('there is no demo yet: run `waymark demo` first');
   }
   Object.assign(process.env, demoVars(layout, cfg, readEnvFile(layout.envFile).DB_PASSWORD ?? ''));
   const spec = commands[sub];
   const rest = a.positional.slice(1);
-  const flags = Object.entries(a.flags).flatMap(([k, v]) => (k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)]));
+  const flags = Object.entries(a.flags).flatMap(([k, v]) =>
+    k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)],
+  );
   const parsed = parseArgs([...rest, ...flags], spec.flags);
   parsed.flags.runbook = RUNBOOK;
   if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
@@ -154,13 +202,22 @@ async function passthrough(sub: string, a: ParsedArgs, layout: DemoLayout, comma
 
 /** The demo's load generator, running beside the walk; stop() ends it and returns its summary. */
 function startLoad(rate: number) {
-  const child = spawn(process.execPath, [join(APP_DIR, 'tools/load.js'), '--rate', String(rate), '--seconds', '86400'], { env: process.env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [join(APP_DIR, 'tools/load.js'), '--rate', String(rate), '--seconds', '86400'],
+    { env: process.env, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   return {
     stop: () =>
       new Promise<string>((resolve) => {
-        child.once('close', () => resolve(`  load: ${out.trim().split('\n').slice(0, 2).join('; ')}\n  load summary: ${out.trim().split('\n').pop() ?? ''}`));
+        child.once('close', () =>
+          resolve(
+            `  load: ${out.trim().split('\n').slice(0, 2).join('; ')}\n  load summary: ` +
+              `${out.trim().split('\n').pop() ?? ''}`,
+          ),
+        );
         child.kill('SIGTERM');
       }),
   };

@@ -15,11 +15,18 @@ export function chooseMode(
   if (ci) {
     return {
       interactive: false,
-      notice: `notice: ${ci} is set, so Waymark prints plain lines instead of its screens; unset ${ci} (or set it to false) to use the screens`,
+      notice:
+        `notice: ${ci} is set, so Waymark prints plain lines instead of its screens; unset ${ci} (or ` +
+        `set it to false) to use the screens`,
     };
   }
   if (io.env.TERM === 'dumb') {
-    return { interactive: false, notice: 'notice: TERM=dumb cannot draw the screens, so Waymark prints plain lines; set TERM (e.g. xterm-256color) to use them' };
+    return {
+      interactive: false,
+      notice:
+        'notice: TERM=dumb cannot draw the screens, so Waymark prints plain lines; set TERM (e.g. ' +
+        'xterm-256color) to use them',
+    };
   }
   return { interactive: true };
 }

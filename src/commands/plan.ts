@@ -12,7 +12,14 @@ export async function planCommand(a: ParsedArgs): Promise<number> {
   const s = await openSession(a, true, lr);
   try {
     const plan = buildPlan(s.runbook, s.state, lr.redactor, s.now(), phase);
-    if (a.flags.json) out(JSON.stringify({ runbook: lr.runbook.id, run: s.state.runId, generatedAt: s.now().toISOString(), phases: plan }, null, 2));
+    if (a.flags.json)
+      out(
+        JSON.stringify(
+          { runbook: lr.runbook.id, run: s.state.runId, generatedAt: s.now().toISOString(), phases: plan },
+          null,
+          2,
+        ),
+      );
     else {
       out(`Plan for ${lr.runbook.title} v${lr.runbook.version} — dry run: nothing is executed, nothing is written`);
       out('');
@@ -25,7 +32,11 @@ export async function planCommand(a: ParsedArgs): Promise<number> {
 }
 
 export async function rollbackCommand(a: ParsedArgs): Promise<number> {
-  if (!a.flags.plan) throw new UsageError('waymark rollback --plan shows which procedures apply; run them from the TUI (R) so each step is confirmed and recorded');
+  if (!a.flags.plan)
+    throw new UsageError(
+      'waymark rollback --plan shows which procedures apply; run them from the TUI (R) so each step is ' +
+        'confirmed and recorded',
+    );
   const lr = load(a);
   const s = await openSession(a, true, lr);
   try {

@@ -6,20 +6,29 @@ import { openSession, out } from './common.js';
 
 export async function probeCommand(a: ParsedArgs): Promise<number> {
   const seconds = a.flags.seconds === undefined ? undefined : Number(a.flags.seconds);
-  if (seconds !== undefined && !(seconds > 0)) throw new UsageError('--seconds takes a number of seconds greater than 0');
+  if (seconds !== undefined && !(seconds > 0))
+    throw new UsageError('--seconds takes a number of seconds greater than 0');
   const session = await openSession(a);
   try {
     if (!session.probes.length) {
       out('this runbook declares no probes (probes: in runbook.yaml)');
       return 2;
     }
-    out(`probing ${session.probes.map((p) => p.id).join(', ')} for run ${session.state.runId.slice(0, 8)}${seconds ? ` for ${seconds} s` : ' until Ctrl-C'}; outages go to the audit log`);
+    out(
+      `probing ${session.probes.map((p) => p.id).join(', ')} for run ` +
+        `${session.state.runId.slice(0, 8)}${seconds ? ` for ${seconds} s` : ' until Ctrl-C'}; outages go to ` +
+        `the audit log`,
+    );
     // a line when a probe goes down and when it is back: the outage itself is in the audit log
     const was = new Map(session.probes.map((p) => [p.id, true]));
     const watch = setInterval(() => {
       for (const p of session.probes) {
         const { up, downForMs } = p.status;
-        if (up !== was.get(p.id)) out(`${new Date().toISOString()} ${p.id} ${up ? 'up again' : `DOWN for ${((downForMs ?? 0) / 1000).toFixed(1)} s`}`);
+        if (up !== was.get(p.id))
+          out(
+            `${new Date().toISOString()} ${p.id} ` +
+              `${up ? 'up again' : `DOWN for ${((downForMs ?? 0) / 1000).toFixed(1)} s`}`,
+          );
         was.set(p.id, up);
       }
     }, 200);

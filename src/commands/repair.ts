@@ -24,7 +24,10 @@ export async function repairCommand(a: ParsedArgs): Promise<number> {
     const entries = good.map((l) => JSON.parse(l) as AuditEntry);
     const state = replay(lr.runbook, undefined, entries, good);
     if (!state) {
-      out(`nothing to rebuild from: the audit log ${paths.audit} holds no run (no run.created line${v.ok ? '' : ` before the damage at line ${v.badLine}`})`);
+      out(
+        `nothing to rebuild from: the audit log ${paths.audit} holds no run (no run.created ` +
+          `line${v.ok ? '' : ` before the damage at line ${v.badLine}`})`,
+      );
       return 1;
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -39,10 +42,15 @@ export async function repairCommand(a: ParsedArgs): Promise<number> {
       writeWhole(paths.audit, good.map((l) => l + '\n').join(''));
     }
     const log = new AuditLog(paths.audit, lr.redactor);
-    log.append('state.repaired', operator, hostname(), { fromEvents: entries.length, damagedAt: v.ok ? undefined : v.badLine, setAside });
+    log.append('state.repaired', operator, hostname(), {
+      fromEvents: entries.length,
+      damagedAt: v.ok ? undefined : v.badLine,
+      setAside,
+    });
     new StateStore(paths.state).save({ ...state, audit: log.head });
     out(`rebuilt the state of run ${state.runId.slice(0, 8)} from ${entries.length} audit events (${paths.state})`);
-    if (!v.ok) out(`the audit log was damaged at line ${v.badLine} (${v.problem}); the lines from there on were not used`);
+    if (!v.ok)
+      out(`the audit log was damaged at line ${v.badLine} (${v.problem}); the lines from there on were not used`);
     for (const f of setAside) out(`set aside, not deleted: ${f}`);
     out('output tails and check evidence are not kept in the audit log: steps replayed from it show none');
     return 0;

@@ -7,11 +7,13 @@ import { phaseState } from '../phases/rules.js';
 
 export async function reportCommand(a: ParsedArgs): Promise<number> {
   const format = (a.flags.format as string | undefined) ?? 'html';
-  if (!['md', 'html', 'json'].includes(format)) throw new UsageError(`--format must be md, html or json, not "${format}"`);
+  if (!['md', 'html', 'json'].includes(format))
+    throw new UsageError(`--format must be md, html or json, not "${format}"`);
   if (a.flags.phase && a.flags.all) throw new UsageError('give --phase ID or --all, not both');
   const lr = load(a);
   const phaseId = a.flags.phase as string | undefined;
-  if (phaseId && !lr.runbook.phases.some((p) => p.id === phaseId)) throw new UsageError(`unknown phase "${phaseId}"; phases: ${lr.runbook.phases.map((p) => p.id).join(', ')}`);
+  if (phaseId && !lr.runbook.phases.some((p) => p.id === phaseId))
+    throw new UsageError(`unknown phase "${phaseId}"; phases: ${lr.runbook.phases.map((p) => p.id).join(', ')}`);
   let session;
   let note = '';
   try {
@@ -19,15 +21,25 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
   } catch (e) {
     if ((e as Error).name !== 'LockError') throw e;
     session = await openSession(a, true, lr);
-    note = ' (the run is open in another session, so this report\'s digest is not recorded in the audit log; write it from there with g)';
+    note =
+      " (the run is open in another session, so this report's digest is not recorded in the audit log; write " +
+      'it from there with g)';
   }
   try {
     if (phaseId && phaseState(session.state, phaseId).status !== 'signed-off') {
-      out(`"${lr.runbook.phases.find((p) => p.id === phaseId)!.title}" is not signed off yet: a phase report is written after sign-off.`);
+      out(
+        `"${lr.runbook.phases.find((p) => p.id === phaseId)!.title}" is not signed off yet: a phase report is ` +
+          `written after sign-off.`,
+      );
       return 1;
     }
     const { writeReport } = await import('../report/write.js');
-    const r = await writeReport(session, phaseId ? { phase: phaseId } : { all: true }, format as 'md' | 'html' | 'json', a.flags.out as string | undefined);
+    const r = await writeReport(
+      session,
+      phaseId ? { phase: phaseId } : { all: true },
+      format as 'md' | 'html' | 'json',
+      a.flags.out as string | undefined,
+    );
     out(r.file);
     process.stderr.write(`signed report written; digest sha256:${r.digest}${note}\n`);
     return 0;
@@ -60,7 +72,10 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
       return readFileSync(f, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read ${what} ${f}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'not readable'}`);
+      throw new UsageError(
+        `cannot read ${what} ${f}: ` +
+          `${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'not readable'}`,
+      );
     }
   };
   const text = read(file, 'the report');
@@ -79,7 +94,9 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
     return VERIFY_EXIT.trusted;
   }
   if (v.trust === 'untrusted') {
-    const belongs = v.keyBelongsTo?.length ? ` (${trustFile} lists that key for ${v.keyBelongsTo.join(', ')}, not "${v.signer!.identity}")` : ` (that key is not in ${trustFile})`;
+    const belongs = v.keyBelongsTo?.length
+      ? ` (${trustFile} lists that key for ${v.keyBelongsTo.join(', ')}, not "${v.signer!.identity}")`
+      : ` (that key is not in ${trustFile})`;
     out(`signature valid, signer NOT TRUSTED: ${title}, ${who}${belongs}`);
     for (const p of v.problems) out(`  - ${p}`);
     return VERIFY_EXIT.failed;
@@ -95,7 +112,10 @@ export async function keyCommand(a: ParsedArgs): Promise<number> {
   const { operatorKey, allowedSignersLine } = await import('../state/ssh-keys.js');
   const key = operatorKey(o.stateDir, o.operator, o.signingKey);
   out(allowedSignersLine(o.operator, key));
-  process.stderr.write(`the signing key of ${o.operator}: ${key.source} (${key.fingerprint}); add the line above to an allowed_signers file\n`);
+  process.stderr.write(
+    `the signing key of ${o.operator}: ${key.source} (${key.fingerprint}); add the line above to an ` +
+      `allowed_signers file\n`,
+  );
   return 0;
 }
 
@@ -110,7 +130,10 @@ export async function reopenCommand(a: ParsedArgs): Promise<number> {
       out(r.error);
       return 1;
     }
-    out(`reopened "${session.runbook.phases.find((p) => p.id === phaseId)!.title}": its sign-off is voided (kept in the record); it needs a new sign-off`);
+    out(
+      `reopened "${session.runbook.phases.find((p) => p.id === phaseId)!.title}": its sign-off is voided ` +
+        `(kept in the record); it needs a new sign-off`,
+    );
     return 0;
   } finally {
     await session.close();

@@ -38,7 +38,12 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
   process.on('SIGTERM', onSig);
   process.on('SIGHUP', onSig);
   try {
-    const code = await runNonInteractive(session, { phase: a.flags.phase as string | undefined, yes: !!a.flags.yes, out, signal: ac.signal });
+    const code = await runNonInteractive(session, {
+      phase: a.flags.phase as string | undefined,
+      yes: !!a.flags.yes,
+      out,
+      signal: ac.signal,
+    });
     return interrupted ? EXIT.interrupted : code;
   } finally {
     process.off('SIGINT', onSig);

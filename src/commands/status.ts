@@ -1,6 +1,14 @@
 import type { ParsedArgs } from './args.js';
 import { load, sessionOptions, openSession, runPathsFor, out } from './common.js';
-import { phaseState, stepState, nextStep, currentPhase, gateStatus, waitView, signoffHistoryLine } from '../phases/rules.js';
+import {
+  phaseState,
+  stepState,
+  nextStep,
+  currentPhase,
+  gateStatus,
+  waitView,
+  signoffHistoryLine,
+} from '../phases/rules.js';
 import { rehearsalLabel } from '../phases/state.js';
 import { StateStore } from '../state/store.js';
 import { acquireLock } from '../state/lock.js';
@@ -11,7 +19,11 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   const st = s.state;
   if (s.isNew) {
     if (a.flags.json) out(JSON.stringify({ run: null, runbook: rb.id, version: rb.version, target: st.target }));
-    else out(`No run yet of "${rb.title}" against ${Object.values(st.target).join(', ') || 'this target'} (state in ${s.paths.state}).`);
+    else
+      out(
+        `No run yet of "${rb.title}" against ${Object.values(st.target).join(', ') || 'this target'} (state ` +
+          `in ${s.paths.state}).`,
+      );
     await s.close();
     return 0;
   }
@@ -28,7 +40,14 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
       gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })),
     }));
     const rehearsal = !!st.rehearsal;
-    const doc = { runId: st.runId, runbook: rb.id, version: rb.version, target: st.target, createdAt: st.createdAt, updatedAt: st.updatedAt };
+    const doc = {
+      runId: st.runId,
+      runbook: rb.id,
+      version: rb.version,
+      target: st.target,
+      createdAt: st.createdAt,
+      updatedAt: st.updatedAt,
+    };
     out(JSON.stringify({ ...doc, rehearsal, clockOffset: st.rehearsal?.offset, drift: st.drift, phases }, null, 2));
     await s.close();
     return 0;
@@ -36,19 +55,29 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   out(`${rb.title} v${rb.version} — run ${st.runId.slice(0, 8)} started ${st.createdAt}`);
   const rehearsal = rehearsalLabel(st.rehearsal);
   if (rehearsal) out(`${rehearsal} — a rehearsal: its times are on the moved clock`);
-  out(`target: ${Object.entries(st.target).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (st.drift && !st.drift.acknowledgedAt) out(`! the runbook changed since this run began: ${st.drift.changed.join('; ')}`);
+  out(
+    `target: ${Object.entries(st.target)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  if (st.drift && !st.drift.acknowledgedAt)
+    out(`! the runbook changed since this run began: ${st.drift.changed.join('; ')}`);
   for (const p of rb.phases) {
     const ps = phaseState(st, p.id);
-    const done = p.steps.filter((x) => ['passed', 'skipped', 'overridden'].includes(stepState(st, p.id, x.id).status)).length;
+    const done = p.steps.filter((x) =>
+      ['passed', 'skipped', 'overridden'].includes(stepState(st, p.id, x.id).status),
+    ).length;
     const icon = ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : '·';
     out(`  ${icon} ${p.title.padEnd(44)} ${String(done).padStart(2)}/${p.steps.length} ${ps.status}`);
     if (ps.history?.length) out(`      ${signoffHistoryLine(ps)}`);
     for (const x of p.steps) {
       const ss = stepState(st, p.id, x.id);
-      if (ss.status === 'interrupted' || ss.status === 'failed') out(`      ${ss.status.toUpperCase()}: ${x.title}${ss.message ? ` — ${ss.message}` : ''}`);
-      if (x.kind === 'wait' && ss.status === 'overridden') out(`      OVERRIDDEN: ${x.title} passed early by ${ss.operator} — ${ss.reason}`);
-      if (x.kind === 'wait' && ss.status === 'pending') out(`      wait: ${x.title} ${waitView(rb, st, x, s.now()).short}`);
+      if (ss.status === 'interrupted' || ss.status === 'failed')
+        out(`      ${ss.status.toUpperCase()}: ${x.title}${ss.message ? ` — ${ss.message}` : ''}`);
+      if (x.kind === 'wait' && ss.status === 'overridden')
+        out(`      OVERRIDDEN: ${x.title} passed early by ${ss.operator} — ${ss.reason}`);
+      if (x.kind === 'wait' && ss.status === 'pending')
+        out(`      wait: ${x.title} ${waitView(rb, st, x, s.now()).short}`);
     }
   }
   const cur = currentPhase(rb, st);

@@ -3,8 +3,18 @@
 import { statSync } from 'node:fs';
 
 const WHAT: Record<string, string> = {
-  mkdir: 'create the folder', open: 'open', read: 'read', write: 'write', rename: 'replace', unlink: 'remove',
-  scandir: 'list the folder', stat: 'look at', access: 'use', copyfile: 'copy', symlink: 'link', chmod: 'change',
+  mkdir: 'create the folder',
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  rename: 'replace',
+  unlink: 'remove',
+  scandir: 'list the folder',
+  stat: 'look at',
+  access: 'use',
+  copyfile: 'copy',
+  symlink: 'link',
+  chmod: 'change',
 };
 
 /** The first existing-but-not-a-folder part of a path is what stands in the way of ENOTDIR. */
@@ -36,24 +46,52 @@ export function describeSystemError(e: unknown): SystemProblem | undefined {
   const verb = WHAT[err.syscall ?? ''] ?? 'use';
   switch (err.code) {
     case 'ENOTDIR':
-      return { message: `cannot ${verb} ${path}: ${blocker(path)} is a file, not a folder`, hint: 'give a folder (e.g. --state-dir DIR), or move that file away', exitCode: 2 };
+      return {
+        message: `cannot ${verb} ${path}: ${blocker(path)} is a file, not a folder`,
+        hint: 'give a folder (e.g. --state-dir DIR), or move that file away',
+        exitCode: 2,
+      };
     case 'EACCES':
     case 'EPERM':
-      return { message: `cannot ${verb} ${path}: permission denied`, hint: 'use a folder you may write to (--state-dir DIR), or ask its owner for access', exitCode: 2 };
+      return {
+        message: `cannot ${verb} ${path}: permission denied`,
+        hint: 'use a folder you may write to (--state-dir DIR), or ask its owner for access',
+        exitCode: 2,
+      };
     case 'ENOENT':
       return { message: `cannot ${verb} ${path}: it does not exist`, hint: 'check the path', exitCode: 2 };
     case 'EISDIR':
-      return { message: `cannot ${verb} ${path}: it is a folder, not a file`, hint: 'give the path of a file', exitCode: 2 };
+      return {
+        message: `cannot ${verb} ${path}: it is a folder, not a file`,
+        hint: 'give the path of a file',
+        exitCode: 2,
+      };
     case 'EROFS':
-      return { message: `cannot ${verb} ${path}: the file system is read-only`, hint: 'use a writable folder (--state-dir DIR)', exitCode: 2 };
+      return {
+        message: `cannot ${verb} ${path}: the file system is read-only`,
+        hint: 'use a writable folder (--state-dir DIR)',
+        exitCode: 2,
+      };
     case 'ENOSPC':
     case 'EDQUOT':
-      return { message: `cannot ${verb} ${path}: the disk is full`, hint: 'free some space and run the command again; nothing recorded was lost', exitCode: 1 };
+      return {
+        message: `cannot ${verb} ${path}: the disk is full`,
+        hint: 'free some space and run the command again; nothing recorded was lost',
+        exitCode: 1,
+      };
     case 'ELOOP':
-      return { message: `cannot ${verb} ${path}: too many symbolic links`, hint: 'check for a link that points to itself', exitCode: 2 };
+      return {
+        message: `cannot ${verb} ${path}: too many symbolic links`,
+        hint: 'check for a link that points to itself',
+        exitCode: 2,
+      };
     case 'ENAMETOOLONG':
       return { message: `cannot ${verb} ${path}: the path is too long`, hint: 'use a shorter path', exitCode: 2 };
     default:
-      return { message: `cannot ${verb} ${path}: ${err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`, hint: 'check the path and the disk', exitCode: 1 };
+      return {
+        message: `cannot ${verb} ${path}: ${err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`,
+        hint: 'check the path and the disk',
+        exitCode: 1,
+      };
   }
 }

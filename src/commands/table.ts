@@ -90,7 +90,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   repair: {
     usage: 'waymark repair',
-    summary: 'rebuild the run\'s state from its audit log (damaged files are set aside, never deleted)',
+    summary: "rebuild the run's state from its audit log (damaged files are set aside, never deleted)",
     flags: [],
     run: lazy(() => import('./repair.js'), 'repairCommand'),
   },
@@ -101,9 +101,28 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./status.js'), 'resetCommand'),
   },
   demo: {
-    usage: 'waymark demo [--reset] [--load N] [--non-interactive --yes] | waymark demo status|audit|report|verify|plan|rollback|check ...',
-    summary: 'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
-    flags: ['--reset', '--non-interactive', '--yes', '--phase ID', '--json', '--list', '--verify', '--all', '--plan', '--format FMT', '--out FILE', '--allowed-signers FILE', '--reason TEXT', '--seconds N', '--load N'],
+    usage:
+      'waymark demo [--reset] [--load N] [--non-interactive --yes] | waymark demo ' +
+      'status|audit|report|verify|plan|rollback|check ...',
+    summary:
+      'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
+    flags: [
+      '--reset',
+      '--non-interactive',
+      '--yes',
+      '--phase ID',
+      '--json',
+      '--list',
+      '--verify',
+      '--all',
+      '--plan',
+      '--format FMT',
+      '--out FILE',
+      '--allowed-signers FILE',
+      '--reason TEXT',
+      '--seconds N',
+      '--load N',
+    ],
     run: lazy(() => import('./demo.js'), 'demoCommand'),
   },
 };

@@ -26,7 +26,13 @@ export interface DemoLayout {
 
 export function demoLayout(stateDir: string): DemoLayout {
   const dir = join(stateDir, 'demo');
-  return { dir, pgData: join(dir, 'pg'), workspace: join(dir, 'workspace'), envFile: join(dir, 'workspace', '.env'), configFile: join(dir, 'demo.json') };
+  return {
+    dir,
+    pgData: join(dir, 'pg'),
+    workspace: join(dir, 'workspace'),
+    envFile: join(dir, 'workspace', '.env'),
+    configFile: join(dir, 'demo.json'),
+  };
 }
 
 interface DemoConfig {
@@ -74,7 +80,12 @@ export async function stopLeftoverPostgres(l: DemoLayout): Promise<void> {
 export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, users = 25): { password: string; created: boolean } {
   mkdirSync(l.workspace, { recursive: true });
   const created = !existsSync(join(l.workspace, 'users.json'));
-  if (created) execFileSync(process.execPath, [join(APP_DIR, 'generate-data.js'), '--users', String(users), '--out', l.workspace], { stdio: 'ignore' });
+  if (created)
+    execFileSync(
+      process.execPath,
+      [join(APP_DIR, 'generate-data.js'), '--users', String(users), '--out', l.workspace],
+      { stdio: 'ignore' },
+    );
   const env = readEnvFile(l.envFile);
   const password = env.DB_PASSWORD || randomBytes(12).toString('base64url');
   // The app before the migration: JSON only. Ports follow this start's choice.
@@ -128,7 +139,8 @@ export function demoVars(l: DemoLayout, ports: DemoConfig, password: string): Re
     CREATEDB: tool('createdb.js'),
     PG_DUMP: tool('pg_dump.js'),
     SERVICE_STATUS_CMD: tool('pg-status.js'),
-    FIREWALL_CMD: `echo "demo: the app and PostgreSQL talk over loopback (127.0.0.1:${ports.pgPort}); no firewall in between"`,
+    FIREWALL_CMD:
+      `echo "demo: the app and PostgreSQL talk over loopback (127.0.0.1:${ports.pgPort}); no ` + `firewall in between"`,
     BUILD_CMD: ctl('build'),
     RESTART_CMD: ctl('restart'),
     LOGS_CMD: ctl('logs --lines 100'),

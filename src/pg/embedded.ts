@@ -8,7 +8,16 @@
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chownSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -56,14 +65,22 @@ async function defaultNativeDir(): Promise<string> {
     const mod = (await import(pkg)) as { postgres: string };
     return dirname(dirname(mod.postgres));
   } catch {
-    throw new EmbeddedError(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed); ` +
-      'set DATABASE_URL to a PostgreSQL server instead');
+    throw new EmbeddedError(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed); ` +
+        'set DATABASE_URL to a PostgreSQL server instead',
+    );
   }
 }
 
 const FLAGS = [
-  '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all',
-  '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+  '-c',
+  'shared_preload_libraries=pg_stat_statements',
+  '-c',
+  'pg_stat_statements.track=all',
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
 ];
 
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
@@ -109,7 +126,8 @@ interface Ids {
 }
 
 function postgresUser(): Ids {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
@@ -118,8 +136,10 @@ function postgresUser(): Ids {
       execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
       return { uid: id('-u'), gid: id('-g') };
     } catch {
-      throw new EmbeddedError('running as root, PostgreSQL needs a "postgres" user and it could not be created; ' +
-        'create one (useradd --system --user-group postgres) or run as another user');
+      throw new EmbeddedError(
+        'running as root, PostgreSQL needs a "postgres" user and it could not be created; ' +
+          'create one (useradd --system --user-group postgres) or run as another user',
+      );
     }
   }
 }
@@ -140,13 +160,18 @@ function runtimeDir(ids: Ids, given?: string): string {
   if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0)
     throw new EmbeddedError(`${dir} is not a folder owned by root and writable only by it; remove it and try again`);
   if (!reachable(ids, dir))
-    throw new EmbeddedError(`the postgres user cannot enter ${dir}; give it search permission (chmod o+x) or remove it`);
+    throw new EmbeddedError(
+      `the postgres user cannot enter ${dir}; give it search permission (chmod o+x) or remove it`,
+    );
   return dir;
 }
 
 /** A copy of bin/, lib/ and share/ where the postgres user can run it (once per version). */
 function mirrorBinaries(native: string, runtime: string, stage: (s: string) => void): string {
-  const stamp = createHash('sha256').update(readFileSync(join(native, 'bin', 'postgres'))).digest('hex').slice(0, 16);
+  const stamp = createHash('sha256')
+    .update(readFileSync(join(native, 'bin', 'postgres')))
+    .digest('hex')
+    .slice(0, 16);
   const dest = join(runtime, `bin-${stamp}`);
   if (existsSync(join(dest, 'bin', 'postgres'))) return dest;
   stage(`copying the PostgreSQL binaries to ${dest}: the postgres user cannot reach ${native}`);
@@ -169,7 +194,9 @@ function mirrorBinaries(native: string, runtime: string, stage: (s: string) => v
 function placeData(ids: Ids, wanted: string, runtime: () => string, stage: (s: string) => void): string {
   let dir = wanted;
   if (!reachable(ids, dirname(wanted))) {
-    dir = existsLink(wanted) ? realpathSync(wanted) : join(runtime(), `data-${createHash('sha256').update(wanted).digest('hex').slice(0, 16)}`);
+    dir = existsLink(wanted)
+      ? realpathSync(wanted)
+      : join(runtime(), `data-${createHash('sha256').update(wanted).digest('hex').slice(0, 16)}`);
     if (!existsLink(wanted)) {
       // a data folder made before (when its parents were searchable): moved, never left unreachable
       if (existsSync(wanted)) moveData(wanted, dir, stage);
@@ -209,29 +236,49 @@ function initdb(bin: string, dataDir: string, password: string, as: Partial<Ids>
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   try {
     if (as.uid !== undefined) chownSync(pwfile, as.uid, as.gid!);
-    const r = spawnSync(bin, [
-      `--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`,
-      '--encoding=UTF8', '--locale=C',
-    ], { ...as, env, encoding: 'utf8' });
+    const r = spawnSync(
+      bin,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...as, env, encoding: 'utf8' },
+    );
     if (r.status !== 0)
-      throw new EmbeddedError(`PostgreSQL could not initialise ${dataDir}: ${lastLine(r.stderr || String(r.error ?? ''))}`);
+      throw new EmbeddedError(
+        `PostgreSQL could not initialise ${dataDir}: ${lastLine(r.stderr || String(r.error ?? ''))}`,
+      );
   } finally {
     rmSync(pwfile, { force: true });
   }
 }
 
-function startServer(bin: string, dataDir: string, port: number, as: Partial<Ids>, env: NodeJS.ProcessEnv,
-  log?: (s: string) => void): Promise<ChildProcess> {
+function startServer(
+  bin: string,
+  dataDir: string,
+  port: number,
+  as: Partial<Ids>,
+  env: NodeJS.ProcessEnv,
+  log?: (s: string) => void,
+): Promise<ChildProcess> {
   return new Promise((res, rej) => {
-    const child = spawn(bin, ['-D', dataDir, '-p', String(port), ...FLAGS], { ...as, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(bin, ['-D', dataDir, '-p', String(port), ...FLAGS], {
+      ...as,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     let ready = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new EmbeddedError(`PostgreSQL did not start within 60 s: ${lastLine(err) || 'no message'}`));
     }, 60_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
       log?.(s);
       if (ready) return;
       err = (err + s).slice(-4000);
@@ -266,6 +313,9 @@ function stopServer(child: ChildProcess): Promise<void> {
 }
 
 function lastLine(s: string): string {
-  const lines = s.split('\n').map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim()).filter(Boolean);
+  const lines = s
+    .split('\n')
+    .map((l) => l.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim())
+    .filter(Boolean);
   return lines.filter((l) => /FATAL|ERROR|error|could not/.test(l)).pop() ?? lines.pop() ?? '';
 }

@@ -5,11 +5,29 @@ import type { Runbook } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { attemptOf, stepKey, type RunState, type StepState, type OutputTailLine, type PhaseState } from './state.js';
 import type { Attempt, SignoffSignature } from './state.js';
-import { can, findStep, findPhase, phaseState, stepState, reasonProblem, waitNotBefore, type Need, type RuleAction } from './rules.js';
+import {
+  can,
+  findStep,
+  findPhase,
+  phaseState,
+  stepState,
+  reasonProblem,
+  waitNotBefore,
+  type Need,
+  type RuleAction,
+} from './rules.js';
 
 export type EngineEvent =
   | { type: 'step.start'; scope: string; stepId: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean }
-  | { type: 'step.confirm'; scope: string; stepId: string; note?: string; auto?: boolean; confirmWord?: string; pnrConfirmed?: boolean }
+  | {
+      type: 'step.confirm';
+      scope: string;
+      stepId: string;
+      note?: string;
+      auto?: boolean;
+      confirmWord?: string;
+      pnrConfirmed?: boolean;
+    }
   | {
       type: 'step.finished';
       scope: string;
@@ -64,7 +82,13 @@ function withStep(state: RunState, scope: string, stepId: string, patch: Partial
 }
 
 /** Ends an attempt: the step takes the outcome, and the outcome joins the step's history. */
-function endAttempt(state: RunState, scope: string, stepId: string, patch: Partial<StepState>, early?: Attempt['early']): RunState {
+function endAttempt(
+  state: RunState,
+  scope: string,
+  stepId: string,
+  patch: Partial<StepState>,
+  early?: Attempt['early'],
+): RunState {
   const s = withStep(state, scope, stepId, patch);
   const st = s.steps[stepKey(scope, stepId)];
   const attempt: Attempt = early ? { ...attemptOf(st), early } : attemptOf(st);
@@ -83,21 +107,31 @@ function activate(rb: Runbook, state: RunState, scope: string, now: string): Run
 }
 
 /** The first need the event does not satisfy, as a refusal sentence. */
-function unmet(needs: Need[], given: { reason?: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean }): string | undefined {
+function unmet(
+  needs: Need[],
+  given: { reason?: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean },
+): string | undefined {
   for (const n of needs) {
     if (n.kind === 'reason') {
       const bad = reasonProblem(given.reason);
       if (bad) return bad;
     }
-    if (n.kind === 'pnr' && !given.pnrConfirmed && !given.auto) return `point of no return: ${n.text} — confirm to go on`;
-    if (n.kind === 'confirm-word' && !given.auto && given.confirmWord !== n.word) return `${n.prompt.replace(/\.$/, '')}: type ${n.word} to go on`;
+    if (n.kind === 'pnr' && !given.pnrConfirmed && !given.auto)
+      return `point of no return: ${n.text} — confirm to go on`;
+    if (n.kind === 'confirm-word' && !given.auto && given.confirmWord !== n.word)
+      return `${n.prompt.replace(/\.$/, '')}: type ${n.word} to go on`;
   }
   return undefined;
 }
 
 export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: EngineContext): Outcome {
   const now = ctx.now.toISOString();
-  const ok = (s: RunState, effects: Effect[] = [], note?: string): Outcome => ({ ok: true, state: touch(s, ctx.now), effects, note });
+  const ok = (s: RunState, effects: Effect[] = [], note?: string): Outcome => ({
+    ok: true,
+    state: touch(s, ctx.now),
+    effects,
+    note,
+  });
   /** Why the rules refuse the action, or what it needs and the event does not bring; undefined when it may go on. */
   const refusal = (action: RuleAction, given: Parameters<typeof unmet>[1] = {}): string | undefined => {
     const v = can(rb, state, action, ctx.now);
@@ -108,19 +142,30 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       // A step left running by a process that died is interrupted, never silently passed.
       let s = state;
       const keep = new Set(event.keep ?? []);
-      const keys = Object.entries(state.steps).filter(([k, st]) => st.status === 'running' && !keep.has(k)).map(([k]) => k);
+      const keys = Object.entries(state.steps)
+        .filter(([k, st]) => st.status === 'running' && !keep.has(k))
+        .map(([k]) => k);
       for (const key of keys) {
         const i = key.lastIndexOf('/');
         const message = state.steps[key].process
           ? 'Waymark stopped while this step was running; its process has ended since, and how it ended was not seen'
           : 'Waymark stopped while this step was running';
-        s = endAttempt(s, key.slice(0, i), key.slice(i + 1), { status: 'interrupted', finishedAt: now, message, process: undefined });
+        s = endAttempt(s, key.slice(0, i), key.slice(i + 1), {
+          status: 'interrupted',
+          finishedAt: now,
+          message,
+          process: undefined,
+        });
       }
       return keys.length ? ok(s, [], `${keys.length} interrupted step(s)`) : { ok: true, state, effects: [] };
     }
     case 'drift.ack': {
       if (!state.drift || state.drift.acknowledgedAt) return refuse('there is no runbook change to acknowledge');
-      return ok({ ...state, runbookHash: state.drift.hash, drift: { ...state.drift, acknowledgedBy: ctx.operator, acknowledgedAt: now } });
+      return ok({
+        ...state,
+        runbookHash: state.drift.hash,
+        drift: { ...state.drift, acknowledgedBy: ctx.operator, acknowledgedAt: now },
+      });
     }
     case 'step.start': {
       const no = refusal({ type: 'start', scope: event.scope, stepId: event.stepId }, event);
@@ -128,23 +173,53 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const step = findStep(rb, event.scope, event.stepId)!;
       const cur = stepState(state, event.scope, step.id);
       const s = activate(rb, state, event.scope, now);
-      const base = { startedAt: now, operator: ctx.operator, attempts: (cur.attempts ?? 0) + 1, reason: undefined, message: undefined, finishedAt: undefined };
+      const base = {
+        startedAt: now,
+        operator: ctx.operator,
+        attempts: (cur.attempts ?? 0) + 1,
+        reason: undefined,
+        message: undefined,
+        finishedAt: undefined,
+      };
       const run = (effect: Effect, extra: Partial<StepState> = {}) =>
-        ok(withStep(s, event.scope, step.id, { ...base, status: 'running', autoConfirmed: event.auto || undefined, ...extra }), [effect]);
+        ok(
+          withStep(s, event.scope, step.id, {
+            ...base,
+            status: 'running',
+            autoConfirmed: event.auto || undefined,
+            ...extra,
+          }),
+          [effect],
+        );
       switch (step.kind) {
         case 'manual':
           if (!event.auto) return ok(withStep(s, event.scope, step.id, { ...base, status: 'pending' }));
           return reduce(rb, s, { type: 'step.confirm', scope: event.scope, stepId: step.id, auto: true }, ctx);
         case 'wait': {
           const nb = waitNotBefore(rb, s, step)!;
-          return ok(endAttempt(s, event.scope, step.id, { ...base, status: 'passed', finishedAt: now, message: `waited until ${nb.toISOString()}` }));
+          return ok(
+            endAttempt(s, event.scope, step.id, {
+              ...base,
+              status: 'passed',
+              finishedAt: now,
+              message: `waited until ${nb.toISOString()}`,
+            }),
+          );
         }
         case 'signoff':
-          return reduce(rb, s, { type: 'phase.signoff', phaseId: event.scope, statement: step.statement, auto: event.auto }, ctx);
+          return reduce(
+            rb,
+            s,
+            { type: 'phase.signoff', phaseId: event.scope, statement: step.statement, auto: event.auto },
+            ctx,
+          );
         case 'command':
           return run({ type: 'run-command', scope: event.scope, stepId: step.id });
         case 'check':
-          return run({ type: 'run-check', scope: event.scope, stepId: step.id, checkId: step.check }, { checkId: step.check, autoConfirmed: undefined });
+          return run(
+            { type: 'run-check', scope: event.scope, stepId: step.id, checkId: step.check },
+            { checkId: step.check, autoConfirmed: undefined },
+          );
         case 'edit-env':
           return run({ type: 'edit-env', scope: event.scope, stepId: step.id });
       }
@@ -159,7 +234,17 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const s = activate(rb, state, event.scope, now);
       const prev = stepState(s, event.scope, step.id);
       const message = event.note ?? (event.auto ? 'accepted by --yes' : 'confirmed by the operator');
-      return ok(endAttempt(s, event.scope, step.id, { status: 'passed', startedAt: prev.startedAt ?? now, finishedAt: now, operator: ctx.operator, autoConfirmed: event.auto || undefined, reason: undefined, message }));
+      return ok(
+        endAttempt(s, event.scope, step.id, {
+          status: 'passed',
+          startedAt: prev.startedAt ?? now,
+          finishedAt: now,
+          operator: ctx.operator,
+          autoConfirmed: event.auto || undefined,
+          reason: undefined,
+          message,
+        }),
+      );
     }
     case 'step.finished': {
       const cur = stepState(state, event.scope, event.stepId);
@@ -183,7 +268,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
     case 'step.skip':
     case 'step.mark-done':
     case 'wait.override': {
-      const type = event.type === 'step.skip' ? 'skip' : event.type === 'step.mark-done' ? 'mark-done' : 'pass-wait-early';
+      const type =
+        event.type === 'step.skip' ? 'skip' : event.type === 'step.mark-done' ? 'mark-done' : 'pass-wait-early';
       const no = refusal({ type, scope: event.scope, stepId: event.stepId }, event);
       if (no) return refuse(no);
       const step = findStep(rb, event.scope, event.stepId)!;
@@ -191,15 +277,36 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const s = activate(rb, state, event.scope, now);
       const status = event.type === 'step.skip' ? 'skipped' : 'overridden';
       const nb = type === 'pass-wait-early' ? waitNotBefore(rb, state, step) : undefined;
-      const message = type === 'pass-wait-early' ? `passed early${nb ? `, before ${nb.toISOString()}` : ', before its clock started'}` : undefined;
-      const patch = { status, reason: event.reason.trim(), operator: ctx.operator, finishedAt: now, startedAt: cur.startedAt ?? now, message } as const;
-      return ok(endAttempt(s, event.scope, step.id, patch, type === 'pass-wait-early' ? { notBefore: nb?.toISOString() } : undefined));
+      const message =
+        type === 'pass-wait-early'
+          ? `passed early${nb ? `, before ${nb.toISOString()}` : ', before its clock started'}`
+          : undefined;
+      const patch = {
+        status,
+        reason: event.reason.trim(),
+        operator: ctx.operator,
+        finishedAt: now,
+        startedAt: cur.startedAt ?? now,
+        message,
+      } as const;
+      return ok(
+        endAttempt(
+          s,
+          event.scope,
+          step.id,
+          patch,
+          type === 'pass-wait-early' ? { notBefore: nb?.toISOString() } : undefined,
+        ),
+      );
     }
     case 'gate.override': {
       const no = refusal({ type: 'override-gate', phaseId: event.phaseId, checkId: event.checkId }, event);
       if (no) return refuse(no);
       const ps = phaseState(state, event.phaseId);
-      const overrides = [...ps.overrides.filter((o) => o.checkId !== event.checkId), { checkId: event.checkId, operator: ctx.operator, reason: event.reason.trim(), at: now }];
+      const overrides = [
+        ...ps.overrides.filter((o) => o.checkId !== event.checkId),
+        { checkId: event.checkId, operator: ctx.operator, reason: event.reason.trim(), at: now },
+      ];
       const status = ps.status === 'pending' ? 'active' : ps.status;
       return ok(withPhase(state, event.phaseId, { overrides, status, startedAt: ps.startedAt ?? now }));
     }
@@ -209,10 +316,30 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const phase = findPhase(rb, event.phaseId)!;
       const ps = phaseState(state, phase.id);
       const statement = event.statement ?? `I confirm "${phase.title}" is complete.`;
-      const record = { kind: 'signed-off' as const, by: ctx.operator, at: now, statement, auto: event.auto || undefined };
-      let s = withPhase(state, phase.id, { status: 'signed-off', signedOffAt: now, signedOffBy: ctx.operator, statement, history: [...(ps.history ?? []), record] });
+      const record = {
+        kind: 'signed-off' as const,
+        by: ctx.operator,
+        at: now,
+        statement,
+        auto: event.auto || undefined,
+      };
+      let s = withPhase(state, phase.id, {
+        status: 'signed-off',
+        signedOffAt: now,
+        signedOffBy: ctx.operator,
+        statement,
+        history: [...(ps.history ?? []), record],
+      });
       const so = phase.steps.find((x) => x.kind === 'signoff');
-      if (so) s = endAttempt(s, phase.id, so.id, { status: 'passed', startedAt: now, finishedAt: now, operator: ctx.operator, autoConfirmed: event.auto || undefined, message: 'signed off' });
+      if (so)
+        s = endAttempt(s, phase.id, so.id, {
+          status: 'passed',
+          startedAt: now,
+          finishedAt: now,
+          operator: ctx.operator,
+          autoConfirmed: event.auto || undefined,
+          message: 'signed off',
+        });
       return ok(s, [{ type: 'sign-phase', phaseId: phase.id }]);
     }
     case 'phase.signature': {
@@ -220,7 +347,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const ps = phaseState(state, event.phaseId);
       const history = [...(ps.history ?? [])];
       const last = history[history.length - 1];
-      if (ps.status !== 'signed-off' || last?.kind !== 'signed-off') return refuse('there is no sign-off in force to attach a signature to');
+      if (ps.status !== 'signed-off' || last?.kind !== 'signed-off')
+        return refuse('there is no sign-off in force to attach a signature to');
       history[history.length - 1] = { ...last, signature: event.signature };
       return ok(withPhase(state, event.phaseId, { history }));
     }
@@ -230,7 +358,13 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const phase = findPhase(rb, event.phaseId)!;
       const ps = phaseState(state, phase.id);
       // the sign-off is voided, never deleted: it stays in the history with the overrides it rested on
-      const record = { kind: 'reopened' as const, by: ctx.operator, at: now, reason: event.reason.trim(), voidedOverrides: ps.overrides.length ? ps.overrides : undefined };
+      const record = {
+        kind: 'reopened' as const,
+        by: ctx.operator,
+        at: now,
+        reason: event.reason.trim(),
+        voidedOverrides: ps.overrides.length ? ps.overrides : undefined,
+      };
       let s = withPhase(state, phase.id, {
         status: 'active',
         signedOffAt: undefined,
@@ -247,7 +381,8 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
     }
     case 'step.process': {
       // where the step's process runs: a later session must not start a second copy while it lives
-      if (stepState(state, event.scope, event.stepId).status !== 'running') return refuse(`step ${event.stepId} is not running`);
+      if (stepState(state, event.scope, event.stepId).status !== 'running')
+        return refuse(`step ${event.stepId} is not running`);
       return ok(withStep(state, event.scope, event.stepId, { process: { pid: event.pid, host: event.host } }));
     }
     case 'report.recorded':
@@ -259,6 +394,9 @@ function recordCheck(rb: Runbook, state: RunState, result: CheckResult): RunStat
   const def = rb.checks[result.id];
   let s: RunState = { ...state, checks: { ...state.checks, [result.id]: result } };
   if (def?.baseline === 'record' && (result.status === 'pass' || result.status === 'warn'))
-    s = { ...s, baselines: { ...s.baselines, [result.id]: { at: result.startedAt, checkId: result.id, metrics: result.metrics } } };
+    s = {
+      ...s,
+      baselines: { ...s.baselines, [result.id]: { at: result.startedAt, checkId: result.id, metrics: result.metrics } },
+    };
   return s;
 }

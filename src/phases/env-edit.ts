@@ -15,7 +15,10 @@ function lineKey(line: string): string | undefined {
 }
 
 function valueOf(line: string): string {
-  const raw = line.slice(line.indexOf('=') + 1).replace(/\s+#.*$/, '').trim();
+  const raw = line
+    .slice(line.indexOf('=') + 1)
+    .replace(/\s+#.*$/, '')
+    .trim();
   return raw.replace(/^(['"])(.*)\1$/, '$2');
 }
 
@@ -30,7 +33,11 @@ export function planEnvEdit(file: string, set: Record<string, string | number | 
 }
 
 /** Applies the edit; returns the backup path (undefined when the file did not exist). */
-export function applyEnvEdit(file: string, set: Record<string, string | number | boolean>, now = new Date()): string | undefined {
+export function applyEnvEdit(
+  file: string,
+  set: Record<string, string | number | boolean>,
+  now = new Date(),
+): string | undefined {
   const exists = existsSync(file);
   const text = exists ? readFileSync(file, 'utf8') : '';
   const lines = text.length ? text.replace(/\n$/, '').split('\n') : [];

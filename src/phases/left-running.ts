@@ -14,10 +14,17 @@ export interface LeftRunning {
 }
 
 /** Steps recorded as running on this host whose process group still lives; `own` are this session's. */
-export function leftRunning(rb: Runbook, state: RunState, host: string, own: Set<string>, alive = groupAlive): LeftRunning[] {
+export function leftRunning(
+  rb: Runbook,
+  state: RunState,
+  host: string,
+  own: Set<string>,
+  alive = groupAlive,
+): LeftRunning[] {
   const out: LeftRunning[] = [];
   for (const [key, st] of Object.entries(state.steps)) {
-    if (st.status !== 'running' || !st.process || st.process.host !== host || own.has(key) || !alive(st.process.pid)) continue;
+    if (st.status !== 'running' || !st.process || st.process.host !== host || own.has(key) || !alive(st.process.pid))
+      continue;
     const { scope, stepId } = splitStepKey(key);
     out.push({ key, pid: st.process.pid, title: findStep(rb, scope, stepId)?.title ?? key });
   }

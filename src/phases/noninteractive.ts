@@ -30,7 +30,8 @@ export function formatCheck(r: CheckResult): string[] {
   if (r.status === 'fail' || r.status === 'error')
     for (const e of r.evidence ?? []) {
       lines.push(`  ${e.columns.join(' | ')}`);
-      for (const row of e.rows.slice(0, 10)) lines.push(`  ${row.map((c) => (c === null ? '∅' : String(c))).join(' | ')}`);
+      for (const row of e.rows.slice(0, 10))
+        lines.push(`  ${row.map((c) => (c === null ? '∅' : String(c))).join(' | ')}`);
       if (e.rows.length > 10 || e.omitted) lines.push(`  … ${e.rows.length - 10 + (e.omitted ?? 0)} more`);
     }
   return lines;
@@ -60,8 +61,14 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
 async function walk(session: Session, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
   const rb = session.runbook;
   for (const o of session.stillRunning()) {
-    say(`${o.key}: "${o.title}" is still running as process group ${o.pid} (pid ${o.pid}), started by a Waymark that was stopped.`);
-    say(`  It is not started again while it runs: wait for it to end, or stop it with kill -TERM -${o.pid}, then run again.`);
+    say(
+      `${o.key}: "${o.title}" is still running as process group ${o.pid} (pid ${o.pid}), started by a Waymark ` +
+        `that was stopped.`,
+    );
+    say(
+      `  It is not started again while it runs: wait for it to end, or stop it with kill -TERM -${o.pid}, ` +
+        `then run again.`,
+    );
   }
   if (session.stillRunning().length) return EXIT.failed;
   if (session.state.drift && !session.state.drift.acknowledgedAt) {
@@ -110,7 +117,12 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
       return EXIT.failed;
     }
     const so = phase.steps.find((s) => s.kind === 'signoff');
-    const r = session.dispatch({ type: 'phase.signoff', phaseId: phase.id, statement: so?.kind === 'signoff' ? so.statement : undefined, auto: true });
+    const r = session.dispatch({
+      type: 'phase.signoff',
+      phaseId: phase.id,
+      statement: so?.kind === 'signoff' ? so.statement : undefined,
+      auto: true,
+    });
     if (!r.ok) {
       say(r.error);
       return EXIT.failed;
@@ -120,7 +132,13 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
   return EXIT.ok;
 }
 
-async function runOne(session: Session, scope: string, step: Step, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
+async function runOne(
+  session: Session,
+  scope: string,
+  step: Step,
+  opts: NonInteractiveOptions,
+  say: (s: string) => void,
+): Promise<number> {
   const label = `${scope}/${step.id}`;
   if (step.kind === 'manual' && !opts.yes) {
     say(`${label}: manual step "${step.title}" needs the operator's confirmation; run it in the TUI or pass --yes`);
@@ -134,7 +152,13 @@ async function runOne(session: Session, scope: string, step: Step, opts: NonInte
     }
   }
   say(`▶ ${label}: ${step.title}${step.kind === 'command' ? `\n    $ ${session.commandText(step)}` : ''}`);
-  const r = await session.runStep({ type: 'step.start', scope, stepId: step.id, auto: opts.yes, pnrConfirmed: opts.yes });
+  const r = await session.runStep({
+    type: 'step.start',
+    scope,
+    stepId: step.id,
+    auto: opts.yes,
+    pnrConfirmed: opts.yes,
+  });
   if (!r.ok) {
     say(`${label}: ${r.error}`);
     return EXIT.failed;
@@ -142,7 +166,11 @@ async function runOne(session: Session, scope: string, step: Step, opts: NonInte
   const st = stepState(session.state, scope, step.id);
   if (st.check) for (const l of formatCheck(st.check)) say(`  ${l}`);
   const dur = st.durationMs !== undefined ? ` (${(st.durationMs / 1000).toFixed(1)} s)` : '';
-  say(`${label}: ${st.status}${st.exitCode !== undefined && st.exitCode !== null ? `, exit ${st.exitCode}` : ''}${dur}${st.message && !st.check ? ` — ${st.message}` : ''}`);
+  say(
+    `${label}: ` +
+      `${st.status}${st.exitCode !== undefined && st.exitCode !== null ? `, exit ${st.exitCode}` : ''}${dur}` +
+      `${st.message && !st.check ? ` — ${st.message}` : ''}`,
+  );
   if (session.failure) return EXIT.failed;
   if (st.status === 'interrupted') return EXIT.interrupted;
   if (!DONE.has(st.status)) return EXIT.failed;

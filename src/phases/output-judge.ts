@@ -4,14 +4,12 @@
 // masked, and the verdict names the line that decided it.
 import type { Step } from '../runbook/schema.js';
 
-type CommandStep = Extract<Step, { kind: 'command' }>;
-
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** The patterns a command step is judged by: expect (and the older expect_output), fail_on. */
 export function outputRules(step: Step): { expect: string[]; failOn: string[] } {
   if (step.kind !== 'command') return { expect: [], failOn: [] };
-  const s = step as CommandStep;
+  const s = step;
   return { expect: [...list(s.expect), ...list(s.expect_output)], failOn: list(s.fail_on) };
 }
 
@@ -49,10 +47,12 @@ export class OutputJudge {
 
   /** ok, and the sentence that says why (undefined when no rule applies) */
   verdict(): { ok: boolean; message?: string } {
-    if (this.failed) return { ok: false, message: `output matched fail_on /${this.failed.pattern}/: ${quote(this.failed.line)}` };
+    if (this.failed)
+      return { ok: false, message: `output matched fail_on /${this.failed.pattern}/: ${quote(this.failed.line)}` };
     const missing = this.expect.find((e) => e.line === undefined);
     if (missing) return { ok: false, message: `no output line matched /${missing.pattern}/` };
-    if (!this.expect.length) return { ok: true, message: this.failOn.length ? 'no output line matched a fail_on pattern' : undefined };
+    if (!this.expect.length)
+      return { ok: true, message: this.failOn.length ? 'no output line matched a fail_on pattern' : undefined };
     return { ok: true, message: `output matched /${this.expect[0].pattern}/: ${quote(this.expect[0].line!)}` };
   }
 }

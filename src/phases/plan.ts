@@ -8,7 +8,6 @@ import { DONE } from './state.js';
 import { phaseState, stepState, gateStatus, phaseBlocker, waitView, signoffHistoryLine } from './rules.js';
 import { outputRulesText } from './output-judge.js';
 
-
 export interface PlanStep {
   id: string;
   kind: Step['kind'];
@@ -46,18 +45,28 @@ export function describeCheck(id: string, def: CheckDef | undefined, redactor: R
     return t.length > 60 ? `${t.slice(0, 59)}…` : t;
   };
   const params = Object.entries(def.params ?? {}).map(([k, v]) => `${k}=${short(v)}`);
-  const baseline = def.baseline === 'record' ? ['records a baseline'] : def.baseline ? [`compared with ${def.baseline.compare}`] : [];
-  return redactor.redact([`check ${id} (${def.type}${def.connection ? ` on ${def.connection}` : ''})`, ...params, ...baseline].join(' · '));
+  const baseline =
+    def.baseline === 'record' ? ['records a baseline'] : def.baseline ? [`compared with ${def.baseline.compare}`] : [];
+  return redactor.redact(
+    [`check ${id} (${def.type}${def.connection ? ` on ${def.connection}` : ''})`, ...params, ...baseline].join(' · '),
+  );
 }
 
 export function describeStep(step: Step, redactor: Redactor, checks?: Runbook['checks']): string {
   switch (step.kind) {
     case 'command':
-      return redactor.redact(`${stepCommandLine(step, redactor)}${step.cwd ? `   (in ${step.cwd})` : ''}${step.timeout ? `   timeout ${step.timeout}` : ''}`);
+      return redactor.redact(
+        `${stepCommandLine(step, redactor)}${step.cwd ? `   (in ${step.cwd})` : ''}` +
+          `${step.timeout ? `   timeout ${step.timeout}` : ''}`,
+      );
     case 'check':
       return checks ? describeCheck(step.check, checks[step.check], redactor) : `check ${step.check}`;
     case 'edit-env':
-      return redactor.redact(`set ${Object.entries(step.set).map(([k, v]) => `${k}=${v}`).join(' ')} in ${step.file}`);
+      return redactor.redact(
+        `set ${Object.entries(step.set)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} in ${step.file}`,
+      );
     case 'wait':
       return `wait ${step.duration} after ${step.after.replace(':', ' ')}`;
     case 'manual':
@@ -73,8 +82,13 @@ export function describeStep(step: Step, redactor: Redactor, checks?: Runbook['c
  */
 export function stepCommandLine(step: Extract<Step, { kind: 'command' }>, redactor: Redactor): string {
   const mask = (t: string) => redactor.redact(t);
-  const cmd = step.shell && typeof step.run === 'string' ? `sh -c ${shellQuote(mask(step.run))}` : commandLine(step.run, mask);
-  const env = step.env ? Object.entries(step.env).map(([k, v]) => `${k}=${shellQuote(mask(v))}`).join(' ') + ' ' : '';
+  const cmd =
+    step.shell && typeof step.run === 'string' ? `sh -c ${shellQuote(mask(step.run))}` : commandLine(step.run, mask);
+  const env = step.env
+    ? Object.entries(step.env)
+        .map(([k, v]) => `${k}=${shellQuote(mask(v))}`)
+        .join(' ') + ' '
+    : '';
   return mask(`${env}${cmd}`);
 }
 
@@ -92,7 +106,13 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now: Date, onlyPhase?: string): PlanPhase[] {
+export function buildPlan(
+  rb: Runbook,
+  state: RunState,
+  redactor: Redactor,
+  now: Date,
+  onlyPhase?: string,
+): PlanPhase[] {
   return rb.phases
     .filter((p) => !onlyPhase || p.id === onlyPhase)
     .map((p) => {
@@ -100,14 +120,25 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
       return {
         id: p.id,
         title: p.title,
-        status: ps.status === 'signed-off' || ps.history?.length ? `${ps.status}: ${signoffHistoryLine(ps)}` : ps.status,
+        status:
+          ps.status === 'signed-off' || ps.history?.length ? `${ps.status}: ${signoffHistoryLine(ps)}` : ps.status,
         blockedBy: ps.status === 'signed-off' ? undefined : phaseBlocker(rb, state, p.id),
-        gate: gateStatus(rb, state, p.id).map((g) => ({ checkId: g.checkId, status: g.status === 'overridden' ? `overridden by ${g.override?.operator}: ${g.override?.reason}` : g.status })),
+        gate: gateStatus(rb, state, p.id).map((g) => ({
+          checkId: g.checkId,
+          status: g.status === 'overridden' ? `overridden by ${g.override?.operator}: ${g.override?.reason}` : g.status,
+        })),
         rollback: p.rollback,
         pointOfNoReturn: p.point_of_no_return,
         steps: p.steps.map((s) => {
           const st = stepState(state, p.id, s.id);
-          const out: PlanStep = { id: s.id, kind: s.kind, title: s.title, status: st.status, reason: st.reason, action: describeStep(s, redactor, rb.checks) };
+          const out: PlanStep = {
+            id: s.id,
+            kind: s.kind,
+            title: s.title,
+            status: st.status,
+            reason: st.reason,
+            action: describeStep(s, redactor, rb.checks),
+          };
           if (s.destructive) out.destructive = true;
           const judged = outputRulesText(s);
           if (judged) out.judgedBy = judged;
@@ -115,7 +146,10 @@ export function buildPlan(rb: Runbook, state: RunState, redactor: Redactor, now:
           if (s.kind === 'wait' && !DONE.has(st.status)) {
             const w = waitView(rb, state, s, now);
             out.notBefore = w.notBefore?.toISOString();
-            out.waitNote = w.state === 'not-started' ? `${w.short} (then ${s.duration}, ${(parseDuration(s.duration) ?? 0) / 3_600_000} h)` : w.short;
+            out.waitNote =
+              w.state === 'not-started'
+                ? `${w.short} (then ${s.duration}, ${(parseDuration(s.duration) ?? 0) / 3_600_000} h)`
+                : w.short;
             if (s.overridable === false) out.waitNote += '; cannot be passed early';
           }
           return out;
@@ -131,7 +165,10 @@ export function formatPlan(plan: PlanPhase[]): string[] {
     if (p.pointOfNoReturn) lines.push(`  ⚠ POINT OF NO RETURN: ${p.pointOfNoReturn}`);
     for (const s of p.steps) {
       const mark = DONE.has(s.status) ? '✔' : s.status === 'failed' ? '✗' : s.status === 'interrupted' ? '!' : '·';
-      lines.push(`  ${mark} ${s.id} (${s.kind}) ${s.title}${s.status !== 'pending' ? `  [${s.status}${s.reason ? `: ${s.reason}` : ''}]` : ''}`);
+      lines.push(
+        `  ${mark} ${s.id} (${s.kind}) ` +
+          `${s.title}${s.status !== 'pending' ? `  [${s.status}${s.reason ? `: ${s.reason}` : ''}]` : ''}`,
+      );
       lines.push(`      ${s.action}`);
       if (s.judgedBy) lines.push(`      ${s.judgedBy}`);
       if (s.destructive) lines.push('      ⚠ destructive: asks for a typed confirmation');

@@ -36,7 +36,10 @@ export interface ProbeHooks {
   during: () => string | undefined;
 }
 
-const at = (path: string, v: unknown): unknown => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v);
+const at = (path: string, v: unknown): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), v);
 
 /**
  * One answer judged: undefined when good, else what was wrong. A kept-alive socket the server
@@ -50,7 +53,10 @@ export async function probeOnce(def: ProbeDef, timeoutMs: number, retried = fals
 
 async function askOnce(def: ProbeDef, timeoutMs: number): Promise<string | undefined> {
   try {
-    const r = await fetch(def.url, { signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'waymark-probe' } });
+    const r = await fetch(def.url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'user-agent': 'waymark-probe' },
+    });
     const text = await r.text();
     if (r.status !== def.expect_status) return `HTTP ${r.status}, expected ${def.expect_status}`;
     for (const [path, want] of Object.entries(def.expect_json ?? {})) {
@@ -114,7 +120,11 @@ export class Prober {
   /** Since the session started it: answers, failures, outages and the longest (an open one counts). */
   get totals(): ProbeTotals {
     const open = this.down ? Date.now() - this.down.start : 0;
-    return { ...this.all, outages: this.all.outages + (this.down ? 1 : 0), longestMs: Math.max(this.all.longestMs, open) };
+    return {
+      ...this.all,
+      outages: this.all.outages + (this.down ? 1 : 0),
+      longestMs: Math.max(this.all.longestMs, open),
+    };
   }
 
   /** The last `seconds` seconds, oldest first; a second with no answer is undefined. */
@@ -129,7 +139,7 @@ export class Prober {
       const t0 = Date.now();
       const problem = await probeOnce(this.def, this.timeoutMs);
       this.record(t0, Date.now() - t0, problem);
-      if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.intervalMs - (Date.now() - t0)));
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), Math.max(0, this.intervalMs - (Date.now() - t0)));
       this.timer?.unref?.();
     };
     void tick();
@@ -161,7 +171,15 @@ export class Prober {
     this.down = undefined;
     this.all.outages++;
     this.all.longestMs = Math.max(this.all.longestMs, end - d.start);
-    this.hooks.onWindow({ probe: this.id, start: new Date(d.start).toISOString(), end: new Date(end).toISOString(), ms: end - d.start, failed: d.failed, firstError: d.firstError, during: d.during });
+    this.hooks.onWindow({
+      probe: this.id,
+      start: new Date(d.start).toISOString(),
+      end: new Date(end).toISOString(),
+      ms: end - d.start,
+      failed: d.failed,
+      firstError: d.firstError,
+      during: d.during,
+    });
   }
 
   /** Writes what was seen since the last summary; an outage still open goes on (it is closed at stop). */
@@ -169,7 +187,15 @@ export class Prober {
     const now = Date.now();
     if (closeOpen && this.down) this.closeWindow(now);
     const s = this.span;
-    if (s.ok + s.failed) this.hooks.onSummary({ probe: this.id, from: new Date(s.from).toISOString(), to: new Date(now).toISOString(), ok: s.ok, failed: s.failed, maxLatencyMs: s.maxLatencyMs });
+    if (s.ok + s.failed)
+      this.hooks.onSummary({
+        probe: this.id,
+        from: new Date(s.from).toISOString(),
+        to: new Date(now).toISOString(),
+        ok: s.ok,
+        failed: s.failed,
+        maxLatencyMs: s.maxLatencyMs,
+      });
     this.span = { from: now, ok: 0, failed: 0, maxLatencyMs: 0 };
   }
 

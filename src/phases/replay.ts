@@ -26,7 +26,15 @@ const ENGINE = new Set([
 ]);
 
 /** Entries that change the state when replayed; the others are notes (sessions, locks, reports written). */
-const STATEFUL = new Set([...ENGINE, 'run.created', 'check.result', 'phase.signature', 'run.target-moved', 'runbook.drift', 'clock.offset-changed']);
+const STATEFUL = new Set([
+  ...ENGINE,
+  'run.created',
+  'check.result',
+  'phase.signature',
+  'run.target-moved',
+  'runbook.drift',
+  'clock.offset-changed',
+]);
 
 export function changesState(e: AuditEntry): boolean {
   return STATEFUL.has(e.event);
@@ -63,10 +71,26 @@ export function applyEntry(rb: Runbook, state: RunState | undefined, e: AuditEnt
   if (ENGINE.has(e.event)) event = d as unknown as EngineEvent;
   else if (e.event === 'check.result') event = { type: 'check.result', result: d as never };
   else if (e.event === 'phase.signature') {
-    const { phaseId, armored, keyFingerprint, auditHead, message } = d as Data & { auditHead: { seq: number; hash: string } };
-    event = { type: 'phase.signature', phaseId: phaseId as string, signature: { armored: armored as string, keyFingerprint: keyFingerprint as string, auditHead, message: message as string } };
+    const { phaseId, armored, keyFingerprint, auditHead, message } = d as Data & {
+      auditHead: { seq: number; hash: string };
+    };
+    event = {
+      type: 'phase.signature',
+      phaseId: phaseId as string,
+      signature: {
+        armored: armored as string,
+        keyFingerprint: keyFingerprint as string,
+        auditHead,
+        message: message as string,
+      },
+    };
   } else if (e.event === 'run.target-moved') return { ...state, target: d.to as Record<string, string>, updatedAt: at };
-  else if (e.event === 'runbook.drift') return { ...state, drift: { hash: d.hash as string, changed: d.changed as string[] }, partHashes: (d.partHashes as Record<string, string>) ?? state.partHashes };
+  else if (e.event === 'runbook.drift')
+    return {
+      ...state,
+      drift: { hash: d.hash as string, changed: d.changed as string[] },
+      partHashes: (d.partHashes as Record<string, string>) ?? state.partHashes,
+    };
   else if (e.event === 'clock.offset-changed') return { ...state, rehearsal: d.rehearsal as RunState['rehearsal'] };
   if (!event) return undefined;
   const r = reduce(rb, state, event, { now: new Date(at), operator: e.operator });
@@ -75,7 +99,12 @@ export function applyEntry(rb: Runbook, state: RunState | undefined, e: AuditEnt
 }
 
 /** Applies the entries after the state's head; the state then names the log's head. */
-export function replay(rb: Runbook, state: RunState | undefined, entries: AuditEntry[], lines: string[]): RunState | undefined {
+export function replay(
+  rb: Runbook,
+  state: RunState | undefined,
+  entries: AuditEntry[],
+  lines: string[],
+): RunState | undefined {
   let s = state;
   for (const e of entries) {
     s = applyEntry(rb, s, e) ?? s;

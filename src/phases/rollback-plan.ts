@@ -17,7 +17,11 @@ export interface RollbackItem {
 }
 
 export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
-  const touched = rb.phases.filter((p) => phaseState(state, p.id).status !== 'pending' || p.steps.some((s) => stepState(state, p.id, s.id).status !== 'pending'));
+  const touched = rb.phases.filter(
+    (p) =>
+      phaseState(state, p.id).status !== 'pending' ||
+      p.steps.some((s) => stepState(state, p.id, s.id).status !== 'pending'),
+  );
   const order: string[] = [];
   const undoes = new Map<string, string[]>();
   for (const p of [...touched].reverse()) {
@@ -37,7 +41,8 @@ export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
       when: proc.when,
       destructive: !!proc.destructive || proc.steps.some((s) => s.destructive),
       undoes: undoes.get(id)!,
-      progress: done === 0 ? 'not started' : done === proc.steps.length ? 'done' : `${done}/${proc.steps.length} steps done`,
+      progress:
+        done === 0 ? 'not started' : done === proc.steps.length ? 'done' : `${done}/${proc.steps.length} steps done`,
     };
   });
 }
@@ -45,6 +50,7 @@ export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
 /** Every procedure, those that apply now first and in the order they apply. */
 export function orderedProcedures(rb: Runbook, state: RunState): Runbook['rollback'] {
   const plan = rollbackPlan(rb, state).map((i) => i.procedureId);
-  const rank = (id: string) => (plan.includes(id) ? plan.indexOf(id) : plan.length + rb.rollback.findIndex((r) => r.id === id));
+  const rank = (id: string) =>
+    plan.includes(id) ? plan.indexOf(id) : plan.length + rb.rollback.findIndex((r) => r.id === id);
   return [...rb.rollback].sort((a, b) => rank(a.id) - rank(b.id));
 }

@@ -34,7 +34,8 @@ const yes = (...needs: Need[]): Verdict => ({ ok: true, needs });
 
 export function scopeSteps(rb: Runbook, scope: string): Step[] | undefined {
   if (scope.startsWith('rollback:')) return rb.rollback.find((r) => r.id === scope.slice(9))?.steps;
-  if (scope.startsWith('troubleshooting:')) return rb.troubleshooting.find((t) => t.id === scope.slice(16))?.diagnostics;
+  if (scope.startsWith('troubleshooting:'))
+    return rb.troubleshooting.find((t) => t.id === scope.slice(16))?.diagnostics;
   if (scope.startsWith('maintenance:')) return rb.maintenance[scope.slice(12)];
   return rb.phases.find((p) => p.id === scope)?.steps;
 }
@@ -78,7 +79,10 @@ export function phaseBlocker(rb: Runbook, state: RunState, phaseId: string): str
 
 /** The sentence that refuses any change inside a signed-off phase. */
 export function closedSentence(phase: Phase, ps: PhaseState): string {
-  return `"${phase.title}" is signed off (by ${ps.signedOffBy} at ${ps.signedOffAt}); it is closed — reopen it (r, or waymark reopen) with a reason to change it`;
+  return (
+    `"${phase.title}" is signed off (by ${ps.signedOffBy} at ${ps.signedOffAt}); it is closed — reopen ` +
+    `it (r, or waymark reopen) with a reason to change it`
+  );
 }
 
 /** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
@@ -115,7 +119,8 @@ export function gateStatus(rb: Runbook, state: RunState, phaseId: string): GateR
     const override = ps.overrides.find((o) => o.checkId === checkId);
     const result = state.checks[checkId];
     const fresh = result && since && result.startedAt >= since ? result : undefined;
-    if (fresh && (fresh.status === 'pass' || fresh.status === 'warn')) return { checkId, status: 'passed', result: fresh };
+    if (fresh && (fresh.status === 'pass' || fresh.status === 'warn'))
+      return { checkId, status: 'passed', result: fresh };
     if (override) return { checkId, status: 'overridden', result: fresh, override };
     return { checkId, status: fresh ? 'failed' : 'not-run', result: fresh };
   });
@@ -140,7 +145,8 @@ export function signoffBlock(rb: Runbook, state: RunState, phaseId: string): Sig
   const blocked = phaseBlocker(rb, state, phaseId);
   if (blocked) return { kind: 'blocked', why: blocked };
   const running = phase.steps.filter((s) => stepState(state, phaseId, s.id).status === 'running');
-  if (running.length) return { kind: 'running', why: `a step is still running: ${running.map((s) => s.id).join(', ')}` };
+  if (running.length)
+    return { kind: 'running', why: `a step is still running: ${running.map((s) => s.id).join(', ')}` };
   const open = phase.steps.filter(
     (s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, phaseId, s.id).status),
   );
@@ -171,7 +177,9 @@ export function nextStep(rb: Runbook, state: RunState, scope: string): Step | un
 // ---- waits ----
 
 /** A wait's "after" as a typed target: parsed here, once, for every caller. */
-export function waitTarget(after: string): { kind: 'phase'; phaseId: string } | { kind: 'step'; scope: string; stepId: string } {
+export function waitTarget(
+  after: string,
+): { kind: 'phase'; phaseId: string } | { kind: 'step'; scope: string; stepId: string } {
   const i = after.indexOf(':');
   const kind = after.slice(0, i);
   const ref = after.slice(i + 1);
@@ -267,7 +275,10 @@ function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, in
   if (!inOrder) return undefined;
   const steps = phase.steps;
   const before = steps
-    .slice(0, steps.findIndex((s) => s.id === step.id))
+    .slice(
+      0,
+      steps.findIndex((s) => s.id === step.id),
+    )
     .find((s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, scope, s.id).status));
   return before ? `do "${before.title}" first (steps run in order)` : undefined;
 }
@@ -285,8 +296,12 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
     case 'skip':
     case 'mark-done': {
       if (step.kind === 'signoff') return no('a sign-off step is done by signing the phase off (S)');
-      if (wait && early) return no(`"${step.title}" cannot be skipped or passed early (the runbook forbids it): ${wait.long}`);
-      if (wait) return no(`a wait is not skipped: o passes "${step.title}" early as an override, with a reason (${wait.short})`);
+      if (wait && early)
+        return no(`"${step.title}" cannot be skipped or passed early (the runbook forbids it): ${wait.long}`);
+      if (wait)
+        return no(
+          `a wait is not skipped: o passes "${step.title}" early as an override, with a reason (${wait.short})`,
+        );
       const verb = action.type === 'skip' ? `Skip "${step.title}"` : `Mark "${step.title}" done without running it`;
       return yes({ kind: 'reason', label: `${verb} — why?` });
     }
@@ -338,9 +353,14 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
     case 'reopen': {
       if (ps.status !== 'signed-off') return no(`"${phase.title}" is not signed off; there is nothing to reopen`);
       const i = rb.phases.indexOf(phase);
-      const later = rb.phases.slice(i + 1).filter((p) => !p.independent && phaseState(state, p.id).status === 'signed-off');
+      const later = rb.phases
+        .slice(i + 1)
+        .filter((p) => !p.independent && phaseState(state, p.id).status === 'signed-off');
       if (later.length) return no(`"${later[later.length - 1].title}" is signed off after it: reopen that first`);
-      return yes({ kind: 'reason', label: `Reopen "${phase.title}" — its sign-off is voided (kept in the record). Why?` });
+      return yes({
+        kind: 'reason',
+        label: `Reopen "${phase.title}" — its sign-off is voided (kept in the record). Why?`,
+      });
     }
   }
 }
@@ -349,4 +369,3 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
 export function can(rb: Runbook, state: RunState, action: RuleAction, now: Date): Verdict {
   return 'phaseId' in action ? phaseRules(rb, state, action) : stepRules(rb, state, action, now);
 }
-

@@ -55,14 +55,16 @@ const TAIL_LINES = 40;
  * WAYMARK_CLOCK_OFFSET moves the clock forward (e.g. "24h") to rehearse the waits. Set at
  * all (even "0s"), it makes a run a rehearsal for its whole life; undefined when unset.
  */
-export function clockOffsetFromEnv(env: NodeJS.ProcessEnv = process.env): { offset: string; offsetMs: number } | undefined {
+export function clockOffsetFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): { offset: string; offsetMs: number } | undefined {
   const text = env.WAYMARK_CLOCK_OFFSET?.trim();
   if (text === undefined || text === '') return undefined;
   const offsetMs = parseDuration(text);
-  if (offsetMs === undefined) throw new InputError(`WAYMARK_CLOCK_OFFSET=${text} is not a duration: write it like 24h, 8d or 1h30m`);
+  if (offsetMs === undefined)
+    throw new InputError(`WAYMARK_CLOCK_OFFSET=${text} is not a duration: write it like 24h, 8d or 1h30m`);
   return { offset: text, offsetMs };
 }
-
 
 function describeMove(from: Record<string, string>, to: Record<string, string>): string {
   const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((k) => from[k] !== to[k]);
@@ -82,7 +84,10 @@ export function targetOf(lr: LoadedRunbook): Record<string, string> {
 }
 
 export function fingerprintOf(lr: LoadedRunbook): string {
-  return createHash('sha256').update(JSON.stringify([lr.runbook.id, targetOf(lr)])).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([lr.runbook.id, targetOf(lr)]))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 export class Session {
@@ -107,10 +112,13 @@ export class Session {
   private host = hostname();
   private targetLocks: TargetLocks;
   private targetLocksWanted = false;
-  /** when a database that timed out is tried again: not before every step, which would wait out the timeout each time */
+  /** when a database that timed out is tried again: not before every step (each would wait out the timeout) */
   private targetRetryAt = new Map<string, number>();
 
-  constructor(readonly lr: LoadedRunbook, readonly opts: SessionOptions) {
+  constructor(
+    readonly lr: LoadedRunbook,
+    readonly opts: SessionOptions,
+  ) {
     this.paths = runPaths(opts.stateDir, lr.runbook.id, opts.fingerprint ?? fingerprintOf(lr));
     this.store = new StateStore(this.paths.state);
     const existing = this.store.load();
@@ -123,7 +131,10 @@ export class Session {
       this.lock = acquireLock(this.paths.lock, opts.operator);
       if (this.lock.tookOverFrom) {
         const h = this.lock.tookOverFrom;
-        this.notices.push(`took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); that process is gone`);
+        this.notices.push(
+          `took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); that ` +
+            `process is gone`,
+        );
       }
     }
     this.connections = new ConnectionManager(lr.runbook.connections);
@@ -146,7 +157,12 @@ export class Session {
       // A reader shows a step whose session died as interrupted, without writing anything.
       const holder = readLock(this.paths.lock);
       if (!holder || !alive(holder)) {
-        const r = reduce(this.runbook, this.state, { type: 'recover', keep: this.stillRunning().map((o) => o.key) }, this.ctx());
+        const r = reduce(
+          this.runbook,
+          this.state,
+          { type: 'recover', keep: this.stillRunning().map((o) => o.key) },
+          this.ctx(),
+        );
         if (r.ok) this.state = r.state;
       }
     }
@@ -164,13 +180,16 @@ export class Session {
         if (state) {
           this.state = state;
           this.store.save(state);
-          this.notices.push('the run had been created but its state not yet saved (a crash): rebuilt from the audit log');
+          this.notices.push(
+            'the run had been created but its state not yet saved (a crash): rebuilt from the audit log',
+          );
           return state;
         }
       }
       throw new InputError(
         `there is no state file ${this.paths.state}, but the audit log ${this.paths.audit} holds a run of ` +
-          `${this.audit.head.seq} events: rebuild its state with \`waymark repair\`, or archive both with \`waymark reset\``,
+          `${this.audit.head.seq} events: rebuild its state with \`waymark repair\`, or archive both with ` +
+          `\`waymark reset\``,
       );
     }
     const now = this.now().toISOString();
@@ -196,10 +215,21 @@ export class Session {
     const torn = this.audit.setAsideTorn(); // before the first line of the new run
     const { runId, target, fingerprint, partHashes } = state;
     this.state = state;
-    const data = { runId, runbook: lr.runbook.id, version: lr.runbook.version, hash: lr.hash, target, rehearsal: env, fingerprint, partHashes };
+    const data = {
+      runId,
+      runbook: lr.runbook.id,
+      version: lr.runbook.version,
+      hash: lr.hash,
+      target,
+      rehearsal: env,
+      fingerprint,
+      partHashes,
+    };
     this.commit(state, undefined, 'run.created', data);
     if (torn) {
-      this.notices.push(`the audit log ended in a line cut short by a crash (${torn.bytes} bytes); it was set aside in ${torn.file}`);
+      this.notices.push(
+        `the audit log ended in a line cut short by a crash (${torn.bytes} bytes); it was set aside in ${torn.file}`,
+      );
       this.note('audit.torn-line-set-aside', torn);
     }
     return this.state;
@@ -221,7 +251,8 @@ export class Session {
     if (lines.length < head.seq || lineHash(lines[head.seq - 1]) !== head.hash)
       throw new InputError(
         `the audit log ${this.paths.audit} no longer has line ${head.seq}, the last event the state includes: ` +
-          'its end was removed or rewritten. See `waymark audit --verify`; `waymark repair` rebuilds the state from the log as it is',
+          'its end was removed or rewritten. See `waymark audit --verify`; `waymark repair` rebuilds the ' +
+          'state from the log as it is',
       );
     this.setAsideTorn();
     const entries = lines.slice(head.seq).map((l) => JSON.parse(l) as AuditEntry);
@@ -230,7 +261,9 @@ export class Session {
     const state = replay(this.runbook, this.state, entries, lines)!;
     this.state = state;
     this.store.save(state);
-    this.notices.push(`${missed} event(s) in the audit log were not in the state (a crash between the two writes): replayed`);
+    this.notices.push(
+      `${missed} event(s) in the audit log were not in the state (a crash between the two writes): replayed`,
+    );
   }
 
   /** Probes run in the background of the session; what they see goes to the audit log. */
@@ -291,7 +324,11 @@ export class Session {
     this.catchUp();
     if (this.state.rehearsal && clock && clock.offsetMs !== this.state.rehearsal.offsetMs) {
       const from = this.state.rehearsal.offset;
-      this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', { from, to: clock.offset, rehearsal: clock });
+      this.commit({ ...this.state, rehearsal: clock }, undefined, 'clock.offset-changed', {
+        from,
+        to: clock.offset,
+        rehearsal: clock,
+      });
       this.notices.push(`rehearsal clock moved from +${from} to +${clock.offset} (recorded in the audit log)`);
     }
     const last = this.audit.lastAt;
@@ -299,7 +336,9 @@ export class Session {
       // a real clock that went back: times recorded from now on would read out of order
       const data = { lastRecorded: last, now: new Date().toISOString() };
       this.note('clock.backwards', data);
-      this.notices.push(`this machine's clock reads ${data.now}, before the last recorded event (${last}); check its time`);
+      this.notices.push(
+        `this machine's clock reads ${data.now}, before the last recorded event (${last}); check its time`,
+      );
     }
     // Only `waymark demo` (a fixed fingerprint) keeps one run while its target moves:
     // its ports are chosen afresh when the saved ones are taken. Screens and reports
@@ -307,19 +346,27 @@ export class Session {
     const target = this.lr.redactor.redactDeep(targetOf(this.lr));
     if (JSON.stringify(target) !== JSON.stringify(this.state.target)) {
       const from = this.state.target;
-      this.commit({ ...this.state, target, updatedAt: this.now().toISOString() }, undefined, 'run.target-moved', { from, to: target });
-      this.notices.push(`the target moved since this run began (${describeMove(from, target)}); the run goes on against the new one`);
+      this.commit({ ...this.state, target, updatedAt: this.now().toISOString() }, undefined, 'run.target-moved', {
+        from,
+        to: target,
+      });
+      this.notices.push(
+        `the target moved since this run began (${describeMove(from, target)}); the run goes on against the new one`,
+      );
     }
     const left = this.stillRunning();
     const keep = left.map((o) => o.key);
     const r = reduce(this.runbook, this.state, { type: 'recover', keep }, this.ctx());
     if (r.ok && r.state !== this.state) {
       this.commit(r.state, { type: 'recover', keep });
-      this.notices.push(`a step was interrupted when Waymark last stopped: re-run it, mark it done or skip it (with a reason)`);
+      this.notices.push(
+        `a step was interrupted when Waymark last stopped: re-run it, mark it done or skip it (with a reason)`,
+      );
     }
     for (const o of left)
       this.notices.push(
-        `"${o.title}" still runs (process group ${o.pid}, left by a stopped Waymark); it will not start twice: wait, or x stops it`,
+        `"${o.title}" still runs (process group ${o.pid}, left by a stopped Waymark); it will not start ` +
+          `twice: wait, or x stops it`,
       );
     if (left.length) this.watchLeftRunning();
     if (this.lr.hash !== this.state.runbookHash && this.state.drift?.hash !== this.lr.hash) {
@@ -351,7 +398,14 @@ export class Session {
 
   private log(event: string, data?: unknown): void {
     // the real time always; a rehearsal's moved time beside it
-    this.audit.append(event, this.opts.operator, this.host, data, new Date(), this.state.rehearsal ? this.now() : undefined);
+    this.audit.append(
+      event,
+      this.opts.operator,
+      this.host,
+      data,
+      new Date(),
+      this.state.rehearsal ? this.now() : undefined,
+    );
   }
 
   /**
@@ -376,7 +430,9 @@ export class Session {
   private setAsideTorn(): void {
     const q = this.audit.setAsideTorn();
     if (!q) return;
-    this.notices.push(`the audit log ended in a line cut short by a crash (${q.bytes} bytes); it was set aside in ${q.file}`);
+    this.notices.push(
+      `the audit log ended in a line cut short by a crash (${q.bytes} bytes); it was set aside in ${q.file}`,
+    );
     this.note('audit.torn-line-set-aside', q);
   }
 
@@ -462,7 +518,10 @@ export class Session {
         if (e instanceof TargetLockError) throw e;
         // a quick refusal (database not created yet) is retried at the next step; a slow one waits 30 s
         if (Date.now() - t0 > 1000) this.targetRetryAt.set(name, Date.now() + 30_000);
-        waiting.push(`the lock in "${name}" is not held yet (${this.lr.redactor.redact((e as Error).message)}); it is taken before a later step runs`);
+        waiting.push(
+          `the lock in "${name}" is not held yet (${this.lr.redactor.redact((e as Error).message)}); it is ` +
+            `taken before a later step runs`,
+        );
       }
     }
     return waiting;
@@ -488,7 +547,15 @@ export class Session {
     const { signoffMessage } = await import('../state/signoff-signature.js');
     const head = this.audit.head;
     const at = ps.signedOffAt!;
-    const message = signoffMessage({ run: this.state, phase, by: this.opts.operator, at, statement: ps.statement ?? '', head, rehearsal: this.state.rehearsal });
+    const message = signoffMessage({
+      run: this.state,
+      phase,
+      by: this.opts.operator,
+      at,
+      statement: ps.statement ?? '',
+      head,
+      rehearsal: this.state.rehearsal,
+    });
     try {
       const { operatorKey } = await import('../state/ssh-keys.js');
       const { signMessage } = await import('../state/sshsig.js');
@@ -496,7 +563,14 @@ export class Session {
       const armored = await signMessage(Buffer.from(message), key.signer);
       const signature = { armored, keyFingerprint: key.fingerprint, auditHead: head, message };
       const r = reduce(this.runbook, this.state, { type: 'phase.signature', phaseId, signature }, this.ctx());
-      if (r.ok) this.safeCommit(r.state, undefined, 'phase.signature', { phaseId, keyFingerprint: key.fingerprint, auditHead: head, message, armored });
+      if (r.ok)
+        this.safeCommit(r.state, undefined, 'phase.signature', {
+          phaseId,
+          keyFingerprint: key.fingerprint,
+          auditHead: head,
+          message,
+          armored,
+        });
     } catch (e) {
       const reason = this.lr.redactor.redact((e as Error).message);
       this.note('phase.signature-failed', { phaseId, reason });
@@ -524,7 +598,8 @@ export class Session {
         else await this.performEditEnv(effect.scope, step);
       } catch (e) {
         if (e instanceof DiskError) this.failure ??= e;
-        else this.finish(effect.scope, effect.stepId, { ok: false, message: `internal error: ${(e as Error).message}` });
+        else
+          this.finish(effect.scope, effect.stepId, { ok: false, message: `internal error: ${(e as Error).message}` });
       } finally {
         this.running.delete(key);
       }
@@ -532,8 +607,17 @@ export class Session {
     return this.track(p);
   }
 
-  private finish(scope: string, stepId: string, data: Omit<Extract<EngineEvent, { type: 'step.finished' }>, 'type' | 'scope' | 'stepId'>): void {
-    const r = reduce(this.runbook, this.state, { type: 'step.finished', scope, stepId, ...this.lr.redactor.redactDeep(data) }, this.ctx());
+  private finish(
+    scope: string,
+    stepId: string,
+    data: Omit<Extract<EngineEvent, { type: 'step.finished' }>, 'type' | 'scope' | 'stepId'>,
+  ): void {
+    const r = reduce(
+      this.runbook,
+      this.state,
+      { type: 'step.finished', scope, stepId, ...this.lr.redactor.redactDeep(data) },
+      this.ctx(),
+    );
     if (r.ok) this.safeCommit(r.state, { type: 'step.finished', scope, stepId, ...data });
   }
 
@@ -557,7 +641,10 @@ export class Session {
       cwd: step.cwd ? resolve(this.lr.dir, step.cwd) : this.lr.dir,
       // libpq tools (psql, createdb, pg_dump) and node-postgres wait forever for a silent server
       // by default: 10 s unless the environment or the step says otherwise
-      env: { ...(process.env.PGCONNECT_TIMEOUT ? {} : { PGCONNECT_TIMEOUT: String(PG_CONNECT_TIMEOUT_S) }), ...step.env },
+      env: {
+        ...(process.env.PGCONNECT_TIMEOUT ? {} : { PGCONNECT_TIMEOUT: String(PG_CONNECT_TIMEOUT_S) }),
+        ...step.env,
+      },
       timeoutMs,
       signal,
       background: step.background,
@@ -576,15 +663,20 @@ export class Session {
         this.emit({ state: this.state, line: { ...safe, key } });
       },
     });
-    const expected = step.expect_exit === undefined ? [0] : Array.isArray(step.expect_exit) ? step.expect_exit : [step.expect_exit];
+    const expected =
+      step.expect_exit === undefined ? [0] : Array.isArray(step.expect_exit) ? step.expect_exit : [step.expect_exit];
     let ok = step.background ? !r.error : r.exitCode !== null && expected.includes(r.exitCode);
     let message: string | undefined;
     if (r.error) message = `could not start: ${r.error}`;
     else if (r.timedOut) {
-      const took = timeoutMs! >= 120_000 ? `${Math.round(timeoutMs! / 60_000)} min` : `${Math.round(timeoutMs! / 1000)} s`;
-      message = `timed out after ${took}${step.timeout ? '' : ' (the default; give the step a timeout: to change it)'}; the process tree was killed`;
-    }
-    else if (r.cancelled) message = `${typeof signal.reason === 'string' ? signal.reason : OPERATOR_CANCEL}; the process tree was killed`;
+      const took =
+        timeoutMs! >= 120_000 ? `${Math.round(timeoutMs! / 60_000)} min` : `${Math.round(timeoutMs! / 1000)} s`;
+      message =
+        `timed out after ` +
+        `${took}${step.timeout ? '' : ' (the default; give the step a timeout: to change it)'}; the process ` +
+        `tree was killed`;
+    } else if (r.cancelled)
+      message = `${typeof signal.reason === 'string' ? signal.reason : OPERATOR_CANCEL}; the process tree was killed`;
     else if (!ok) message = `exit code ${r.exitCode ?? r.signal}, expected ${expected.join(' or ')}`;
     if (judge.active && !r.error && !r.timedOut && !r.cancelled) {
       const v = judge.verdict();
@@ -593,15 +685,32 @@ export class Session {
       else if (!v.ok) message = `${message}; ${v.message}`;
       ok = ok && v.ok;
     }
-    this.finish(scope, step.id, { ok: ok && !r.timedOut && !r.cancelled, exitCode: r.exitCode, durationMs: r.durationMs, outputTail: tail, command, message, interrupted: r.cancelled });
+    this.finish(scope, step.id, {
+      ok: ok && !r.timedOut && !r.cancelled,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
+      outputTail: tail,
+      command,
+      message,
+      interrupted: r.cancelled,
+    });
   }
 
   private async performCheck(scope: string, step: Step, checkId: string, signal: AbortSignal): Promise<void> {
     // a long check's progress shows as the step's output, as a command's lines do
     const key = `${scope}/${step.id}`;
-    const progress = (text: string) => this.emit({ state: this.state, line: { at: this.now().toISOString(), stream: 'stdout', text: this.lr.redactor.redact(text), key } });
+    const progress = (text: string) =>
+      this.emit({
+        state: this.state,
+        line: { at: this.now().toISOString(), stream: 'stdout', text: this.lr.redactor.redact(text), key },
+      });
     const result = await this.executeCheck(checkId, signal, progress);
-    this.finish(scope, step.id, { ok: result.status === 'pass' || result.status === 'warn', check: result, durationMs: result.durationMs, message: result.summary });
+    this.finish(scope, step.id, {
+      ok: result.status === 'pass' || result.status === 'warn',
+      check: result,
+      durationMs: result.durationMs,
+      message: result.summary,
+    });
   }
 
   private async performEditEnv(scope: string, step: Step): Promise<void> {
@@ -610,22 +719,42 @@ export class Session {
     const file = resolve(this.lr.dir, step.file);
     const diff = formatEnvDiff(planEnvEdit(file, step.set), (v) => this.lr.redactor.redact(v));
     const backup = applyEnvEdit(file, step.set, this.now());
-    this.finish(scope, step.id, { ok: true, message: `${file} updated${backup ? ` (backup ${backup})` : ''}`, outputTail: diff.map((text) => ({ at: this.now().toISOString(), stream: 'stdout' as const, text })) });
+    this.finish(scope, step.id, {
+      ok: true,
+      message: `${file} updated${backup ? ` (backup ${backup})` : ''}`,
+      outputTail: diff.map((text) => ({ at: this.now().toISOString(), stream: 'stdout' as const, text })),
+    });
   }
 
   baselineMetrics(): Record<string, Record<string, Metric>> {
     return Object.fromEntries(Object.entries(this.state.baselines).map(([k, b]) => [k, b.metrics]));
   }
 
-  private async executeCheck(checkId: string, signal?: AbortSignal, progress?: (text: string) => void): Promise<CheckResult> {
+  private async executeCheck(
+    checkId: string,
+    signal?: AbortSignal,
+    progress?: (text: string) => void,
+  ): Promise<CheckResult> {
     const { runCheck } = await import('../checks/run.js');
     const def = this.runbook.checks[checkId];
-    const ctx = { connections: this.connections, connectionDefs: this.runbook.connections, data: this.runbook.data, baseDir: this.lr.dir, redactor: this.lr.redactor, baselines: this.baselineMetrics(), artifactsDir: this.paths.artifacts, progress };
+    const ctx = {
+      connections: this.connections,
+      connectionDefs: this.runbook.connections,
+      data: this.runbook.data,
+      baseDir: this.lr.dir,
+      redactor: this.lr.redactor,
+      baselines: this.baselineMetrics(),
+      artifactsDir: this.paths.artifacts,
+      progress,
+    };
     return runCheck(checkId, def, ctx, signal, this.now);
   }
 
   /** Runs a check outside a step (gate re-run, monitor, `waymark check`), recording its result. */
-  async runCheck(checkId: string, opts: { record?: boolean; signal?: AbortSignal; progress?: (text: string) => void } = {}): Promise<CheckResult> {
+  async runCheck(
+    checkId: string,
+    opts: { record?: boolean; signal?: AbortSignal; progress?: (text: string) => void } = {},
+  ): Promise<CheckResult> {
     const result = await this.executeCheck(checkId, opts.signal, opts.progress);
     if (opts.record !== false && !this.opts.readOnly) this.dispatch({ type: 'check.result', result });
     return result;
@@ -665,7 +794,8 @@ function briefCheck(c: CheckResult): CheckResult {
 function checkClock(run: RunState, env: RunState['rehearsal']): void {
   if (!run.rehearsal && env)
     throw new InputError(
-      `this run is real and WAYMARK_CLOCK_OFFSET=${env.offset} would move its clock: a rehearsal is a run of its own — ` +
+      `this run is real and WAYMARK_CLOCK_OFFSET=${env.offset} would move its clock: a rehearsal is a run of ` +
+        `its own — ` +
         'start it with the offset set from the beginning, in another --state-dir (or after waymark reset)',
     );
 }

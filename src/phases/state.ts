@@ -151,7 +151,8 @@ export const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'skipped', 'over
  */
 export function migrateState(doc: RunState): RunState {
   if (doc.schema === STATE_SCHEMA) return doc;
-  if (doc.schema !== 1) throw new Error(`schema ${String(doc.schema)}; this Waymark reads schemas 1 and ${STATE_SCHEMA}`);
+  if (doc.schema !== 1)
+    throw new Error(`schema ${String(doc.schema)}; this Waymark reads schemas 1 and ${STATE_SCHEMA}`);
   const steps: Record<string, StepState> = {};
   for (const [k, st] of Object.entries(doc.steps)) {
     const done = st.status !== 'pending' && st.status !== 'running';
@@ -160,7 +161,9 @@ export function migrateState(doc: RunState): RunState {
   const phases: Record<string, PhaseState> = {};
   for (const [k, ps] of Object.entries(doc.phases)) {
     const signed = ps.status === 'signed-off' && ps.signedOffBy && ps.signedOffAt;
-    const history: SignoffRecord[] = signed ? [{ kind: 'signed-off', by: ps.signedOffBy!, at: ps.signedOffAt!, statement: ps.statement }] : [];
+    const history: SignoffRecord[] = signed
+      ? [{ kind: 'signed-off', by: ps.signedOffBy!, at: ps.signedOffAt!, statement: ps.statement }]
+      : [];
     phases[k] = { ...ps, history };
   }
   return { ...doc, schema: STATE_SCHEMA, steps, phases };

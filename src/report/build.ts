@@ -41,7 +41,10 @@ export interface CheckRun {
 }
 
 /** What a sign-off record shows: the signature's key, not its bytes. */
-export type ReportSignoff = Omit<SignoffRecord, 'signature'> & { keyFingerprint?: string; auditHead?: { seq: number; hash: string } };
+export type ReportSignoff = Omit<SignoffRecord, 'signature'> & {
+  keyFingerprint?: string;
+  auditHead?: { seq: number; hash: string };
+};
 
 export interface ReportPhase {
   id: string;
@@ -55,7 +58,13 @@ export interface ReportPhase {
   statement?: string;
   rollback?: string;
   pointOfNoReturn?: string;
-  gate: Array<{ checkId: string; status: string; summary?: string; override?: { operator: string; reason: string; at?: string }; runs: CheckRun[] }>;
+  gate: Array<{
+    checkId: string;
+    status: string;
+    summary?: string;
+    override?: { operator: string; reason: string; at?: string };
+    runs: CheckRun[];
+  }>;
   steps: ReportStep[];
   /** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
   signoffLine?: string;
@@ -147,12 +156,20 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
       checkId: g.checkId,
       status: g.status,
       summary: g.result?.summary,
-      override: g.override ? { operator: g.override.operator, reason: g.override.reason, at: g.override.at } : undefined,
-      runs: (inp.runs.get(g.checkId) ?? []).filter((r) => (!ps.startedAt || r.at >= ps.startedAt) && (!ps.signedOffAt || r.at <= ps.signedOffAt)),
+      override: g.override
+        ? { operator: g.override.operator, reason: g.override.reason, at: g.override.at }
+        : undefined,
+      runs: (inp.runs.get(g.checkId) ?? []).filter(
+        (r) => (!ps.startedAt || r.at >= ps.startedAt) && (!ps.signedOffAt || r.at <= ps.signedOffAt),
+      ),
     })),
     signoffLine: signoffHistoryLine(ps) || undefined,
     availability: phaseAvailability(inp, p.id),
-    signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({ ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead })),
+    signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({
+      ...r,
+      keyFingerprint: signature?.keyFingerprint,
+      auditHead: signature?.auditHead,
+    })),
     steps: p.steps.map((s) => {
       const st = stepState(state, p.id, s.id);
       const out: ReportStep = {
@@ -185,7 +202,9 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
 function checkRunsById(audit: AuditEntry[]): Map<string, CheckRun[]> {
   const runs = new Map<string, CheckRun[]>();
   for (const e of audit) {
-    const d = e.data as { id?: string; status?: string; summary?: string; check?: { id: string; status: string; summary?: string } } | undefined;
+    const d = e.data as
+      | { id?: string; status?: string; summary?: string; check?: { id: string; status: string; summary?: string } }
+      | undefined;
     const c = e.event === 'check.result' ? d : e.event === 'step.finished' ? d?.check : undefined;
     if (!c?.id) continue;
     runs.set(c.id, [...(runs.get(c.id) ?? []), { at: e.clock ?? e.at, status: c.status ?? '', summary: c.summary }]);
@@ -217,9 +236,15 @@ function successRows(inp: Input): SuccessRow[] {
       const failedRuns = runs.filter((x) => !passedRun(x));
       if (s.every_run && failedRuns.length) {
         met = false;
-        for (const run of failedRuns) failedBy.push(`${id}: ${run.status.toUpperCase()} at ${run.at} — ${run.summary ?? ''}`);
+        for (const run of failedRuns)
+          failedBy.push(`${id}: ${run.status.toUpperCase()} at ${run.at} — ${run.summary ?? ''}`);
       }
-      evidence.push(`${id}: ${r.status.toUpperCase()} — ${r.summary} (${r.startedAt})${runs.length ? `; ${runs.length - failedRuns.length} of ${runs.length} runs passed during the migration` : ''}`);
+      evidence.push(
+        `${id}: ${r.status.toUpperCase()} — ${r.summary} (${r.startedAt})` +
+          (runs.length
+            ? `; ${runs.length - failedRuns.length} of ${runs.length} runs passed during the migration`
+            : ''),
+      );
     }
     for (const key of s.steps) {
       const i = key.lastIndexOf('/');
@@ -227,12 +252,19 @@ function successRows(inp: Input): SuccessRow[] {
       if (st.status === 'pending' || st.status === 'running') pending = true;
       else if (st.status !== 'passed') {
         met = false;
-        failedBy.push(`step ${key}: ${st.status}${st.reason ? ` — ${st.reason}` : st.message ? ` — ${st.message}` : ''}`);
+        failedBy.push(
+          `step ${key}: ${st.status}${st.reason ? ` — ${st.reason}` : st.message ? ` — ${st.message}` : ''}`,
+        );
       }
-      evidence.push(`step ${key}: ${st.status}${st.message ? ` — ${st.message}` : ''}${st.finishedAt ? ` (${st.finishedAt})` : ''}`);
+      evidence.push(
+        `step ${key}: ${st.status}${st.message ? ` — ${st.message}` : ''}${st.finishedAt ? ` (${st.finishedAt})` : ''}`,
+      );
     }
     if (s.probe) {
-      const v = probeVerdict(inp, s.probe, { maxOutageMs: s.max_outage ? parseDuration(s.max_outage) ?? 0 : undefined, availability: s.availability });
+      const v = probeVerdict(inp, s.probe, {
+        maxOutageMs: s.max_outage ? (parseDuration(s.max_outage) ?? 0) : undefined,
+        availability: s.availability,
+      });
       evidence.push(...v.evidence);
       failedBy.push(...v.failedBy);
       if (!v.met) met = false;
@@ -256,7 +288,10 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
   const body: Omit<ReportBody, 'verdict'> = {
     format: REPORT_FORMAT,
     kind: 'phase' in scope ? 'phase' : 'migration',
-    title: 'phase' in scope ? `${rb.phases.find((p) => p.id === scope.phase)!.title} — signed phase report` : `${rb.title} — migration report`,
+    title:
+      'phase' in scope
+        ? `${rb.phases.find((p) => p.id === scope.phase)!.title} — signed phase report`
+        : `${rb.title} — migration report`,
     generatedAt: (inp.realNow ?? inp.now).toISOString(),
     rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
     runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
@@ -281,11 +316,19 @@ function phaseAvailability(inp: Input, phaseId: string): PhaseAvailability | und
   const inside = (a: string, b: string) => Date.parse(a) <= to && Date.parse(b) >= from;
   const spans = inp.audit
     .filter((e) => e.event === 'probe.summary')
-    .map((e) => ({ ...(e.data as ProbeSummary), from: moved((e.data as ProbeSummary).from, e), to: moved((e.data as ProbeSummary).to, e) }))
+    .map((e) => ({
+      ...(e.data as ProbeSummary),
+      from: moved((e.data as ProbeSummary).from, e),
+      to: moved((e.data as ProbeSummary).to, e),
+    }))
     .filter((x) => inside(x.from, x.to));
   const outages = inp.audit
     .filter((e) => e.event === 'probe.outage')
-    .map((e) => ({ ...(e.data as ProbeWindow), start: moved((e.data as ProbeWindow).start, e), end: moved((e.data as ProbeWindow).end, e) }))
+    .map((e) => ({
+      ...(e.data as ProbeWindow),
+      start: moved((e.data as ProbeWindow).start, e),
+      end: moved((e.data as ProbeWindow).end, e),
+    }))
     .filter((w) => inside(w.start, w.end));
   const phase = inp.runbook.phases.find((p) => p.id === phaseId)!;
   const marks = phase.steps
@@ -307,13 +350,18 @@ function probeVerdict(inp: Input, probe: string, want: { maxOutageMs?: number; a
   // probe times are real; phases are on the run's clock (moved in a rehearsal): the entry carries both
   const shift = (e: AuditEntry) => (e.clock ? Date.parse(e.clock) - Date.parse(e.at) : 0);
   const sums = inp.audit.filter((e) => e.event === 'probe.summary' && (e.data as ProbeSummary).probe === probe);
-  const outs = inp.audit.filter((e) => e.event === 'probe.outage' && (e.data as ProbeWindow).probe === probe).map((e) => e.data as ProbeWindow);
+  const outs = inp.audit
+    .filter((e) => e.event === 'probe.outage' && (e.data as ProbeWindow).probe === probe)
+    .map((e) => e.data as ProbeWindow);
   const ok = sums.reduce((n, e) => n + (e.data as ProbeSummary).ok, 0);
   const failed = sums.reduce((n, e) => n + (e.data as ProbeSummary).failed, 0);
   const pct = ok + failed ? (100 * ok) / (ok + failed) : 0;
   const longest = outs.reduce((m, w) => Math.max(m, w.ms), 0);
   let met = true;
-  evidence.push(`probe ${probe}: ${ok + failed} answers, ${failed} failed (${pct.toFixed(2)} % available), longest outage ${(longest / 1000).toFixed(1)} s`);
+  evidence.push(
+    `probe ${probe}: ${ok + failed} answers, ${failed} failed (${pct.toFixed(2)} % available), longest outage ` +
+      `${(longest / 1000).toFixed(1)} s`,
+  );
   if (want.availability !== undefined && pct < want.availability) {
     met = false;
     failedBy.push(`probe ${probe}: ${pct.toFixed(2)} % available, ${want.availability} % required`);
@@ -321,10 +369,16 @@ function probeVerdict(inp: Input, probe: string, want: { maxOutageMs?: number; a
   for (const w of outs)
     if (want.maxOutageMs !== undefined && w.ms > want.maxOutageMs) {
       met = false;
-      failedBy.push(`probe ${probe}: outage of ${(w.ms / 1000).toFixed(1)} s from ${w.start}${w.during ? ` during step ${w.during}` : ''} (${w.failed} failed: ${w.firstError})`);
+      failedBy.push(
+        `probe ${probe}: outage of ${(w.ms / 1000).toFixed(1)} s from ` +
+          `${w.start}${w.during ? ` during step ${w.during}` : ''} (${w.failed} failed: ${w.firstError})`,
+      );
     }
   // every phase that ran must lie under the probe's record
-  const spans = sums.map((e) => ({ from: Date.parse((e.data as ProbeSummary).from) + shift(e), to: Date.parse((e.data as ProbeSummary).to) + shift(e) }));
+  const spans = sums.map((e) => ({
+    from: Date.parse((e.data as ProbeSummary).from) + shift(e),
+    to: Date.parse((e.data as ProbeSummary).to) + shift(e),
+  }));
   for (const p of inp.runbook.phases) {
     const ps = inp.state.phases[p.id];
     if (!ps?.startedAt) continue;
@@ -344,7 +398,9 @@ function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {
   const v: Verdict = {
     phasesSignedOff: b.phases.filter((p) => p.status === 'signed-off').length,
     phases: b.phases.length,
-    overrides: b.phases.reduce((n, p) => n + p.gate.filter((g) => g.override).length, 0) + attempts.filter((a) => a.status === 'overridden').length,
+    overrides:
+      b.phases.reduce((n, p) => n + p.gate.filter((g) => g.override).length, 0) +
+      attempts.filter((a) => a.status === 'overridden').length,
     // a retry is any attempt after a step's first
     retries: steps.reduce((n, s) => n + Math.max(0, s.attempts.length - 1), 0),
     failedAttempts: attempts.filter((a) => a.status === 'failed').length,

@@ -31,11 +31,14 @@ export function checkLegacySignature(body: unknown, sig: LegacySignature): strin
   const problems: string[] = [];
   if (sig.algorithm !== 'ed25519') problems.push(`unknown signature algorithm ${String(sig.algorithm)}`);
   const digest = digestOf(body);
-  if (digest !== sig.digest) problems.push(`the report's content does not match its digest (content sha256 ${digest.slice(0, 16)}…)`);
+  if (digest !== sig.digest)
+    problems.push(`the report's content does not match its digest (content sha256 ${digest.slice(0, 16)}…)`);
   try {
     const data = Buffer.from(canonicalJson({ body, operator: sig.operator }));
     if (!verify(null, data, createPublicKey(sig.publicKey), Buffer.from(String(sig.signature), 'base64')))
-      problems.push('the Ed25519 signature does not verify with the embedded public key (content or signer name changed)');
+      problems.push(
+        'the Ed25519 signature does not verify with the embedded public key (content or signer name changed)',
+      );
   } catch (e) {
     problems.push(`the signature or public key is unreadable (${(e as Error).message})`);
   }

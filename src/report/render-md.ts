@@ -3,8 +3,9 @@
 import type { ReportBody, ReportPhase, ReportStep, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Attempt } from '../phases/state.js';
+import { str } from './text.js';
 
-const esc = (s: unknown) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const esc = (s: unknown) => str(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const table = (cols: string[], rows: unknown[][]) => [
   `| ${cols.map(esc).join(' | ')} |`,
   `| ${cols.map(() => '---').join(' | ')} |`,
@@ -29,16 +30,22 @@ export function verdictRows(b: ReportBody): Array<[string, string]> {
 
 /** Generated at, in real time, with a rehearsal's clock beside it. */
 export function generatedText(b: ReportBody): string {
-  return b.rehearsal ? `${b.generatedAt} (real) · ${b.rehearsal.clockAt} (rehearsal clock +${b.rehearsal.offset})` : b.generatedAt;
+  return b.rehearsal
+    ? `${b.generatedAt} (real) · ${b.rehearsal.clockAt} (rehearsal clock +${b.rehearsal.offset})`
+    : b.generatedAt;
 }
 
 /** The attempt rows of a step: the operator only where it changes from the row before. */
 export function attemptRows(s: ReportStep): unknown[][] {
   let last: string | undefined;
   return s.attempts.map((a: Attempt, i) => {
-    const by = a.operator === last ? '' : a.operator ?? '';
+    const by = a.operator === last ? '' : (a.operator ?? '');
     last = a.operator;
-    const what = [a.reason ? `reason: ${a.reason}` : '', a.message ?? '', a.exitCode !== undefined && a.exitCode !== null ? `exit ${a.exitCode}` : '']
+    const what = [
+      a.reason ? `reason: ${a.reason}` : '',
+      a.message ?? '',
+      a.exitCode !== undefined && a.exitCode !== null ? `exit ${a.exitCode}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     return [i + 1, `${a.status}${a.autoConfirmed ? ' (--yes)' : ''}`, a.finishedAt ?? '', by, what];
@@ -48,13 +55,25 @@ export function attemptRows(s: ReportStep): unknown[][] {
 function check(r: CheckResult, out: string[]): void {
   out.push(`**${r.status.toUpperCase()}** \`${r.id}\` — ${r.summary} _(${r.durationMs} ms at ${r.startedAt})_`, '');
   const m = Object.entries(r.metrics);
-  if (m.length) out.push(...table(['metric', 'value', 'threshold'], m.map(([k, v]) => [k, v, r.thresholds?.[k] ?? ''])), '');
+  if (m.length)
+    out.push(
+      ...table(
+        ['metric', 'value', 'threshold'],
+        m.map(([k, v]) => [k, v, r.thresholds?.[k] ?? '']),
+      ),
+      '',
+    );
   const extra = Object.entries(r.thresholds ?? {}).filter(([k]) => !(k in r.metrics));
   if (extra.length) out.push(`Thresholds: ${extra.map(([k, v]) => `${k} ${v}`).join('; ')}`, '');
   for (const e of r.evidence ?? [])
     if (e.rows.length)
-      out.push(...table(e.columns, e.rows.slice(0, 25)), ...(e.rows.length > 25 || e.omitted ? [`_… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows_`] : []), '');
-  for (const a of r.artifacts ?? []) out.push(`File — ${a.name}: \`${a.file}\` (${a.lines} lines, sha256 ${a.sha256})`, '');
+      out.push(
+        ...table(e.columns, e.rows.slice(0, 25)),
+        ...(e.rows.length > 25 || e.omitted ? [`_… ${e.rows.length - 25 + (e.omitted ?? 0)} more rows_`] : []),
+        '',
+      );
+  for (const a of r.artifacts ?? [])
+    out.push(`File — ${a.name}: \`${a.file}\` (${a.lines} lines, sha256 ${a.sha256})`, '');
   if (r.hint) out.push(`Hint: ${r.hint}`, '');
 }
 
@@ -69,11 +88,36 @@ function phase(p: ReportPhase, out: string[]): void {
     const a = p.availability;
     const answers = a.spans.reduce((n, s) => n + s.ok + s.failed, 0);
     const failed = a.spans.reduce((n, s) => n + s.failed, 0);
-    out.push(`Availability: ${answers} probe answers, ${failed} failed, ${a.outages.length} outage(s)${a.spans.length ? '' : ' — no probe data while this phase ran'}`, '');
-    if (a.outages.length) out.push(...table(['outage from', 'to', 'length', 'failed answers', 'first error', 'during step'], a.outages.map((w) => [w.start, w.end, `${(w.ms / 1000).toFixed(1)} s`, w.failed, w.firstError, w.during ?? ''])), '');
+    out.push(
+      `Availability: ${answers} probe answers, ${failed} failed, ${a.outages.length} ` +
+        `outage(s)${a.spans.length ? '' : ' — no probe data while this phase ran'}`,
+      '',
+    );
+    if (a.outages.length)
+      out.push(
+        ...table(
+          ['outage from', 'to', 'length', 'failed answers', 'first error', 'during step'],
+          a.outages.map((w) => [
+            w.start,
+            w.end,
+            `${(w.ms / 1000).toFixed(1)} s`,
+            w.failed,
+            w.firstError,
+            w.during ?? '',
+          ]),
+        ),
+        '',
+      );
   }
   out.push('### Steps', '');
-  const rows = p.steps.map((s, i) => [i + 1, s.title, s.kind, `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`, s.attempts.length, s.finishedAt ?? '']);
+  const rows = p.steps.map((s, i) => [
+    i + 1,
+    s.title,
+    s.kind,
+    `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`,
+    s.attempts.length,
+    s.finishedAt ?? '',
+  ]);
   out.push(...table(['#', 'step', 'kind', 'status', 'attempts', 'finished'], rows), '');
   for (const s of p.steps) {
     if (s.status === 'pending' && !s.attempts.length) continue;
@@ -82,21 +126,32 @@ function phase(p: ReportPhase, out: string[]): void {
     if (s.pointOfNoReturn) out.push(`⚠ Point of no return: ${s.pointOfNoReturn}`, '');
     if (s.notBefore) out.push(`Wait gate: not before ${s.notBefore}`, '');
     if (s.attempts.length) out.push(...table(['attempt', 'outcome', 'at', 'by', 'detail'], attemptRows(s)), '');
-    if (s.message && s.durationMs !== undefined) out.push(`Last result: ${s.message} (${(s.durationMs / 1000).toFixed(1)} s)`, '');
-    if (s.outputTail?.length) out.push('Output of the last attempt (last lines, secrets masked):', '', '```', ...s.outputTail, '```', '');
+    if (s.message && s.durationMs !== undefined)
+      out.push(`Last result: ${s.message} (${(s.durationMs / 1000).toFixed(1)} s)`, '');
+    if (s.outputTail?.length)
+      out.push('Output of the last attempt (last lines, secrets masked):', '', '```', ...s.outputTail, '```', '');
     if (s.check) check(s.check, out);
   }
   out.push('### Gate', '');
   const gate = p.gate.map((g) => [
     g.checkId,
     g.status,
-    g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : g.summary ?? '',
+    g.override ? `overridden by ${g.override.operator} at ${g.override.at}: ${g.override.reason}` : (g.summary ?? ''),
     g.runs.map((r) => `${r.status.toUpperCase()} ${r.at}`).join(', '),
   ]);
-  out.push(...(p.gate.length ? table(['check', 'status', 'evidence or override', 'every run'], gate) : ['No gate checks.']), '');
+  out.push(
+    ...(p.gate.length ? table(['check', 'status', 'evidence or override', 'every run'], gate) : ['No gate checks.']),
+    '',
+  );
   out.push('### Sign-off', '');
   if (p.signoffs.length) {
-    const rows = p.signoffs.map((x) => [x.kind, x.by, x.at, x.statement ?? x.reason ?? '', x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed']);
+    const rows = p.signoffs.map((x) => [
+      x.kind,
+      x.by,
+      x.at,
+      x.statement ?? x.reason ?? '',
+      x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed',
+    ]);
     out.push(...table(['event', 'by', 'at', 'statement or reason', 'SSH signature'], rows), '');
   } else out.push('Not signed off.', '');
 }
@@ -104,33 +159,66 @@ function phase(p: ReportPhase, out: string[]): void {
 export function renderMarkdown(r: SignedReport, embedded: string): string {
   const b = r.body;
   const out: string[] = [];
-  if (b.rehearsal) out.push(`> **REHEARSAL** · clock +${b.rehearsal.offset} — times below are on the moved clock; this is not a record of a real run.`, '');
+  if (b.rehearsal)
+    out.push(
+      `> **REHEARSAL** · clock +${b.rehearsal.offset} — times below are on the moved clock; this is not a ` +
+        `record of a real run.`,
+      '',
+    );
   out.push(`# ${b.title}`, '');
   out.push('## Verdict', '', ...table(['', ''], verdictRows(b)), '');
-  out.push(...table(['field', 'value'], [
-    ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
-    ['Runbook sha256', b.runbook.hash],
-    ['Run', `${b.run.id} started ${b.run.createdAt}`],
-    ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
-    ['Generated', generatedText(b)],
-  ]), '');
+  out.push(
+    ...table(
+      ['field', 'value'],
+      [
+        ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
+        ['Runbook sha256', b.runbook.hash],
+        ['Run', `${b.run.id} started ${b.run.createdAt}`],
+        ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
+        ['Generated', generatedText(b)],
+      ],
+    ),
+    '',
+  );
   if (b.success) {
     out.push('## Success criteria', '');
-    const rows = b.success.map((s) => [s.criterion, s.status.toUpperCase(), [...(s.failedBy ?? []).map((f) => `FAILED BY ${f}`), ...s.evidence].join(' · ')]);
+    const rows = b.success.map((s) => [
+      s.criterion,
+      s.status.toUpperCase(),
+      [...(s.failedBy ?? []).map((f) => `FAILED BY ${f}`), ...s.evidence].join(' · '),
+    ]);
     out.push(...table(['criterion', 'status', 'evidence'], rows), '');
   }
   for (const p of b.phases) phase(p, out);
   if (b.baselines.length) {
     out.push('## Baselines', '');
-    out.push(...table(['check', 'recorded', 'metrics'], b.baselines.map((x) => [x.checkId, x.at, Object.entries(x.metrics).map(([k, v]) => `${k}=${v}`).join(', ')])), '');
+    out.push(
+      ...table(
+        ['check', 'recorded', 'metrics'],
+        b.baselines.map((x) => [
+          x.checkId,
+          x.at,
+          Object.entries(x.metrics)
+            .map(([k, v]) => `${k}=${str(v)}`)
+            .join(', '),
+        ]),
+      ),
+      '',
+    );
   }
   out.push('## Signature', '');
-  out.push(...table(['field', 'value'], [
-    ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
-    ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
-    ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
-    ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
-  ]), '');
+  out.push(
+    ...table(
+      ['field', 'value'],
+      [
+        ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
+        ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
+        ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
+        ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
+      ],
+    ),
+    '',
+  );
   out.push('Verify: `waymark verify <this file> --allowed-signers <file>`, or with OpenSSH (see the README).', '');
   out.push(`<!-- waymark-signed-report`, embedded, '-->', '');
   return out.join('\n');

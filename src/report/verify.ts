@@ -55,7 +55,8 @@ function extract(text: string): Found | Legacy | string {
     if (at < 0) {
       // the first format carried no SSH signature, only its embedded content
       const format: ReportFormat = text.includes('id="waymark-signed-report"') ? 'html' : 'md';
-      if (format === 'md' && !text.includes('<!-- waymark-signed-report')) return 'no Waymark signature found in this file (is it a Waymark report?)';
+      if (format === 'md' && !text.includes('<!-- waymark-signed-report'))
+        return 'no Waymark signature found in this file (is it a Waymark report?)';
       return { format, legacy: parseEmbedded(format, text) as unknown as Legacy['legacy'] };
     }
     const format: ReportFormat = text.includes('id="waymark-signed-report"') ? 'html' : 'md';
@@ -67,7 +68,12 @@ function extract(text: string): Found | Legacy | string {
   }
 }
 
-function trustOf(allowedSigners: string | undefined, identity: string, key: Buffer, problems: string[]): { trust: Trust; belongs?: string[] } {
+function trustOf(
+  allowedSigners: string | undefined,
+  identity: string,
+  key: Buffer,
+  problems: string[],
+): { trust: Trust; belongs?: string[] } {
   if (allowedSigners === undefined) return { trust: 'no-trust-file' };
   const { signers, problems: bad } = parseAllowedSigners(allowedSigners);
   problems.push(...bad.map((b) => `allowed_signers ${b}`));
@@ -82,7 +88,8 @@ export function verifyReportText(text: string, allowedSigners?: string): VerifyO
   if ('legacy' in x) return verifyLegacy(x, allowedSigners);
   const problems: string[] = [];
   const signed = x.signed;
-  if (!signed?.body?.title || !signed.signer?.identity) return { intact: false, format: x.format, problems: ['the signed content has no body or no signer'] };
+  if (!signed?.body?.title || !signed.signer?.identity)
+    return { intact: false, format: x.format, problems: ['the signed content has no body or no signer'] };
   let sig;
   try {
     sig = parseArmored(x.armored);
@@ -90,7 +97,8 @@ export function verifyReportText(text: string, allowedSigners?: string): VerifyO
     return { intact: false, format: x.format, problems: [`the signature block is damaged: ${(e as Error).message}`] };
   }
   // the signature block itself is covered too: only its canonical spelling is accepted
-  if (attach(x.message, sig.canonical, x.format) !== text) problems.push('the signature block was changed (spacing or encoding differs from what was signed)');
+  if (attach(x.message, sig.canonical, x.format) !== text)
+    problems.push('the signature block was changed (spacing or encoding differs from what was signed)');
   const bad = verifySignature(Buffer.from(x.message), sig);
   if (bad) problems.push(bad);
   const fp = fingerprint(sig.publicKey);
@@ -108,10 +116,17 @@ export function verifyReportText(text: string, allowedSigners?: string): VerifyO
 
 function verifyLegacy(x: Legacy, allowedSigners?: string): VerifyOutcome {
   const { body, signature } = x.legacy ?? ({} as Legacy['legacy']);
-  if (!body?.title || !signature?.publicKey) return { intact: false, format: x.format, legacy: true, problems: ['the signed content has no body or no signature'] };
+  if (!body?.title || !signature?.publicKey)
+    return {
+      intact: false,
+      format: x.format,
+      legacy: true,
+      problems: ['the signed content has no body or no signature'],
+    };
   const problems: string[] = [];
   const notes = [
-    'old report format (waymark-report/1): only its embedded content is signed, with a key carried inside the file; write it again with `waymark report` for an SSH signature over every byte',
+    'old report format (waymark-report/1): only its embedded content is signed, with a key carried inside the ' +
+      'file; write it again with `waymark report` for an SSH signature over every byte',
   ];
   const bad = checkLegacySignature(body, signature);
   let key: Buffer | undefined;
@@ -120,10 +135,24 @@ function verifyLegacy(x: Legacy, allowedSigners?: string): VerifyOutcome {
   } catch {
     bad.push('the embedded public key is unreadable');
   }
-  const signer = { operator: signature.operator, identity: signature.operator, keyFingerprint: key ? fingerprint(key) : '?' };
+  const signer = {
+    operator: signature.operator,
+    identity: signature.operator,
+    keyFingerprint: key ? fingerprint(key) : '?',
+  };
   if (bad.length || !key) return { intact: false, legacy: true, format: x.format, problems: bad, notes, body, signer };
   const t = trustOf(allowedSigners, identityOf(signer.identity), key, problems);
-  return { intact: true, legacy: true, format: x.format, problems, notes, body, signer, trust: t.trust, keyBelongsTo: t.belongs };
+  return {
+    intact: true,
+    legacy: true,
+    format: x.format,
+    problems,
+    notes,
+    body,
+    signer,
+    trust: t.trust,
+    keyBelongsTo: t.belongs,
+  };
 }
 
 export function verifyReportFile(file: string, allowedSigners?: string): VerifyOutcome {

@@ -21,7 +21,11 @@ export const SIG_CLOSE = '-->\n';
 
 export function embed(signed: SignedReport, format: ReportFormat): string {
   const json = JSON.stringify(signed);
-  if (format === 'md') return Buffer.from(json, 'utf8').toString('base64').replace(/(.{76})/g, '$1\n').trim();
+  if (format === 'md')
+    return Buffer.from(json, 'utf8')
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n')
+      .trim();
   // inside <script>: no "</" may appear
   return json.replace(/</g, '\\u003c');
 }
@@ -42,7 +46,12 @@ export function attach(text: string, armored: string, format: ReportFormat): str
 export async function signedText(session: Session, body: ReportBody, format: ReportFormat): Promise<string> {
   const key = operatorKey(session.opts.stateDir, session.opts.operator, session.opts.signingKey);
   const operator = session.opts.operator;
-  const signer = { operator, identity: identityOf(operator), keyFingerprint: key.fingerprint, publicKey: key.publicLine };
+  const signer = {
+    operator,
+    identity: identityOf(operator),
+    keyFingerprint: key.fingerprint,
+    publicKey: key.publicLine,
+  };
   const text = render({ body, signer, auditHead: session.audit.head }, format);
   return attach(text, await signMessage(Buffer.from(text), key.signer), format);
 }
@@ -53,14 +62,27 @@ export interface WrittenReport {
   recorded: boolean;
 }
 
-export async function writeReport(session: Session, scope: { phase: string } | { all: true }, format: ReportFormat, out?: string): Promise<WrittenReport> {
+export async function writeReport(
+  session: Session,
+  scope: { phase: string } | { all: true },
+  format: ReportFormat,
+  out?: string,
+): Promise<WrittenReport> {
   const audit = readAudit(session.paths.audit);
-  const input = { runbook: session.runbook, runbookHash: session.state.runbookHash, state: session.state, redactor: session.lr.redactor, audit };
+  const input = {
+    runbook: session.runbook,
+    runbookHash: session.state.runbookHash,
+    state: session.state,
+    redactor: session.lr.redactor,
+    audit,
+  };
   const body = buildReport({ ...input, now: session.now(), realNow: new Date() }, scope);
   const text = await signedText(session, body, format);
   const digest = createHash('sha256').update(text).digest('hex');
   const stamp = body.generatedAt.replace(/[:.]/g, '-');
-  const file = resolve(out ?? join(session.paths.reports, `${'phase' in scope ? scope.phase : 'migration'}-${stamp}.${format}`));
+  const file = resolve(
+    out ?? join(session.paths.reports, `${'phase' in scope ? scope.phase : 'migration'}-${stamp}.${format}`),
+  );
   writeWhole(file, text);
   let recorded = false;
   if (!session.opts.readOnly) {

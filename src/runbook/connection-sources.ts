@@ -10,7 +10,13 @@ import { referencedVars, substitute, type ResolvedVar } from './template.js';
 
 export const FIELDS = ['host', 'port', 'database', 'user', 'password'] as const;
 export type Field = (typeof FIELDS)[number];
-const PGVAR: Record<Field, string> = { host: 'PGHOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'PGPASSWORD' };
+const PGVAR: Record<Field, string> = {
+  host: 'PGHOST',
+  port: 'PGPORT',
+  database: 'PGDATABASE',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+};
 
 export interface FieldSource {
   value: string | undefined;
@@ -21,22 +27,39 @@ export interface FieldSource {
 function fromUrl(url: string, f: Field): string | undefined {
   try {
     const u = new URL(url);
-    const v = { host: u.hostname, port: u.port, database: decodeURIComponent(u.pathname.replace(/^\//, '')), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }[f];
+    const v = {
+      host: u.hostname,
+      port: u.port,
+      database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+    }[f];
     return v || undefined;
   } catch {
     return undefined;
   }
 }
 
-const explicit = (v: ResolvedVar | undefined) => !!v && (v.source === 'env' || v.source === 'env-file' || v.source === 'builtin');
+const explicit = (v: ResolvedVar | undefined) =>
+  !!v && (v.source === 'env' || v.source === 'env-file' || v.source === 'builtin');
 const described = (name: string, v: ResolvedVar | undefined) =>
-  v?.source === 'env' ? `env ${name}` : v?.source === 'env-file' ? `env file ${name}` : v?.source === 'builtin' ? `builtin ${name}` : `default of ${name}`;
+  v?.source === 'env'
+    ? `env ${name}`
+    : v?.source === 'env-file'
+      ? `env file ${name}`
+      : v?.source === 'builtin'
+        ? `builtin ${name}`
+        : `default of ${name}`;
 
 /**
  * Resolves one connection's fields from its raw (untemplated) definition. Returns each field's
  * value and source, and the vars that rules 2 and 3 gave a value (to set before templating).
  */
-export function resolveConnection(raw: Record<string, unknown>, vars: Record<string, ResolvedVar>, env: NodeJS.ProcessEnv): {
+export function resolveConnection(
+  raw: Record<string, unknown>,
+  vars: Record<string, ResolvedVar>,
+  env: NodeJS.ProcessEnv,
+): {
   fields: Record<Field, FieldSource>;
   url: string | undefined;
   derived: Record<string, ResolvedVar>;
@@ -49,21 +72,23 @@ export function resolveConnection(raw: Record<string, unknown>, vars: Record<str
   const derived: Record<string, ResolvedVar> = {};
   for (const f of FIELDS) {
     const t = raw[f];
-    const text = t === undefined || t === null ? undefined : String(t);
+    const text = typeof t === 'string' ? t : typeof t === 'number' ? String(t) : undefined;
     const refs = text === undefined ? [] : referencedVars(text);
     const value = text === undefined ? undefined : substitute(text, lookup) || undefined;
     if (text !== undefined && (refs.length === 0 || refs.every((n) => explicit(vars[n])))) {
       fields[f] = { value, source: refs.length ? refs.map((n) => described(n, vars[n])).join(' + ') : 'runbook' };
       continue;
     }
-    const fallback = (url && fromUrl(url, f) !== undefined && { value: fromUrl(url, f), source: urlSource }) ||
+    const fallback =
+      (url && fromUrl(url, f) !== undefined && { value: fromUrl(url, f), source: urlSource }) ||
       (env[PGVAR[f]] && { value: env[PGVAR[f]], source: `env ${PGVAR[f]}` }) ||
       undefined;
     if (fallback) {
       fields[f] = fallback;
       // a field written as exactly ${VAR}: the var follows, for the commands that use it
       const only = text !== undefined && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(text.trim()) ? refs[0] : undefined;
-      if (only && vars[only]) derived[only] = { ...vars[only], value: fallback.value, source: 'derived', from: fallback.source };
+      if (only && vars[only])
+        derived[only] = { ...vars[only], value: fallback.value, source: 'derived', from: fallback.source };
       continue;
     }
     fields[f] = { value, source: value === undefined ? 'not set' : refs.map((n) => described(n, vars[n])).join(' + ') };
@@ -72,7 +97,11 @@ export function resolveConnection(raw: Record<string, unknown>, vars: Record<str
 }
 
 /** The connection as Waymark uses it: fields resolved; a url kept only for what fields cannot say (sslmode…). */
-export function resolvedDefinition(raw: Record<string, unknown>, fields: Record<Field, FieldSource>, url: string | undefined): Record<string, unknown> {
+export function resolvedDefinition(
+  raw: Record<string, unknown>,
+  fields: Record<Field, FieldSource>,
+  url: string | undefined,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   delete out.url;
   for (const f of FIELDS) out[f] = fields[f].value;
@@ -89,7 +118,12 @@ export function resolvedDefinition(raw: Record<string, unknown>, fields: Record<
 
 function rebuild(fields: Record<Field, FieldSource>, search: string): string {
   const enc = encodeURIComponent;
-  const auth = fields.user.value ? `${enc(fields.user.value)}${fields.password.value ? `:${enc(fields.password.value)}` : ''}@` : '';
+  const auth = fields.user.value
+    ? `${enc(fields.user.value)}${fields.password.value ? `:${enc(fields.password.value)}` : ''}@`
+    : '';
   const host = fields.host.value ?? 'localhost';
-  return `postgres://${auth}${host.includes(':') ? `[${host}]` : host}${fields.port.value ? `:${fields.port.value}` : ''}/${enc(fields.database.value ?? '')}${search}`;
+  return (
+    `postgres://${auth}${host.includes(':') ? `[${host}]` : host}` +
+    `${fields.port.value ? `:${fields.port.value}` : ''}/${enc(fields.database.value ?? '')}${search}`
+  );
 }

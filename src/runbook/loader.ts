@@ -49,14 +49,27 @@ export function loadRunbook(file: string, opts: LoadOptions = {}): LoadedRunbook
   let bytes: Buffer;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw new InputError([at('is a directory, not a runbook file', 'pass the path of a runbook.yaml')]);
+    if (st.isDirectory())
+      throw new InputError([at('is a directory, not a runbook file', 'pass the path of a runbook.yaml')]);
     if (st.size > MAX_RUNBOOK_BYTES)
-      throw new InputError([at(`file is ${st.size} bytes; runbooks are limited to ${MAX_RUNBOOK_BYTES} bytes`, 'split it or remove embedded data')]);
+      throw new InputError([
+        at(
+          `file is ${st.size} bytes; runbooks are limited to ${MAX_RUNBOOK_BYTES} bytes`,
+          'split it or remove embedded data',
+        ),
+      ]);
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (e as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (code ?? (e as Error).message);
     throw new InputError([at(`cannot read the runbook: ${why}`, 'check the path, or pass --runbook FILE')]);
   }
   let text: string;
@@ -85,15 +98,29 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const add = (offset: number | undefined, message: string, hint?: string) =>
     problems.push({ file: shown, ...pos(offset), message, hint });
 
-  if (text.trim() === '') throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook is empty', hint: 'start from runbook.yaml in the Waymark repository' }]);
+  if (text.trim() === '')
+    throw new InputError([
+      {
+        file: shown,
+        line: 1,
+        col: 1,
+        message: 'the runbook is empty',
+        hint: 'start from runbook.yaml in the Waymark repository',
+      },
+    ]);
 
   // Control characters are invisible on screen and in review; a NUL cuts a command line short.
   for (const m of text.matchAll(CONTROL)) {
     // the line counter fills while the YAML is parsed, which has not happened yet
     const before = text.slice(0, m.index);
     const line = before.split('\n').length;
-    problems.push({ file: shown, line, col: m.index - before.lastIndexOf('\n'), message: `control character ${charName(m[0])} in the runbook`,
-      hint: 'remove it: a runbook is plain text (tabs only inside quoted values, newlines)' });
+    problems.push({
+      file: shown,
+      line,
+      col: m.index - before.lastIndexOf('\n'),
+      message: `control character ${charName(m[0])} in the runbook`,
+      hint: 'remove it: a runbook is plain text (tabs only inside quoted values, newlines)',
+    });
   }
   if (problems.length) throw new InputError(problems);
 
@@ -105,7 +132,14 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   if (doc.errors.length) throw new InputError(problems);
   const deep = tooDeep(doc.contents);
   if (deep !== undefined)
-    throw new InputError([{ file: shown, ...pos(deep), message: `nested more than ${MAX_DEPTH} levels deep`, hint: 'a runbook never needs this much nesting; flatten this part' }]);
+    throw new InputError([
+      {
+        file: shown,
+        ...pos(deep),
+        message: `nested more than ${MAX_DEPTH} levels deep`,
+        hint: 'a runbook never needs this much nesting; flatten this part',
+      },
+    ]);
 
   let raw: unknown;
   try {
@@ -116,14 +150,37 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
     if (unresolved) {
       let at: number | undefined;
       visit(doc, { Alias: (_k, n) => void (n.source === unresolved[1] && at === undefined && (at = n.range?.[0])) });
-      throw new InputError([{ file: shown, ...pos(at), message: `alias *${unresolved[1]} names no anchor`, hint: `define &${unresolved[1]} on a value before this line, or write the value out` }]);
+      throw new InputError([
+        {
+          file: shown,
+          ...pos(at),
+          message: `alias *${unresolved[1]} names no anchor`,
+          hint: `define &${unresolved[1]} on a value before this line, or write the value out`,
+        },
+      ]);
     }
     if (/alias/i.test(msg))
-      throw new InputError([{ file: shown, line: 1, col: 1, message: 'too many YAML aliases (a possible "billion laughs" alias bomb)', hint: `write the values out; at most ${MAX_ALIASES} alias expansions are allowed` }]);
+      throw new InputError([
+        {
+          file: shown,
+          line: 1,
+          col: 1,
+          message: 'too many YAML aliases (a possible "billion laughs" alias bomb)',
+          hint: `write the values out; at most ${MAX_ALIASES} alias expansions are allowed`,
+        },
+      ]);
     throw new InputError([{ file: shown, line: 1, col: 1, message: `YAML: ${firstLine(msg)}` }]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook must be a YAML mapping with id, title, version and phases', hint: 'see runbook.yaml for an example' }]);
+    throw new InputError([
+      {
+        file: shown,
+        line: 1,
+        col: 1,
+        message: 'the runbook must be a YAML mapping with id, title, version and phases',
+        hint: 'see runbook.yaml for an example',
+      },
+    ]);
 
   const nodeOffset = (path: PropertyKey[], atKey = false): number | undefined => {
     if (atKey && path.length) {
@@ -135,13 +192,13 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
     }
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as Node | undefined;
-      if (node && (node as Node).range) {
+      if (node && node.range) {
         if (n < path.length && isMapNode(node)) {
           // Point at the key that is wrong when it exists, else at the mapping.
           const key = findKey(node, path[n]);
           if (key !== undefined) return key;
         }
-        return (node as Node).range![0];
+        return node.range[0];
       }
     }
     return 0;
@@ -150,13 +207,17 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const parsed = runbookSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const p = issue.path as PropertyKey[];
+      const p = issue.path;
       // An unknown key is reported at the key itself, not at its mapping.
       const at = issue.code === 'unrecognized_keys' ? [...p, issue.keys[0]] : p;
       const atKey = issue.code === 'unrecognized_keys' || issue.code === 'invalid_key';
       const where = issue.code === 'invalid_key' ? p.slice(0, -1) : p;
       const missing = issue.code === 'invalid_union' && valueAt(raw, p) === undefined;
-      add(nodeOffset(at, atKey), `${where.length ? where.join('.') + ': ' : ''}${missing ? 'missing required field' : describeIssue(issue)}`, hintForIssue(issue));
+      add(
+        nodeOffset(at, atKey),
+        `${where.length ? where.join('.') + ': ' : ''}${missing ? 'missing required field' : describeIssue(issue)}`,
+        hintForIssue(issue),
+      );
     }
   }
 
@@ -167,11 +228,20 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const envFileName = typeof rawObj.env_file === 'string' ? rawObj.env_file : '.env';
   const builtins = { RUNBOOK_DIR: dir };
   // The env file path may itself use vars from the environment or the builtins.
-  const envFilePath = resolvePath(dir, substitute(envFileName, (n) => env[n] ?? (builtins as Record<string, string>)[n]));
-  const vars = resolveVars(typeof varDefs === 'object' && varDefs ? varDefs : {}, env, readEnvFile(envFilePath), builtins);
+  const envFilePath = resolvePath(
+    dir,
+    substitute(envFileName, (n) => env[n] ?? (builtins as Record<string, string>)[n]),
+  );
+  const vars = resolveVars(
+    typeof varDefs === 'object' && varDefs ? varDefs : {},
+    env,
+    readEnvFile(envFilePath),
+    builtins,
+  );
   // libpq's order for each connection field; a var a field fell back for follows it (see connection-sources)
   const connections: LoadedRunbook['connections'] = {};
-  const rawConns = rawObj.connections && typeof rawObj.connections === 'object' ? (rawObj.connections as Record<string, unknown>) : {};
+  const rawConns =
+    rawObj.connections && typeof rawObj.connections === 'object' ? (rawObj.connections as Record<string, unknown>) : {};
   for (const [name, c] of Object.entries(rawConns)) {
     if (!c || typeof c !== 'object') continue;
     const r = resolveConnection(c as Record<string, unknown>, vars, env);
@@ -180,18 +250,36 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   }
   for (const [name, v] of Object.entries(vars))
     if (v.cycle && v.cycle[0] === name)
-      add(nodeOffset(['vars', name, 'default']), `var ${name} refers back to itself: ${v.cycle.join(' → ')}`, 'give one of these vars a value that does not use the others');
+      add(
+        nodeOffset(['vars', name, 'default']),
+        `var ${name} refers back to itself: ${v.cycle.join(' → ')}`,
+        'give one of these vars a value that does not use the others',
+      );
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== 'string') return;
-      const ctl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(node.value);
+      const ctl = new RegExp(CONTROL.source).exec(node.value);
       // an escape like "\0" in a quoted value makes one the raw text does not show
-      if (ctl) add(node.range?.[0], `control character ${charName(ctl[0])} in a value`, 'remove the escape; a runbook value is plain text');
+      if (ctl)
+        add(
+          node.range?.[0],
+          `control character ${charName(ctl[0])} in a value`,
+          'remove the escape; a runbook value is plain text',
+        );
       for (const name of referencedVars(node.value)) {
         const v = vars[name];
-        if (!v) add(node.range?.[0], `undefined var \${${name}}`, `declare it under vars: (e.g. ${name}: { default: ... }), or write $\${${name}} for a literal`);
+        if (!v)
+          add(
+            node.range?.[0],
+            `undefined var \${${name}}`,
+            `declare it under vars: (e.g. ${name}: { default: ... }), or write $\${${name}} for a literal`,
+          );
         else if (v.value === undefined && (varDefs as Record<string, { required?: boolean }>)[name]?.required)
-          add(node.range?.[0], `var ${name} has no value`, `set ${name} in the environment or in ${displayPath(envFilePath)}`);
+          add(
+            node.range?.[0],
+            `var ${name} has no value`,
+            `set ${name} in the environment or in ${displayPath(envFilePath)}`,
+          );
       }
     },
   });
@@ -211,16 +299,36 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const lookup = (n: string) => vars[n]?.value ?? '';
   const runbook = templateDeep(parsed.data!, lookup) as Runbook;
   for (const [name, c] of Object.entries(connections))
-    if (runbook.connections[name]) runbook.connections[name] = resolvedDefinition(runbook.connections[name], c.fields, c.url) as Connection;
-  const secrets = Object.values(vars).filter((v) => v.secret && v.value).map((v) => v.value!);
+    if (runbook.connections[name])
+      runbook.connections[name] = resolvedDefinition(runbook.connections[name], c.fields, c.url) as Connection;
+  const secrets = Object.values(vars)
+    .filter((v) => v.secret && v.value)
+    .map((v) => v.value!);
   // a password may come from PGPASSWORD or a url, not from a var: it is a secret all the same
   for (const c of Object.values(connections)) if (c.fields.password.value) secrets.push(c.fields.password.value);
   const partHashes: Record<string, string> = {};
-  for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? []) partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
-  for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? []) partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
-  const warnings = secretsInCommandLines(doc, parsed.data!, vars, varDefs as Record<string, VarDef>)
-    .map((w) => ({ file: shown, ...pos(w.offset), message: w.message, hint: w.hint }));
-  return { file, dir, text, hash: sha256(text), partHashes, runbook, vars, redactor: new Redactor(secrets), warnings, connections };
+  for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? [])
+    partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
+  for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? [])
+    partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
+  const warnings = secretsInCommandLines(doc, parsed.data!, vars, varDefs as Record<string, VarDef>).map((w) => ({
+    file: shown,
+    ...pos(w.offset),
+    message: w.message,
+    hint: w.hint,
+  }));
+  return {
+    file,
+    dir,
+    text,
+    hash: sha256(text),
+    partHashes,
+    runbook,
+    vars,
+    redactor: new Redactor(secrets),
+    warnings,
+    connections,
+  };
 }
 
 export function sha256(text: string | Buffer): string {
@@ -228,7 +336,7 @@ export function sha256(text: string | Buffer): string {
 }
 
 function withDefaults(raw: Record<string, unknown>): Runbook {
-  const arr = (v: unknown) => (Array.isArray(v) ? v : []);
+  const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
   const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
   const steps = (v: unknown) => arr(v).map((s) => ({ ...obj(s) }));
   const checks = Object.fromEntries(Object.entries(obj(raw.checks)).map(([k, c]) => [k, { params: {}, ...obj(c) }]));
@@ -259,7 +367,12 @@ function templateDeep(value: unknown, lookup: (n: string) => string): unknown {
 }
 
 function isMapNode(node: unknown): node is { items: Array<{ key: unknown }> } {
-  return !!node && typeof node === 'object' && Array.isArray((node as { items?: unknown }).items) && (node as { items: unknown[] }).items.every((i) => i && typeof i === 'object' && 'key' in (i as object));
+  return (
+    !!node &&
+    typeof node === 'object' &&
+    Array.isArray((node as { items?: unknown }).items) &&
+    (node as { items: unknown[] }).items.every((i) => i && typeof i === 'object' && 'key' in i)
+  );
 }
 function findKey(node: { items: Array<{ key: unknown }> }, key: PropertyKey): number | undefined {
   for (const it of node.items) if (isScalar(it.key) && it.key.value === key) return it.key.range?.[0];
@@ -275,6 +388,7 @@ function firstLine(s: string): string {
 }
 
 // Tab (9), newline (10) and carriage return (13) are text; every other C0 control and DEL is not.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 function charName(c: string): string {
   const code = c.charCodeAt(0);
@@ -293,7 +407,8 @@ function tooDeep(root: unknown): number | undefined {
     if (!Array.isArray(items)) continue;
     if (depth > MAX_DEPTH) return (node as Node).range?.[0];
     for (const it of items) {
-      if (it && typeof it === 'object' && 'value' in it && 'key' in it) stack.push([(it as { value: unknown }).value, depth + 1]);
+      if (it && typeof it === 'object' && 'value' in it && 'key' in it)
+        stack.push([(it as { value: unknown }).value, depth + 1]);
       else stack.push([it, depth + 1]);
     }
   }
@@ -304,7 +419,10 @@ function tooDeep(root: unknown): number | undefined {
 function yamlMessage(code: string, message: string): [string, string | undefined] {
   switch (code) {
     case 'MULTIPLE_DOCS':
-      return ['a second YAML document starts here; a runbook is one document', 'remove the "---" line (and what follows it, or move it into another file)'];
+      return [
+        'a second YAML document starts here; a runbook is one document',
+        'remove the "---" line (and what follows it, or move it into another file)',
+      ];
     case 'DUPLICATE_KEY':
       return [`YAML: ${firstLine(message)}`, 'each key may appear once in a mapping'];
     case 'BAD_INDENT':
@@ -313,19 +431,25 @@ function yamlMessage(code: string, message: string): [string, string | undefined
     case 'TAB_AS_INDENT':
       return [`YAML: ${firstLine(message)}`, 'indent with spaces, not tabs'];
     case 'RESOURCE_EXHAUSTION':
-      return [`nested too deeply to read (more than ${MAX_DEPTH} levels)`, 'a runbook never needs this much nesting; flatten this part'];
+      return [
+        `nested too deeply to read (more than ${MAX_DEPTH} levels)`,
+        'a runbook never needs this much nesting; flatten this part',
+      ];
     default:
       return [`YAML: ${firstLine(message)}`, undefined];
   }
 }
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator === 'kind')
     return 'unknown step kind; use one of manual, command, check, wait, edit-env, signoff';
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `missing required field (expected ${issue.expected})`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    return `missing required field (expected ${issue.expected})`;
   if (issue.code === 'invalid_key')
     return `invalid name "${String(issue.path[issue.path.length - 1])}": ${issue.issues[0]?.message ?? issue.message}`;
-  if (issue.code === 'too_small' && issue.origin === 'array') return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+  if (issue.code === 'too_small' && issue.origin === 'array')
+    return `needs at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
   return issue.message;
 }
 function hintForIssue(issue: z.core.$ZodIssue): string | undefined {
@@ -334,4 +458,3 @@ function hintForIssue(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'invalid_key') return 'rename it';
   return undefined;
 }
-

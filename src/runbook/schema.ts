@@ -2,14 +2,18 @@
 // validates with it, `waymark schema` and runbook.schema.json are generated from it.
 import { z } from 'zod';
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids use lower-case letters, digits, ".", "_" and "-"');
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids use lower-case letters, digits, ".", "_" and "-"');
 
 export const varSchema = z
   .object({
-    default: z.union([z.string(), z.number(), z.boolean()]).optional().describe('Value used when neither the environment nor the env file sets it'),
-    env: z.string().optional().describe('Environment variable (and env-file key) to read the value from; defaults to the var name'),
+    default: z
+      .union([z.string(), z.number(), z.boolean()])
+      .optional()
+      .describe('Value used when neither the environment nor the env file sets it'),
+    env: z
+      .string()
+      .optional()
+      .describe('Environment variable (and env-file key) to read the value from; defaults to the var name'),
     secret: z.boolean().optional().describe('Never shown, logged, stored or reported'),
     description: z.string().optional(),
     required: z.boolean().optional().describe('Load fails when no value is found'),
@@ -25,15 +29,26 @@ export const connectionSchema = z
     database: z.string().optional(),
     user: z.string().optional(),
     password: z.string().optional(),
-    application_name: z.string().optional().describe("The application's pool name, to find its connections in pg_stat_activity"),
-    writes: z.boolean().optional().describe('The runbook changes this database; Waymark holds a lock in it while a run is live'),
+    application_name: z
+      .string()
+      .optional()
+      .describe("The application's pool name, to find its connections in pg_stat_activity"),
+    writes: z
+      .boolean()
+      .optional()
+      .describe('The runbook changes this database; Waymark holds a lock in it while a run is live'),
     connect_timeout_ms: z.number().int().positive().optional(),
   })
   .strict();
 
 export const entitySchema = z
   .object({
-    file: z.string().optional().describe('JSON file holding an array (or an object with the array under `path`); nested entities use their parent\'s'),
+    file: z
+      .string()
+      .optional()
+      .describe(
+        "JSON file holding an array (or an object with the array under `path`); nested entities use their parent's",
+      ),
     path: z.string().optional().describe('Dotted path to the array inside the file, e.g. "users"'),
     nested_in: z.string().optional().describe('Parent entity whose records hold this one as an array'),
     field: z.string().optional().describe('Field of the parent record holding the array'),
@@ -59,7 +74,11 @@ export const checkSchema = z
             metric: z.string().optional(),
             max_increase_pct: z.number().optional(),
             max_decrease_pct: z.number().optional(),
-            max_increase_abs: z.number().nonnegative().optional().describe('noise floor: an increase this small (in the metric\'s unit) is never a regression'),
+            max_increase_abs: z
+              .number()
+              .nonnegative()
+              .optional()
+              .describe("noise floor: an increase this small (in the metric's unit) is never a regression"),
             equal: z.boolean().optional(),
           })
           .strict(),
@@ -103,9 +122,7 @@ export const commandStepSchema = z
   .strict();
 
 export const manualStepSchema = z.object({ ...stepBase, kind: z.literal('manual') }).strict();
-export const checkStepSchema = z
-  .object({ ...stepBase, kind: z.literal('check'), check: z.string() })
-  .strict();
+export const checkStepSchema = z.object({ ...stepBase, kind: z.literal('check'), check: z.string() }).strict();
 export const waitStepSchema = z
   .object({
     ...stepBase,
@@ -189,7 +206,10 @@ export const probeSchema = z
   .object({
     url: z.string().describe('An HTTP endpoint asked every interval while a session is open (and by `waymark probe`)'),
     expect_status: z.number().int().default(200),
-    expect_json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().describe('dotted path → value the answer must hold, e.g. { status: ok }'),
+    expect_json: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .optional()
+      .describe('dotted path → value the answer must hold, e.g. { status: ok }'),
     interval: z.string().default('250ms'),
     timeout: z.string().default('2s'),
   })
@@ -200,10 +220,21 @@ export const successSchema = z
     id,
     criterion: z.string(),
     checks: z.array(z.string()).default([]),
-    steps: z.array(z.string()).default([]).describe('"PHASE/STEP" whose status is evidence (e.g. a wait that kept the rollback window)'),
-    every_run: z.boolean().optional().describe('met only if every run of its checks during the migration passed (e.g. availability), not just the latest'),
+    steps: z
+      .array(z.string())
+      .default([])
+      .describe('"PHASE/STEP" whose status is evidence (e.g. a wait that kept the rollback window)'),
+    every_run: z
+      .boolean()
+      .optional()
+      .describe(
+        'met only if every run of its checks during the migration passed (e.g. availability), not just the latest',
+      ),
     evidence: z.string().optional(),
-    probe: z.string().optional().describe('a probe whose record is evidence: the criterion holds only where it probed the whole time'),
+    probe: z
+      .string()
+      .optional()
+      .describe('a probe whose record is evidence: the criterion holds only where it probed the whole time'),
     max_outage: z.string().optional().describe('longest outage the probe may see, e.g. "0s"'),
     availability: z.number().min(0).max(100).optional().describe('share of good answers required, in %'),
   })
@@ -219,8 +250,13 @@ export const runbookSchema = z
     allowed_signers: z
       .string()
       .optional()
-      .describe('allowed_signers file (ssh-keygen / git format) that `waymark verify` trusts; default .waymark/allowed_signers beside the runbook'),
-    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema).default({}),
+      .describe(
+        'allowed_signers file (ssh-keygen / git format) that `waymark verify` trusts; default ' +
+          '.waymark/allowed_signers beside the runbook',
+      ),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema)
+      .default({}),
     connections: z.record(z.string(), connectionSchema).default({}),
     data: z.record(z.string(), entitySchema).default({}),
     checks: z.record(z.string(), checkSchema).default({}),

@@ -21,7 +21,8 @@ function secretVars(vars: Record<string, ResolvedVar>, defs: Record<string, VarD
     seen.add(name);
     const v = vars[name];
     const def = defs[name];
-    const made = v?.source === 'default' && def?.default !== undefined && referencedVars(String(def.default)).some(bears);
+    const made =
+      v?.source === 'default' && def?.default !== undefined && referencedVars(String(def.default)).some(bears);
     if (v?.secret || made) out.add(name);
     return out.has(name);
   };
@@ -38,11 +39,17 @@ function commandLines(rb: Runbook): Array<Array<string | number>> {
   rb.rollback.forEach((p, i) => steps(p.steps, ['rollback', i, 'steps']));
   rb.troubleshooting.forEach((t, i) => steps(t.diagnostics, ['troubleshooting', i, 'diagnostics']));
   for (const [name, list] of Object.entries(rb.maintenance)) steps(list, ['maintenance', name]);
-  for (const [id, c] of Object.entries(rb.checks)) if (c.type === 'command') paths.push(['checks', id, 'params', 'run']);
+  for (const [id, c] of Object.entries(rb.checks))
+    if (c.type === 'command') paths.push(['checks', id, 'params', 'run']);
   return paths;
 }
 
-export function secretsInCommandLines(doc: Document, rb: Runbook, vars: Record<string, ResolvedVar>, defs: Record<string, VarDef>): Warning[] {
+export function secretsInCommandLines(
+  doc: Document,
+  rb: Runbook,
+  vars: Record<string, ResolvedVar>,
+  defs: Record<string, VarDef>,
+): Warning[] {
   const secret = secretVars(vars, defs);
   if (!secret.size) return [];
   const warnings: Warning[] = [];
@@ -55,7 +62,9 @@ export function secretsInCommandLines(doc: Document, rb: Runbook, vars: Record<s
         for (const name of new Set(referencedVars(s.value).filter((n) => secret.has(n))))
           warnings.push({
             offset: s.range?.[0],
-            message: `secret var \${${name}} is written into a command line, where any user of the machine can read it (ps)`,
+            message:
+              `secret var \${${name}} is written into a command line, where any user of the machine ` +
+              `can read it (ps)`,
             hint: `pass it through env: (e.g. env: { TOKEN: "\${${name}}" }) and use "$TOKEN" in the command`,
           });
       },

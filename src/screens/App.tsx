@@ -42,7 +42,11 @@ export function App({ controller }: { controller: TuiController }) {
         <KeypressProvider active={snap.exited === undefined}>
           <Static items={snap.printed}>
             {(l) => (
-              <Text key={l.id} color={color(l.tone === 'err' ? 'red' : l.tone === 'info' ? 'cyan' : undefined)} dimColor={l.tone === 'out'}>
+              <Text
+                key={l.id}
+                color={color(l.tone === 'err' ? 'red' : l.tone === 'info' ? 'cyan' : undefined)}
+                dimColor={l.tone === 'out'}
+              >
                 {l.text}
               </Text>
             )}
@@ -50,7 +54,9 @@ export function App({ controller }: { controller: TuiController }) {
           {snap.exited !== undefined ? (
             <Text>Waymark stopped; the run is saved. Start it again to resume.</Text>
           ) : (
-            <Box flexDirection="column">{ui.dialog ? <DialogView dialog={ui.dialog} width={width} /> : screens[ui.screen]}</Box>
+            <Box flexDirection="column">
+              {ui.dialog ? <DialogView dialog={ui.dialog} width={width} /> : screens[ui.screen]}
+            </Box>
           )}
         </KeypressProvider>
       </UIActionsContext.Provider>

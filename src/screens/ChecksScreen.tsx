@@ -22,7 +22,9 @@ export function ChecksScreen({ width, height }: { width: number; height: number 
         return (
           <Text key={cid} inverse={start + j === sel}>
             {truncate(`${start + j === sel ? '›' : ' '} `, 2)}
-            <Text color={color(r ? CHECK_COLOR[r.status] : undefined)}>{running ? '…   ' : r ? CHECK_WORD[r.status].padEnd(5) : '—    '}</Text>
+            <Text color={color(r ? CHECK_COLOR[r.status] : undefined)}>
+              {running ? '…   ' : r ? CHECK_WORD[r.status].padEnd(5) : '—    '}
+            </Text>
             {truncate(` ${cid.padEnd(24)} ${rb.checks[cid].title ?? rb.checks[cid].type}`, width - 8)}
           </Text>
         );
@@ -31,8 +33,17 @@ export function ChecksScreen({ width, height }: { width: number; height: number 
       <Box flexDirection="column" height={Math.max(4, height - listRows - 6)} overflow="hidden">
         {/* natural height inside, clipped by the outer box: shrunk rows would overlap */}
         <Box flexDirection="column" flexShrink={0}>
-          <Text dimColor>{truncate(`${id} · ${rb.checks[id].type}${rb.checks[id].description ? ` · ${rb.checks[id].description}` : ''}`, width)}</Text>
-          {result ? <CheckResultView result={result} width={width} maxRows={Math.max(0, height - listRows - 13)} /> : <Text>Not run yet in this run. Enter runs it now.</Text>}
+          <Text dimColor>
+            {truncate(
+              `${id} · ${rb.checks[id].type}${rb.checks[id].description ? ` · ${rb.checks[id].description}` : ''}`,
+              width,
+            )}
+          </Text>
+          {result ? (
+            <CheckResultView result={result} width={width} maxRows={Math.max(0, height - listRows - 13)} />
+          ) : (
+            <Text>Not run yet in this run. Enter runs it now.</Text>
+          )}
         </Box>
       </Box>
     </Frame>

@@ -6,7 +6,17 @@ import { color, truncate } from './theme.js';
 import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog } from './model.js';
 import { gateStatus, scopeSteps, stepState } from '../phases/rules.js';
 
-function Box1({ title, children, width, tone }: { title: string; children: React.ReactNode; width: number; tone?: string }) {
+function Box1({
+  title,
+  children,
+  width,
+  tone,
+}: {
+  title: string;
+  children: React.ReactNode;
+  width: number;
+  tone?: string;
+}) {
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={color(tone ?? 'cyan')} paddingX={1} width={width}>
       <Text bold>{title}</Text>
@@ -39,7 +49,13 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
     case 'quit':
       return (
         <Box1 title="Quit?" width={width} tone={dialog.running ? 'red' : 'yellow'}>
-          {dialog.running ? <Text color={color('red')}>A step is running: quitting stops it (its whole process tree) and records it as interrupted.</Text> : <Text>Everything is saved; the next start resumes here.</Text>}
+          {dialog.running ? (
+            <Text color={color('red')}>
+              A step is running: quitting stops it (its whole process tree) and records it as interrupted.
+            </Text>
+          ) : (
+            <Text>Everything is saved; the next start resumes here.</Text>
+          )}
           <Text bold>Quit? y/n</Text>
         </Box1>
       );
@@ -67,18 +83,35 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
       const gate = gateStatus(rb, state, phase.id);
       const steps = scopeSteps(rb, phase.id) ?? [];
       // the sign-off steps are what this dialog does: counting them as pending misleads
-      const counts = steps.filter((s) => s.kind !== 'signoff').reduce<Record<string, number>>((m, s) => {
-        const st = stepState(state, phase.id, s.id).status;
-        m[st] = (m[st] ?? 0) + 1;
-        return m;
-      }, {});
+      const counts = steps
+        .filter((s) => s.kind !== 'signoff')
+        .reduce<Record<string, number>>((m, s) => {
+          const st = stepState(state, phase.id, s.id).status;
+          m[st] = (m[st] ?? 0) + 1;
+          return m;
+        }, {});
       return (
         <Box1 title={`Sign off: ${phase.title}`} width={width} tone="green">
           <Text>Signing as: {actions.session.opts.operator}</Text>
-          <Text>{truncate(`Steps: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`, width - 4)}</Text>
+          <Text>
+            {truncate(
+              `Steps: ${Object.entries(counts)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(', ')}`,
+              width - 4,
+            )}
+          </Text>
           {gate.map((g) => (
             <Text key={g.checkId} color={color(g.status === 'passed' ? 'green' : 'yellow')}>
-              {truncate(`  ${g.status === 'passed' ? '✔ passed    ' : '≈ overridden'} ${g.checkId}${g.override ? ` — ${g.override.operator}: ${g.override.reason}` : g.result ? ` — ${g.result.summary}` : ''}`, width - 4)}
+              {truncate(
+                `  ${g.status === 'passed' ? '✔ passed    ' : '≈ overridden'} ${g.checkId}` +
+                  (g.override
+                    ? ` — ${g.override.operator}: ${g.override.reason}`
+                    : g.result
+                      ? ` — ${g.result.summary}`
+                      : ''),
+                width - 4,
+              )}
             </Text>
           ))}
           <Text>Statement (edit it to say what you vouch for):</Text>
@@ -88,7 +121,13 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
     }
     case 'confirm-word':
       return (
-        <Box1 title={{ pnr: 'Point of no return', destructive: 'Destructive step', stop: 'Step left running' }[dialog.purpose]} width={width} tone="red">
+        <Box1
+          title={
+            { pnr: 'Point of no return', destructive: 'Destructive step', stop: 'Step left running' }[dialog.purpose]
+          }
+          width={width}
+          tone="red"
+        >
           <Text color={color('red')}>{truncate(dialog.prompt, width * 3)}</Text>
           <Text>
             Type <Text bold>{dialog.word}</Text> to go on:

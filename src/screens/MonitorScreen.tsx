@@ -14,11 +14,14 @@ export function ProbeTimeline({ view, width }: { view: ProbeView; width: number 
   const label = view.id.slice(0, 8).padEnd(9);
   let room = Math.max(0, width - label.length - 12);
   // the newest seconds are kept when the screen is narrower than the timeline
-  const runs = [...view.marks].reverse().flatMap((r) => {
-    const count = Math.min(r.count, room);
-    room -= count;
-    return count ? [{ ...r, count }] : [];
-  }).reverse();
+  const runs = [...view.marks]
+    .reverse()
+    .flatMap((r) => {
+      const count = Math.min(r.count, room);
+      room -= count;
+      return count ? [{ ...r, count }] : [];
+    })
+    .reverse();
   return (
     <Box flexDirection="column">
       <Text>
@@ -42,7 +45,9 @@ export function MonitorScreen({ width }: { width: number }) {
   const mon = rb.monitoring;
   const timeline = probes?.length ? (
     <Box flexDirection="column" marginBottom={1}>
-      <Text dimColor>{truncate('Availability, a mark a second (▁ up, █ down, ▄ some failed), newest right', width)}</Text>
+      <Text dimColor>
+        {truncate('Availability, a mark a second (▁ up, █ down, ▄ some failed), newest right', width)}
+      </Text>
       {probes.map((v) => (
         <ProbeTimeline key={v.id} view={v} width={width} />
       ))}
@@ -68,7 +73,11 @@ export function MonitorScreen({ width }: { width: number }) {
               <Text color={color(r ? CHECK_COLOR[r.status] : undefined)} bold>
                 {runningChecks.includes(id) && !r ? '…    ' : r ? CHECK_WORD[r.status].padEnd(6) : '—     '}
               </Text>
-              {truncate(`${(rb.checks[id].title ?? id).padEnd(44)}${value !== undefined ? ` ${alerts[0].metric}=${value}` : ''}`, width - 6)}
+              {truncate(
+                `${(rb.checks[id].title ?? id).padEnd(44)}` +
+                  `${value !== undefined ? ` ${alerts[0].metric}=${value}` : ''}`,
+                width - 6,
+              )}
             </Text>
             {r ? <Text dimColor>{truncate(`      ${r.summary}`, width)}</Text> : null}
             {alerts.map((a) => (

@@ -16,7 +16,8 @@ export function OverviewScreen({ width }: { width: number }) {
       {rb.phases.map((p, i) => {
         const ps = phaseState(state, p.id);
         const done = p.steps.filter((s) => DONE.has(stepState(state, p.id, s.id).status)).length;
-        const icon = ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : phaseBlocker(rb, state, p.id) ? '·' : '○';
+        const icon =
+          ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : phaseBlocker(rb, state, p.id) ? '·' : '○';
         const waits = p.steps
           .filter((s) => s.kind === 'wait' && !DONE.has(stepState(state, p.id, s.id).status))
           .map((s) => `${s.title}: ${waitView(rb, state, s, now).short}`);
@@ -26,11 +27,20 @@ export function OverviewScreen({ width }: { width: number }) {
         const pnr = p.point_of_no_return ?? p.steps.find((s) => s.point_of_no_return)?.point_of_no_return;
         const reopened = (ps.history ?? []).some((h) => h.kind === 'reopened');
         const signed = ps.status === 'signed-off' ? `signed off ${shortTime(ps.signedOffAt)} by ${ps.signedOffBy}` : '';
-        const detail = signed || (reopened ? 'REOPENED — needs a new sign-off' : ps.startedAt ? `started ${shortTime(ps.startedAt)}` : '');
+        const detail =
+          signed ||
+          (reopened ? 'REOPENED — needs a new sign-off' : ps.startedAt ? `started ${shortTime(ps.startedAt)}` : '');
         return (
           <Box key={p.id} flexDirection="column">
-            <Text inverse={i === sel} color={color(ps.status === 'signed-off' ? 'green' : ps.status === 'active' ? 'cyan' : undefined)}>
-              {truncate(`${i === sel ? '›' : ' '} ${icon} ${p.title.padEnd(40)} ${String(done).padStart(2)}/${p.steps.length}  ${detail}`, width)}
+            <Text
+              inverse={i === sel}
+              color={color(ps.status === 'signed-off' ? 'green' : ps.status === 'active' ? 'cyan' : undefined)}
+            >
+              {truncate(
+                `${i === sel ? '›' : ' '} ${icon} ${p.title.padEnd(40)} ` +
+                  `${String(done).padStart(2)}/${p.steps.length}  ${detail}`,
+                width,
+              )}
             </Text>
             {waits.map((w) => (
               <Text key={w} color={color('yellow')}>
@@ -42,8 +52,12 @@ export function OverviewScreen({ width }: { width: number }) {
                 {truncate(`      ≈ ${w}`, width)}
               </Text>
             ))}
-            {reopened && i === sel ? <Text dimColor>{truncate(`      ${signoffHistoryLine(ps)}`, width * 2)}</Text> : null}
-            {pnr && ps.status !== 'signed-off' && i === sel ? <Text color={color('red')}>{truncate(`      ⚠ point of no return: ${pnr}`, width - 1)}</Text> : null}
+            {reopened && i === sel ? (
+              <Text dimColor>{truncate(`      ${signoffHistoryLine(ps)}`, width * 2)}</Text>
+            ) : null}
+            {pnr && ps.status !== 'signed-off' && i === sel ? (
+              <Text color={color('red')}>{truncate(`      ⚠ point of no return: ${pnr}`, width - 1)}</Text>
+            ) : null}
           </Box>
         );
       })}

@@ -13,7 +13,11 @@ export function RollbackScreen({ width }: { width: number }) {
   const sel = ui.cursor.rollback ?? 0;
   return (
     <Frame title="Rollback procedures" width={width}>
-      <Text>{plan.length ? `Given what this run has done, in this order: ${plan.map((p, i) => `${i + 1}. ${p.title}`).join('  ')}` : 'Nothing in this run needs rolling back yet.'}</Text>
+      <Text>
+        {plan.length
+          ? `Given what this run has done, in this order: ${plan.map((p, i) => `${i + 1}. ${p.title}`).join('  ')}`
+          : 'Nothing in this run needs rolling back yet.'}
+      </Text>
       <Text> </Text>
       {orderedProcedures(rb, state).map((r, i) => {
         const applies = plan.findIndex((p) => p.procedureId === r.id);
@@ -21,7 +25,12 @@ export function RollbackScreen({ width }: { width: number }) {
         return (
           <Box key={r.id} flexDirection="column">
             <Text inverse={i === sel} color={color(applies >= 0 ? 'yellow' : undefined)}>
-              {truncate(`${i === sel ? '›' : ' '} ${applies >= 0 ? `${applies + 1}.` : '  '} ${r.title}${r.destructive ? ' ⚠' : ''}  (${r.steps.length} steps${item ? `, ${item.progress}` : ''})`, width)}
+              {truncate(
+                `${i === sel ? '›' : ' '} ${applies >= 0 ? `${applies + 1}.` : '  '} ` +
+                  `${r.title}${r.destructive ? ' ⚠' : ''}  (${r.steps.length} ` +
+                  `steps${item ? `, ${item.progress}` : ''})`,
+                width,
+              )}
             </Text>
             {r.when ? <Text dimColor>{truncate(`      when: ${r.when}`, width)}</Text> : null}
             {item ? <Text dimColor>{truncate(`      undoes: ${item.undoes.join(', ')}`, width)}</Text> : null}

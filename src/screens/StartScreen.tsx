@@ -11,13 +11,17 @@ export function StartScreen({ width }: { width: number }) {
   const fresh = Object.keys(state.steps).length === 0;
   const interrupted = Object.entries(state.steps).find(([, s]) => s.status === 'interrupted');
   const rp = actions.resumePoint();
-  const rpStep = rp ? findStep(rb, rp.scope, (rb.phases.find((p) => p.id === rp.scope)?.steps ?? [])[rp.index]?.id ?? '') : undefined;
+  const rpStep = rp
+    ? findStep(rb, rp.scope, (rb.phases.find((p) => p.id === rp.scope)?.steps ?? [])[rp.index]?.id ?? '')
+    : undefined;
   const phase = rp ? rb.phases.find((p) => p.id === rp.scope) : currentPhase(rb, state);
   const drift = state.drift && !state.drift.acknowledgedAt ? state.drift : undefined;
   return (
     <Frame title={`${rb.title} — version ${rb.version}`} width={width}>
       <Text> </Text>
-      {Object.keys(state.target).length === 0 ? <Text dimColor>{'target'.padEnd(16)}none: this runbook has no database connections or data files</Text> : null}
+      {Object.keys(state.target).length === 0 ? (
+        <Text dimColor>{'target'.padEnd(16)}none: this runbook has no database connections or data files</Text>
+      ) : null}
       {Object.entries(state.target).map(([k, v]) => (
         <Text key={k}>
           <Text dimColor>{`${k.padEnd(16)}`}</Text>
@@ -35,13 +39,31 @@ export function StartScreen({ width }: { width: number }) {
         </Text>
       ))}
       {fresh ? (
-        <Text>A new run: {rb.phases.length} phases, starting with "{rb.phases[0].title}".</Text>
+        <Text>
+          A new run: {rb.phases.length} phases, starting with "{rb.phases[0].title}".
+        </Text>
       ) : (
         <Box flexDirection="column">
-          <Text>Run started {state.createdAt.slice(0, 16).replace('T', ' ')}Z, last change {state.updatedAt.slice(0, 16).replace('T', ' ')}Z.</Text>
-          {phase ? <Text>You stopped in: {phase.title}{rpStep ? ` → ${rpStep.title}` : ''}</Text> : <Text color={color('green')}>Every phase is signed off.</Text>}
+          <Text>
+            Run started {state.createdAt.slice(0, 16).replace('T', ' ')}Z, last change{' '}
+            {state.updatedAt.slice(0, 16).replace('T', ' ')}Z.
+          </Text>
+          {phase ? (
+            <Text>
+              You stopped in: {phase.title}
+              {rpStep ? ` → ${rpStep.title}` : ''}
+            </Text>
+          ) : (
+            <Text color={color('green')}>Every phase is signed off.</Text>
+          )}
           {interrupted ? (
-            <Text color={color('magenta')}>{truncate(`! "${findStep(rb, interrupted[0].slice(0, interrupted[0].lastIndexOf('/')), interrupted[0].slice(interrupted[0].lastIndexOf('/') + 1))?.title}" was interrupted: re-run it (Enter), mark it done (d) or skip it (s).`, width * 2)}</Text>
+            <Text color={color('magenta')}>
+              {truncate(
+                `! "${interruptedTitle(rb, interrupted[0])}" was interrupted: ` +
+                  're-run it (Enter), mark it done (d) or skip it (s).',
+                width * 2,
+              )}
+            </Text>
           ) : null}
         </Box>
       )}
@@ -49,15 +71,23 @@ export function StartScreen({ width }: { width: number }) {
         <Box flexDirection="column" marginTop={1}>
           <Text color={color('yellow')}>The runbook changed since this run began:</Text>
           {drift.changed.slice(0, 6).map((c) => (
-            <Text key={c}>  • {c}</Text>
+            <Text key={c}> • {c}</Text>
           ))}
           <Text bold>Press a to acknowledge the changes (recorded), then Enter.</Text>
         </Box>
       ) : (
         <Box marginTop={1}>
-          <Text bold inverse>{fresh ? ' Press Enter to begin ' : ' Press Enter to Resume '}</Text>
+          <Text bold inverse>
+            {fresh ? ' Press Enter to begin ' : ' Press Enter to Resume '}
+          </Text>
         </Box>
       )}
     </Frame>
   );
+}
+
+/** The title of the step behind a "scope/step" key (a scope may hold a "/": the last one splits). */
+function interruptedTitle(rb: Parameters<typeof findStep>[0], key: string): string | undefined {
+  const i = key.lastIndexOf('/');
+  return findStep(rb, key.slice(0, i), key.slice(i + 1))?.title;
 }

@@ -16,11 +16,22 @@ export function StepScreen({ width, height }: { width: number; height: number })
   const lines = step ? fullLines(stepViewFor(actions.session, state, scope, step, live, width, envDiff)) : [];
   const rows = Math.max(3, height - 5);
   const top = Math.min(ui.cursor.step ?? 0, Math.max(0, lines.length - rows));
-  const where = lines.length > rows ? ` — lines ${top + 1}-${Math.min(lines.length, top + rows)} of ${lines.length}, ↑↓ scroll` : '';
+  const where =
+    lines.length > rows
+      ? ` — lines ${top + 1}-${Math.min(lines.length, top + rows)} of ${lines.length}, ↑↓ scroll`
+      : '';
   return (
-    <Frame title={`${step?.title ?? 'no step'} (${scopeTitle(actions.session.runbook, scope).title})${where}`} width={width}>
+    <Frame
+      title={`${step?.title ?? 'no step'} (${scopeTitle(actions.session.runbook, scope).title})${where}`}
+      width={width}
+    >
       {lines.slice(top, top + rows).map((l, i) => (
-        <Line key={i} line={l} status={step ? stepState(state, scope, step.id).status : 'pending'} since={live?.startedAt} />
+        <Line
+          key={i}
+          line={l}
+          status={step ? stepState(state, scope, step.id).status : 'pending'}
+          since={live?.startedAt}
+        />
       ))}
     </Frame>
   );

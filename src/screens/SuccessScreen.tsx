@@ -6,7 +6,9 @@ import { successLines } from './success-view.js';
 
 export function SuccessScreen({ width, height }: { width: number; height: number }) {
   const { success, ui } = useUIState();
-  const lines = success ? successLines(success.rows, width) : [{ text: 'working out the criteria…', tone: 'dim' as const }];
+  const lines = success
+    ? successLines(success.rows, width)
+    : [{ text: 'working out the criteria…', tone: 'dim' as const }];
   const rows = Math.max(3, height - 5);
   const top = Math.min(ui.cursor.success ?? 0, Math.max(0, lines.length - rows));
   const where = lines.length > rows ? ` — ${top + 1}-${Math.min(lines.length, top + rows)} of ${lines.length}` : '';

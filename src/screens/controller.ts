@@ -5,11 +5,29 @@ import type { Session } from '../phases/session.js';
 import type { RunState } from '../phases/state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
-import { scopeSteps, stepState, signoffBlock, nextStep, currentPhase, phaseState, can, openGates, type RuleAction } from '../phases/rules.js';
+import {
+  scopeSteps,
+  stepState,
+  signoffBlock,
+  nextStep,
+  currentPhase,
+  phaseState,
+  can,
+  openGates,
+  type RuleAction,
+} from '../phases/rules.js';
 import type { EngineEvent } from '../phases/engine.js';
 import { DONE } from '../phases/state.js';
 import { parseDuration } from '../runbook/duration.js';
-import { initialUi, keyToAction, navigate, type Action, type DialogPurpose, type KeyInfo, type UiState } from './model.js';
+import {
+  initialUi,
+  keyToAction,
+  navigate,
+  type Action,
+  type DialogPurpose,
+  type KeyInfo,
+  type UiState,
+} from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import { probeView, type ProbeView } from './probe-view.js';
@@ -70,10 +88,16 @@ export class TuiController {
       let ticks = 0;
       this.probeTimer = setInterval(() => {
         const down = session.probes.filter((p) => !p.status.up);
-        const text = down.length ? down.map((p) => `${p.id} DOWN for ${((p.status.downForMs ?? 0) / 1000).toFixed(1)} s`).join(', ') : 'up';
+        const text = down.length
+          ? down.map((p) => `${p.id} DOWN for ${((p.status.downForMs ?? 0) / 1000).toFixed(1)} s`).join(', ')
+          : 'up';
         // the timeline moves a mark a second; the header as soon as the answer changes
-        const probes = ticks++ % 4 === 0 ? session.probes.map((p) => probeView(p.id, p.status, p.totals, p.recent(TIMELINE_SECONDS))) : undefined;
-        if (text !== this.snap.availability || probes) this.update({ availability: text, ...(probes ? { probes } : {}) });
+        const probes =
+          ticks++ % 4 === 0
+            ? session.probes.map((p) => probeView(p.id, p.status, p.totals, p.recent(TIMELINE_SECONDS)))
+            : undefined;
+        if (text !== this.snap.availability || probes)
+          this.update({ availability: text, ...(probes ? { probes } : {}) });
       }, 250);
       this.probeTimer.unref?.();
     }
@@ -94,11 +118,18 @@ export class TuiController {
 
   /** The criteria from the report's own evaluation (it reads the audit log: only while shown). */
   private async refreshSuccess(): Promise<void> {
-    const [{ successCriteria }, { readAudit }] = await Promise.all([import('../report/build.js'), import('../state/audit.js')]);
+    const [{ successCriteria }, { readAudit }] = await Promise.all([
+      import('../report/build.js'),
+      import('../state/audit.js'),
+    ]);
     const s = this.session;
     const rows = successCriteria({
-      runbook: s.runbook, runbookHash: s.state.runbookHash, state: s.state, redactor: s.lr.redactor,
-      audit: readAudit(s.paths.audit), now: s.now(),
+      runbook: s.runbook,
+      runbookHash: s.state.runbookHash,
+      state: s.state,
+      redactor: s.lr.redactor,
+      audit: readAudit(s.paths.audit),
+      now: s.now(),
     });
     this.update({ success: { rows, at: s.now().toISOString() } });
   }
@@ -129,8 +160,23 @@ export class TuiController {
   }
 
   private onLine(key: string, text: string, stream: 'stdout' | 'stderr'): void {
-    const live = this.snap.live && this.snap.live.key === key ? { ...this.snap.live, lines: [...this.snap.live.lines, text].slice(-LIVE_LINES) } : this.snap.live;
-    this.snap = { ...this.snap, live, printed: [...this.snap.printed, { id: ++this.lineId, text: `  ${stream === 'stderr' ? '!' : '│'} ${text}`, tone: stream === 'stderr' ? 'err' : 'out' }], version: this.snap.version + 1 };
+    const live =
+      this.snap.live && this.snap.live.key === key
+        ? { ...this.snap.live, lines: [...this.snap.live.lines, text].slice(-LIVE_LINES) }
+        : this.snap.live;
+    this.snap = {
+      ...this.snap,
+      live,
+      printed: [
+        ...this.snap.printed,
+        {
+          id: ++this.lineId,
+          text: `  ${stream === 'stderr' ? '!' : '│'} ${text}`,
+          tone: stream === 'stderr' ? 'err' : 'out',
+        },
+      ],
+      version: this.snap.version + 1,
+    };
     for (const fn of this.listeners) fn();
   }
 
@@ -139,7 +185,11 @@ export class TuiController {
    * to say, with the step's own recorded duration (the one the detail pane shows). Returns new
    * values: the published snapshot is never changed in place.
    */
-  private liveAfter(state: RunState): { live: Snapshot['live']; printed?: PrintedLine[]; message?: UiState['message'] } {
+  private liveAfter(state: RunState): {
+    live: Snapshot['live'];
+    printed?: PrintedLine[];
+    message?: UiState['message'];
+  } {
     const live = this.snap.live;
     if (!live) return { live: undefined };
     const st = state.steps[live.key];
@@ -178,7 +228,15 @@ export class TuiController {
       case 'step': {
         const step = scopeSteps(rb, ui.scope ?? '')?.[ui.cursor.steps ?? 0];
         if (!step) return 0;
-        const view = stepViewFor(this.session, this.session.state, ui.scope ?? '', step, this.snap.live, screenWidth(), envDiffOf(this.session, step));
+        const view = stepViewFor(
+          this.session,
+          this.session.state,
+          ui.scope ?? '',
+          step,
+          this.snap.live,
+          screenWidth(),
+          envDiffOf(this.session, step),
+        );
         return fullLines(view).length;
       }
       case 'success':
@@ -235,7 +293,14 @@ export class TuiController {
         return;
       }
       for (const ch of input) {
-        const k: KeyInfo = ch === '\r' || ch === '\n' ? { return: true } : ch === '\x7f' || ch === '\b' ? { backspace: true } : ch === '\t' ? { tab: true } : {};
+        const k: KeyInfo =
+          ch === '\r' || ch === '\n'
+            ? { return: true }
+            : ch === '\x7f' || ch === '\b'
+              ? { backspace: true }
+              : ch === '\t'
+                ? { tab: true }
+                : {};
         void this.perform(keyToAction(this.snap.ui, k.return || k.backspace || k.tab ? '' : ch, k));
       }
       return;
@@ -256,7 +321,8 @@ export class TuiController {
         return;
       case 'back':
         if (ui.screen === 'start') return;
-        if (ui.stack.length === 0 || (ui.stack.length === 1 && ui.stack[0] === 'start')) return this.setUi({ ...ui, screen: 'overview', stack: ['start'], message: undefined });
+        if (ui.stack.length === 0 || (ui.stack.length === 1 && ui.stack[0] === 'start'))
+          return this.setUi({ ...ui, screen: 'overview', stack: ['start'], message: undefined });
         return this.setUi(navigate(ui, action, 0));
       case 'move':
       case 'help':
@@ -268,9 +334,12 @@ export class TuiController {
       case 'activate':
         return this.activate();
       case 'ack-drift': {
-        if (!this.session.state.drift || this.session.state.drift.acknowledgedAt) return this.say('there is no runbook change to acknowledge');
+        if (!this.session.state.drift || this.session.state.drift.acknowledgedAt)
+          return this.say('there is no runbook change to acknowledge');
         const r = this.session.dispatch({ type: 'drift.ack' });
-        return r.ok ? this.say('runbook changes acknowledged (recorded in the audit log); Enter resumes', 'ok') : this.say(r.error, 'error');
+        return r.ok
+          ? this.say('runbook changes acknowledged (recorded in the audit log); Enter resumes', 'ok')
+          : this.say(r.error, 'error');
       }
       case 'submit':
         return this.submit();
@@ -285,8 +354,21 @@ export class TuiController {
         const step = this.selectedStep();
         const left = this.session.stillRunning().find((o) => o.key === `${ui.scope}/${step?.id}`);
         if (left && step) {
-          const prompt = `"${left.title}" still runs as process group ${left.pid}, started by a Waymark that was stopped. Stop it?`;
-          return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'stop', scope: ui.scope ?? '', stepId: step.id, word: 'STOP', prompt, text: '' } });
+          const prompt =
+            `"${left.title}" still runs as process group ${left.pid}, started by a Waymark that ` +
+            `was stopped. Stop it?`;
+          return this.setUi({
+            ...ui,
+            dialog: {
+              kind: 'confirm-word',
+              purpose: 'stop',
+              scope: ui.scope ?? '',
+              stepId: step.id,
+              word: 'STOP',
+              prompt,
+              text: '',
+            },
+          });
         }
         if (!this.session.isBusy()) return this.say('nothing is running');
         this.session.cancel();
@@ -316,25 +398,69 @@ export class TuiController {
     switch (ui.screen) {
       case 'start': {
         // the changes must be read and acknowledged on purpose, not skipped with Enter
-        if (st.drift && !st.drift.acknowledgedAt) return this.say('read the changes above, then press a to acknowledge them', 'error');
+        if (st.drift && !st.drift.acknowledgedAt)
+          return this.say('read the changes above, then press a to acknowledge them', 'error');
         const rp = this.resumePoint();
-        if (!rp) return this.setUi({ ...ui, screen: 'overview', stack: ['start'], message: { text: 'every phase is signed off', tone: 'ok' } });
-        return this.setUi({ ...ui, screen: 'steps', scope: rp.scope, stack: ['start', 'overview'], cursor: { ...ui.cursor, steps: rp.index, overview: Math.max(0, rb.phases.findIndex((p) => p.id === rp.scope)) }, message: undefined });
+        if (!rp)
+          return this.setUi({
+            ...ui,
+            screen: 'overview',
+            stack: ['start'],
+            message: { text: 'every phase is signed off', tone: 'ok' },
+          });
+        return this.setUi({
+          ...ui,
+          screen: 'steps',
+          scope: rp.scope,
+          stack: ['start', 'overview'],
+          cursor: {
+            ...ui.cursor,
+            steps: rp.index,
+            overview: Math.max(
+              0,
+              rb.phases.findIndex((p) => p.id === rp.scope),
+            ),
+          },
+          message: undefined,
+        });
       }
       case 'overview': {
         const ph = rb.phases[ui.cursor.overview ?? 0];
         if (!ph) return;
         const nx = nextStep(rb, st, ph.id);
-        return this.setUi({ ...ui, stack: [...ui.stack, 'overview'], screen: 'steps', scope: ph.id, cursor: { ...ui.cursor, steps: nx ? ph.steps.indexOf(nx) : 0 }, message: undefined });
+        return this.setUi({
+          ...ui,
+          stack: [...ui.stack, 'overview'],
+          screen: 'steps',
+          scope: ph.id,
+          cursor: { ...ui.cursor, steps: nx ? ph.steps.indexOf(nx) : 0 },
+          message: undefined,
+        });
       }
       case 'rollback': {
         const proc = orderedProcedures(rb, st)[ui.cursor.rollback ?? 0];
-        if (proc) this.setUi({ ...ui, stack: [...ui.stack, 'rollback'], screen: 'steps', scope: `rollback:${proc.id}`, cursor: { ...ui.cursor, steps: 0 }, message: undefined });
+        if (proc)
+          this.setUi({
+            ...ui,
+            stack: [...ui.stack, 'rollback'],
+            screen: 'steps',
+            scope: `rollback:${proc.id}`,
+            cursor: { ...ui.cursor, steps: 0 },
+            message: undefined,
+          });
         return;
       }
       case 'troubleshooting': {
         const t = rb.troubleshooting[ui.cursor.troubleshooting ?? 0];
-        if (t) this.setUi({ ...ui, stack: [...ui.stack, 'troubleshooting'], screen: 'steps', scope: `troubleshooting:${t.id}`, cursor: { ...ui.cursor, steps: 0 }, message: undefined });
+        if (t)
+          this.setUi({
+            ...ui,
+            stack: [...ui.stack, 'troubleshooting'],
+            screen: 'steps',
+            scope: `troubleshooting:${t.id}`,
+            cursor: { ...ui.cursor, steps: 0 },
+            message: undefined,
+          });
         return;
       }
       case 'checks':
@@ -349,16 +475,44 @@ export class TuiController {
     const step = this.selectedStep();
     const scope = ui.scope ?? '';
     if (!step) return;
-    if (stepState(this.session.state, scope, step.id).status === 'running') return this.say(`"${step.title}" is running — x stops it`);
+    if (stepState(this.session.state, scope, step.id).status === 'running')
+      return this.say(`"${step.title}" is running — x stops it`);
     if (step.kind === 'signoff') return void this.askSignoff();
     // the rules say what may happen and what it needs; the screen only asks for it, in their order
-    const v = can(this.session.runbook, this.session.state, { type: 'start', scope, stepId: step.id }, this.session.now());
+    const v = can(
+      this.session.runbook,
+      this.session.state,
+      { type: 'start', scope, stepId: step.id },
+      this.session.now(),
+    );
     if (!v.ok) return this.say(v.why, 'error');
     for (const n of v.needs) {
       if (n.kind === 'pnr' && !given.pnrConfirmed)
-        return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'pnr', scope, stepId: step.id, word: n.word, prompt: `POINT OF NO RETURN: ${n.text}`, text: '' } });
+        return this.setUi({
+          ...ui,
+          dialog: {
+            kind: 'confirm-word',
+            purpose: 'pnr',
+            scope,
+            stepId: step.id,
+            word: n.word,
+            prompt: `POINT OF NO RETURN: ${n.text}`,
+            text: '',
+          },
+        });
       if (n.kind === 'confirm-word' && given.confirmWord !== n.word)
-        return this.setUi({ ...ui, dialog: { kind: 'confirm-word', purpose: 'destructive', scope, stepId: step.id, word: n.word, prompt: n.prompt, text: '' } });
+        return this.setUi({
+          ...ui,
+          dialog: {
+            kind: 'confirm-word',
+            purpose: 'destructive',
+            scope,
+            stepId: step.id,
+            word: n.word,
+            prompt: n.prompt,
+            text: '',
+          },
+        });
     }
     if (step.kind === 'manual') {
       const r = this.session.dispatch({ type: 'step.confirm', scope, stepId: step.id, ...given });
@@ -370,8 +524,16 @@ export class TuiController {
     const r = this.session.dispatch({ type: 'step.start', scope, stepId: step.id, ...given });
     if (!r.ok) return this.say(r.error, 'error');
     if (r.effects.some((e) => e.type !== 'sign-phase')) {
-      const cmd = step.kind === 'command' ? `$ ${this.session.commandText(step)}` : step.kind === 'check' ? `check ${step.check}` : `edit ${step.kind === 'edit-env' ? step.file : ''}`;
-      this.snap = { ...this.snap, live: { key: `${scope}/${step.id}`, title: step.title, startedAt: started, lines: [] } };
+      const cmd =
+        step.kind === 'command'
+          ? `$ ${this.session.commandText(step)}`
+          : step.kind === 'check'
+            ? `check ${step.check}`
+            : `edit ${step.kind === 'edit-env' ? step.file : ''}`;
+      this.snap = {
+        ...this.snap,
+        live: { key: `${scope}/${step.id}`, title: step.title, startedAt: started, lines: [] },
+      };
       this.print(`▶ ${step.title}`);
       this.print(`  ${cmd}`);
       this.say(`running: ${step.title}`);
@@ -396,7 +558,11 @@ export class TuiController {
   }
 
   /** Opens the reason dialog for an action the rules allow, or says why they do not. */
-  private askWhy(purpose: DialogPurpose, action: RuleAction, ids: { scope: string; stepId?: string; checkId?: string }): void {
+  private askWhy(
+    purpose: DialogPurpose,
+    action: RuleAction,
+    ids: { scope: string; stepId?: string; checkId?: string },
+  ): void {
     const v = can(this.session.runbook, this.session.state, action, this.session.now());
     if (!v.ok) return this.say(v.why, 'error');
     const need = v.needs.find((n) => n.kind === 'reason');
@@ -415,14 +581,23 @@ export class TuiController {
     const ui = this.snap.ui;
     const phaseId = ui.scope ?? '';
     const rb = this.session.runbook;
-    if (!rb.phases.some((p) => p.id === phaseId)) return this.say('gates belong to phases; open a phase first', 'error');
+    if (!rb.phases.some((p) => p.id === phaseId))
+      return this.say('gates belong to phases; open a phase first', 'error');
     const step = this.selectedStep();
     if (step?.kind === 'wait' && !DONE.has(stepState(this.session.state, phaseId, step.id).status))
-      return this.askWhy('pass-wait-early', { type: 'pass-wait-early', scope: phaseId, stepId: step.id }, { scope: phaseId, stepId: step.id });
+      return this.askWhy(
+        'pass-wait-early',
+        { type: 'pass-wait-early', scope: phaseId, stepId: step.id },
+        { scope: phaseId, stepId: step.id },
+      );
     const open = openGates(rb, this.session.state, phaseId);
     if (phaseState(this.session.state, phaseId).status !== 'signed-off' && !open.length)
       return this.say('every gate check of this phase has passed; nothing to override', 'ok');
-    if (open.length > 1) return this.setUi({ ...ui, dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 } });
+    if (open.length > 1)
+      return this.setUi({
+        ...ui,
+        dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 },
+      });
     const checkId = open[0]?.checkId ?? rb.phases.find((p) => p.id === phaseId)!.gate[0] ?? '';
     this.askWhy('override', { type: 'override-gate', phaseId, checkId }, { scope: phaseId, checkId });
   }
@@ -432,7 +607,8 @@ export class TuiController {
     const ui = this.snap.ui;
     const rb = this.session.runbook;
     const phaseId = ui.screen === 'overview' ? rb.phases[ui.cursor.overview ?? 0]?.id : ui.scope;
-    if (!phaseId || !rb.phases.some((p) => p.id === phaseId)) return this.say('only phases are signed off and reopened', 'error');
+    if (!phaseId || !rb.phases.some((p) => p.id === phaseId))
+      return this.say('only phases are signed off and reopened', 'error');
     this.askWhy('reopen', { type: 'reopen', phaseId }, { scope: phaseId });
   }
 
@@ -450,7 +626,8 @@ export class TuiController {
       return this.askSignoff(true);
     }
     const v = can(this.session.runbook, this.session.state, { type: 'signoff', phaseId }, this.session.now());
-    if (!v.ok) return this.say(block?.kind === 'gate' ? `${v.why} — o overrides a gate check with a reason` : v.why, 'error');
+    if (!v.ok)
+      return this.say(block?.kind === 'gate' ? `${v.why} — o overrides a gate check with a reason` : v.why, 'error');
     const need = v.needs.find((n) => n.kind === 'statement');
     this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: need?.kind === 'statement' ? need.text : '' } });
   }
@@ -483,22 +660,40 @@ export class TuiController {
     }
     if (d.kind === 'pick-gate') {
       const checkId = d.options[d.cursor];
-      return this.askWhy('override', { type: 'override-gate', phaseId: d.phaseId, checkId }, { scope: d.phaseId, checkId });
+      return this.askWhy(
+        'override',
+        { type: 'override-gate', phaseId: d.phaseId, checkId },
+        { scope: d.phaseId, checkId },
+      );
     }
     if (d.kind === 'signoff') {
-      if (d.text.trim().length < 10) return this.setUi({ ...ui, dialog: { ...d, error: 'write a statement of what you vouch for (10+ characters)' } });
+      if (d.text.trim().length < 10)
+        return this.setUi({
+          ...ui,
+          dialog: { ...d, error: 'write a statement of what you vouch for (10+ characters)' },
+        });
       const r = this.session.dispatch({ type: 'phase.signoff', phaseId: d.phaseId, statement: d.text.trim() });
       if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
       const phases = this.session.runbook.phases;
       const i = phases.findIndex((p) => p.id === d.phaseId);
       // the cursor stays on the signed phase so g writes its report; say how to go on
       const next = phases.slice(i + 1).find((p) => phaseState(this.session.state, p.id).status !== 'signed-off');
-      const text = `${phases[i]?.title} signed off by ${this.session.opts.operator}${this.opts.writeReport ? ' — g writes its signed report' : ''}${next ? `; ↓ Enter opens "${next.title}"` : ''}`;
-      this.setUi({ ...this.snap.ui, dialog: undefined, screen: 'overview', stack: ['start'], message: { text, tone: 'ok' } });
+      const text =
+        `${phases[i]?.title} signed off by ` +
+        `${this.session.opts.operator}${this.opts.writeReport ? ' — g writes its signed report' : ''}` +
+        `${next ? `; ↓ Enter opens "${next.title}"` : ''}`;
+      this.setUi({
+        ...this.snap.ui,
+        dialog: undefined,
+        screen: 'overview',
+        stack: ['start'],
+        message: { text, tone: 'ok' },
+      });
       return;
     }
     if (d.kind === 'confirm-word') {
-      if (d.text.trim() !== d.word) return this.setUi({ ...ui, dialog: { ...d, error: `type ${d.word} exactly, or Esc to go back` } });
+      if (d.text.trim() !== d.word)
+        return this.setUi({ ...ui, dialog: { ...d, error: `type ${d.word} exactly, or Esc to go back` } });
       this.setUi({ ...ui, dialog: undefined });
       if (d.purpose === 'stop') {
         this.session.stopLeftRunning(`${d.scope}/${d.stepId}`);
@@ -555,11 +750,24 @@ export class TuiController {
     const ui = this.snap.ui;
     const ph = this.session.runbook.phases[ui.cursor.overview ?? 0];
     if (!ph) return;
-    if (phaseState(this.session.state, ph.id).status !== 'signed-off') return this.say(`"${ph.title}" is not signed off yet; reports are written for signed-off phases`, 'error');
+    if (phaseState(this.session.state, ph.id).status !== 'signed-off')
+      return this.say(`"${ph.title}" is not signed off yet; reports are written for signed-off phases`, 'error');
     if (!this.opts.writeReport) return this.say('reports are not available here', 'error');
     try {
       const path = await this.opts.writeReport(ph.id);
-      this.setUi({ ...this.snap.ui, dialog: { kind: 'message', title: `Signed report of ${ph.title}`, lines: [path, '', 'Check it with: waymark verify <file> --allowed-signers <file>', '(waymark key prints your line for that file)'] } });
+      this.setUi({
+        ...this.snap.ui,
+        dialog: {
+          kind: 'message',
+          title: `Signed report of ${ph.title}`,
+          lines: [
+            path,
+            '',
+            'Check it with: waymark verify <file> --allowed-signers <file>',
+            '(waymark key prints your line for that file)',
+          ],
+        },
+      });
     } catch (e) {
       this.say(`report failed: ${(e as Error).message}`, 'error');
     }

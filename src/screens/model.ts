@@ -1,16 +1,35 @@
 // What the TUI shows and which key does what: plain data and pure functions, no
 // React and no terminal, so the key flows are testable without rendering.
-export type ScreenId = 'start' | 'overview' | 'steps' | 'step' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan' | 'success';
+export type ScreenId =
+  'start' | 'overview' | 'steps' | 'step' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan' | 'success';
 
 export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen';
 
 export type Dialog =
   | { kind: 'help' }
   | { kind: 'quit'; running: boolean }
-  | { kind: 'reason'; purpose: DialogPurpose; scope: string; stepId?: string; checkId?: string; label: string; text: string; error?: string }
+  | {
+      kind: 'reason';
+      purpose: DialogPurpose;
+      scope: string;
+      stepId?: string;
+      checkId?: string;
+      label: string;
+      text: string;
+      error?: string;
+    }
   | { kind: 'pick-gate'; phaseId: string; options: string[]; cursor: number }
   | { kind: 'signoff'; phaseId: string; text: string; error?: string }
-  | { kind: 'confirm-word'; purpose: 'destructive' | 'pnr' | 'stop'; scope: string; stepId: string; word: string; prompt: string; text: string; error?: string }
+  | {
+      kind: 'confirm-word';
+      purpose: 'destructive' | 'pnr' | 'stop';
+      scope: string;
+      stepId: string;
+      word: string;
+      prompt: string;
+      text: string;
+      error?: string;
+    }
   | { kind: 'message'; title: string; lines: string[] };
 
 export interface UiState {
@@ -82,7 +101,10 @@ export const GLOBAL_KEYS: Array<[string, string]> = [
 ];
 
 export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
-  start: [['Enter', 'continue: begin a new run or resume this one'], ['a', 'acknowledge runbook changes']],
+  start: [
+    ['Enter', 'continue: begin a new run or resume this one'],
+    ['a', 'acknowledge runbook changes'],
+  ],
   overview: [
     ['Enter', 'open the phase'],
     ['g', 'write the signed report of a signed-off phase'],
@@ -98,7 +120,10 @@ export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
     ['x', 'stop the running step'],
     ['r', 'reopen the signed-off phase (with a reason)'],
   ],
-  checks: [['Enter / r', 're-run the selected check'], ['w', 'watch: re-run every interval']],
+  checks: [
+    ['Enter / r', 're-run the selected check'],
+    ['w', 'watch: re-run every interval'],
+  ],
   monitor: [['r', 'refresh now']],
   rollback: [['Enter', 'open the procedure']],
   troubleshooting: [['Enter', 'open the diagnostics']],
@@ -110,7 +135,8 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   const d = ui.dialog;
   if (d) {
     if (key.escape) return { type: 'close-dialog' };
-    if (d.kind === 'help' || d.kind === 'message') return key.return || input === '?' || input === 'q' ? { type: 'close-dialog' } : { type: 'none' };
+    if (d.kind === 'help' || d.kind === 'message')
+      return key.return || input === '?' || input === 'q' ? { type: 'close-dialog' } : { type: 'none' };
     if (d.kind === 'quit') {
       if (input === 'y' || input === 'Y') return { type: 'quit-now' };
       if (input === 'n' || input === 'N' || key.return) return { type: 'close-dialog' };
@@ -175,16 +201,32 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
   switch (action.type) {
     case 'open':
       if (ui.screen === action.screen && ui.scope === action.scope) return ui;
-      return { ...ui, stack: [...ui.stack, ui.screen], screen: action.screen, scope: action.scope ?? ui.scope, cursor: SCROLL_FROM_TOP.has(action.screen) ? { ...ui.cursor, [action.screen]: undefined } : ui.cursor, message: undefined };
+      return {
+        ...ui,
+        stack: [...ui.stack, ui.screen],
+        screen: action.screen,
+        scope: action.scope ?? ui.scope,
+        cursor: SCROLL_FROM_TOP.has(action.screen) ? { ...ui.cursor, [action.screen]: undefined } : ui.cursor,
+        message: undefined,
+      };
     case 'back': {
       if (!ui.stack.length) return ui;
       const stack = ui.stack.slice(0, -1);
-      return { ...ui, stack, screen: ui.stack[ui.stack.length - 1], watch: ui.screen === 'checks' ? false : ui.watch, message: undefined };
+      return {
+        ...ui,
+        stack,
+        screen: ui.stack[ui.stack.length - 1],
+        watch: ui.screen === 'checks' ? false : ui.watch,
+        message: undefined,
+      };
     }
     case 'move': {
       if (ui.dialog?.kind === 'pick-gate') {
         const n = ui.dialog.options.length;
-        return { ...ui, dialog: { ...ui.dialog, cursor: Math.max(0, Math.min(n - 1, ui.dialog.cursor + action.delta)) } };
+        return {
+          ...ui,
+          dialog: { ...ui.dialog, cursor: Math.max(0, Math.min(n - 1, ui.dialog.cursor + action.delta)) },
+        };
       }
       const cur = ui.cursor[ui.screen] ?? 0;
       const next = Math.max(0, Math.min(Math.max(0, listLength - 1), cur + action.delta));
@@ -196,10 +238,13 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
       return { ...ui, dialog: undefined };
     case 'text':
       if (!ui.dialog || !('text' in ui.dialog)) return ui;
-      return { ...ui, dialog: { ...ui.dialog, text: (ui.dialog.text + action.ch).slice(0, 500), error: undefined } as Dialog };
+      return {
+        ...ui,
+        dialog: { ...ui.dialog, text: (ui.dialog.text + action.ch).slice(0, 500), error: undefined },
+      };
     case 'backspace':
       if (!ui.dialog || !('text' in ui.dialog)) return ui;
-      return { ...ui, dialog: { ...ui.dialog, text: ui.dialog.text.slice(0, -1) } as Dialog };
+      return { ...ui, dialog: { ...ui.dialog, text: ui.dialog.text.slice(0, -1) } };
     case 'toggle-watch':
       return { ...ui, watch: !ui.watch };
     default:

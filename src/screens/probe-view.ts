@@ -24,7 +24,8 @@ export interface ProbeView {
 /** The mark of one second, readable without colour: ▁ up, █ down, ▄ some answers failed, space none. */
 export const MARK: Record<MarkKind, string> = { up: '▁', down: '█', mixed: '▄', none: ' ' };
 
-const kindOf = (s: ProbeSecond | undefined): MarkKind => (!s ? 'none' : s.failed === 0 ? 'up' : s.ok === 0 ? 'down' : 'mixed');
+const kindOf = (s: ProbeSecond | undefined): MarkKind =>
+  !s ? 'none' : s.failed === 0 ? 'up' : s.ok === 0 ? 'down' : 'mixed';
 
 export function markRuns(seconds: Array<ProbeSecond | undefined>): MarkRun[] {
   const runs: MarkRun[] = [];
@@ -48,7 +49,10 @@ export function probeView(
 ): ProbeView {
   const answers = totals.ok + totals.failed;
   const pct = answers ? ((100 * totals.ok) / answers).toFixed(2) : '—';
-  const outages = totals.outages === 0 ? 'no outage' : `${totals.outages} outage${totals.outages > 1 ? 's' : ''}, longest ${secs(totals.longestMs)}`;
+  const outages =
+    totals.outages === 0
+      ? 'no outage'
+      : `${totals.outages} outage${totals.outages > 1 ? 's' : ''}, longest ${secs(totals.longestMs)}`;
   return {
     id,
     up: status.up,

@@ -8,10 +8,17 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
   // NO_COLOR: colours off; every colour also has a word or symbol next to it.
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   const [{ render, Text }, React] = await Promise.all([import('ink'), import('react')]);
-  const app = render(React.createElement(Text, null, `Waymark — opening ${typeof source === 'function' ? 'the runbook' : source.file}…`), { exitOnCtrlC: false, patchConsole: true, maxFps: 20 });
+  const app = render(
+    React.createElement(Text, null, `Waymark — opening ${typeof source === 'function' ? 'the runbook' : source.file}…`),
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 20 },
+  );
   let session: import('../phases/session.js').Session;
   try {
-    const [lr, { Session }, { sessionOptions }] = await Promise.all([typeof source === 'function' ? source() : source, import('../phases/session.js'), import('../commands/common.js')]);
+    const [lr, { Session }, { sessionOptions }] = await Promise.all([
+      typeof source === 'function' ? source() : source,
+      import('../phases/session.js'),
+      import('../commands/common.js'),
+    ]);
     session = new Session(lr, sessionOptions(a));
     try {
       session.notices.push(...(await session.lockTargets()));

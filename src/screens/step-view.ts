@@ -32,10 +32,17 @@ export interface StepViewInput {
   width: number;
 }
 
-const lines = (text: string, width: number, tone?: ViewLine['tone']): ViewLine[] => wrap(text, width).map((t) => ({ text: t, tone }));
+const lines = (text: string, width: number, tone?: ViewLine['tone']): ViewLine[] =>
+  wrap(text, width).map((t) => ({ text: t, tone }));
 
 /** The parts of a step's view, each already wrapped to the width. */
-export function stepParts(v: StepViewInput): { instructions: ViewLine[]; action: ViewLine[]; notes: ViewLine[]; diff: ViewLine[]; output: ViewLine[] } {
+export function stepParts(v: StepViewInput): {
+  instructions: ViewLine[];
+  action: ViewLine[];
+  notes: ViewLine[];
+  diff: ViewLine[];
+  output: ViewLine[];
+} {
   const { step, st, width } = v;
   const instructions = step.instructions ? lines(step.instructions.trim(), width) : [];
   const action: ViewLine[] =
@@ -47,14 +54,21 @@ export function stepParts(v: StepViewInput): { instructions: ViewLine[]; action:
   const notes: ViewLine[] = [];
   const judged = outputRulesText(step);
   if (judged) notes.push(...lines(judged, width, 'dim'));
-  if (step.kind === 'wait' && st.status === 'pending') notes.push(...lines(waitSentence(v.rb, v.state, step, v.now), width));
+  if (step.kind === 'wait' && st.status === 'pending')
+    notes.push(...lines(waitSentence(v.rb, v.state, step, v.now), width));
   if (step.point_of_no_return) notes.push(...lines(`⛔ point of no return: ${step.point_of_no_return}`, width, 'red'));
   if (step.destructive) notes.push({ text: '⚠ destructive: you will type a confirmation word', tone: 'red' });
   const diff: ViewLine[] = [];
   if (step.kind === 'edit-env' && st.status !== 'passed') {
     const changes = v.envDiff.some((l) => /^[+-]/.test(l));
-    diff.push({ text: changes ? 'Enter writes this change (a backup of the file is kept):' : 'Nothing to change: every key already has its value. Enter records the step.', tone: 'dim' });
-    for (const l of v.envDiff) diff.push(...lines(l, width, l.startsWith('+') ? 'cmd' : l.startsWith('-') ? 'red' : undefined));
+    diff.push({
+      text: changes
+        ? 'Enter writes this change (a backup of the file is kept):'
+        : 'Nothing to change: every key already has its value. Enter records the step.',
+      tone: 'dim',
+    });
+    for (const l of v.envDiff)
+      diff.push(...lines(l, width, l.startsWith('+') ? 'cmd' : l.startsWith('-') ? 'red' : undefined));
   }
   const output: ViewLine[] = [];
   if (v.live) {
@@ -76,22 +90,36 @@ export function detailLines(v: StepViewInput, rows: number): ViewLine[] {
   const fixed = [...p.action, ...p.notes];
   const room = Math.max(0, rows - fixed.length);
   const rest = p.diff.length + p.output.length;
-  const inRoom = v.live ? Math.min(2, p.instructions.length, room) : Math.min(p.instructions.length, Math.max(room - Math.min(3, rest), Math.min(2, room)));
+  const inRoom = v.live
+    ? Math.min(2, p.instructions.length, room)
+    : Math.min(p.instructions.length, Math.max(room - Math.min(3, rest), Math.min(2, room)));
   let instructions = p.instructions.slice(0, inRoom);
   if (instructions.length < p.instructions.length && inRoom > 0)
-    instructions = [...instructions.slice(0, inRoom - 1), { text: `… ${p.instructions.length - inRoom + 1} more lines: v shows the whole step`, tone: 'dim' }];
+    instructions = [
+      ...instructions.slice(0, inRoom - 1),
+      { text: `… ${p.instructions.length - inRoom + 1} more lines: v shows the whole step`, tone: 'dim' },
+    ];
   let left = room - instructions.length;
   const diff = p.diff.slice(0, Math.max(0, left));
   left -= diff.length;
   // the status line first, then the newest output
-  const output = p.output.length <= left ? p.output : left > 0 ? [p.output[0], ...p.output.slice(p.output.length - left + 1)] : [];
+  const output =
+    p.output.length <= left ? p.output : left > 0 ? [p.output[0], ...p.output.slice(p.output.length - left + 1)] : [];
   return [...instructions, ...fixed, ...diff, ...output];
 }
 
 /** Every line of the step, for `v`. */
 export function fullLines(v: StepViewInput): ViewLine[] {
   const p = stepParts(v);
-  return [...p.instructions, ...(p.instructions.length ? [{ text: ' ' }] : []), ...p.action, ...p.notes, ...p.diff, ...(p.output.length ? [{ text: ' ' }] : []), ...p.output];
+  return [
+    ...p.instructions,
+    ...(p.instructions.length ? [{ text: ' ' }] : []),
+    ...p.action,
+    ...p.notes,
+    ...p.diff,
+    ...(p.output.length ? [{ text: ' ' }] : []),
+    ...p.output,
+  ];
 }
 
 export function statusLine(st: StepState): string {
@@ -109,7 +137,8 @@ export function waitSentence(rb: Runbook, state: RunState, s: Extract<Step, { ki
   const v = waitView(rb, state, s, now);
   if (v.state === 'not-started') return `Starts counting when ${describeAfter(rb, s.after)}.`;
   const since = `Counting since ${describeAfter(rb, s.after).replace(/ is (done|signed off)$/, ' was $1')}`;
-  const early = s.overridable === false ? ' It cannot be passed early.' : ' o passes it early as an override, with a reason.';
+  const early =
+    s.overridable === false ? ' It cannot be passed early.' : ' o passes it early as an override, with a reason.';
   return `${since}; ${v.short}.${v.state === 'counting' ? early : ''}`;
 }
 
@@ -127,7 +156,13 @@ export function stepViewFor(
 ): StepViewInput {
   const st = stepState(state, scope, step.id);
   return {
-    rb: session.runbook, state, step, st, envDiff, width, now: session.now(),
+    rb: session.runbook,
+    state,
+    step,
+    st,
+    envDiff,
+    width,
+    now: session.now(),
     action:
       step.kind === 'edit-env'
         ? `edit ${session.lr.redactor.redact(resolve(session.lr.dir, step.file))}`
@@ -137,7 +172,10 @@ export function stepViewFor(
 }
 
 /** What an edit-env step would change, secrets masked (reads the env file). */
-export function envDiffOf(session: { lr: { dir: string; redactor: { redact(s: string): string } } }, step: Step): string[] {
+export function envDiffOf(
+  session: { lr: { dir: string; redactor: { redact(s: string): string } } },
+  step: Step,
+): string[] {
   if (step.kind !== 'edit-env') return [];
   return formatEnvDiff(planEnvEdit(resolve(session.lr.dir, step.file), step.set), (v) => session.lr.redactor.redact(v));
 }

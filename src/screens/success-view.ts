@@ -16,7 +16,8 @@ export function successLines(rows: SuccessRow[], width: number): ViewLine[] {
     out.push({ text: ' ' });
     const head = wrap(`${MARK[r.status]}  ${r.criterion}`, width);
     out.push(...head.map((text) => ({ text, tone: TONE[r.status] })));
-    for (const f of r.failedBy ?? []) out.push(...wrap(`  ✗ ${f}`, width).map((text) => ({ text, tone: 'red' as const })));
+    for (const f of r.failedBy ?? [])
+      out.push(...wrap(`  ✗ ${f}`, width).map((text) => ({ text, tone: 'red' as const })));
     for (const e of r.evidence) out.push(...wrap(`  ${e}`, width).map((text) => ({ text, tone: 'dim' as const })));
   }
   return out;

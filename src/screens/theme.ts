@@ -48,7 +48,6 @@ export function wrap(text: string, width: number): string[] {
         continue;
       }
       if (line.trim()) out.push(line.trimEnd());
-      line = '';
       let rest = word;
       while (rest.length > w) {
         out.push(rest.slice(0, w));

@@ -58,7 +58,13 @@ export function parseAllowedSigners(text: string): { signers: AllowedSigner[]; p
 
 /** ssh's match_pattern: `*` and `?` wildcards. */
 function matchPattern(s: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    's',
+  );
   return re.test(s);
 }
 
@@ -93,11 +99,22 @@ function usable(s: AllowedSigner, namespace: string, now: Date): boolean {
 }
 
 /** The principal patterns under which this key may sign in this namespace now. */
-export function principalsFor(signers: AllowedSigner[], keyBlob: Buffer, namespace: string, now = new Date()): string[] {
+export function principalsFor(
+  signers: AllowedSigner[],
+  keyBlob: Buffer,
+  namespace: string,
+  now = new Date(),
+): string[] {
   return signers.filter((s) => s.keyBlob.equals(keyBlob) && usable(s, namespace, now)).map((s) => s.principals);
 }
 
 /** May this key sign as this identity? (`ssh-keygen -Y verify -I identity`) */
-export function allowed(signers: AllowedSigner[], identity: string, keyBlob: Buffer, namespace: string, now = new Date()): boolean {
+export function allowed(
+  signers: AllowedSigner[],
+  identity: string,
+  keyBlob: Buffer,
+  namespace: string,
+  now = new Date(),
+): boolean {
   return principalsFor(signers, keyBlob, namespace, now).some((p) => matchList(identity, p));
 }

@@ -52,8 +52,19 @@ export function verifyLines(lines: string[]): VerifyResult {
       return { ok: false, entries: lines.length, badLine: i + 1, problem: 'not valid JSON' };
     }
     if (e.prev !== prev)
-      return { ok: false, entries: lines.length, badLine: i + 1, problem: 'its prev hash does not match the line before (a line was changed, removed or inserted)' };
-    if (e.seq !== i + 1) return { ok: false, entries: lines.length, badLine: i + 1, problem: `sequence number ${e.seq}, expected ${i + 1}` };
+      return {
+        ok: false,
+        entries: lines.length,
+        badLine: i + 1,
+        problem: 'its prev hash does not match the line before (a line was changed, removed or inserted)',
+      };
+    if (e.seq !== i + 1)
+      return {
+        ok: false,
+        entries: lines.length,
+        badLine: i + 1,
+        problem: `sequence number ${e.seq}, expected ${i + 1}`,
+      };
     prev = lineHash(lines[i]);
   }
   return { ok: true, entries: lines.length };
@@ -63,7 +74,10 @@ export function verifyLines(lines: string[]): VerifyResult {
 export function readLines(file: string): { lines: string[]; torn?: string; size: number } {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const end = text.lastIndexOf('\n') + 1;
-  const lines = text.slice(0, end).split('\n').filter((l) => l.length);
+  const lines = text
+    .slice(0, end)
+    .split('\n')
+    .filter((l) => l.length);
   return { lines, torn: end < text.length ? text.slice(end) : undefined, size: end };
 }
 
@@ -130,7 +144,8 @@ export class AuditLog {
 
   append(event: string, operator: string, host: string, data?: unknown, at = new Date(), clock?: Date): AuditEntry {
     // a line glued to a torn one would break the chain for good
-    if (this.torn !== undefined) throw new Error(`the audit log ${this.file} ends in a torn line that was not set aside`);
+    if (this.torn !== undefined)
+      throw new Error(`the audit log ${this.file} ends in a torn line that was not set aside`);
     const entry: AuditEntry = {
       seq: this.seq + 1,
       at: at.toISOString(),
@@ -161,14 +176,33 @@ export function verifyAudit(file: string, stateHead?: AuditHead): VerifyResult &
   const { lines, torn } = readLines(file);
   const v = verifyLines(lines);
   if (!v.ok) return v;
-  if (torn !== undefined) return { ok: false, entries: lines.length, badLine: lines.length + 1, problem: 'the last line is incomplete (no newline): a crash mid-append' };
+  if (torn !== undefined)
+    return {
+      ok: false,
+      entries: lines.length,
+      badLine: lines.length + 1,
+      problem: 'the last line is incomplete (no newline): a crash mid-append',
+    };
   if (stateHead && stateHead.seq > 0) {
     if (lines.length < stateHead.seq)
-      return { ok: false, entries: lines.length, badLine: lines.length + 1, problem: `the state includes events up to line ${stateHead.seq}, but the log ends at line ${lines.length}: lines were removed from its end` };
+      return {
+        ok: false,
+        entries: lines.length,
+        badLine: lines.length + 1,
+        problem:
+          `the state includes events up to line ${stateHead.seq}, but the log ends at line ` +
+          `${lines.length}: lines were removed from its end`,
+      };
     if (lineHash(lines[stateHead.seq - 1]) !== stateHead.hash)
-      return { ok: false, entries: lines.length, badLine: stateHead.seq, problem: 'this is not the line the state recorded as the last it includes: the log was rewritten' };
+      return {
+        ok: false,
+        entries: lines.length,
+        badLine: stateHead.seq,
+        problem: 'this is not the line the state recorded as the last it includes: the log was rewritten',
+      };
     // entries after the state's head: notes, or a crash between writing the log and the state
-    if (lines.length > stateHead.seq) return { ...v, after: lines.slice(stateHead.seq).map((l) => JSON.parse(l) as AuditEntry) };
+    if (lines.length > stateHead.seq)
+      return { ...v, after: lines.slice(stateHead.seq).map((l) => JSON.parse(l) as AuditEntry) };
   }
   return v;
 }

@@ -24,10 +24,17 @@ export function diskError(e: unknown, file: string): DiskError {
   const code = (e as NodeJS.ErrnoException).code;
   const folder = dirname(file);
   const kept = 'nothing was lost (what was saved before is intact)';
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new DiskError(`the disk holding ${folder} is full; ${kept}: free space and resume`, code);
-  if (code === 'EROFS') return new DiskError(`${folder} is on a read-only file system; ${kept}: remount it writable and resume`, code);
-  if (code === 'EACCES' || code === 'EPERM') return new DiskError(`Waymark may not write in ${folder}; ${kept}: fix its permissions and resume`, code);
-  if (code === 'EIO') return new DiskError(`the disk holding ${folder} failed to write (I/O error); ${kept}: check the disk and resume`, code);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new DiskError(`the disk holding ${folder} is full; ${kept}: free space and resume`, code);
+  if (code === 'EROFS')
+    return new DiskError(`${folder} is on a read-only file system; ${kept}: remount it writable and resume`, code);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new DiskError(`Waymark may not write in ${folder}; ${kept}: fix its permissions and resume`, code);
+  if (code === 'EIO')
+    return new DiskError(
+      `the disk holding ${folder} failed to write (I/O error); ${kept}: check the disk and resume`,
+      code,
+    );
   return new DiskError(`could not write ${file} (${code ?? (e as Error).message}); ${kept}`, code);
 }
 

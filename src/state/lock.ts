@@ -13,7 +13,10 @@ export interface LockInfo {
 
 export class LockError extends Error {
   constructor(readonly holder: LockInfo) {
-    super(`this run is open in another session: ${holder.operator} on ${holder.host} (pid ${holder.pid}) since ${holder.since}`);
+    super(
+      `this run is open in another session: ${holder.operator} on ${holder.host} (pid ${holder.pid}) since ` +
+        `${holder.since}`,
+    );
     this.name = 'LockError';
   }
 }

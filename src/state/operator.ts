@@ -6,7 +6,11 @@ export function operatorName(flag?: string, env: NodeJS.ProcessEnv = process.env
   if (flag?.trim()) return flag.trim();
   if (env.WAYMARK_OPERATOR?.trim()) return env.WAYMARK_OPERATOR.trim();
   try {
-    const git = execFileSync('git', ['config', 'user.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).trim();
+    const git = execFileSync('git', ['config', 'user.name'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim();
     if (git) return git;
   } catch {
     /* no git or no name */

@@ -55,7 +55,8 @@ export function checkSignoffSignatures(entries: AuditEntry[], lines: string[]): 
       if (bad) res.problem = bad;
       else if (!head) res.problem = 'the signed sign-off names no audit chain head';
       else if (!lines[+head[1] - 1] || lineHash(lines[+head[1] - 1]) !== head[2])
-        res.problem = `the audit log no longer has the chain head this sign-off signed (line ${head[1]}): it was rewritten`;
+        res.problem =
+          `the audit log no longer has the chain head this sign-off signed (line ${head[1]}): it ` + `was rewritten`;
     } catch (err) {
       res.problem = `the signature is unreadable (${(err as Error).message})`;
     }

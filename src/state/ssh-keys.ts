@@ -6,7 +6,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeWhole } from './durable.js';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ed25519Blob, fingerprint, keyType, publicKeyLine, sshString, uint32, WireReader, type Signer } from './sshsig.js';
+import {
+  ed25519Blob,
+  fingerprint,
+  keyType,
+  publicKeyLine,
+  sshString,
+  uint32,
+  WireReader,
+  type Signer,
+} from './sshsig.js';
 
 export class KeyError extends Error {
   override name = 'KeyError';
@@ -21,7 +30,11 @@ export interface OperatorKey {
   publicLine: string;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'operator';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'operator';
 const OPENSSH_MAGIC = Buffer.from('openssh-key-v1\0');
 
 function ed25519Signer(key: KeyObject): Signer {
@@ -45,13 +58,25 @@ export function readOpenSshKey(text: string, file: string): KeyObject | 'encrypt
   const pub = r.string();
   if (cipher !== 'none') return 'encrypted';
   const type = keyType(pub);
-  if (type !== 'ssh-ed25519') throw new KeyError(`${file} is a ${type} key; Waymark signs from a file only with Ed25519 (load other keys into ssh-agent and name their .pub)`);
+  if (type !== 'ssh-ed25519')
+    throw new KeyError(
+      `${file} is a ${type} key; Waymark signs from a file only with Ed25519 (load other keys into ssh-agent ` +
+        `and name their .pub)`,
+    );
   const priv = new WireReader(r.string());
   if (priv.uint32() !== priv.uint32()) throw new KeyError(`${file} is damaged (check bytes differ)`);
   priv.text();
   const x = priv.string();
   const seedAndPub = priv.string();
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seedAndPub.subarray(0, 32).toString('base64url'), x: x.toString('base64url') }, format: 'jwk' });
+  return createPrivateKey({
+    key: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      d: seedAndPub.subarray(0, 32).toString('base64url'),
+      x: x.toString('base64url'),
+    },
+    format: 'jwk',
+  });
 }
 
 /** An unencrypted OpenSSH private key file for an Ed25519 key, as ssh-keygen writes it. */
@@ -61,12 +86,30 @@ export function writeOpenSshKey(key: KeyObject, comment: string): string {
   const d = Buffer.from(jwk.d!, 'base64url');
   const pub = ed25519Blob(x);
   const check = uint32(Math.floor(Math.random() * 2 ** 32));
-  let priv = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(x), sshString(Buffer.concat([d, x])), sshString(comment)]);
+  let priv = Buffer.concat([
+    check,
+    check,
+    sshString('ssh-ed25519'),
+    sshString(x),
+    sshString(Buffer.concat([d, x])),
+    sshString(comment),
+  ]);
   const pad: number[] = [];
   for (let i = 1; (priv.length + pad.length) % 8; i++) pad.push(i);
   priv = Buffer.concat([priv, Buffer.from(pad)]);
-  const blob = Buffer.concat([OPENSSH_MAGIC, sshString('none'), sshString('none'), sshString(''), uint32(1), sshString(pub), sshString(priv)]);
-  const body = blob.toString('base64').replace(/(.{70})/g, '$1\n').replace(/\n$/, '');
+  const blob = Buffer.concat([
+    OPENSSH_MAGIC,
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
+    uint32(1),
+    sshString(pub),
+    sshString(priv),
+  ]);
+  const body = blob
+    .toString('base64')
+    .replace(/(.{70})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`;
 }
 
@@ -86,14 +129,17 @@ export function agentSigner(publicKey: Buffer, socket: string): Signer {
           reject(new KeyError(why));
         };
         sock.setTimeout(30_000, () => fail('ssh-agent did not answer within 30 s (does it wait for a confirmation?)'));
-        sock.on('error', (e) => fail(`cannot reach ssh-agent at ${socket} (${(e as NodeJS.ErrnoException).code ?? e.message})`));
+        sock.on('error', (e) =>
+          fail(`cannot reach ssh-agent at ${socket} (${(e as NodeJS.ErrnoException).code ?? e.message})`),
+        );
         sock.on('connect', () => sock.write(Buffer.concat([uint32(body.length), body])));
         sock.on('data', (chunk) => {
           got = Buffer.concat([got, chunk]);
           if (got.length < 4 || got.length < 4 + got.readUInt32BE()) return;
           sock.end();
           const msg = got.subarray(4, 4 + got.readUInt32BE());
-          if (msg[0] !== 14) return fail('ssh-agent refused to sign (is the key loaded? ssh-add -l lists the keys it holds)');
+          if (msg[0] !== 14)
+            return fail('ssh-agent refused to sign (is the key loaded? ssh-add -l lists the keys it holds)');
           resolve(new WireReader(msg.subarray(1)).string());
         });
       }),
@@ -105,12 +151,21 @@ function fromFile(file: string, env: NodeJS.ProcessEnv): OperatorKey {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new KeyError(`cannot read the signing key ${file} (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable'})`);
+    throw new KeyError(
+      `cannot read the signing key ${file} ` +
+        `(${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable'})`,
+    );
   }
   const pubLine = /^(ssh-[a-z0-9-]+|ecdsa-[a-z0-9-]+)\s+([A-Za-z0-9+/=]+)/m.exec(text);
   const viaAgent = (blob: Buffer, why: string): OperatorKey => {
-    if (!env.SSH_AUTH_SOCK) throw new KeyError(`${file} ${why}, and SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add the key`);
-    return { signer: agentSigner(blob, env.SSH_AUTH_SOCK), source: `ssh-agent (${file})`, fingerprint: fingerprint(blob), publicLine: publicKeyLine(blob) };
+    if (!env.SSH_AUTH_SOCK)
+      throw new KeyError(`${file} ${why}, and SSH_AUTH_SOCK is not set: start ssh-agent and ssh-add the key`);
+    return {
+      signer: agentSigner(blob, env.SSH_AUTH_SOCK),
+      source: `ssh-agent (${file})`,
+      fingerprint: fingerprint(blob),
+      publicLine: publicKeyLine(blob),
+    };
   };
   if (pubLine) return viaAgent(Buffer.from(pubLine[2], 'base64'), 'is a public key');
   let key: KeyObject | 'encrypted';
@@ -119,17 +174,28 @@ function fromFile(file: string, env: NodeJS.ProcessEnv): OperatorKey {
     else key = createPrivateKey(text);
   } catch (e) {
     if (e instanceof KeyError) throw e;
-    throw new KeyError(`the signing key ${file} is damaged or not a private key: replace it, or name another with --key`);
+    throw new KeyError(
+      `the signing key ${file} is damaged or not a private key: replace it, or name another with --key`,
+    );
   }
   if (key === 'encrypted') {
     const pub = `${file}.pub`;
     const line = existsSync(pub) ? /^\S+\s+(\S+)/.exec(readFileSync(pub, 'utf8')) : null;
-    if (!line) throw new KeyError(`${file} is protected by a passphrase: load it into ssh-agent (ssh-add) and keep ${pub} beside it`);
+    if (!line)
+      throw new KeyError(
+        `${file} is protected by a passphrase: load it into ssh-agent (ssh-add) and keep ${pub} beside it`,
+      );
     return viaAgent(Buffer.from(line[1], 'base64'), 'is protected by a passphrase');
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${file} is not an Ed25519 key; load it into ssh-agent and name its .pub instead`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new KeyError(`${file} is not an Ed25519 key; load it into ssh-agent and name its .pub instead`);
   const signer = ed25519Signer(key);
-  return { signer, source: file, fingerprint: fingerprint(signer.publicKey), publicLine: publicKeyLine(signer.publicKey) };
+  return {
+    signer,
+    source: file,
+    fingerprint: fingerprint(signer.publicKey),
+    publicLine: publicKeyLine(signer.publicKey),
+  };
 }
 
 /** The file of the key Waymark keeps for an operator who names none. */
@@ -142,7 +208,12 @@ export function ownKeyFile(stateDir: string, operator: string): string {
  * ssh-agent. Otherwise Waymark's own per-operator key, created once (an older Waymark's
  * PEM key for the same operator is kept, so earlier reports name the same key).
  */
-export function operatorKey(stateDir: string, operator: string, named?: string, env: NodeJS.ProcessEnv = process.env): OperatorKey {
+export function operatorKey(
+  stateDir: string,
+  operator: string,
+  named?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): OperatorKey {
   const file = named ?? env.WAYMARK_SIGNING_KEY;
   if (file) return fromFile(file, env);
   const own = ownKeyFile(stateDir, operator);

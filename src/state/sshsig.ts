@@ -102,13 +102,24 @@ export interface Signer {
 
 export async function signMessage(message: Buffer, signer: Signer, namespace = NAMESPACE): Promise<string> {
   const sig = await signer.sign(signedData(message, namespace));
-  const blob = Buffer.concat([MAGIC, uint32(1), sshString(signer.publicKey), sshString(namespace), sshString(''), sshString('sha512'), sshString(sig)]);
+  const blob = Buffer.concat([
+    MAGIC,
+    uint32(1),
+    sshString(signer.publicKey),
+    sshString(namespace),
+    sshString(''),
+    sshString('sha512'),
+    sshString(sig),
+  ]);
   return armor(blob);
 }
 
 /** Armored as ssh-keygen writes it: base64 in lines of 70 characters. */
 export function armor(blob: Buffer): string {
-  const b64 = blob.toString('base64').replace(/(.{70})/g, '$1\n').replace(/\n$/, '');
+  const b64 = blob
+    .toString('base64')
+    .replace(/(.{70})/g, '$1\n')
+    .replace(/\n$/, '');
   return `${BEGIN}\n${b64}\n${END}\n`;
 }
 
@@ -156,7 +167,7 @@ export function verifySignature(message: Buffer, sig: ParsedSignature, namespace
     return (e as Error).message;
   }
   const type = keyType(sig.publicKey);
-  let good = false;
+  let good: boolean;
   if (type === 'ssh-ed25519' && alg === 'ssh-ed25519') good = cryptoVerify(null, data, key, raw);
   else if (type === 'ssh-rsa' && (alg === 'rsa-sha2-512' || alg === 'rsa-sha2-256'))
     good = cryptoVerify(alg === 'rsa-sha2-512' ? 'sha512' : 'sha256', data, key, raw);

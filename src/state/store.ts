@@ -18,16 +18,30 @@ export class StateFileError extends InputError {
 
 /** What a state document must have before anything reads it: the field that is missing, or undefined. */
 function shapeProblem(doc: unknown): string | undefined {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return `holds ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc}, not a run's state`;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    return `holds ${doc === null ? 'null' : Array.isArray(doc) ? 'a list' : typeof doc}, not a run's state`;
   const d = doc as Record<string, unknown>;
-  if (typeof d.schema !== 'number') return 'has no schema number (is it a run\'s state?)';
-  if (d.schema > STATE_SCHEMA) return `was written by a newer Waymark (schema ${d.schema}; this one reads up to ${STATE_SCHEMA}): open it with that version`;
+  if (typeof d.schema !== 'number') return "has no schema number (is it a run's state?)";
+  if (d.schema > STATE_SCHEMA)
+    return (
+      `was written by a newer Waymark (schema ${d.schema}; this one reads up to ${STATE_SCHEMA}): open ` +
+      `it with that version`
+    );
   const want: Array<[string, string]> = [
-    ['runId', 'string'], ['runbookId', 'string'], ['createdAt', 'string'], ['seq', 'number'],
-    ['phases', 'object'], ['steps', 'object'], ['checks', 'object'], ['baselines', 'object'], ['target', 'object'],
+    ['runId', 'string'],
+    ['runbookId', 'string'],
+    ['createdAt', 'string'],
+    ['seq', 'number'],
+    ['phases', 'object'],
+    ['steps', 'object'],
+    ['checks', 'object'],
+    ['baselines', 'object'],
+    ['target', 'object'],
   ];
   const missing = want.filter(([k, t]) => typeof d[k] !== t || d[k] === null).map(([k]) => k);
-  return missing.length ? `is damaged: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing or of the wrong kind` : undefined;
+  return missing.length
+    ? `is damaged: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing or of the wrong kind`
+    : undefined;
 }
 
 export class StateStore {

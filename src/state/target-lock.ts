@@ -26,7 +26,11 @@ export class TargetLockError extends Error {
     readonly holder: TargetHolder | undefined,
   ) {
     super(
-      `another Waymark session holds the lock on connection "${connection}"${holder ? `: ${holder.applicationName.replace(/^waymark:/, '')} (backend pid ${holder.pid}, connected since ${holder.since}${holder.clientAddr ? ` from ${holder.clientAddr}` : ''})` : ''}`,
+      `another Waymark session holds the lock on connection "${connection}"` +
+        (holder
+          ? `: ${holder.applicationName.replace(/^waymark:/, '')} (backend pid ${holder.pid}, ` +
+            `connected since ${holder.since}${holder.clientAddr ? ` from ${holder.clientAddr}` : ''})`
+          : ''),
     );
     this.name = 'LockError';
   }
@@ -52,7 +56,11 @@ export class TargetLocks {
     if (this.held.has(name)) return true;
     const { default: pg } = await import('pg');
     const appName = `waymark:${this.operator}@${hostname()} pid ${process.pid}`.slice(0, 63);
-    const client = new pg.Client({ ...config, application_name: appName, connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000 });
+    const client = new pg.Client({
+      ...config,
+      application_name: appName,
+      connectionTimeoutMillis: config.connectionTimeoutMillis ?? 5000,
+    });
     client.on('error', () => this.held.delete(name));
     await client.connect();
     const [k1, k2] = lockKey(this.runbookId);
@@ -61,15 +69,28 @@ export class TargetLocks {
       this.held.set(name, client);
       return true;
     }
-    const h = await client.query<{ application_name: string; pid: number; backend_start: Date; client_addr: string | null }>(
-      `SELECT a.application_name, a.pid, a.backend_start, a.client_addr::text
+    const h = await client
+      .query<{ application_name: string; pid: number; backend_start: Date; client_addr: string | null }>(
+        `SELECT a.application_name, a.pid, a.backend_start, a.client_addr::text
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2`,
-      [k1, k2],
-    ).catch(() => ({ rows: [] as never[] }));
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = $2::int::oid
+        AND l.objsubid = 2`,
+        [k1, k2],
+      )
+      .catch(() => ({ rows: [] as never[] }));
     await client.end().catch(() => {});
     const row = h.rows[0];
-    throw new TargetLockError(name, row ? { applicationName: row.application_name, pid: row.pid, since: row.backend_start.toISOString(), clientAddr: row.client_addr } : undefined);
+    throw new TargetLockError(
+      name,
+      row
+        ? {
+            applicationName: row.application_name,
+            pid: row.pid,
+            since: row.backend_start.toISOString(),
+            clientAddr: row.client_addr,
+          }
+        : undefined,
+    );
   }
 
   async releaseAll(): Promise<void> {

@@ -7,8 +7,22 @@ describe('waymark check', () => {
   it('--list prints every check of the runbook, the id first on each line', () => {
     const r = cli(['check', '--list'], { WAYMARK_STATE_DIR: tempDir() });
     expect(r.code).toBe(0);
-    const ids = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
-    expect(ids).toEqual(expect.arrayContaining(['db-connection', 'counts-match', 'data-validation', 'pg-pool', 'slow-queries', 'cache-hit', 'index-usage', 'db-size']));
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'db-connection',
+        'counts-match',
+        'data-validation',
+        'pg-pool',
+        'slow-queries',
+        'cache-hit',
+        'index-usage',
+        'db-size',
+      ]),
+    );
   });
 
   it('runs one check now: JSON with id, status, summary, metrics, durationMs; exit 0 on pass', () => {
@@ -47,7 +61,10 @@ describe('waymark validate and schema', () => {
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const dir = tempDir();
-    writeFileSync(join(dir, 'bad.yaml'), 'id: t\ntitle: T\nversion: 1\nphases:\n  - id: p\n    title: P\n    gate: [ghost]\n    steps:\n      - { id: s, kind: teleport, title: x }\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'id: t\ntitle: T\nversion: 1\nphases:\n  - id: p\n    title: P\n    gate: [ghost]\n    steps:\n      - { id: s, kind: teleport, title: x }\n',
+    );
     const r = cli(['validate', join(dir, 'bad.yaml')]);
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => /:\d+:\d+: /.test(l));
@@ -72,7 +89,20 @@ describe('waymark validate and schema', () => {
     expect(code).toBe(0);
   });
   it('--help and --version work on every command; unknown commands and flags exit 2', () => {
-    for (const c of ['run', 'validate', 'schema', 'status', 'check', 'audit', 'report', 'verify', 'plan', 'rollback', 'reset', 'demo']) {
+    for (const c of [
+      'run',
+      'validate',
+      'schema',
+      'status',
+      'check',
+      'audit',
+      'report',
+      'verify',
+      'plan',
+      'rollback',
+      'reset',
+      'demo',
+    ]) {
       const r = cli([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^usage: waymark/);

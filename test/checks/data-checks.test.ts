@@ -34,12 +34,27 @@ beforeAll(async () => {
   ];
   writeFileSync(join(dir, 'users.json'), JSON.stringify({ users }, null, 2));
   const projects = [
-    { id: U(100), name: 'P', ownerId: U(1), tasks: [{ id: U(200), title: 'Setup', priority: '2', done: 'true' }, { id: U(201), title: 'Ship', priority: 1, done: false }] },
+    {
+      id: U(100),
+      name: 'P',
+      ownerId: U(1),
+      tasks: [
+        { id: U(200), title: 'Setup', priority: '2', done: 'true' },
+        { id: U(201), title: 'Ship', priority: 1, done: false },
+      ],
+    },
   ];
   writeFileSync(join(dir, 'projects.json'), JSON.stringify({ projects }));
-  await db.query(`INSERT INTO users VALUES ($1,'a@x.io','Ann','2025-10-17 10:00:00+00'), ($2,'b@x.io','Bob','2025-10-17 10:30:00+00'), ($3,'c@x.io','Cy','2025-10-18 00:00:00+00'), ($4,'d@x.io','Dee (PG)','2025-10-18 00:00:00+00'), ($5,'z@x.io','Zed','2025-10-19 00:00:00+00')`, [U(1), U(2), uuidv5('user_legacy_3', NS), U(4), U(6)]);
+  await db.query(
+    `INSERT INTO users VALUES ($1,'a@x.io','Ann','2025-10-17 10:00:00+00'), ($2,'b@x.io','Bob','2025-10-17 10:30:00+00'), ($3,'c@x.io','Cy','2025-10-18 00:00:00+00'), ($4,'d@x.io','Dee (PG)','2025-10-18 00:00:00+00'), ($5,'z@x.io','Zed','2025-10-19 00:00:00+00')`,
+    [U(1), U(2), uuidv5('user_legacy_3', NS), U(4), U(6)],
+  );
   await db.query(`INSERT INTO projects VALUES ($1, 'P', $2)`, [U(100), U(1)]);
-  await db.query(`INSERT INTO tasks VALUES ($1, $3, 'Setup', 2, true), ($2, $3, 'Ship', 1, false)`, [U(200), U(201), U(100)]);
+  await db.query(`INSERT INTO tasks VALUES ($1, $3, 'Setup', 2, true), ($2, $3, 'Ship', 1, false)`, [
+    U(200),
+    U(201),
+    U(100),
+  ]);
 });
 afterAll(async () => db?.close());
 
@@ -49,7 +64,11 @@ describe('counts', () => {
     const r = await h.run('counts', { entities: ['users', 'projects', 'tasks'] });
     await h.close();
     expect(r.status).toBe('pass');
-    expect(r.evidence?.[0].rows).toEqual([['users', 5, 5, 0], ['projects', 1, 1, 0], ['tasks', 2, 2, 0]]);
+    expect(r.evidence?.[0].rows).toEqual([
+      ['users', 5, 5, 0],
+      ['projects', 1, 1, 0],
+      ['tasks', 2, 2, 0],
+    ]);
     // equal counts although the rows differ: counts alone pass, validation will not
     expect(r.metrics).toMatchObject({ json_users: 5, pg_users: 5, json_tasks: 2, pg_tasks: 2 });
   });
@@ -77,8 +96,20 @@ describe('data.validate', () => {
     await h.close();
     expect(r.status).toBe('fail');
     expect(r.metrics).toMatchObject({
-      users_json: 5, users_pg: 5, users_matched: 3, users_missing: 1, users_extra: 1, users_mismatched: 1, users_accuracy_pct: 60,
-      tasks_json: 2, tasks_pg: 2, tasks_matched: 2, tasks_missing: 0, tasks_extra: 0, tasks_mismatched: 0, tasks_accuracy_pct: 100,
+      users_json: 5,
+      users_pg: 5,
+      users_matched: 3,
+      users_missing: 1,
+      users_extra: 1,
+      users_mismatched: 1,
+      users_accuracy_pct: 60,
+      tasks_json: 2,
+      tasks_pg: 2,
+      tasks_matched: 2,
+      tasks_missing: 0,
+      tasks_extra: 0,
+      tasks_mismatched: 0,
+      tasks_accuracy_pct: 100,
       discrepancies: 3,
     });
     const examples = r.evidence?.[1].rows;
@@ -102,14 +133,24 @@ describe('data.validate', () => {
     });
     await h.close();
     expect(r.status).toBe('fail');
-    expect(r.metrics).toMatchObject({ users_missing: 1, users_extra: 0, users_mismatched: 1, users_only_in_pg: 1, discrepancies: 2 });
+    expect(r.metrics).toMatchObject({
+      users_missing: 1,
+      users_extra: 0,
+      users_mismatched: 1,
+      users_only_in_pg: 1,
+      discrepancies: 2,
+    });
     expect(r.evidence?.[1].rows).not.toContainEqual(expect.arrayContaining(['extra in PostgreSQL']));
     expect(r.summary).toMatch(/Total Discrepancies Found: 2/);
   });
 
   it('passes at 100 % when the data agree', async () => {
     const h = harness(db.url, data, dir);
-    const r = await h.run('data.validate', { entities: [{ name: 'tasks', parent_column: 'project_id', fields: { title: 'title', priority: 'priority', done: 'done' } }] });
+    const r = await h.run('data.validate', {
+      entities: [
+        { name: 'tasks', parent_column: 'project_id', fields: { title: 'title', priority: 'priority', done: 'done' } },
+      ],
+    });
     await h.close();
     expect(r.status).toBe('pass');
     expect(r.summary).toMatch(/Total Discrepancies Found: 0/);
@@ -117,7 +158,15 @@ describe('data.validate', () => {
   });
 
   it('reports a missing JSON file or table as an error with a hint', async () => {
-    const h = harness(db.url, { ...data, ghosts: { file: 'ghosts.json', key: 'id', table: 'users' }, phantoms: { file: 'users.json', path: 'users', key: 'id', table: 'phantoms' } }, dir);
+    const h = harness(
+      db.url,
+      {
+        ...data,
+        ghosts: { file: 'ghosts.json', key: 'id', table: 'users' },
+        phantoms: { file: 'users.json', path: 'users', key: 'id', table: 'phantoms' },
+      },
+      dir,
+    );
     const noFile = await h.run('data.validate', { entities: [{ name: 'ghosts', fields: { email: 'email' } }] });
     expect(noFile.status).toBe('error');
     expect(noFile.summary).toMatch(/JSON file not found/);
@@ -139,22 +188,37 @@ describe('data.validate', () => {
     out.write('{"users":[\n');
     const bio = 'x'.repeat(300);
     for (let i = 1; i <= N; i++) {
-      const ok = out.write(JSON.stringify({ id: md5uuid(i), email: `user${i}@x.io`, name: i === 777 ? 'Changed' : `User ${i}`, bio }) + (i < N ? ',\n' : '\n'));
+      const ok = out.write(
+        JSON.stringify({ id: md5uuid(i), email: `user${i}@x.io`, name: i === 777 ? 'Changed' : `User ${i}`, bio }) +
+          (i < N ? ',\n' : '\n'),
+      );
       if (!ok) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((r) => out.end(']}\n', () => r()));
     await db.query(`CREATE TABLE big_users (id uuid PRIMARY KEY, email text, name text)`);
-    await db.query(`INSERT INTO big_users SELECT md5(g::text)::uuid, 'user' || g || '@x.io', 'User ' || g FROM generate_series(1, ${N}) g`);
+    await db.query(
+      `INSERT INTO big_users SELECT md5(g::text)::uuid, 'user' || g || '@x.io', 'User ' || g FROM generate_series(1, ${N}) g`,
+    );
     // Run in a child with a 64 MB heap: neither the 60+ MB file nor a map of every key would fit.
     const script = `
       import { harnessRun } from ${JSON.stringify(join(process.cwd(), 'test/helpers/run-validate.mjs'))};
       const r = await harnessRun(${JSON.stringify(db.url)}, ${JSON.stringify(big)});
       console.log(JSON.stringify({ metrics: r.metrics, status: r.status, summary: r.summary, heapMB: process.memoryUsage().heapUsed / 1048576, rssMB: process.memoryUsage().rss / 1048576 }));
     `;
-    const child = spawnSync(process.execPath, ['--max-old-space-size=64', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 240_000 });
+    const child = spawnSync(process.execPath, ['--max-old-space-size=64', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(child.stderr).toBe('');
     const res = JSON.parse(child.stdout.trim().split('\n').pop()!);
-    expect(res.metrics).toMatchObject({ users_json: N, users_pg: N, users_matched: N - 1, users_mismatched: 1, users_missing: 0, users_extra: 0 });
+    expect(res.metrics).toMatchObject({
+      users_json: N,
+      users_pg: N,
+      users_matched: N - 1,
+      users_mismatched: 1,
+      users_missing: 0,
+      users_extra: 0,
+    });
     expect(res.status).toBe('fail');
     expect(res.heapMB).toBeLessThan(64);
   }, 300_000);

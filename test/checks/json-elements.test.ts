@@ -22,17 +22,22 @@ const all = async (f: string, path?: string, chunk?: number) => {
 // a small deterministic generator of awkward values
 function rand(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 const awkward = ['', '"', '\\', '\\"', '{', '}', '[', ']', ',', ':', 'é', '😀', '\u0000', '\n', 'ab\\\\"c', '\u2028'];
 function value(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 2 ? 5 : 7));
   if (k === 0) return null;
   if (k === 1) return r() < 0.5;
-  if (k === 2) return Math.floor(r() * 1e6) / (r() < 0.5 ? 1 : 7) * (r() < 0.3 ? -1 : 1);
+  if (k === 2) return (Math.floor(r() * 1e6) / (r() < 0.5 ? 1 : 7)) * (r() < 0.3 ? -1 : 1);
   if (k === 3 || k === 4) return awkward[Math.floor(r() * awkward.length)] + String(Math.floor(r() * 100));
   if (k === 5) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
-  return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [awkward[Math.floor(r() * awkward.length)] + i, value(r, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
+      awkward[Math.floor(r() * awkward.length)] + i,
+      value(r, depth + 1),
+    ]),
+  );
 }
 
 describe('jsonElements', () => {
@@ -44,20 +49,32 @@ describe('jsonElements', () => {
       const doc = { ...decoy, users: items, after: [{ users: [7] }] };
       const text = seed % 2 ? JSON.stringify(doc) : JSON.stringify(doc, null, seed % 4);
       const f = file(text);
-      for (const chunk of [1, 2, 3, 5, 7, 64, 1 << 16]) expect(await all(f, 'users', chunk)).toEqual(JSON.parse(text).users);
+      for (const chunk of [1, 2, 3, 5, 7, 64, 1 << 16])
+        expect(await all(f, 'users', chunk)).toEqual(JSON.parse(text).users);
     }
   });
   it('reads a top-level array, a nested path, scalars and a byte order mark', async () => {
-    expect(await all(file(' [1, -2.5e3 ,"x",true,null,{"a":[]}] '), undefined, 3)).toEqual([1, -2500, 'x', true, null, { a: [] }]);
+    expect(await all(file(' [1, -2.5e3 ,"x",true,null,{"a":[]}] '), undefined, 3)).toEqual([
+      1,
+      -2500,
+      'x',
+      true,
+      null,
+      { a: [] },
+    ]);
     expect(await all(file('{"a":{"b":[{"id":1},{"id":2}]},"b":[3]}'), 'a.b', 4)).toEqual([{ id: 1 }, { id: 2 }]);
     expect(await all(file('\uFEFF{"users":[{"id":"é"}]}'), 'users', 2)).toEqual([{ id: 'é' }]);
     expect(await all(file('{"users":[]}'), 'users')).toEqual([]);
     expect(await all(file('{"projects":[1]}'), 'users')).toEqual([]);
   });
   it('says where an element is broken, and when the file is cut short or not JSON', async () => {
-    await expect(all(file('{"users":[{"id":1},{"id":2,}]}'), 'users')).rejects.toThrow(/element 1 \(byte 19\) is not valid JSON/);
+    await expect(all(file('{"users":[{"id":1},{"id":2,}]}'), 'users')).rejects.toThrow(
+      /element 1 \(byte 19\) is not valid JSON/,
+    );
     await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(JsonShapeError);
-    await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(/ends inside the array "users": it is cut short/);
+    await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(
+      /ends inside the array "users": it is cut short/,
+    );
     await expect(all(file('hello'), 'users')).rejects.toThrow(/not JSON/);
     await expect(all(file(''), 'users')).rejects.toThrow(/is empty/);
     await expect(all(file('{"a":1}'))).rejects.toThrow(/no top-level array/);

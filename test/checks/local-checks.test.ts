@@ -19,8 +19,13 @@ beforeAll(async () => {
   srv = http.createServer((req, res) => {
     setTimeout(() => {
       if (req.url === '/api/health') res.end(JSON.stringify({ status: 'ok', db: { connected: true } }));
-      else if (req.url === '/api/down') { res.statusCode = 503; res.end('{"status":"down"}'); }
-      else { res.statusCode = 404; res.end('nope'); }
+      else if (req.url === '/api/down') {
+        res.statusCode = 503;
+        res.end('{"status":"down"}');
+      } else {
+        res.statusCode = 404;
+        res.end('nope');
+      }
     }, delay);
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
@@ -61,7 +66,16 @@ describe('http', () => {
 });
 
 describe('baseline compare', () => {
-  const result = (metrics: Record<string, number>): CheckResult => ({ id: 'x', type: 'http', status: 'pass', summary: 'ok', metrics, thresholds: {}, startedAt: '', durationMs: 1 });
+  const result = (metrics: Record<string, number>): CheckResult => ({
+    id: 'x',
+    type: 'http',
+    status: 'pass',
+    summary: 'ok',
+    metrics,
+    thresholds: {},
+    startedAt: '',
+    durationMs: 1,
+  });
   const def = (b: CheckDef['baseline']): CheckDef => ({ type: 'http', params: {}, baseline: b });
   it('passes within max_increase_pct and fails above it', () => {
     const spec = { compare: 'before', metric: 'p95_ms', max_increase_pct: 10 };
@@ -75,8 +89,16 @@ describe('baseline compare', () => {
   });
   it('matches json_ and pg_ metrics of the same entity for equal', () => {
     const spec = { compare: 'json-before', equal: true };
-    expect(applyBaseline(def(spec), result({ pg_users: 5, pg_tasks: 9 }), { 'json-before': { json_users: 5, json_tasks: 9 } }).status).toBe('pass');
-    expect(applyBaseline(def(spec), result({ pg_users: 4, pg_tasks: 9 }), { 'json-before': { json_users: 5, json_tasks: 9 } }).status).toBe('fail');
+    expect(
+      applyBaseline(def(spec), result({ pg_users: 5, pg_tasks: 9 }), {
+        'json-before': { json_users: 5, json_tasks: 9 },
+      }).status,
+    ).toBe('pass');
+    expect(
+      applyBaseline(def(spec), result({ pg_users: 4, pg_tasks: 9 }), {
+        'json-before': { json_users: 5, json_tasks: 9 },
+      }).status,
+    ).toBe('fail');
   });
   it('fails when no baseline was recorded', () => {
     const r = applyBaseline(def({ compare: 'never' }), result({ a: 1 }), {});

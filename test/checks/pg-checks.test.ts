@@ -11,7 +11,9 @@ beforeAll(async () => {
   db = await createTestDatabase('checks');
   await db.query(`CREATE TABLE users (id uuid PRIMARY KEY, email text UNIQUE NOT NULL, name text)`);
   await db.query(`CREATE TABLE loose (id int, label text)`); // no index at all
-  await db.query(`INSERT INTO users SELECT gen_random_uuid(), 'u' || g || '@x.io', 'U' || g FROM generate_series(1, 50) g`);
+  await db.query(
+    `INSERT INTO users SELECT gen_random_uuid(), 'u' || g || '@x.io', 'U' || g FROM generate_series(1, 50) g`,
+  );
   await db.query(`INSERT INTO users VALUES ('00000000-0000-0000-0000-000000000001', 'test@example.com', 'Test')`);
   await db.query(`INSERT INTO loose VALUES (1, 'a'), (2, 'b'), (2, 'b again'), (3, 'c'), (3, 'c'), (3, 'c')`);
   h = harness(db.url);
@@ -31,9 +33,27 @@ describe('pg.connection', () => {
   });
 
   const failing: Array<[string, () => Promise<string>, string, RegExp]> = [
-    ['wrong password', async () => { const u = new URL(serverUrl()); u.password = 's3cret-pass'; return withDatabase(u.toString(), db.name); }, 'bad-credentials', /DB_PASSWORD/],
+    [
+      'wrong password',
+      async () => {
+        const u = new URL(serverUrl());
+        u.password = 's3cret-pass';
+        return withDatabase(u.toString(), db.name);
+      },
+      'bad-credentials',
+      /DB_PASSWORD/,
+    ],
     ['unknown database', async () => withDatabase(serverUrl(), 'no_such_db_xyz'), 'database-missing', /createdb/],
-    ['connection refused', async () => { const u = new URL(serverUrl()); u.port = String(await freePort()); return u.toString(); }, 'refused', /systemctl status postgresql/],
+    [
+      'connection refused',
+      async () => {
+        const u = new URL(serverUrl());
+        u.port = String(await freePort());
+        return u.toString();
+      },
+      'refused',
+      /systemctl status postgresql/,
+    ],
   ];
   it.each(failing)('%s: says which failure and how to fix it, within the timeout', async (_n, makeUrl, kind, hint) => {
     const bad = harness(await makeUrl());
@@ -65,19 +85,33 @@ describe('pg.connection', () => {
 
 describe('pg.query', () => {
   it('passes when the test user exists', async () => {
-    const r = await h.run('pg.query', { sql: 'SELECT id, email FROM users WHERE email = $1', args: ['test@example.com'], expect_rows: 1 });
+    const r = await h.run('pg.query', {
+      sql: 'SELECT id, email FROM users WHERE email = $1',
+      args: ['test@example.com'],
+      expect_rows: 1,
+    });
     expect(r.status).toBe('pass');
     expect(r.evidence?.[0].rows[0]).toEqual(['00000000-0000-0000-0000-000000000001', 'test@example.com']);
   });
   it('fails when the row is missing', async () => {
-    const r = await h.run('pg.query', { sql: 'SELECT id FROM users WHERE email = $1', args: ['ghost@example.com'], expect_rows: 1 });
+    const r = await h.run('pg.query', {
+      sql: 'SELECT id FROM users WHERE email = $1',
+      args: ['ghost@example.com'],
+      expect_rows: 1,
+    });
     expect(r.status).toBe('fail');
     expect(r.summary).toMatch(/0 rows, expected 1/);
   });
   it('compares a column to a value', async () => {
-    const ok = await h.run('pg.query', { sql: 'SELECT count(*)::int AS n FROM users', expect: [{ column: 'n', op: '>=', value: 51 }] });
+    const ok = await h.run('pg.query', {
+      sql: 'SELECT count(*)::int AS n FROM users',
+      expect: [{ column: 'n', op: '>=', value: 51 }],
+    });
     expect(ok.status).toBe('pass');
-    const bad = await h.run('pg.query', { sql: 'SELECT count(*)::int AS n FROM users', expect: [{ column: 'n', op: '=', value: 7 }] });
+    const bad = await h.run('pg.query', {
+      sql: 'SELECT count(*)::int AS n FROM users',
+      expect: [{ column: 'n', op: '=', value: 7 }],
+    });
     expect(bad.status).toBe('fail');
     expect(bad.summary).toMatch(/n = 51, expected = 7/);
   });
@@ -129,7 +163,9 @@ describe('pg.pool', () => {
   it("reads the app pool's counters from a health endpoint", async () => {
     const http = await import('node:http');
     let waiting = 0;
-    const srv = http.createServer((_q, res) => res.end(JSON.stringify({ status: 'ok', pool: { totalCount: 20, idleCount: 15, waitingCount: waiting } })));
+    const srv = http.createServer((_q, res) =>
+      res.end(JSON.stringify({ status: 'ok', pool: { totalCount: 20, idleCount: 15, waitingCount: waiting } })),
+    );
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/api/health`;
     const ok = await h.run('pg.pool', { health_url: url });
@@ -148,7 +184,9 @@ describe('pg.slow-queries', () => {
     const r = await h.run('pg.slow-queries');
     expect(r.status).toBe('warn');
     expect(r.metrics.pg_stat_statements).toBe('unavailable');
-    expect(r.summary).toMatch(/pg_stat_statements unavailable \(extension not created\); fallback: 0 statements running longer than 1000 ms/);
+    expect(r.summary).toMatch(
+      /pg_stat_statements unavailable \(extension not created\); fallback: 0 statements running longer than 1000 ms/,
+    );
     expect(r.hint).toMatch(/CREATE EXTENSION pg_stat_statements/);
   });
   it('without the extension, the fallback finds statements running longer than the threshold right now', async () => {
@@ -187,7 +225,7 @@ describe('pg.cache-hit', () => {
     const p = { warn_below: 0.99, fail_below: 0.95, min_reads: 100 };
     expect(cacheVerdict(0.995, 1000, p)).toBe('pass');
     expect(cacheVerdict(0.97, 1000, p)).toBe('warn');
-    expect(cacheVerdict(0.90, 1000, p)).toBe('fail');
+    expect(cacheVerdict(0.9, 1000, p)).toBe('fail');
     expect(cacheVerdict(0.5, 10, p)).toBe('advisory');
     expect(cacheVerdict(null, 0, p)).toBe('advisory');
   });
@@ -208,7 +246,8 @@ describe('pg.cache-hit', () => {
     const ratio = r.metrics.cache_ratio as number;
     expect(r.status).toBe(ratio < 0.95 ? 'fail' : ratio < 0.99 ? 'warn' : 'pass');
     // a threshold above the measured ratio must fail
-    if (ratio < 1) expect((await h.run('pg.cache-hit', { min_reads: 1, warn_below: 1, fail_below: 1 })).status).toBe('fail');
+    if (ratio < 1)
+      expect((await h.run('pg.cache-hit', { min_reads: 1, warn_below: 1, fail_below: 1 })).status).toBe('fail');
   });
 });
 
@@ -226,7 +265,10 @@ describe('pg.index-usage, pg.duplicates, pg.size', () => {
   it('finds duplicate keys', async () => {
     const r = await h.run('pg.duplicates', { table: 'loose', columns: ['id'] });
     expect(r.status).toBe('fail');
-    expect(r.evidence?.[0].rows).toEqual([['3', 3], ['2', 2]]);
+    expect(r.evidence?.[0].rows).toEqual([
+      ['3', 3],
+      ['2', 2],
+    ]);
     expect((await h.run('pg.duplicates', { table: 'users', columns: ['id'] })).status).toBe('pass');
   });
   it('reports sizes and judges disk usage', async () => {

@@ -15,7 +15,10 @@ beforeAll(() => {
   dir = tempDir();
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'a-file'), 'not a folder\n');
-  writeFileSync(join(dir, 'bad-key'), '-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n');
+  writeFileSync(
+    join(dir, 'bad-key'),
+    '-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n',
+  );
   writeFileSync(join(dir, 'binary.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80]));
   mkdirSync(join(dir, 'garbage-state', 'runs'), { recursive: true });
   smokeState = join(dir, 'garbage-state');
@@ -26,21 +29,65 @@ beforeAll(() => {
 
 type Case = [name: string, args: () => string[], message: RegExp];
 const cases: Case[] = [
-  ['a file given as the state folder', () => ['run', '--non-interactive', '--runbook', SMOKE, '--state-dir', join(dir, 'a-file')], /cannot create the folder .*a-file\/runs: .*a-file is a file, not a folder\n {2}hint: give a folder/],
-  ['a state folder below a file', () => ['run', '--non-interactive', '--runbook', SMOKE, '--state-dir', join(dir, 'a-file', 'x')], /a-file is a file, not a folder/],
-  ['a damaged signing key', () => ['key', '--key', join(dir, 'bad-key')], /the signing key .*bad-key is damaged or not a private key: replace it, or name another with --key/],
-  ['a state file of garbage', () => ['status', '--runbook', SMOKE, '--state-dir', smokeState], /the state file .* is not readable JSON .* Rebuild it from the audit log with: waymark repair/],
-  ['a missing runbook', () => ['status', '--runbook', join(dir, 'nope.yaml')], /nope\.yaml:1:1: cannot read the runbook: no such file\n {2}hint: check the path/],
+  [
+    'a file given as the state folder',
+    () => ['run', '--non-interactive', '--runbook', SMOKE, '--state-dir', join(dir, 'a-file')],
+    /cannot create the folder .*a-file\/runs: .*a-file is a file, not a folder\n {2}hint: give a folder/,
+  ],
+  [
+    'a state folder below a file',
+    () => ['run', '--non-interactive', '--runbook', SMOKE, '--state-dir', join(dir, 'a-file', 'x')],
+    /a-file is a file, not a folder/,
+  ],
+  [
+    'a damaged signing key',
+    () => ['key', '--key', join(dir, 'bad-key')],
+    /the signing key .*bad-key is damaged or not a private key: replace it, or name another with --key/,
+  ],
+  [
+    'a state file of garbage',
+    () => ['status', '--runbook', SMOKE, '--state-dir', smokeState],
+    /the state file .* is not readable JSON .* Rebuild it from the audit log with: waymark repair/,
+  ],
+  [
+    'a missing runbook',
+    () => ['status', '--runbook', join(dir, 'nope.yaml')],
+    /nope\.yaml:1:1: cannot read the runbook: no such file\n {2}hint: check the path/,
+  ],
   ['a folder as the runbook', () => ['validate', dir], /:1:1: is a directory, not a runbook file/],
-  ['a runbook that is not text', () => ['validate', join(dir, 'binary.yaml')], /binary\.yaml:1:1: file is not valid UTF-8/],
+  [
+    'a runbook that is not text',
+    () => ['validate', join(dir, 'binary.yaml')],
+    /binary\.yaml:1:1: file is not valid UTF-8/,
+  ],
   ['an unknown flag', () => ['run', '--bogus'], /^waymark: unknown option --bogus/],
   ['an unknown command', () => ['frobnicate'], /^waymark: unknown command "frobnicate"; run waymark --help/],
   ['a flag without its value', () => ['status', '--state-dir'], /^waymark: --state-dir needs a value/],
-  ['a bad report format', () => ['report', '--format', 'bogus', '--runbook', SMOKE, '--state-dir', join(dir, 's1')], /--format must be md, html or json, not "bogus"/],
-  ['an unknown phase', () => ['run', '--non-interactive', '--phase', 'nope', '--runbook', SMOKE, '--state-dir', join(dir, 's2')], /unknown phase "nope"; phases: prepare, finish/],
-  ['an unknown check', () => ['check', 'nope', '--runbook', SMOKE, '--state-dir', join(dir, 's3')], /unknown check "nope"; waymark check --list shows them/],
-  ['verifying a report that is not there', () => ['verify', join(dir, 'none.html')], /cannot read the report .*none\.html: no such file/],
-  ['verifying the audit log of no run', () => ['audit', '--verify', '--runbook', SMOKE, '--state-dir', join(dir, 's4')], /no run of "Smoke test runbook" in .*s4: no audit log to verify; check --state-dir and --runbook/],
+  [
+    'a bad report format',
+    () => ['report', '--format', 'bogus', '--runbook', SMOKE, '--state-dir', join(dir, 's1')],
+    /--format must be md, html or json, not "bogus"/,
+  ],
+  [
+    'an unknown phase',
+    () => ['run', '--non-interactive', '--phase', 'nope', '--runbook', SMOKE, '--state-dir', join(dir, 's2')],
+    /unknown phase "nope"; phases: prepare, finish/,
+  ],
+  [
+    'an unknown check',
+    () => ['check', 'nope', '--runbook', SMOKE, '--state-dir', join(dir, 's3')],
+    /unknown check "nope"; waymark check --list shows them/,
+  ],
+  [
+    'verifying a report that is not there',
+    () => ['verify', join(dir, 'none.html')],
+    /cannot read the report .*none\.html: no such file/,
+  ],
+  [
+    'verifying the audit log of no run',
+    () => ['audit', '--verify', '--runbook', SMOKE, '--state-dir', join(dir, 's4')],
+    /no run of "Smoke test runbook" in .*s4: no audit log to verify; check --state-dir and --runbook/,
+  ],
   ['an unknown demo subcommand', () => ['demo', 'bogus'], /waymark demo bogus: unknown; use one of status/],
 ];
 
@@ -63,11 +110,21 @@ describe('every bad input or environment is one sentence and exit 2', () => {
   it.runIf(process.getuid?.() === 0)('a state folder the user may not enter (run as nobody)', () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o700 });
-    const r = spawnSync(process.execPath, [BIN, 'run', '--non-interactive', '--runbook', SMOKE, '--state-dir', locked], {
-      uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: '/tmp', NO_COLOR: '1' }, cwd: '/tmp',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'run', '--non-interactive', '--runbook', SMOKE, '--state-dir', locked],
+      {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: '/tmp', NO_COLOR: '1' },
+        cwd: '/tmp',
+      },
+    );
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^waymark: cannot create the folder .*locked\/runs: permission denied\n {2}hint: use a folder you may write to/);
+    expect(r.stderr).toMatch(
+      /^waymark: cannot create the folder .*locked\/runs: permission denied\n {2}hint: use a folder you may write to/,
+    );
     clean(r.stderr);
   });
 

@@ -16,7 +16,9 @@ describe('chooseMode', () => {
     const ci = chooseMode({}, { ...tty, env: { CI: '1' } });
     expect(ci.interactive).toBe(false);
     expect(ci.notice).toMatch(/CI is set.*unset CI/);
-    expect(chooseMode({}, { ...tty, env: { CONTINUOUS_INTEGRATION: 'yes' } }).notice).toMatch(/CONTINUOUS_INTEGRATION is set/);
+    expect(chooseMode({}, { ...tty, env: { CONTINUOUS_INTEGRATION: 'yes' } }).notice).toMatch(
+      /CONTINUOUS_INTEGRATION is set/,
+    );
     expect(chooseMode({}, { ...tty, env: { TERM: 'dumb' } }).notice).toMatch(/TERM=dumb/);
   });
   it('CI=false or CI=0 still draws the screens', () => {

@@ -47,7 +47,9 @@ describe('waymark demo --load 50', () => {
       expect(s.acknowledged).toBeGreaterThan(run === first ? 100 : 10);
     }
     expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
-    expect(zero.evidence.join('\n')).toMatch(/probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/);
+    expect(zero.evidence.join('\n')).toMatch(
+      /probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/,
+    );
   }, 300_000);
 
   it('with stop-then-start restarts the load sees refused requests and the report says NOT MET', () => {
@@ -59,8 +61,12 @@ describe('waymark demo --load 50', () => {
     // every restart is an outage the probe saw, named with its step
     const failedBy = zero.failedBy.join('\n');
     for (const step of ['phase-1-dual-write/deploy', 'phase-4-switch-reads/restart', 'phase-5-monitor-cleanup/restart'])
-      expect(failedBy).toMatch(new RegExp(`probe app: outage of \\d+\\.\\d s from .* during step ${step} \\(\\d+ failed: ECONNREFUSED\\)`));
+      expect(failedBy).toMatch(
+        new RegExp(`probe app: outage of \\d+\\.\\d s from .* during step ${step} \\(\\d+ failed: ECONNREFUSED\\)`),
+      );
     // the runbook's sentence for "met" is not offered as evidence of a criterion that failed
-    expect(zero.evidence).toContain('required: the app probe saw no outage while every phase ran, and the health endpoint answered after every restart');
+    expect(zero.evidence).toContain(
+      'required: the app probe saw no outage while every phase ran, and the health endpoint answered after every restart',
+    );
   }, 300_000);
 });

@@ -46,10 +46,14 @@ describe('waymark demo, walked non-interactively', () => {
     expect(report.body.success.map((s: { status: string }) => s.status)).toEqual(Array(6).fill('met'));
     // the probe asked the app the whole time, restarts included, and saw no outage
     const zero = report.body.success.find((x: { id: string }) => x.id === 'zero-downtime');
-    expect(zero.evidence.join('\n')).toMatch(/probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/);
+    expect(zero.evidence.join('\n')).toMatch(
+      /probe app: [1-9]\d* answers, 0 failed \(100\.00 % available\), longest outage 0\.0 s/,
+    );
     expect(report.body.verdict).toMatchObject({ phasesSignedOff: 6, phases: 6, criteriaMet: 6, rehearsal: true });
     expect(report.body.rehearsal).toMatchObject({ offset: '8d' });
-    const validation = report.body.phases.find((p: { id: string }) => p.id === 'phase-3-validate').steps.find((s: { id: string }) => s.id === 'validate');
+    const validation = report.body.phases
+      .find((p: { id: string }) => p.id === 'phase-3-validate')
+      .steps.find((s: { id: string }) => s.id === 'validate');
     expect(validation.check.metrics.accuracy_pct).toBe(100);
     const trust = join(state, 'allowed_signers');
     writeFileSync(trust, cli(['demo', 'key'], env).stdout);
@@ -63,7 +67,10 @@ describe('waymark demo, walked non-interactively', () => {
     expect(envFile).toMatch(/^DUAL_WRITE_ENABLED=false$/m);
     // The demo's database password never reaches the run's files.
     const password = envFile.match(/^DB_PASSWORD=(.*)$/m)![1];
-    for (const f of ['runs/fluxstudio-postgres-migration-demo.json', 'runs/fluxstudio-postgres-migration-demo.audit.jsonl'])
+    for (const f of [
+      'runs/fluxstudio-postgres-migration-demo.json',
+      'runs/fluxstudio-postgres-migration-demo.audit.jsonl',
+    ])
       expect(readFileSync(join(state, f), 'utf8')).not.toContain(password);
     expect(later.stdout + first.stdout).not.toContain(password);
   }, 240_000);

@@ -17,13 +17,22 @@ let ws: string;
 let env: NodeJS.ProcessEnv;
 
 function run(script: string, args: string[] = []) {
-  return spawnSync(process.execPath, [join(APP, script), ...args], { cwd: APP, env, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [join(APP, script), ...args], {
+    cwd: APP,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 /** Like run, without blocking this process: the probe and the clients here keep going meanwhile. */
 function runAsync(script: string, args: string[] = []): Promise<{ status: number | null; stdout: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [join(APP, script), ...args], { cwd: APP, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(APP, script), ...args], {
+      cwd: APP,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('close', (status) => res({ status, stdout }));
@@ -32,7 +41,8 @@ function runAsync(script: string, args: string[] = []): Promise<{ status: number
 
 /** The app restarts between tests; a kept-alive socket to the old process fails once. */
 async function post(url: string, body: unknown): Promise<Response> {
-  const req = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const req = () =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   try {
     return await req();
   } catch {
@@ -50,10 +60,37 @@ beforeAll(async () => {
   db = await createTestDatabase('flux');
   ws = tempDir();
   const u = new URL(db.url);
-  writeFileSync(join(ws, '.env'), [`DB_HOST=${u.hostname}`, `DB_PORT=${u.port}`, `DB_NAME=${db.name}`, `DB_USER=${decodeURIComponent(u.username)}`, `DB_PASSWORD=${decodeURIComponent(u.password)}`, `PORT=${await freePort()}`, 'USE_POSTGRES=false', 'DUAL_WRITE_ENABLED=true', ''].join('\n'));
+  writeFileSync(
+    join(ws, '.env'),
+    [
+      `DB_HOST=${u.hostname}`,
+      `DB_PORT=${u.port}`,
+      `DB_NAME=${db.name}`,
+      `DB_USER=${decodeURIComponent(u.username)}`,
+      `DB_PASSWORD=${decodeURIComponent(u.password)}`,
+      `PORT=${await freePort()}`,
+      'USE_POSTGRES=false',
+      'DUAL_WRITE_ENABLED=true',
+      '',
+    ].join('\n'),
+  );
   env = { ...process.env, ENV_FILE: join(ws, '.env'), PGPASSWORD: decodeURIComponent(u.password) };
   expect(run('generate-data.js', ['--users', '4000', '--out', ws]).status).toBe(0);
-  const psql = (f: string) => run('tools/psql.js', ['-U', decodeURIComponent(u.username), '-h', u.hostname, '-p', u.port, '-d', db.name, '-v', 'ON_ERROR_STOP=1', '-f', f]);
+  const psql = (f: string) =>
+    run('tools/psql.js', [
+      '-U',
+      decodeURIComponent(u.username),
+      '-h',
+      u.hostname,
+      '-p',
+      u.port,
+      '-d',
+      db.name,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-f',
+      f,
+    ]);
   expect(psql('database/schema.sql').status).toBe(0);
   expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
 });
@@ -70,14 +107,20 @@ describe('Flux Studio migration scripts', () => {
   });
 
   it('a migration killed mid-way is re-run and the data then validates at 100 %', async () => {
-    const child = spawn(process.execPath, [join(APP, 'database/migrate-json-to-postgres.js')], { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(APP, 'database/migrate-json-to-postgres.js')], {
+      cwd: APP,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const t0 = Date.now();
     while (!/Migrating Projects/.test(out) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
-    const partial = await db.query('SELECT (SELECT count(*) FROM users)::int AS u, (SELECT count(*) FROM tasks)::int AS t');
+    const partial = await db.query(
+      'SELECT (SELECT count(*) FROM users)::int AS u, (SELECT count(*) FROM tasks)::int AS t',
+    );
     expect(partial.rows[0].u).toBe(4000);
     expect(partial.rows[0].t).toBeLessThan(6000);
     const again = run('database/migrate-json-to-postgres.js');
@@ -86,7 +129,9 @@ describe('Flux Studio migration scripts', () => {
     expect(again.stdout).toMatch(/✅ Migration completed successfully!/);
     const v = run('database/validate-data.js');
     expect(v.stdout).toMatch(/✅ Total Discrepancies Found: 0/);
-    expect(v.stdout).toMatch(/TASKS:\n {2}JSON Count: 6000\n {2}PostgreSQL Count: 6000\n {2}Matched: 6000\n {2}Missing: 0\n {2}Accuracy: 100\.0%/);
+    expect(v.stdout).toMatch(
+      /TASKS:\n {2}JSON Count: 6000\n {2}PostgreSQL Count: 6000\n {2}Matched: 6000\n {2}Missing: 0\n {2}Accuracy: 100\.0%/,
+    );
     expect(v.status).toBe(0);
     // legacy ids were mapped deterministically
     const legacy = await db.query(`SELECT id::text FROM users WHERE email = 'jason@fizol.io'`);
@@ -110,11 +155,17 @@ describe('Flux Studio migration scripts', () => {
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        fetch(`http://127.0.0.1:${port}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `burst${i}@x.io`, name: `Burst ${i}`, password: 'pw' }) }).then((r) => r.status),
+        fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `burst${i}@x.io`, name: `Burst ${i}`, password: 'pw' }),
+        }).then((r) => r.status),
       ),
     );
     expect(results.every((s) => s === 201)).toBe(true);
-    const json = JSON.parse(readFileSync(join(ws, 'users.json'), 'utf8')).users.filter((u: { email: string }) => u.email.startsWith('burst'));
+    const json = JSON.parse(readFileSync(join(ws, 'users.json'), 'utf8')).users.filter((u: { email: string }) =>
+      u.email.startsWith('burst'),
+    );
     expect(json).toHaveLength(60);
     const inPg = await db.query(`SELECT count(*)::int AS n FROM users WHERE email LIKE 'burst%'`);
     expect(inPg.rows[0].n).toBe(60);
@@ -122,24 +173,46 @@ describe('Flux Studio migration scripts', () => {
     expect(logs).toMatch(/✅ User created in JSON/);
     expect(logs).toMatch(/✅ User created in PostgreSQL/);
     // a duplicate signup is refused, in both stores
-    const dup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, { method: 'POST', body: JSON.stringify({ email: 'burst1@x.io', name: 'x' }) });
+    const dup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'burst1@x.io', name: 'x' }),
+    });
     expect(dup.status).toBe(409);
   });
 
   it('a reload under 50 signups/s refuses no request and loses no record; a stop-then-start does refuse', async () => {
     const load = (seconds: number) => {
-      const child = spawn(process.execPath, [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', String(seconds)], { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', String(seconds)],
+        { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      return new Promise<{ sent: number; failed: number; missing: number; missingFromJson: number; acknowledged: number; longestFailureMs: number }>((res) =>
-        child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))),
-      );
+      return new Promise<{
+        sent: number;
+        failed: number;
+        missing: number;
+        missingFromJson: number;
+        acknowledged: number;
+        longestFailureMs: number;
+      }>((res) => child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))));
     };
     const later = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(fn()), ms));
     // Waymark's probe watches beside the load generator: both must see the same
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     const windows: ProbeWindow[] = [];
-    const probe = new Prober('app', { url: `http://127.0.0.1:${port}/api/health`, expect_status: 200, expect_json: { status: 'ok' }, interval: '100ms', timeout: '2s' }, { during: () => undefined, onWindow: (w) => windows.push(w), onSummary: () => {} });
+    const probe = new Prober(
+      'app',
+      {
+        url: `http://127.0.0.1:${port}/api/health`,
+        expect_status: 200,
+        expect_json: { status: 'ok' },
+        interval: '100ms',
+        timeout: '2s',
+      },
+      { during: () => undefined, onWindow: (w) => windows.push(w), onSummary: () => {} },
+    );
     probe.start();
     const graceful = load(9);
     const reloads = [await later(1500, () => runAsync('app-control.js', ['restart']))];
@@ -198,22 +271,36 @@ describe('Flux Studio migration scripts', () => {
 
   it('the counts gate holds while 50 signups/s flow: rows written since the JSON was read are new, not differences', async () => {
     const spec = await import(join(APP, 'database/validation-spec.js'));
-    const child = spawn(process.execPath, [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', '6'], { cwd: APP, env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', '6'], {
+      cwd: APP,
+      env,
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 2000));
     const h = harness(db.url, spec.entities, ws);
-    const counts = await h.run('counts', { entities: ['users', 'projects', 'tasks', 'milestones'], created_column: 'created_at' });
+    const counts = await h.run('counts', {
+      entities: ['users', 'projects', 'tasks', 'milestones'],
+      created_column: 'created_at',
+    });
     await h.close();
     await new Promise((r) => child.on('close', r));
     expect(counts.status, counts.summary).toBe('pass');
-    expect(counts.summary).toMatch(/counts consistent: users: JSON \d+ \(read at [\d:]+\), PostgreSQL \d+, -?\d+ created since: consistent/);
+    expect(counts.summary).toMatch(
+      /counts consistent: users: JSON \d+ \(read at [\d:]+\), PostgreSQL \d+, -?\d+ created since: consistent/,
+    );
   }, 60_000);
 
   it('a PostgreSQL write that fails while reads are on JSON is queued and retried, not lost', async () => {
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     // make PostgreSQL refuse the insert (a trigger), then allow it again
-    await db.query(`CREATE OR REPLACE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql`);
+    await db.query(
+      `CREATE OR REPLACE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql`,
+    );
     await db.query(`CREATE TRIGGER refuse_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse()`);
-    const r = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, { method: 'POST', body: JSON.stringify({ email: 'queued@x.io', name: 'Queued' }) });
+    const r = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'queued@x.io', name: 'Queued' }),
+    });
     expect(r.status).toBe(201);
     expect(readFileSync(join(ws, 'pending-postgres-writes.jsonl'), 'utf8')).toMatch(/queued@x\.io/);
     const h1 = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
@@ -233,7 +320,9 @@ describe('Flux Studio migration scripts', () => {
     expect(run('app-control.js', ['restart']).status).toBe(0);
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
     // written to PostgreSQL only: JSON is behind until the rollback export
-    expect((await post(`http://127.0.0.1:${port}/api/auth/signup`, { email: 'pg-only@x.io', name: 'PG only' })).status).toBe(201);
+    expect(
+      (await post(`http://127.0.0.1:${port}/api/auth/signup`, { email: 'pg-only@x.io', name: 'PG only' })).status,
+    ).toBe(201);
     expect(readFileSync(join(ws, 'users.json'), 'utf8')).not.toMatch(/pg-only@x\.io/);
     expect(run('database/rollback-to-json.js').status).toBe(2); // refuses without --force
     const r = run('database/rollback-to-json.js', ['--force']);

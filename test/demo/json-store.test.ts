@@ -32,7 +32,9 @@ describe('the JSON store', () => {
     const dup = results[200] as PromiseRejectedResult;
     expect(dup.status).toBe('rejected');
     expect(dup.reason).toMatchObject({ status: 409 });
-    const onDisk = JSON.parse(readFileSync(join(ws, 'users.json'), 'utf8')).users.map((u: { email: string }) => u.email);
+    const onDisk = JSON.parse(readFileSync(join(ws, 'users.json'), 'utf8')).users.map(
+      (u: { email: string }) => u.email,
+    );
     expect(onDisk).toEqual(['taken@x.io', ...emails]);
     // one rewrite (read, stringify, write, fsync, rename) per signup made the queue grow
     // without end at 50 signups/s on a busy machine

@@ -15,21 +15,51 @@ let env: NodeJS.ProcessEnv;
 const data = adversarial();
 
 function run(script: string, args: string[] = []) {
-  return spawnSync(process.execPath, [join(APP, script), ...args], { cwd: APP, env, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [join(APP, script), ...args], {
+    cwd: APP,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 beforeAll(async () => {
   db = await createTestDatabase('adv');
   ws = tempDir();
   const u = new URL(db.url);
-  const vars = [`DB_HOST=${u.hostname}`, `DB_PORT=${u.port}`, `DB_NAME=${db.name}`, `DB_USER=${decodeURIComponent(u.username)}`, `DB_PASSWORD=${decodeURIComponent(u.password)}`];
+  const vars = [
+    `DB_HOST=${u.hostname}`,
+    `DB_PORT=${u.port}`,
+    `DB_NAME=${db.name}`,
+    `DB_USER=${decodeURIComponent(u.username)}`,
+    `DB_PASSWORD=${decodeURIComponent(u.password)}`,
+  ];
   writeFileSync(join(ws, '.env'), [...vars, 'USE_POSTGRES=false', 'DUAL_WRITE_ENABLED=true', ''].join('\n'));
-  env = { ...process.env, ENV_FILE: join(ws, '.env'), PGPASSWORD: decodeURIComponent(u.password), TZ: 'America/New_York' };
+  env = {
+    ...process.env,
+    ENV_FILE: join(ws, '.env'),
+    PGPASSWORD: decodeURIComponent(u.password),
+    TZ: 'America/New_York',
+  };
   writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: data.users }, null, 2));
   writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: data.projects }, null, 2));
   // the server's TimeZone must not matter: zone-less times are UTC
   await db.query(`ALTER DATABASE ${db.name} SET timezone TO 'Asia/Tokyo'`);
-  const psql = (f: string) => run('tools/psql.js', ['-U', decodeURIComponent(u.username), '-h', u.hostname, '-p', u.port, '-d', db.name, '-v', 'ON_ERROR_STOP=1', '-f', f]);
+  const psql = (f: string) =>
+    run('tools/psql.js', [
+      '-U',
+      decodeURIComponent(u.username),
+      '-h',
+      u.hostname,
+      '-p',
+      u.port,
+      '-d',
+      db.name,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-f',
+      f,
+    ]);
   expect(psql('database/schema.sql').status).toBe(0);
   expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
 });
@@ -49,14 +79,21 @@ describe('migration of an adversarial JSON store', () => {
     expect(await count('users')).toBe(0);
     const plan = JSON.parse(readFileSync(join(ws, 'migration-plan.json'), 'utf8'));
     expect(plan.duplicates).toHaveLength(3);
-    expect(plan.malformed.map((m: { where: string }) => m.where)).toEqual(['users.json users[3]', 'projects.json projects[0].tasks[2]', 'projects.json projects[1].tasks']);
+    expect(plan.malformed.map((m: { where: string }) => m.where)).toEqual([
+      'users.json users[3]',
+      'projects.json projects[0].tasks[2]',
+      'projects.json projects[1].tasks',
+    ]);
   });
 
   it('with --on-duplicate=keep-first: every record is migrated exactly or rejected with a reason, none silently', async () => {
     const r = run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/Migration finished with 16 rejected record\(s\)/);
-    const rejected = readFileSync(join(ws, 'migration-rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejected = readFileSync(join(ws, 'migration-rejected.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejected.map((x) => x.where).sort()).toEqual(data.rejected.map((x) => x.where).sort());
     for (const e of data.rejected) expect(rejected.find((x) => x.where === e.where).reason).toMatch(e.reason);
     // every record is either in PostgreSQL or in the rejected file
@@ -65,17 +102,30 @@ describe('migration of an adversarial JSON store', () => {
     expect(u.email).toBe('  padded@example.com  ');
     expect(u.role).toBe('Admin ');
     expect(u.created_at.toISOString()).toBe('2024-01-03T10:00:00.000Z');
-    const micro = (await db.query(`SELECT to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM users WHERE email = 'case@example.com'`)).rows[0];
+    const micro = (
+      await db.query(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS t FROM users WHERE email = 'case@example.com'`,
+      )
+    ).rows[0];
     expect(micro.t).toBe('10:00:00.123456');
-    expect((await db.query(`SELECT created_at FROM users WHERE email = 'Case@Example.com'`)).rows[0].created_at).toBeNull();
+    expect(
+      (await db.query(`SELECT created_at FROM users WHERE email = 'Case@Example.com'`)).rows[0].created_at,
+    ).toBeNull();
     const m = (await db.query(`SELECT title, completed FROM milestones ORDER BY title`)).rows;
-    expect(m).toEqual([{ title: 'M one', completed: true }, { title: 'M string false', completed: false }]);
+    expect(m).toEqual([
+      { title: 'M one', completed: true },
+      { title: 'M string false', completed: false },
+    ]);
   });
 
   it('a second run changes nothing', () => {
     const r = run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']);
     for (const e of ['USERS', 'PROJECTS', 'TASKS', 'MILESTONES'])
-      expect(r.stdout).toMatch(new RegExp(`${e}:\\n  Total: \\d+\\n  Migrated: \\d+ \\([\\d.]+%\\)\\n  Errors: \\d+\\n  Written by this run: 0 inserted, 0 updated \\(\\d+ already up to date\\)`));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `${e}:\\n  Total: \\d+\\n  Migrated: \\d+ \\([\\d.]+%\\)\\n  Errors: \\d+\\n  Written by this run: 0 inserted, 0 updated \\(\\d+ already up to date\\)`,
+        ),
+      );
   });
 
   it('validation names exactly the planted changes, each with its kind, and every column is compared or named', async () => {
@@ -83,14 +133,21 @@ describe('migration of an adversarial JSON store', () => {
       const file = /📄 Every discrepancy: (\S+) \((\d+) lines, sha256 ([0-9a-f]{64})\)/.exec(out)!;
       const lines = readFileSync(file[1], 'utf8').trim().split('\n').filter(Boolean);
       expect(lines).toHaveLength(Number(file[2]));
-      return new Set(lines.map((l) => { const d = JSON.parse(l); return `${d.entity} ${d.kind} ${d.key} ${d.field} ${d.json} ${d.pg}`; }));
+      return new Set(
+        lines.map((l) => {
+          const d = JSON.parse(l);
+          return `${d.entity} ${d.kind} ${d.key} ${d.field} ${d.json} ${d.pg}`;
+        }),
+      );
     };
     const before = run('database/validate-data.js');
     expect(before.stdout).toMatch(/🙈 Not compared: users.legacy \(what the migration keeps for rollback/);
     const s0 = discrepancies(before.stdout);
     // the records the migration rejected are what the store still has and PostgreSQL not: by kind
     expect([...s0].filter((x) => x.startsWith('users duplicate'))).toHaveLength(2);
-    expect([...s0].filter((x) => x.startsWith('users malformed'))).toEqual(['users malformed users.json users[3] (entry) null, not a record null']);
+    expect([...s0].filter((x) => x.startsWith('users malformed'))).toEqual([
+      'users malformed users.json users[3] (entry) null, not a record null',
+    ]);
     const zw = (await db.query(`SELECT * FROM users WHERE email = 'zw@example.com'`)).rows[0];
     const rtl = (await db.query(`SELECT id::text, name FROM users WHERE email = 'rtl@example.com'`)).rows[0];
     const padded = (await db.query(`SELECT id::text FROM users WHERE email LIKE '%padded%'`)).rows[0];
@@ -99,13 +156,23 @@ describe('migration of an adversarial JSON store', () => {
     await db.query(`DELETE FROM users WHERE id = $1`, [zw.id]);
     await db.query(`UPDATE users SET name = 'Changed' WHERE id = $1`, [rtl.id]);
     // an old row PostgreSQL has and the JSON never had (a row written after the JSON read would be new, not extra)
-    await db.query(`INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'extra@example.com', 'Extra', 'user', '2020-01-01T00:00:00Z')`, [extra]);
+    await db.query(
+      `INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'extra@example.com', 'Extra', 'user', '2020-01-01T00:00:00Z')`,
+      [extra],
+    );
     await db.query(`UPDATE users SET email = btrim(email) WHERE id = $1`, [padded.id]);
     await db.query(`UPDATE projects SET description = NULL WHERE id = $1`, [proj1.id]);
     // as an old migration did: a missing time filled with the column's default
-    const caseA = (await db.query(`UPDATE users SET created_at = '2026-01-01T00:00:00Z' WHERE email = 'Case@Example.com' RETURNING id::text`)).rows[0];
+    const caseA = (
+      await db.query(
+        `UPDATE users SET created_at = '2026-01-01T00:00:00Z' WHERE email = 'Case@Example.com' RETURNING id::text`,
+      )
+    ).rows[0];
     const fresh = '00000000-0000-4000-8000-00000000beef';
-    await db.query(`INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'fresh@example.com', 'Fresh', 'user', now() + interval '1 minute')`, [fresh]);
+    await db.query(
+      `INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'fresh@example.com', 'Fresh', 'user', now() + interval '1 minute')`,
+      [fresh],
+    );
     const after = run('database/validate-data.js');
     expect(after.status).toBe(1);
     const s1 = discrepancies(after.stdout);
@@ -129,7 +196,10 @@ describe('migration of an adversarial JSON store', () => {
     await db.query(`UPDATE projects SET description = '' WHERE id = $1`, [proj1.id]);
     await db.query(`UPDATE users SET created_at = NULL WHERE id = $1`, [caseA.id]);
     const cols = Object.keys(zw);
-    await db.query(`INSERT INTO users (${cols.join(',')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(',')})`, cols.map((c) => zw[c]));
+    await db.query(
+      `INSERT INTO users (${cols.join(',')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
+      cols.map((c) => zw[c]),
+    );
     expect(discrepancies(run('database/validate-data.js').stdout)).toEqual(s0);
   });
 
@@ -148,7 +218,8 @@ describe('migration of an adversarial JSON store', () => {
       .map(({ p, i }) => {
         const out = { ...p };
         for (const f of ['tasks', 'milestones'])
-          if (Array.isArray(p[f])) out[f] = (p[f] as unknown[]).filter((_, j) => !gone.has(`projects.json projects[${i}].${f}[${j}]`));
+          if (Array.isArray(p[f]))
+            out[f] = (p[f] as unknown[]).filter((_, j) => !gone.has(`projects.json projects[${i}].${f}[${j}]`));
         return out;
       });
     expect(back.users).toEqual(users);

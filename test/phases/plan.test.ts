@@ -12,7 +12,9 @@ import { tempDir } from '../helpers/tmp.js';
 describe('waymark plan', () => {
   it('shows a run in progress with done steps and the commands as they would run, executes nothing, writes nothing', () => {
     const env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '0' };
-    expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], env).code).toBe(0);
+    expect(
+      cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], env).code,
+    ).toBe(0);
     const runs = join(env.WAYMARK_STATE_DIR, 'runs');
     const before = Object.fromEntries(readdirSync(runs).map((f) => [f, readFileSync(join(runs, f))]));
     const r = cli(['plan', '--runbook', 'examples/smoke.yaml'], env);
@@ -28,9 +30,16 @@ describe('waymark plan', () => {
     const after = Object.fromEntries(readdirSync(runs).map((f) => [f, readFileSync(join(runs, f))]));
     expect(Object.keys(after)).toEqual(Object.keys(before));
     for (const f of Object.keys(before)) expect(after[f].equals(before[f]), f).toBe(true);
-    const json = JSON.parse(cli(['plan', '--runbook', 'examples/smoke.yaml', '--json', '--phase', 'finish'], env).stdout);
+    const json = JSON.parse(
+      cli(['plan', '--runbook', 'examples/smoke.yaml', '--json', '--phase', 'finish'], env).stdout,
+    );
     expect(json.phases).toHaveLength(1);
-    expect(json.phases[0].steps.map((s: { status: string }) => s.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(json.phases[0].steps.map((s: { status: string }) => s.status)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
   });
 
   it('the seed runbook plan shows waits, the point of no return, masked secrets and rollbacks', () => {
@@ -38,8 +47,12 @@ describe('waymark plan', () => {
     const s = fresh();
     const plan = buildPlan(lr.runbook, s, lr.redactor, new Date());
     const p5 = plan.find((p) => p.id === 'phase-5-monitor-cleanup')!;
-    expect(p5.steps.find((x) => x.id === 'disable-dual-write')!.pointOfNoReturn).toMatch(/JSON files stop receiving writes/);
-    expect(p5.steps.find((x) => x.id === 'stable-24h')!.waitNote).toMatch(/starts counting when "Update environment variable USE_POSTGRES=true \(keep dual-write enabled\)" is done.*cannot be passed early/);
+    expect(p5.steps.find((x) => x.id === 'disable-dual-write')!.pointOfNoReturn).toMatch(
+      /JSON files stop receiving writes/,
+    );
+    expect(p5.steps.find((x) => x.id === 'stable-24h')!.waitNote).toMatch(
+      /starts counting when "Update environment variable USE_POSTGRES=true \(keep dual-write enabled\)" is done.*cannot be passed early/,
+    );
     expect(JSON.stringify(plan)).not.toContain('Plan-S3cret!');
     expect(plan.find((p) => p.id === 'phase-4-switch-reads')!.rollback).toBe('emergency');
   });
@@ -49,12 +62,16 @@ describe('waymark plan', () => {
     const lr = loadRunbook('runbook.yaml', { env: { DB_PASSWORD: secret, DB_HOST: 'db.internal', DB_PORT: '5433' } });
     const plan = buildPlan(lr.runbook, fresh(), lr.redactor, new Date());
     const createdb = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'createdb')!;
-    expect(createdb.action).toMatch(/^PGHOST=db\.internal PGPORT=5433 PGUSER=postgres PGPASSWORD=\*\*\* sh -c 'createdb fluxstudio_db'$/);
+    expect(createdb.action).toMatch(
+      /^PGHOST=db\.internal PGPORT=5433 PGUSER=postgres PGPASSWORD=\*\*\* sh -c 'createdb fluxstudio_db'$/,
+    );
     expect(JSON.stringify(plan)).not.toContain('S3cret');
     const backup = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'verify-backups')!;
     const signup = plan.find((p) => p.id === 'phase-1-dual-write')!.steps.find((x) => x.action.includes('signup'))!;
     expect(signup.action).toMatch(/"password":"\*\*\*"/);
-    expect(backup.action).toMatch(/^check backup-users \(file\) · path=.*\/users\.json\.\* · min_bytes=2 · max_age=24h$/);
+    expect(backup.action).toMatch(
+      /^check backup-users \(file\) · path=.*\/users\.json\.\* · min_bytes=2 · max_age=24h$/,
+    );
   });
 
   it('masks a secret inside an argument before quoting it, so a quote in the secret cannot unmask it', () => {
@@ -68,7 +85,23 @@ describe('waymark plan', () => {
   });
 });
 
-const fresh = (): RunState => ({ schema: STATE_SCHEMA, runId: 'r', runbookId: 'x', runbookVersion: '1', runbookHash: 'h', partHashes: {}, fingerprint: 'f', target: {}, createdAt: '', updatedAt: '', phases: {}, steps: {}, checks: {}, baselines: {}, seq: 0 });
+const fresh = (): RunState => ({
+  schema: STATE_SCHEMA,
+  runId: 'r',
+  runbookId: 'x',
+  runbookVersion: '1',
+  runbookHash: 'h',
+  partHashes: {},
+  fingerprint: 'f',
+  target: {},
+  createdAt: '',
+  updatedAt: '',
+  phases: {},
+  steps: {},
+  checks: {},
+  baselines: {},
+  seq: 0,
+});
 
 describe('rollback worked out from progress', () => {
   const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
@@ -78,18 +111,33 @@ describe('rollback worked out from progress', () => {
     let s = fresh();
     for (const p of rb.phases) {
       if (p.id === upTo) {
-        const r = reduce(rb, s, { type: 'step.skip', scope: p.id, stepId: p.steps[0].id, reason: 'started for the rollback test' }, ctx);
+        const r = reduce(
+          rb,
+          s,
+          { type: 'step.skip', scope: p.id, stepId: p.steps[0].id, reason: 'started for the rollback test' },
+          ctx,
+        );
         if (!r.ok) throw new Error(r.error);
         return r.state;
       }
       for (const st of p.steps) {
         if (st.kind === 'signoff') continue;
-        const r = reduce(rb, s, { type: 'step.mark-done', scope: p.id, stepId: st.id, reason: 'done for the rollback test' } as EngineEvent, ctx);
+        const r = reduce(
+          rb,
+          s,
+          { type: 'step.mark-done', scope: p.id, stepId: st.id, reason: 'done for the rollback test' } as EngineEvent,
+          ctx,
+        );
         if (!r.ok) throw new Error(r.error);
         s = r.state;
       }
       for (const g of p.gate) {
-        const r = reduce(rb, s, { type: 'gate.override', phaseId: p.id, checkId: g, reason: 'overridden for the rollback test' }, ctx);
+        const r = reduce(
+          rb,
+          s,
+          { type: 'gate.override', phaseId: p.id, checkId: g, reason: 'overridden for the rollback test' },
+          ctx,
+        );
         if (!r.ok) throw new Error(r.error);
         s = r.state;
       }
@@ -120,10 +168,24 @@ describe('rollback worked out from progress', () => {
 describe('baselines in the run', () => {
   it('a check marked baseline: record keeps its metrics in the state', () => {
     const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
-    const result = { id: 'json-counts-before', type: 'counts', status: 'pass' as const, summary: 'ok', metrics: { json_users: 3 }, thresholds: {}, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1 };
+    const result = {
+      id: 'json-counts-before',
+      type: 'counts',
+      status: 'pass' as const,
+      summary: 'ok',
+      metrics: { json_users: 3 },
+      thresholds: {},
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 1,
+    };
     const r = reduce(rb, fresh(), { type: 'check.result', result }, { now: new Date(), operator: 'op' });
     expect(r.ok && r.state.baselines['json-counts-before']).toMatchObject({ metrics: { json_users: 3 } });
-    const failed = reduce(rb, fresh(), { type: 'check.result', result: { ...result, status: 'fail' } }, { now: new Date(), operator: 'op' });
+    const failed = reduce(
+      rb,
+      fresh(),
+      { type: 'check.result', result: { ...result, status: 'fail' } },
+      { now: new Date(), operator: 'op' },
+    );
     expect(failed.ok && failed.state.baselines['json-counts-before']).toBeUndefined();
   });
 });

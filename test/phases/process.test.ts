@@ -33,7 +33,12 @@ describe('runProcess', () => {
   it('cancellation kills the whole process tree', async () => {
     const ac = new AbortController();
     const lines: string[] = [];
-    const p = runProcess({ argv: ['sh', '-c', 'sleep 30 & echo child $!; sleep 30'], shell: false, signal: ac.signal, onLine: (l) => lines.push(l.text) });
+    const p = runProcess({
+      argv: ['sh', '-c', 'sleep 30 & echo child $!; sleep 30'],
+      shell: false,
+      signal: ac.signal,
+      onLine: (l) => lines.push(l.text),
+    });
     const t0 = Date.now();
     while (!lines.length && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
     const grandchild = Number(lines[0].split(' ')[1]);
@@ -65,7 +70,9 @@ describe('edit-env', () => {
     const plan = planEnvEdit(file, { USE_POSTGRES: 'true', NEW_KEY: 'x y' });
     expect(formatEnvDiff(plan)).toEqual(['- USE_POSTGRES=false', '+ USE_POSTGRES=true', '+ NEW_KEY=x y']);
     const backup = applyEnvEdit(file, { USE_POSTGRES: 'true', NEW_KEY: 'x y' });
-    expect(readFileSync(file, 'utf8')).toBe('# flags\nUSE_POSTGRES=true   # start with false\nDUAL_WRITE_ENABLED=true\nOTHER=1\nNEW_KEY="x y"\n');
+    expect(readFileSync(file, 'utf8')).toBe(
+      '# flags\nUSE_POSTGRES=true   # start with false\nDUAL_WRITE_ENABLED=true\nOTHER=1\nNEW_KEY="x y"\n',
+    );
     expect(backup && readFileSync(backup, 'utf8')).toContain('USE_POSTGRES=false');
     expect(readdirSync(dir).filter((f) => f.includes('waymark-tmp'))).toEqual([]);
   });
@@ -73,10 +80,16 @@ describe('edit-env', () => {
     const dir = tempDir();
     const file = join(dir, '.env');
     writeFileSync(file, 'A=1\nB=2\nC=old\n');
-    expect(formatEnvDiff(planEnvEdit(file, { A: '1', B: '2', C: 'new' }))).toEqual(['- C=old', '+ C=new', '  already set: A, B']);
+    expect(formatEnvDiff(planEnvEdit(file, { A: '1', B: '2', C: 'new' }))).toEqual([
+      '- C=old',
+      '+ C=new',
+      '  already set: A, B',
+    ]);
   });
   it('masks secrets in the diff', () => {
-    expect(formatEnvDiff([{ key: 'DB_PASSWORD', from: undefined, to: 'hunter2' }], (v) => v.replace('hunter2', '***'))).toEqual(['+ DB_PASSWORD=***']);
+    expect(
+      formatEnvDiff([{ key: 'DB_PASSWORD', from: undefined, to: 'hunter2' }], (v) => v.replace('hunter2', '***')),
+    ).toEqual(['+ DB_PASSWORD=***']);
   });
 });
 

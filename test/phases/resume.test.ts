@@ -21,11 +21,17 @@ function groupAlive(pgid: number): boolean {
 function smokeEnv() {
   const state = tempDir();
   const work = tempDir();
-  return { state, work, env: { WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: work, SMOKE_STEP_SECONDS: '3', WAYMARK_OPERATOR: 'tester' } };
+  return {
+    state,
+    work,
+    env: { WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: work, SMOKE_STEP_SECONDS: '3', WAYMARK_OPERATOR: 'tester' },
+  };
 }
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
 }
 
 describe('non-interactive run, crash and resume', () => {
@@ -60,10 +66,17 @@ describe('non-interactive run, crash and resume', () => {
     // the step's own process group outlives a SIGKILLed Waymark: it is not started a second time while it runs
     const st = JSON.parse(cli(['status', '--json', '--runbook', 'examples/smoke.yaml'], env).stdout);
     const prepare = st.phases.find((p: { id: string }) => p.id === 'prepare');
-    expect(prepare.steps).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'make-dir', status: 'passed' }), expect.objectContaining({ id: 'slow-write', status: 'running' })]));
+    expect(prepare.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'make-dir', status: 'passed' }),
+        expect.objectContaining({ id: 'slow-write', status: 'running' }),
+      ]),
+    );
     const early = cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes'], env);
     expect(early.code).toBe(1);
-    expect(early.stdout).toMatch(/prepare\/slow-write: "Write the marker slowly" is still running as process group (\d+)/);
+    expect(early.stdout).toMatch(
+      /prepare\/slow-write: "Write the marker slowly" is still running as process group (\d+)/,
+    );
     expect(early.stdout).not.toMatch(/▶ prepare\/slow-write/);
     const pgid = Number(/process group (\d+)/.exec(early.stdout)![1]);
     const t0 = Date.now();
@@ -116,7 +129,15 @@ describe('lock', () => {
     // a lock left by a process that no longer exists
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('close', r));
-    writeFileSync(a.paths.lock, JSON.stringify({ operator: 'carol', host: (await import('node:os')).hostname(), pid: dead.pid, since: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      a.paths.lock,
+      JSON.stringify({
+        operator: 'carol',
+        host: (await import('node:os')).hostname(),
+        pid: dead.pid,
+        since: '2026-01-01T00:00:00Z',
+      }),
+    );
     const c = new Session(lr, { stateDir: state, operator: 'dave' });
     expect(c.notices.join('\n')).toMatch(/took over a stale lock from carol/);
     await c.close();
@@ -142,7 +163,10 @@ describe('runbook drift', () => {
     const env = { SMOKE_WORK_DIR: work };
     const s1 = new Session(loadRunbook(file, { env }), { stateDir: state, operator: 'alice' });
     await s1.close();
-    writeFileSync(file, readFileSync(file, 'utf8').replace('title: Another slow step', 'title: Another slow step, changed'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('title: Another slow step', 'title: Another slow step, changed'),
+    );
     const s2 = new Session(loadRunbook(file, { env }), { stateDir: state, operator: 'alice' });
     expect(s2.state.drift?.changed).toEqual(['phase:finish changed']);
     const refused = s2.dispatch({ type: 'step.start', scope: 'prepare', stepId: 'make-dir' });
@@ -158,20 +182,36 @@ describe('a run whose target moved (the demo keeps one run while its ports chang
   it('names the new target, says so, and records the move in the audit log, with no secret', async () => {
     const state = tempDir();
     const open = (port: number) =>
-      new Session(loadRunbook('test/fixtures/locked.yaml', { env: { DATABASE_URL: `postgres://app:Moved-S3cret@127.0.0.1:${port}/fluxdb` } }), { stateDir: state, operator: 'alice', fingerprint: 'fixed' });
+      new Session(
+        loadRunbook('test/fixtures/locked.yaml', {
+          env: { DATABASE_URL: `postgres://app:Moved-S3cret@127.0.0.1:${port}/fluxdb` },
+        }),
+        { stateDir: state, operator: 'alice', fingerprint: 'fixed' },
+      );
     const s1 = open(5001);
     expect(s1.state.target['main.host']).toBe('127.0.0.1:5001');
     await s1.close();
     const s2 = open(5002);
     expect(s2.state.target['main.host']).toBe('127.0.0.1:5002');
-    expect(s2.notices.join('\n')).toMatch(/the target moved since this run began \(main\.host 127\.0\.0\.1:5001 → 127\.0\.0\.1:5002\)/);
+    expect(s2.notices.join('\n')).toMatch(
+      /the target moved since this run began \(main\.host 127\.0\.0\.1:5001 → 127\.0\.0\.1:5002\)/,
+    );
     await s2.close();
     const s3 = open(5002);
     expect(s3.notices.join('\n')).not.toMatch(/target moved/);
     await s3.close();
-    const audit = readFileSync(allFiles(state).find((f) => f.endsWith('.jsonl'))!, 'utf8');
+    const audit = readFileSync(
+      allFiles(state).find((f) => f.endsWith('.jsonl'))!,
+      'utf8',
+    );
     expect(audit.split('\n').filter((l) => l.includes('"run.target-moved"'))).toHaveLength(1);
-    expect(audit + readFileSync(allFiles(state).find((f) => f.endsWith('.json'))!, 'utf8')).not.toContain('Moved-S3cret');
+    expect(
+      audit +
+        readFileSync(
+          allFiles(state).find((f) => f.endsWith('.json'))!,
+          'utf8',
+        ),
+    ).not.toContain('Moved-S3cret');
   });
 });
 
@@ -207,7 +247,12 @@ describe('audit log', () => {
 describe('waymark reset', () => {
   it('archives the run and its audit log (nothing deleted) and the next start begins a new run', () => {
     const { state, env } = smokeEnv();
-    expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], { ...env, SMOKE_STEP_SECONDS: '0' }).code).toBe(0);
+    expect(
+      cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], {
+        ...env,
+        SMOKE_STEP_SECONDS: '0',
+      }).code,
+    ).toBe(0);
     const r = cli(['reset', '--runbook', 'examples/smoke.yaml'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/archived the run to .*runs\/archive\/smoke-.*\.json/);

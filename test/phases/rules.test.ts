@@ -78,12 +78,17 @@ describe('a signed-off phase is closed', () => {
   it.each(refusals)('%s is refused with a sentence that says how to change it', (_, event) => {
     const r = reduce(rb, s, event, ctx(at(1)));
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.error).toMatch(/"A" is signed off \(by alice at 2026-01-01T00:00:00.000Z\); it is closed — reopen it/);
+    expect(!r.ok && r.error).toMatch(
+      /"A" is signed off \(by alice at 2026-01-01T00:00:00.000Z\); it is closed — reopen it/,
+    );
   });
 
   it('reopening needs a reason, voids the sign-off (kept in the record), and the phase needs a new sign-off', () => {
     expect(reduce(rb, s, { type: 'phase.reopen', phaseId: 'a', reason: 'oops' }, ctx(at(1))).ok).toBe(false);
-    const r = apply([[{ type: 'phase.reopen', phaseId: 'a', reason: 'the marker was written to the wrong host' }, at(1), 'bob']], s);
+    const r = apply(
+      [[{ type: 'phase.reopen', phaseId: 'a', reason: 'the marker was written to the wrong host' }, at(1), 'bob']],
+      s,
+    );
     expect(r.phases.a).toMatchObject({ status: 'active', signedOffAt: undefined, reopenedAt: at(1).toISOString() });
     expect(r.steps['a/so'].status).toBe('pending');
     // the gate must pass again after the reopening: evidence from before it does not count
@@ -113,7 +118,12 @@ describe('a signed-off phase is closed', () => {
       ],
       s,
     );
-    const r = reduce(rb, later, { type: 'phase.reopen', phaseId: 'a', reason: 'the marker was written to the wrong host' }, ctx(at(27)));
+    const r = reduce(
+      rb,
+      later,
+      { type: 'phase.reopen', phaseId: 'a', reason: 'the marker was written to the wrong host' },
+      ctx(at(27)),
+    );
     expect(!r.ok && r.error).toMatch(/"B" is signed off after it: reopen that first/);
   });
 });
@@ -125,23 +135,51 @@ describe('waits and points of no return', () => {
       const r = reduce(rb, s, { type, scope: 'b', stepId: 'w', reason: 'we are in a hurry tonight' }, ctx(at(1)));
       expect(!r.ok && r.error).toMatch(/a wait is not skipped: o passes "Wait a day" early as an override/);
     }
-    expect(reduce(rb, s, { type: 'wait.override', scope: 'b', stepId: 'w', reason: 'short' }, ctx(at(1))).ok).toBe(false);
-    const r = apply([[{ type: 'wait.override', scope: 'b', stepId: 'w', reason: 'the lead accepted a shorter soak' }, at(1)]], s);
-    expect(r.steps['b/w']).toMatchObject({ status: 'overridden', reason: 'the lead accepted a shorter soak', message: expect.stringMatching(/passed early, before 2026-01-02T00:00:00.000Z/) });
+    expect(reduce(rb, s, { type: 'wait.override', scope: 'b', stepId: 'w', reason: 'short' }, ctx(at(1))).ok).toBe(
+      false,
+    );
+    const r = apply(
+      [[{ type: 'wait.override', scope: 'b', stepId: 'w', reason: 'the lead accepted a shorter soak' }, at(1)]],
+      s,
+    );
+    expect(r.steps['b/w']).toMatchObject({
+      status: 'overridden',
+      reason: 'the lead accepted a shorter soak',
+      message: expect.stringMatching(/passed early, before 2026-01-02T00:00:00.000Z/),
+    });
     expect(r.steps['b/w'].history!.at(-1)!.early).toEqual({ notBefore: '2026-01-02T00:00:00.000Z' });
   });
   it('a wait marked overridable: false is never passed early', () => {
-    const next = apply([[{ type: 'wait.override', scope: 'b', stepId: 'w', reason: 'the lead accepted a shorter soak' }, at(1)]], s);
+    const next = apply(
+      [[{ type: 'wait.override', scope: 'b', stepId: 'w', reason: 'the lead accepted a shorter soak' }, at(1)]],
+      s,
+    );
     for (const type of ['step.skip', 'wait.override'] as const) {
-      const r = reduce(rb, next, { type, scope: 'b', stepId: 'fixed', reason: 'the lead accepted a shorter soak' }, ctx(at(1)));
-      expect(!r.ok && r.error).toMatch(/"Never early" cannot be (skipped or )?passed early \(the runbook forbids it\): available in 23 h 0 m/);
+      const r = reduce(
+        rb,
+        next,
+        { type, scope: 'b', stepId: 'fixed', reason: 'the lead accepted a shorter soak' },
+        ctx(at(1)),
+      );
+      expect(!r.ok && r.error).toMatch(
+        /"Never early" cannot be (skipped or )?passed early \(the runbook forbids it\): available in 23 h 0 m/,
+      );
     }
   });
   it('the point-of-no-return word is asked only once every precondition holds', () => {
     const early = can(rb, s, { type: 'start', scope: 'b', stepId: 'p' }, at(1));
     expect(early).toEqual({ ok: false, why: 'do "Wait a day" first (steps run in order)' });
-    const due = apply([[{ type: 'step.start', scope: 'b', stepId: 'w' }, at(25)], [{ type: 'step.start', scope: 'b', stepId: 'fixed' }, at(25)]], s);
-    expect(can(rb, due, { type: 'start', scope: 'b', stepId: 'p' }, at(25))).toEqual({ ok: true, needs: [{ kind: 'pnr', text: 'JSON stops receiving writes', word: 'p' }] });
+    const due = apply(
+      [
+        [{ type: 'step.start', scope: 'b', stepId: 'w' }, at(25)],
+        [{ type: 'step.start', scope: 'b', stepId: 'fixed' }, at(25)],
+      ],
+      s,
+    );
+    expect(can(rb, due, { type: 'start', scope: 'b', stepId: 'p' }, at(25))).toEqual({
+      ok: true,
+      needs: [{ kind: 'pnr', text: 'JSON stops receiving writes', word: 'p' }],
+    });
   });
   it('one wording of a wait', () => {
     const w = rb.phases[1].steps[0];
@@ -156,7 +194,9 @@ describe('destructive procedures', () => {
     const s = fresh();
     const drop = rb.rollback[0].steps[0];
     expect(confirmWord(rb, s, 'rollback:undo', drop)).toBe('UNDO');
-    expect(reduce(rb, s, { type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'CONFIRM' }, ctx()).ok).toBe(false);
+    expect(
+      reduce(rb, s, { type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'CONFIRM' }, ctx()).ok,
+    ).toBe(false);
     const r = reduce(rb, s, { type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'UNDO' }, ctx());
     expect(r.ok).toBe(true);
   });
@@ -165,7 +205,10 @@ describe('destructive procedures', () => {
     const after = rb.rollback[0].steps[1];
     expect(confirmWord(rb, s, 'rollback:undo', after)).toBe('UNDO');
     expect(reduce(rb, s, { type: 'step.start', scope: 'rollback:undo', stepId: 'after' }, ctx()).ok).toBe(false);
-    const entered = apply([[{ type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'UNDO' }], [{ type: 'step.finished', scope: 'rollback:undo', stepId: 'drop', ok: true }]]);
+    const entered = apply([
+      [{ type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'UNDO' }],
+      [{ type: 'step.finished', scope: 'rollback:undo', stepId: 'drop', ok: true }],
+    ]);
     expect(confirmWord(rb, entered, 'rollback:undo', after)).toBeUndefined();
   });
 });
@@ -176,7 +219,10 @@ describe('engine and rules agree', () => {
     pending: fresh(),
     active: apply(aDone.slice(0, 3)),
     'signed-off': apply(aSigned),
-    reopened: apply([...aSigned, [{ type: 'phase.reopen', phaseId: 'a', reason: 'reopened for the rules table' }, at(1)]]),
+    reopened: apply([
+      ...aSigned,
+      [{ type: 'phase.reopen', phaseId: 'a', reason: 'reopened for the rules table' }, at(1)],
+    ]),
     'b due': apply([...aSigned], fresh()),
   };
   const now = at(30);
@@ -186,22 +232,34 @@ describe('engine and rules agree', () => {
     const word = given.find((n) => n.kind === 'confirm-word');
     const confirm = { pnrConfirmed: true, confirmWord: word?.kind === 'confirm-word' ? word.word : undefined };
     switch (a.type) {
-      case 'start': return { type: 'step.start', scope: a.scope, stepId: a.stepId, ...confirm };
-      case 'skip': return { type: 'step.skip', scope: a.scope, stepId: a.stepId, reason };
-      case 'mark-done': return { type: 'step.mark-done', scope: a.scope, stepId: a.stepId, reason };
-      case 'pass-wait-early': return { type: 'wait.override', scope: a.scope, stepId: a.stepId, reason };
-      case 'override-gate': return { type: 'gate.override', phaseId: a.phaseId, checkId: a.checkId, reason };
-      case 'signoff': return { type: 'phase.signoff', phaseId: a.phaseId };
-      case 'reopen': return { type: 'phase.reopen', phaseId: a.phaseId, reason };
+      case 'start':
+        return { type: 'step.start', scope: a.scope, stepId: a.stepId, ...confirm };
+      case 'skip':
+        return { type: 'step.skip', scope: a.scope, stepId: a.stepId, reason };
+      case 'mark-done':
+        return { type: 'step.mark-done', scope: a.scope, stepId: a.stepId, reason };
+      case 'pass-wait-early':
+        return { type: 'wait.override', scope: a.scope, stepId: a.stepId, reason };
+      case 'override-gate':
+        return { type: 'gate.override', phaseId: a.phaseId, checkId: a.checkId, reason };
+      case 'signoff':
+        return { type: 'phase.signoff', phaseId: a.phaseId };
+      case 'reopen':
+        return { type: 'phase.reopen', phaseId: a.phaseId, reason };
     }
   };
   const cases: Array<[string, string, RuleAction]> = [];
   for (const name of Object.keys(states))
     for (const p of rb.phases) {
       for (const st of p.steps)
-        for (const type of ['start', 'skip', 'mark-done', 'pass-wait-early'] as const) cases.push([name, `${type} ${p.id}/${st.id} (${st.kind})`, { type, scope: p.id, stepId: st.id }]);
-      cases.push([name, `signoff ${p.id}`, { type: 'signoff', phaseId: p.id }], [name, `reopen ${p.id}`, { type: 'reopen', phaseId: p.id }]);
-      for (const checkId of p.gate) cases.push([name, `override ${p.id}/${checkId}`, { type: 'override-gate', phaseId: p.id, checkId }]);
+        for (const type of ['start', 'skip', 'mark-done', 'pass-wait-early'] as const)
+          cases.push([name, `${type} ${p.id}/${st.id} (${st.kind})`, { type, scope: p.id, stepId: st.id }]);
+      cases.push(
+        [name, `signoff ${p.id}`, { type: 'signoff', phaseId: p.id }],
+        [name, `reopen ${p.id}`, { type: 'reopen', phaseId: p.id }],
+      );
+      for (const checkId of p.gate)
+        cases.push([name, `override ${p.id}/${checkId}`, { type: 'override-gate', phaseId: p.id, checkId }]);
     }
   it.each(cases)('%s: %s', (name, _, action) => {
     const s = states[name];
@@ -214,7 +272,12 @@ describe('engine and rules agree', () => {
 
 describe('state of schema 1', () => {
   it('is brought forward: last outcomes and sign-offs become the first entries of the histories', () => {
-    const old = { ...fresh(), schema: 1, steps: { 'a/m': { status: 'passed', operator: 'alice', finishedAt: T0.toISOString() } }, phases: { a: { status: 'signed-off', signedOffBy: 'alice', signedOffAt: T0.toISOString(), overrides: [] } } } as unknown as RunState;
+    const old = {
+      ...fresh(),
+      schema: 1,
+      steps: { 'a/m': { status: 'passed', operator: 'alice', finishedAt: T0.toISOString() } },
+      phases: { a: { status: 'signed-off', signedOffBy: 'alice', signedOffAt: T0.toISOString(), overrides: [] } },
+    } as unknown as RunState;
     const s = migrateState(old);
     expect(s.schema).toBe(STATE_SCHEMA);
     expect(s.steps['a/m'].history).toEqual([expect.objectContaining({ status: 'passed', operator: 'alice' })]);

@@ -25,11 +25,26 @@ success:
 ).runbook;
 
 const iso = (s: number) => new Date(T0.getTime() + s * 1000).toISOString();
-const state = { ...freshState(), phases: { a: { status: 'signed-off' as const, startedAt: iso(0), signedOffAt: iso(60), overrides: [] } } };
-const entry = (event: string, data: unknown, s: number): AuditEntry => ({ seq: 1, at: iso(s), operator: 'o', host: 'h', event, data, prev: '' });
-const summary = (from: number, to: number, ok: number, failed: number) => entry('probe.summary', { probe: 'app', from: iso(from), to: iso(to), ok, failed, maxLatencyMs: 3 }, to);
+const state = {
+  ...freshState(),
+  phases: { a: { status: 'signed-off' as const, startedAt: iso(0), signedOffAt: iso(60), overrides: [] } },
+};
+const entry = (event: string, data: unknown, s: number): AuditEntry => ({
+  seq: 1,
+  at: iso(s),
+  operator: 'o',
+  host: 'h',
+  event,
+  data,
+  prev: '',
+});
+const summary = (from: number, to: number, ok: number, failed: number) =>
+  entry('probe.summary', { probe: 'app', from: iso(from), to: iso(to), ok, failed, maxLatencyMs: 3 }, to);
 const report = (audit: AuditEntry[]) =>
-  buildReport({ runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit, now: new Date(T0.getTime() + 120_000) }, { all: true }).success![0];
+  buildReport(
+    { runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit, now: new Date(T0.getTime() + 120_000) },
+    { all: true },
+  ).success![0];
 
 describe('a success criterion over probe data', () => {
   it('is met when the probe answered well the whole time the phase ran', () => {
@@ -38,7 +53,19 @@ describe('a success criterion over probe data', () => {
     expect(r.evidence[0]).toBe('probe app: 244 answers, 0 failed (100.00 % available), longest outage 0.0 s');
   });
   it('is NOT MET by an outage, which it names with the step it fell in', () => {
-    const out = entry('probe.outage', { probe: 'app', start: iso(20), end: iso(22.1), ms: 2100, failed: 9, firstError: 'ECONNREFUSED', during: 'a/restart' }, 22);
+    const out = entry(
+      'probe.outage',
+      {
+        probe: 'app',
+        start: iso(20),
+        end: iso(22.1),
+        ms: 2100,
+        failed: 9,
+        firstError: 'ECONNREFUSED',
+        during: 'a/restart',
+      },
+      22,
+    );
     const r = report([summary(0, 30, 111, 9), out, summary(30, 61, 124, 0)]);
     expect(r.status).toBe('not met');
     expect(r.failedBy).toEqual(
@@ -56,7 +83,7 @@ describe('a success criterion over probe data', () => {
 });
 
 describe('waymark probe', () => {
-  it('probes with no session open and records the outage, with a summary, in the run\'s audit log', async () => {
+  it("probes with no session open and records the outage, with a summary, in the run's audit log", async () => {
     const { createServer } = await import('node:http');
     const { writeFileSync, readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
@@ -67,7 +94,10 @@ describe('waymark probe', () => {
     const port = (server.address() as { port: number }).port;
     const dir = tempDir();
     const file = join(dir, 'runbook.yaml');
-    writeFileSync(file, `id: p\ntitle: P\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${port}/h', expect_json: { status: ok }, interval: 100ms }\nphases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`);
+    writeFileSync(
+      file,
+      `id: p\ntitle: P\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${port}/h', expect_json: { status: ok }, interval: 100ms }\nphases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`,
+    );
     const env = { WAYMARK_STATE_DIR: tempDir(), WAYMARK_OPERATOR: 'tester' };
     const run = cliAsync(['probe', '--runbook', file, '--seconds', '3'], env);
     await run.waitFor(/probing app for run/);
@@ -78,7 +108,16 @@ describe('waymark probe', () => {
     const res = await run.done;
     expect(res.code).toBe(0);
     const runs = join(env.WAYMARK_STATE_DIR, 'runs');
-    const audit = readFileSync(join(runs, readdirSync(runs).find((f) => f.endsWith('.audit.jsonl'))!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(
+      join(
+        runs,
+        readdirSync(runs).find((f) => f.endsWith('.audit.jsonl'))!,
+      ),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const outage = audit.find((e) => e.event === 'probe.outage');
     expect(outage.data).toMatchObject({ probe: 'app', failed: expect.any(Number) });
     expect(outage.data.ms).toBeGreaterThan(1000);
@@ -89,8 +128,22 @@ describe('waymark probe', () => {
 describe('the availability timeline of a phase', () => {
   it('draws the probe record, the outage and the command steps, with the numbers beside it', async () => {
     const { timeline } = await import('../../src/report/render-html.js');
-    const out = entry('probe.outage', { probe: 'app', start: iso(20), end: iso(22.1), ms: 2100, failed: 9, firstError: 'ECONNREFUSED', during: 'a/m' }, 22);
-    const body = buildReport({ runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit: [summary(0, 30, 111, 9), out, summary(30, 61, 124, 0)], now: T0 }, { phase: 'a' });
+    const out = entry(
+      'probe.outage',
+      { probe: 'app', start: iso(20), end: iso(22.1), ms: 2100, failed: 9, firstError: 'ECONNREFUSED', during: 'a/m' },
+      22,
+    );
+    const body = buildReport(
+      {
+        runbook: rb,
+        runbookHash: 'h',
+        state,
+        redactor: new Redactor([]),
+        audit: [summary(0, 30, 111, 9), out, summary(30, 61, 124, 0)],
+        now: T0,
+      },
+      { phase: 'a' },
+    );
     const a = body.phases[0].availability!;
     expect(a.spans).toHaveLength(2);
     expect(a.outages).toEqual([expect.objectContaining({ ms: 2100, during: 'a/m' })]);
@@ -102,7 +155,17 @@ describe('the availability timeline of a phase', () => {
     expect(svg).not.toMatch(/fill="#d9534f"/);
     expect(svg).not.toMatch(/<span/);
     // failures with no outage to show them (the record lacks it) are red, never green
-    const lost = buildReport({ runbook: rb, runbookHash: 'h', state, redactor: new Redactor([]), audit: [summary(0, 30, 111, 9), summary(30, 61, 124, 0)], now: T0 }, { phase: 'a' });
+    const lost = buildReport(
+      {
+        runbook: rb,
+        runbookHash: 'h',
+        state,
+        redactor: new Redactor([]),
+        audit: [summary(0, 30, 111, 9), summary(30, 61, 124, 0)],
+        now: T0,
+      },
+      { phase: 'a' },
+    );
     expect(timeline(lost.phases[0].availability!).match(/fill="#d9534f"/g)).toHaveLength(1);
   });
 });

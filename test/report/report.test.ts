@@ -14,15 +14,36 @@ let trust: string;
 const files: Record<string, string> = {};
 
 beforeAll(() => {
-  env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '0', WAYMARK_OPERATOR: 'auditor-test' };
+  env = {
+    WAYMARK_STATE_DIR: tempDir(),
+    SMOKE_WORK_DIR: tempDir(),
+    SMOKE_STEP_SECONDS: '0',
+    WAYMARK_OPERATOR: 'auditor-test',
+  };
   expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes'], env).code).toBe(0);
   const out = tempDir();
   for (const format of ['md', 'html', 'json']) {
-    const r = cli(['report', '--runbook', 'examples/smoke.yaml', '--phase', 'prepare', '--format', format, '--out', join(out, `prepare.${format}`)], env);
+    const r = cli(
+      [
+        'report',
+        '--runbook',
+        'examples/smoke.yaml',
+        '--phase',
+        'prepare',
+        '--format',
+        format,
+        '--out',
+        join(out, `prepare.${format}`),
+      ],
+      env,
+    );
     expect(r.code).toBe(0);
     files[format] = r.stdout.trim();
   }
-  const all = cli(['report', '--runbook', 'examples/smoke.yaml', '--all', '--format', 'html', '--out', join(out, 'all.html')], env);
+  const all = cli(
+    ['report', '--runbook', 'examples/smoke.yaml', '--all', '--format', 'html', '--out', join(out, 'all.html')],
+    env,
+  );
   expect(all.code).toBe(0);
   files.all = all.stdout.trim();
   // the operator's own key, listed as trusted
@@ -33,11 +54,28 @@ beforeAll(() => {
 describe('report content', () => {
   it('a command step shows the command as it ran, even after its vars changed', () => {
     const own = { ...env, WAYMARK_STATE_DIR: tempDir() };
-    expect(cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], own).code).toBe(0);
+    expect(
+      cli(['run', '--runbook', 'examples/smoke.yaml', '--non-interactive', '--yes', '--phase', 'prepare'], own).code,
+    ).toBe(0);
     const later = { ...own, SMOKE_WORK_DIR: tempDir() };
-    const r = cli(['report', '--runbook', 'examples/smoke.yaml', '--phase', 'prepare', '--format', 'json', '--out', join(tempDir(), 'later.json')], later);
+    const r = cli(
+      [
+        'report',
+        '--runbook',
+        'examples/smoke.yaml',
+        '--phase',
+        'prepare',
+        '--format',
+        'json',
+        '--out',
+        join(tempDir(), 'later.json'),
+      ],
+      later,
+    );
     expect(r.code).toBe(0);
-    const make = JSON.parse(readFileSync(r.stdout.trim(), 'utf8')).body.phases[0].steps.find((s: { id: string }) => s.id === 'make-dir');
+    const make = JSON.parse(readFileSync(r.stdout.trim(), 'utf8')).body.phases[0].steps.find(
+      (s: { id: string }) => s.id === 'make-dir',
+    );
     expect(make.action).toBe(`mkdir -p ${env.SMOKE_WORK_DIR}`);
   });
   it('the canonical JSON has what an auditor needs', () => {
@@ -46,8 +84,18 @@ describe('report content', () => {
     expect(body.runbook).toMatchObject({ id: 'smoke', version: '1' });
     expect(body.runbook.hash).toMatch(/^[0-9a-f]{64}$/);
     const p = body.phases[0];
-    expect(p).toMatchObject({ id: 'prepare', objective: 'Create the folder and a marker file', status: 'signed-off', signedOffBy: 'auditor-test', statement: 'The work folder is ready.' });
-    expect(p.signoffs[0]).toMatchObject({ kind: 'signed-off', by: 'auditor-test', keyFingerprint: expect.stringMatching(/^SHA256:/) });
+    expect(p).toMatchObject({
+      id: 'prepare',
+      objective: 'Create the folder and a marker file',
+      status: 'signed-off',
+      signedOffBy: 'auditor-test',
+      statement: 'The work folder is ready.',
+    });
+    expect(p.signoffs[0]).toMatchObject({
+      kind: 'signed-off',
+      by: 'auditor-test',
+      keyFingerprint: expect.stringMatching(/^SHA256:/),
+    });
     const write = p.steps.find((s: { id: string }) => s.id === 'slow-write');
     expect(write).toMatchObject({ status: 'passed', exitCode: 0, operator: 'auditor-test' });
     expect(write.action).toMatch(/^TOKEN=\*\*\* sh -c /);
@@ -57,7 +105,14 @@ describe('report content', () => {
     const marker = p.steps.find((s: { id: string }) => s.id === 'marker');
     expect(marker.check).toMatchObject({ id: 'marker-written', status: 'pass', thresholds: { bytes: '>= 1' } });
     expect(marker.check.evidence[0].columns).toEqual(['file', 'bytes', 'modified']);
-    expect(p.gate).toEqual([{ checkId: 'marker-written', status: 'passed', summary: expect.stringMatching(/marker\.txt/), runs: [expect.objectContaining({ status: 'pass' })] }]);
+    expect(p.gate).toEqual([
+      {
+        checkId: 'marker-written',
+        status: 'passed',
+        summary: expect.stringMatching(/marker\.txt/),
+        runs: [expect.objectContaining({ status: 'pass' })],
+      },
+    ]);
     expect(signer).toMatchObject({ operator: 'auditor-test', identity: 'auditor-test' });
     expect(signer.publicKey).toMatch(/^ssh-ed25519 /);
     expect(sshsig).toMatch(/^-----BEGIN SSH SIGNATURE-----/);
@@ -65,7 +120,15 @@ describe('report content', () => {
   it('Markdown and HTML show the steps, the checks, the sign-off block, the key and the SSH signature', () => {
     for (const f of [files.md, files.html]) {
       const t = readFileSync(f, 'utf8');
-      for (const s of ['Prepare the work folder', 'Write the marker slowly', 'marker-written', 'The work folder is ready.', 'auditor-test', 'BEGIN SSH SIGNATURE', 'Audit log head'])
+      for (const s of [
+        'Prepare the work folder',
+        'Write the marker slowly',
+        'marker-written',
+        'The work folder is ready.',
+        'auditor-test',
+        'BEGIN SSH SIGNATURE',
+        'Audit log head',
+      ])
         expect(t).toContain(s);
     }
     expect(readFileSync(files.html, 'utf8')).toMatch(/@page \{ size: A4/);
@@ -78,7 +141,9 @@ describe('report content', () => {
   });
   it('the audit log records each report digest', () => {
     const auditFile = readdirSync(join(env.WAYMARK_STATE_DIR, 'runs')).find((f) => f.endsWith('.audit.jsonl'))!;
-    const entries = readAudit(join(env.WAYMARK_STATE_DIR, 'runs', auditFile)).filter((e) => e.event === 'report.written');
+    const entries = readAudit(join(env.WAYMARK_STATE_DIR, 'runs', auditFile)).filter(
+      (e) => e.event === 'report.written',
+    );
     expect(entries).toHaveLength(4);
     const digest = createHash('sha256').update(readFileSync(files.json)).digest('hex');
     expect(entries.map((e) => (e.data as { digest: string }).digest)).toContain(digest);
@@ -119,7 +184,10 @@ describe('waymark verify', () => {
       writeFileSync(files[format], original);
       expect(verifyReportFile(files[format]).intact).toBe(true);
     }
-    const altered = readFileSync(files.html, 'utf8').replace('The work folder is ready.', 'The work folder is NOT ready.');
+    const altered = readFileSync(files.html, 'utf8').replace(
+      'The work folder is ready.',
+      'The work folder is NOT ready.',
+    );
     writeFileSync(files.html + '.altered.html', altered);
     const r = cli(['verify', files.html + '.altered.html']);
     expect(r.code).toBe(1);
@@ -148,7 +216,10 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((c) => 
 describe('HTML in headless Chromium', () => {
   it.skipIf(!chromium)('renders to a PNG and a PDF without horizontal overflow on A4', () => {
     const out = join(tempDir(), 'render');
-    const res = spawnSync(process.execPath, ['scripts/check-report-render.mjs', files.all, out], { encoding: 'utf8', timeout: 120_000 });
+    const res = spawnSync(process.execPath, ['scripts/check-report-render.mjs', files.all, out], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(res.stdout).toMatch(/^ok: page \d+px wide in a 794px A4 viewport/);
     expect(res.status).toBe(0);
     expect(existsSync(`${out}.png`)).toBe(true);

@@ -19,11 +19,19 @@ let trust: string;
 const files: Record<string, string> = {};
 
 beforeAll(() => {
-  env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '0', WAYMARK_OPERATOR: 'Alice Auditor' };
+  env = {
+    WAYMARK_STATE_DIR: tempDir(),
+    SMOKE_WORK_DIR: tempDir(),
+    SMOKE_STEP_SECONDS: '0',
+    WAYMARK_OPERATOR: 'Alice Auditor',
+  };
   expect(cli(['run', ...SMOKE, '--non-interactive', '--yes'], env).code).toBe(0);
   out = tempDir();
   for (const format of ['md', 'html', 'json']) {
-    const r = cli(['report', ...SMOKE, '--phase', 'prepare', '--format', format, '--out', join(out, `prepare.${format}`)], env);
+    const r = cli(
+      ['report', ...SMOKE, '--phase', 'prepare', '--format', format, '--out', join(out, `prepare.${format}`)],
+      env,
+    );
     expect(r.code).toBe(0);
     files[format] = r.stdout.trim();
   }
@@ -44,7 +52,11 @@ function opensshVerdict(file: string, identity: string, allowedSigners: string):
   const { message, sig } = split(file);
   const dir = tempDir();
   writeFileSync(join(dir, 'report.sig'), sig);
-  const r = spawnSync(sshKeygen!, ['-Y', 'verify', '-f', allowedSigners, '-I', identity, '-n', 'waymark', '-s', join(dir, 'report.sig')], { input: message });
+  const r = spawnSync(
+    sshKeygen!,
+    ['-Y', 'verify', '-f', allowedSigners, '-I', identity, '-n', 'waymark', '-s', join(dir, 'report.sig')],
+    { input: message },
+  );
   return r.status === 0;
 }
 
@@ -55,7 +67,9 @@ function forge(file: string, name: string): string {
   writeFileSync(join(dir, 'forger'), writeOpenSshKey(privateKey, 'forger'), { mode: 0o600 });
   const message = split(file).message.replace('The work folder is ready.', 'The work folder is NOT ready.');
   writeFileSync(join(dir, 'msg'), message);
-  execFileSync(sshKeygen!, ['-Y', 'sign', '-f', join(dir, 'forger'), '-n', 'waymark', join(dir, 'msg')], { stdio: 'ignore' });
+  execFileSync(sshKeygen!, ['-Y', 'sign', '-f', join(dir, 'forger'), '-n', 'waymark', join(dir, 'msg')], {
+    stdio: 'ignore',
+  });
   const forged = join(dir, name);
   writeFileSync(forged, `${message}<!-- waymark-sshsig\n${readFileSync(join(dir, 'msg.sig'), 'utf8')}-->\n`);
   return forged;
@@ -126,7 +140,10 @@ describe.skipIf(!sshKeygen)('OpenSSH agrees with waymark verify', () => {
       expect(cli(['verify', f, '--allowed-signers', trust]).code).toBe(0);
 
       const altered = join(tempDir(), `altered.${f.split('.').pop()}`);
-      writeFileSync(altered, readFileSync(f, 'utf8').replace('The work folder is ready.', 'The work folder is NOT ready.'));
+      writeFileSync(
+        altered,
+        readFileSync(f, 'utf8').replace('The work folder is ready.', 'The work folder is NOT ready.'),
+      );
       expect(opensshVerdict(altered, 'Alice Auditor', trust)).toBe(false);
       expect(cli(['verify', altered, '--allowed-signers', trust]).code).toBe(1);
 
@@ -158,7 +175,12 @@ describe('old reports (waymark-report/1) still open', () => {
     expect(r.stdout).toMatch(/signer NOT TRUSTED/);
     expect(r.code).toBe(1);
     const jwk = createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' })).export({ format: 'jwk' });
-    const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), Buffer.from(jwk.x!, 'base64url')]);
+    const blob = Buffer.concat([
+      Buffer.from([0, 0, 0, 11]),
+      Buffer.from('ssh-ed25519'),
+      Buffer.from([0, 0, 0, 32]),
+      Buffer.from(jwk.x!, 'base64url'),
+    ]);
     const olga = join(tempDir(), 'allowed');
     writeFileSync(olga, `olga ssh-ed25519 ${blob.toString('base64')}\n`);
     expect(cli(['verify', f, '--allowed-signers', olga]).code).toBe(0);
@@ -172,9 +194,15 @@ describe('sign-offs sign the audit chain head', () => {
     expect(ok.stdout).toMatch(/sign-off of prepare signed by Alice Auditor \(SHA256:.*\): verified against this log/);
     // rewrite an early line and re-chain every line after it: the chain alone still verifies
     const dir = join(env.WAYMARK_STATE_DIR, 'runs');
-    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.audit.jsonl'))!);
+    const file = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.audit.jsonl'))!,
+    );
     const original = readFileSync(file, 'utf8');
-    const lines = original.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = original
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     lines[1].operator = 'someone else';
     let prev = '0'.repeat(64);
     const rewritten = lines.map((e) => {
@@ -185,7 +213,9 @@ describe('sign-offs sign the audit chain head', () => {
     writeFileSync(file, rewritten.join('\n') + '\n');
     // the state names the last line it includes: that line is no longer there
     const cut = cli(['audit', ...SMOKE, '--verify'], env);
-    expect(cut.stdout).toMatch(/this is not the line the state recorded as the last it includes: the log was rewritten/);
+    expect(cut.stdout).toMatch(
+      /this is not the line the state recorded as the last it includes: the log was rewritten/,
+    );
     // an attacker who rewrites the state's record of it too still cannot re-sign the sign-off
     const stateFile = file.replace(/\.audit\.jsonl$/, '.json');
     const originalState = readFileSync(stateFile, 'utf8');
@@ -194,7 +224,9 @@ describe('sign-offs sign the audit chain head', () => {
     writeFileSync(stateFile, JSON.stringify(st));
     const r = cli(['audit', ...SMOKE, '--verify'], env);
     expect(r.stdout).toMatch(/audit log intact/);
-    expect(r.stdout).toMatch(/sign-off of prepare \(line \d+\) BROKEN: the audit log no longer has the chain head this sign-off signed/);
+    expect(r.stdout).toMatch(
+      /sign-off of prepare \(line \d+\) BROKEN: the audit log no longer has the chain head this sign-off signed/,
+    );
     expect(r.code).toBe(1);
     writeFileSync(file, original);
     writeFileSync(stateFile, originalState);
@@ -211,7 +243,16 @@ describe('rehearsal runs', () => {
     expect(status).toMatchObject({ rehearsal: true, clockOffset: '8d' });
     // every audit entry keeps the real time and the rehearsal time
     const dir = join(e.WAYMARK_STATE_DIR, 'runs');
-    const audit = readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.audit.jsonl'))!), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(
+      join(
+        dir,
+        readdirSync(dir).find((f) => f.endsWith('.audit.jsonl'))!,
+      ),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const a of audit) expect(Date.parse(a.clock) - Date.parse(a.at)).toBeGreaterThan(8 * 86_400_000 - 60_000);
     // resumed without the variable it does not become real: it keeps its own moved clock
     const { WAYMARK_CLOCK_OFFSET: _, ...plainEnv } = e;
@@ -228,7 +269,9 @@ describe('rehearsal runs', () => {
   it('a real run refuses a moved clock and says how to rehearse', () => {
     const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '24h' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/this run is real and WAYMARK_CLOCK_OFFSET=24h would move its clock: a rehearsal is a run of its own/);
+    expect(r.stderr).toMatch(
+      /this run is real and WAYMARK_CLOCK_OFFSET=24h would move its clock: a rehearsal is a run of its own/,
+    );
   });
 });
 

@@ -18,7 +18,13 @@ describe('where a connection comes from', () => {
   it('PG* variables alone reach the connection and the commands; the defaults no longer win', () => {
     const env = { PGHOST: 'db.internal', PGPORT: '6432', PGUSER: 'ops', PGDATABASE: 'flux', PGPASSWORD: 'pw-from-pg' };
     const lr = load(env);
-    expect(lr.runbook.connections.main).toMatchObject({ host: 'db.internal', port: '6432', user: 'ops', database: 'flux', password: 'pw-from-pg' });
+    expect(lr.runbook.connections.main).toMatchObject({
+      host: 'db.internal',
+      port: '6432',
+      user: 'ops',
+      database: 'flux',
+      password: 'pw-from-pg',
+    });
     expect(lr.connections.main.fields.host).toEqual({ value: 'db.internal', source: 'env PGHOST' });
     // createdb gets PGHOST=${DB_HOST}: the same server the checks talk to
     expect(createdbEnv(env)).toMatchObject({ PGHOST: 'db.internal', PGPORT: '6432', PGUSER: 'ops' });
@@ -41,7 +47,11 @@ describe('where a connection comes from', () => {
 
   it('--explain says which source each field came from, the password masked', () => {
     const r = cli(['check', 'db-connection', '--explain', '--runbook', 'runbook.yaml', '--state-dir', tempDir()], {
-      PGHOST: '127.0.0.1', PGPORT: '1', PGPASSWORD: 'S3cret-pg', DB_USER: 'alice', DATABASE_URL: '',
+      PGHOST: '127.0.0.1',
+      PGPORT: '1',
+      PGPASSWORD: 'S3cret-pg',
+      DB_USER: 'alice',
+      DATABASE_URL: '',
     });
     expect(r.stderr).toMatch(/host {6}127\.0\.0\.1 +from env PGHOST/);
     expect(r.stderr).toMatch(/port {6}1 +from env PGPORT/);
@@ -52,7 +62,8 @@ describe('where a connection comes from', () => {
 });
 
 describe('a server that does not answer as PostgreSQL', () => {
-  const rb = (port: number) => `id: np\ntitle: NP\nversion: 1\nconnections:\n  main: { host: 127.0.0.1, port: ${port}, user: u, database: d, password: p, connect_timeout_ms: 1500 }\nchecks:\n  db: { type: pg.connection }\nphases:\n  - id: p\n    title: P\n    steps: [{ id: s, kind: check, title: x, check: db }]\n`;
+  const rb = (port: number) =>
+    `id: np\ntitle: NP\nversion: 1\nconnections:\n  main: { host: 127.0.0.1, port: ${port}, user: u, database: d, password: p, connect_timeout_ms: 1500 }\nchecks:\n  db: { type: pg.connection }\nphases:\n  - id: p\n    title: P\n    steps: [{ id: s, kind: check, title: x, check: db }]\n`;
   const serve = (onConn: (c: import('node:net').Socket) => void) =>
     new Promise<import('node:net').Server>((r) => {
       const s = createServer(onConn);
@@ -60,9 +71,21 @@ describe('a server that does not answer as PostgreSQL', () => {
     });
 
   it.each([
-    ['an HTTP server', (c: import('node:net').Socket) => c.once('data', () => c.end('HTTP/1.1 400 Bad Request\r\n\r\n')), /is not PostgreSQL: it answered "HTTP\/1\.1 400 Bad Request"/],
-    ['an SSH server', (c: import('node:net').Socket) => c.write('SSH-2.0-OpenSSH_9.6\r\n'), /is not PostgreSQL: it answered "SSH-2\.0-OpenSSH_9\.6"/],
-    ['a server that closes at once', (c: import('node:net').Socket) => c.destroy(), /closed the connection without a PostgreSQL answer/],
+    [
+      'an HTTP server',
+      (c: import('node:net').Socket) => c.once('data', () => c.end('HTTP/1.1 400 Bad Request\r\n\r\n')),
+      /is not PostgreSQL: it answered "HTTP\/1\.1 400 Bad Request"/,
+    ],
+    [
+      'an SSH server',
+      (c: import('node:net').Socket) => c.write('SSH-2.0-OpenSSH_9.6\r\n'),
+      /is not PostgreSQL: it answered "SSH-2\.0-OpenSSH_9\.6"/,
+    ],
+    [
+      'a server that closes at once',
+      (c: import('node:net').Socket) => c.destroy(),
+      /closed the connection without a PostgreSQL answer/,
+    ],
     ['a server that says nothing', () => {}, /accepted the connection and never answered as PostgreSQL/],
   ])('%s is named as such, within its timeout', async (_n, onConn, message) => {
     const srv = await serve(onConn as (c: import('node:net').Socket) => void);
@@ -86,7 +109,9 @@ describe('commands and silent servers', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'rb.yaml'), rb);
     const base = ['run', '--non-interactive', '--yes', '--runbook', join(dir, 'rb.yaml')];
-    expect(cli([...base, '--state-dir', join(dir, 'a')], { PGCONNECT_TIMEOUT: '' }).stdout).toMatch(/output matched \/\^t=\\d\+\$\/: "t=10"/);
+    expect(cli([...base, '--state-dir', join(dir, 'a')], { PGCONNECT_TIMEOUT: '' }).stdout).toMatch(
+      /output matched \/\^t=\\d\+\$\/: "t=10"/,
+    );
     expect(cli([...base, '--state-dir', join(dir, 'b')], { PGCONNECT_TIMEOUT: '3' }).stdout).toMatch(/"t=3"/);
   });
 });

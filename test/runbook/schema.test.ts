@@ -9,6 +9,7 @@ describe('JSON Schema', () => {
   });
   it('describes the step kinds', () => {
     const text = JSON.stringify(jsonSchema());
-    for (const kind of ['manual', 'command', 'check', 'wait', 'edit-env', 'signoff']) expect(text).toContain(`"${kind}"`);
+    for (const kind of ['manual', 'command', 'check', 'wait', 'edit-env', 'signoff'])
+      expect(text).toContain(`"${kind}"`);
   });
 });

@@ -37,10 +37,14 @@ afterEach(() => {
 });
 
 function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
-  const child = spawn('script', ['-qfec', `node ${resolve('bin/waymark.js')} --runbook examples/smoke.yaml`, '/dev/null'], {
-    env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'script',
+    ['-qfec', `node ${resolve('bin/waymark.js')} --runbook examples/smoke.yaml`, '/dev/null'],
+    {
+      env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   started.push(child);
   let out = '';
   let err = '';
@@ -51,7 +55,10 @@ function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
     const t0 = Date.now();
     while (!re.test(strip(out))) {
       const why = exited !== undefined ? `the process exited (${exited})` : Date.now() - t0 > ms ? 'timed out' : '';
-      if (why) throw new Error(`${why} waiting for ${re}; screen so far:\n${strip(out).slice(-2000)}\nstderr:\n${err.slice(-1000)}`);
+      if (why)
+        throw new Error(
+          `${why} waiting for ${re}; screen so far:\n${strip(out).slice(-2000)}\nstderr:\n${err.slice(-1000)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -70,7 +77,12 @@ function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
 
 describe('TUI end to end in a pseudo-terminal', () => {
   it('runs a step, quits mid-phase, and resumes at the same step', async () => {
-    const env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '1', WAYMARK_OPERATOR: 'pty-tester' };
+    const env = {
+      WAYMARK_STATE_DIR: tempDir(),
+      SMOKE_WORK_DIR: tempDir(),
+      SMOKE_STEP_SECONDS: '1',
+      WAYMARK_OPERATOR: 'pty-tester',
+    };
     const a = startTui(env);
     await a.waitFor(/Press Enter to begin/);
     await a.send('\r');
@@ -98,7 +110,12 @@ describe('TUI end to end in a pseudo-terminal', () => {
 
   it('a dropped terminal (SIGHUP): the running step is killed and recorded, the lock released, nothing left running', async () => {
     const state = tempDir();
-    const env = { WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '41', WAYMARK_OPERATOR: 'pty-tester' };
+    const env = {
+      WAYMARK_STATE_DIR: state,
+      SMOKE_WORK_DIR: tempDir(),
+      SMOKE_STEP_SECONDS: '41',
+      WAYMARK_OPERATOR: 'pty-tester',
+    };
     const a = startTui(env);
     await a.waitFor(/Press Enter to begin/);
     await a.send('\r');
@@ -114,16 +131,31 @@ describe('TUI end to end in a pseudo-terminal', () => {
     await a.done;
     const runs = join(state, 'runs');
     const t0 = Date.now();
-    while (readdirSync(runs).some((f) => f.endsWith('.lock')) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    while (readdirSync(runs).some((f) => f.endsWith('.lock')) && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(runs).filter((f) => f.endsWith('.lock'))).toEqual([]);
-    const st = JSON.parse(readFileSync(join(runs, readdirSync(runs).find((f) => f.endsWith('.json'))!), 'utf8'));
+    const st = JSON.parse(
+      readFileSync(
+        join(
+          runs,
+          readdirSync(runs).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
     expect(st.steps['prepare/slow-write']).toMatchObject({ status: 'interrupted' });
     expect(st.steps['prepare/slow-write'].message).toMatch(/the terminal closed \(SIGHUP/);
     expect(commandLines().some((c) => c === 'sleep 41')).toBe(false);
   }, 60_000);
 
   it('with CI set, a terminal gets plain lines and a notice saying why, not a blank screen', async () => {
-    const env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '1', WAYMARK_OPERATOR: 'pty-tester', CI: 'true' };
+    const env = {
+      WAYMARK_STATE_DIR: tempDir(),
+      SMOKE_WORK_DIR: tempDir(),
+      SMOKE_STEP_SECONDS: '1',
+      WAYMARK_OPERATOR: 'pty-tester',
+      CI: 'true',
+    };
     const a = startTui(env);
     await a.waitFor(/CI is set, so Waymark prints plain lines/);
     await a.waitFor(/prepare\/make-dir: passed, exit 0/);

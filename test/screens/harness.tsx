@@ -6,9 +6,24 @@ import { TuiController } from '../../src/screens/controller.js';
 import { App } from '../../src/screens/App.js';
 import { tempDir } from '../helpers/tmp.js';
 
-export const KEYS = { enter: '\r', down: '\u001B[B', up: '\u001B[A', esc: '\u001B', backspace: '\u007F', ctrlC: '\u0003' };
+export const KEYS = {
+  enter: '\r',
+  down: '\u001B[B',
+  up: '\u001B[A',
+  esc: '\u001B',
+  backspace: '\u007F',
+  ctrlC: '\u0003',
+};
 
-export async function openTui(opts: { now?: () => Date; state?: string; work?: string; runbook?: string; prepare?: (s: Session) => Promise<void> | void } = {}) {
+export async function openTui(
+  opts: {
+    now?: () => Date;
+    state?: string;
+    work?: string;
+    runbook?: string;
+    prepare?: (s: Session) => Promise<void> | void;
+  } = {},
+) {
   const work = opts.work ?? tempDir();
   const stateDir = opts.state ?? tempDir();
   const lr = loadRunbook(opts.runbook ?? 'test/fixtures/tui.yaml', { env: { TUI_WORK: work } });
@@ -16,7 +31,10 @@ export async function openTui(opts: { now?: () => Date; state?: string; work?: s
   await opts.prepare?.(session);
   const exits: number[] = [];
   const reports: string[] = [];
-  const controller = new TuiController(session, { onExit: (c) => exits.push(c), writeReport: async (p) => (reports.push(p), `/tmp/report-${p}.html`) });
+  const controller = new TuiController(session, {
+    onExit: (c) => exits.push(c),
+    writeReport: async (p) => (reports.push(p), `/tmp/report-${p}.html`),
+  });
   const r = render(<App controller={controller} />);
   const tick = (ms = 30) => new Promise((res) => setTimeout(res, ms));
   const press = async (...keys: string[]) => {

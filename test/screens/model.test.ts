@@ -17,7 +17,8 @@ describe('key map', () => {
     expect(keyToAction(ui(), input, key).type).toBe(type);
   });
   it('R opens rollback from every screen', () => {
-    for (const screen of ['overview', 'steps', 'checks', 'monitor', 'troubleshooting', 'plan', 'start'] as const) expect(keyToAction(ui({ screen }), 'R', {})).toEqual({ type: 'open', screen: 'rollback' });
+    for (const screen of ['overview', 'steps', 'checks', 'monitor', 'troubleshooting', 'plan', 'start'] as const)
+      expect(keyToAction(ui({ screen }), 'R', {})).toEqual({ type: 'open', screen: 'rollback' });
   });
   it('step keys only on the steps screen', () => {
     expect(keyToAction(ui({ screen: 'steps' }), 's', {}).type).toBe('skip');

@@ -16,7 +16,16 @@ describe('the monitor view of a probe', () => {
     const since = Date.parse('2026-11-26T04:12:01Z');
     const up = probeView('app', { up: true }, { since, ok: 400, failed: 0, outages: 0, longestMs: 0 }, []);
     expect(up).toMatchObject({ now: 'up', totals: '400 answers, 0 failed (100.00 %) since 04:12:01 UTC · no outage' });
-    const down = probeView('app', { up: false, downForMs: 2300 }, { since, ok: 400, failed: 12, outages: 2, longestMs: 2300 }, []);
-    expect(down).toMatchObject({ up: false, now: 'DOWN for 2.3 s', totals: '412 answers, 12 failed (97.09 %) since 04:12:01 UTC · 2 outages, longest 2.3 s' });
+    const down = probeView(
+      'app',
+      { up: false, downForMs: 2300 },
+      { since, ok: 400, failed: 12, outages: 2, longestMs: 2300 },
+      [],
+    );
+    expect(down).toMatchObject({
+      up: false,
+      now: 'DOWN for 2.3 s',
+      totals: '412 answers, 12 failed (97.09 %) since 04:12:01 UTC · 2 outages, longest 2.3 s',
+    });
   });
 });

@@ -34,9 +34,11 @@ describe('StartScreen', () => {
 
 describe('runbook drift on the start screen', () => {
   it('lists the changes; Enter does not skip them; a acknowledges, then Enter resumes', async () => {
-    const t = await openTui({ prepare: (s) => {
-      s.state = { ...s.state, drift: { hash: 'new', changed: ['phase:b changed'] } };
-    } });
+    const t = await openTui({
+      prepare: (s) => {
+        s.state = { ...s.state, drift: { hash: 'new', changed: ['phase:b changed'] } };
+      },
+    });
     expect(t.frame()).toMatch(/The runbook changed since this run began:/);
     expect(t.frame()).toMatch(/• phase:b changed/);
     await t.press(KEYS.enter);
@@ -89,7 +91,11 @@ describe('steps and the step runner', () => {
     await t.type('the folder was checked by hand earlier');
     await t.press(KEYS.enter);
     await t.waitFor(/↷ Look around/);
-    expect(t.session.state.steps['a/look']).toMatchObject({ status: 'skipped', reason: 'the folder was checked by hand earlier', operator: 'tester' });
+    expect(t.session.state.steps['a/look']).toMatchObject({
+      status: 'skipped',
+      reason: 'the folder was checked by hand earlier',
+      operator: 'tester',
+    });
     await t.close();
   });
 
@@ -125,13 +131,16 @@ describe('steps and the step runner', () => {
   it('a failed gate can be overridden only with a reason; a destructive step needs its word; the point of no return names itself', async () => {
     let offset = 0;
     const clock = () => new Date(Date.now() + offset);
-    const t = await openTui({ now: clock, prepare: async (s) => {
-      s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
-      await s.runStep({ type: 'step.start', scope: 'a', stepId: 'make' });
-      await s.runStep({ type: 'step.start', scope: 'a', stepId: 'check' });
-      s.dispatch({ type: 'phase.signoff', phaseId: 'a' });
-      offset = 25 * 3600_000; // a day later
-    } });
+    const t = await openTui({
+      now: clock,
+      prepare: async (s) => {
+        s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+        await s.runStep({ type: 'step.start', scope: 'a', stepId: 'make' });
+        await s.runStep({ type: 'step.start', scope: 'a', stepId: 'check' });
+        s.dispatch({ type: 'phase.signoff', phaseId: 'a' });
+        offset = 25 * 3600_000; // a day later
+      },
+    });
     await t.press(KEYS.enter);
     await t.waitFor(/Phase B/);
     await t.press(KEYS.enter);
@@ -226,7 +235,13 @@ describe('panels and dialogs', () => {
     await t.type('the look step was done on the wrong host');
     await t.press(KEYS.enter);
     await t.waitFor(/phase reopened/);
-    expect(t.session.state.phases.a).toMatchObject({ status: 'active', history: [expect.objectContaining({ kind: 'signed-off' }), expect.objectContaining({ kind: 'reopened', by: 'tester' })] });
+    expect(t.session.state.phases.a).toMatchObject({
+      status: 'active',
+      history: [
+        expect.objectContaining({ kind: 'signed-off' }),
+        expect.objectContaining({ kind: 'reopened', by: 'tester' }),
+      ],
+    });
     await t.close();
   });
   it('c opens the checks panel; Enter re-runs the selected check with its numbers', async () => {
@@ -259,7 +274,10 @@ describe('panels and dialogs', () => {
     const port = (server.address() as { port: number }).port;
     const dir = tempDir();
     const file = join(dir, 'probe.yaml');
-    writeFileSync(file, `id: p\ntitle: Probed\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${port}/h', expect_json: { status: ok }, interval: 100ms }\nphases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`);
+    writeFileSync(
+      file,
+      `id: p\ntitle: Probed\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${port}/h', expect_json: { status: ok }, interval: 100ms }\nphases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`,
+    );
     const t = await openTui({ runbook: file });
     await t.press(KEYS.enter, 'm');
     await t.waitFor(/Availability, a mark a second/);
@@ -327,7 +345,11 @@ describe('panels and dialogs', () => {
     await t.close();
   });
   it('q warns when a step is running; Ctrl-C stops it and leaves it interrupted', async () => {
-    const t = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
+    const t = await openTui({
+      prepare: (s) => {
+        s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+      },
+    });
     const slow = t.session.dispatch({ type: 'step.start', scope: 'troubleshooting:no-marker', stepId: 'slow' });
     expect(slow.ok).toBe(true);
     await t.press(KEYS.enter, 'q');
@@ -341,8 +363,14 @@ describe('panels and dialogs', () => {
     await t.close();
   });
   it('q, y while a step runs stops it and exits 130, as Ctrl-C does; the dialog follows the step', async () => {
-    const t = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
-    expect(t.session.dispatch({ type: 'step.start', scope: 'troubleshooting:no-marker', stepId: 'slow' }).ok).toBe(true);
+    const t = await openTui({
+      prepare: (s) => {
+        s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+      },
+    });
+    expect(t.session.dispatch({ type: 'step.start', scope: 'troubleshooting:no-marker', stepId: 'slow' }).ok).toBe(
+      true,
+    );
     await t.press(KEYS.enter, 'q');
     expect(t.frame()).toMatch(/A step is running: quitting stops it/);
     await t.press('y');
@@ -351,7 +379,11 @@ describe('panels and dialogs', () => {
     expect(t.session.state.steps['troubleshooting:no-marker/slow'].status).toBe('interrupted');
     await t.close();
     // a step that ends while the dialog is open: the dialog stops saying one runs, and y exits 0
-    const u = await openTui({ prepare: (s) => { s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' }); } });
+    const u = await openTui({
+      prepare: (s) => {
+        s.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+      },
+    });
     await u.press(KEYS.enter);
     u.session.dispatch({ type: 'step.start', scope: 'a', stepId: 'make' });
     await u.press('q');
@@ -390,7 +422,9 @@ describe('an edit-env step', () => {
     return { t, work, lines: t.frame().split('\n') };
   };
   it('shows the changes first, names the keys already set, masks the secret, and no row overlaps another', async () => {
-    const { t, work, lines } = await openEnvStep('DB_HOST=localhost\nDB_PORT=5432\nDB_NAME=app\nDB_USER=app\nDB_PASSWORD=tui-env-pass-123\nNODE_ENV=production\nUSE_POSTGRES=false\nDUAL_WRITE_ENABLED=false\n');
+    const { t, work, lines } = await openEnvStep(
+      'DB_HOST=localhost\nDB_PORT=5432\nDB_NAME=app\nDB_USER=app\nDB_PASSWORD=tui-env-pass-123\nNODE_ENV=production\nUSE_POSTGRES=false\nDUAL_WRITE_ENABLED=false\n',
+    );
     expect(lines).toContain('Reads stay on JSON; writes go to both.');
     expect(lines).toContain('Enter writes this change (a backup of the file is kept):');
     expect(lines).toContain('- DUAL_WRITE_ENABLED=false');
@@ -405,7 +439,15 @@ describe('an edit-env step', () => {
   });
   it('on a file that lacks every key, the rows that fit stay whole (the detail is clipped, not squeezed)', async () => {
     const { t, lines } = await openEnvStep('# empty\n');
-    for (const l of ['Reads stay on JSON; writes go to both.', 'Then run the health check.', 'Enter writes this change (a backup of the file is kept):', '+ DB_HOST=localhost', '+ DB_PORT=5432', '+ DB_NAME=app']) expect(lines).toContain(l);
+    for (const l of [
+      'Reads stay on JSON; writes go to both.',
+      'Then run the health check.',
+      'Enter writes this change (a backup of the file is kept):',
+      '+ DB_HOST=localhost',
+      '+ DB_PORT=5432',
+      '+ DB_NAME=app',
+    ])
+      expect(lines).toContain(l);
     const diff = lines.filter((l) => l.startsWith('+ '));
     for (const l of diff) expect(l).toMatch(/^\+ [A-Z_]+=\S+$/);
     await t.close();
@@ -437,7 +479,10 @@ describe('reading a whole step, pasting a reason, the success criteria', () => {
     expect(d.text).toBe('the marker is made by the nightly job on this host');
     await t.press(KEYS.enter);
     await t.waitFor(/skipped/);
-    expect(t.session.state.steps['a/make']).toMatchObject({ status: 'skipped', reason: 'the marker is made by the nightly job on this host' });
+    expect(t.session.state.steps['a/make']).toMatchObject({
+      status: 'skipped',
+      reason: 'the marker is made by the nightly job on this host',
+    });
     await t.close();
   });
 
@@ -459,7 +504,13 @@ describe('terminal size', () => {
     const t = await openTui();
     await t.press(KEYS.enter);
     await t.waitFor(/Phase A/);
-    const widest = () => Math.max(...t.frame().split('\n').map((l) => l.length));
+    const widest = () =>
+      Math.max(
+        ...t
+          .frame()
+          .split('\n')
+          .map((l) => l.length),
+      );
     expect(widest()).toBeGreaterThan(80);
     await t.resize(70, 20);
     expect(widest()).toBeLessThanOrEqual(70);

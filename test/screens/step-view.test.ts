@@ -8,9 +8,27 @@ import type { RunState, StepState } from '../../src/phases/state.js';
 const longCmd = `PGHOST=db.internal PGPORT=5432 sh -c '"/usr/bin/node" "/tmp/waymark-demo-1234567890/examples/fluxstudio/tools/createdb.js" fluxstudio_db --owner flux --template template0'`;
 const instructions = Array.from({ length: 12 }, (_, i) => `Instruction line ${i + 1}: do this carefully.`).join('\n');
 const input = (over: Partial<StepViewInput> = {}, st: StepState = { status: 'pending' }): StepViewInput => ({
-  rb: { phases: [], rollback: [], troubleshooting: [], checks: {}, data: {}, connections: {}, success: [], maintenance: {}, probes: {}, vars: {} } as never,
+  rb: {
+    phases: [],
+    rollback: [],
+    troubleshooting: [],
+    checks: {},
+    data: {},
+    connections: {},
+    success: [],
+    maintenance: {},
+    probes: {},
+    vars: {},
+  } as never,
   state: {} as RunState,
-  step: { id: 's', kind: 'command', title: 'Create the database', run: ['x'], instructions, fail_on: 'error' } as unknown as Step,
+  step: {
+    id: 's',
+    kind: 'command',
+    title: 'Create the database',
+    run: ['x'],
+    instructions,
+    fail_on: 'error',
+  } as unknown as Step,
   st,
   action: longCmd,
   envDiff: [],
@@ -46,7 +64,21 @@ describe('a step at 80×24', () => {
 
   it('a finished step: its status line first, then the end of its output', () => {
     const tail = Array.from({ length: 20 }, (_, i) => ({ at: '', stream: 'stdout' as const, text: `line ${i + 1}` }));
-    const out = text(detailLines(input({}, { status: 'failed', exitCode: 0, durationMs: 1300, message: 'output matched fail_on /error/: "error: x"', outputTail: tail }), 12));
+    const out = text(
+      detailLines(
+        input(
+          {},
+          {
+            status: 'failed',
+            exitCode: 0,
+            durationMs: 1300,
+            message: 'output matched fail_on /error/: "error: x"',
+            outputTail: tail,
+          },
+        ),
+        12,
+      ),
+    );
     expect(out.find((l) => l.startsWith('failed'))).toMatch(/^failed · exit 0 · 1\.3 s · output matched fail_on/);
     expect(out).toContain('│ line 20');
   });
@@ -58,7 +90,23 @@ describe('text helpers', () => {
     expect(wrap('x'.repeat(20), 8)).toEqual(['xxxxxxxx', 'xxxxxxxx', 'xxxx']);
   });
   it('fitHints keeps whole hints in priority order, ? help first', () => {
-    const h = fitHints(['? help', 'Enter run', 'v view', 's skip', 'd mark', 'o override', 'S sign', 'x stop', 'r reopen', 'q quit', 'Esc back', 'R rollback'], 60);
+    const h = fitHints(
+      [
+        '? help',
+        'Enter run',
+        'v view',
+        's skip',
+        'd mark',
+        'o override',
+        'S sign',
+        'x stop',
+        'r reopen',
+        'q quit',
+        'Esc back',
+        'R rollback',
+      ],
+      60,
+    );
     expect(h.startsWith('? help · Enter run')).toBe(true);
     expect(h.length).toBeLessThanOrEqual(60);
     expect(h).not.toMatch(/…/);

@@ -1,6 +1,16 @@
 // Nothing lost under faults: a full disk, short writes, torn and damaged files, kills.
 import { describe, it, expect, afterEach } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, readdirSync, mkdirSync, appendFileSync, truncateSync, statSync, rmSync } from 'node:fs';
+import {
+  readFileSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+  mkdirSync,
+  appendFileSync,
+  truncateSync,
+  statSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cli, cliAsync } from '../helpers/cli.js';
@@ -8,10 +18,17 @@ import { tempDir } from '../helpers/tmp.js';
 import { writeWhole, appendWhole, fsio, DiskError } from '../../src/state/durable.js';
 
 const SMOKE = ['--runbook', 'examples/smoke.yaml'];
-const smoke = (state = tempDir()) => ({ WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: tempDir(), SMOKE_STEP_SECONDS: '0', WAYMARK_OPERATOR: 'tester' });
+const smoke = (state = tempDir()) => ({
+  WAYMARK_STATE_DIR: state,
+  SMOKE_WORK_DIR: tempDir(),
+  SMOKE_STEP_SECONDS: '0',
+  WAYMARK_OPERATOR: 'tester',
+});
 const runFiles = (state: string) => {
   const dir = join(state, 'runs');
-  const name = readdirSync(dir).find((f) => f.endsWith('.audit.jsonl'))!.replace(/\.audit\.jsonl$/, '');
+  const name = readdirSync(dir)
+    .find((f) => f.endsWith('.audit.jsonl'))!
+    .replace(/\.audit\.jsonl$/, '');
   return { state: join(dir, `${name}.json`), audit: join(dir, `${name}.audit.jsonl`), lock: join(dir, `${name}.lock`) };
 };
 
@@ -21,7 +38,8 @@ describe('writes are whole or absent', () => {
 
   it('a short write is continued until every byte is written', () => {
     const f = join(tempDir(), 'a.json');
-    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) => real.writeSync(fd, buf, off, Math.min(len, 7))) as typeof fsio.writeSync;
+    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) =>
+      real.writeSync(fd, buf, off, Math.min(len, 7))) as typeof fsio.writeSync;
     writeWhole(f, 'x'.repeat(1000));
     expect(readFileSync(f, 'utf8')).toBe('x'.repeat(1000));
   });
@@ -29,7 +47,8 @@ describe('writes are whole or absent', () => {
     const f = join(tempDir(), 'a.json');
     writeWhole(f, 'good');
     let calls = 0;
-    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) => (calls++ ? 0 : real.writeSync(fd, buf, off, Math.min(len, 3)))) as typeof fsio.writeSync;
+    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) =>
+      calls++ ? 0 : real.writeSync(fd, buf, off, Math.min(len, 3))) as typeof fsio.writeSync;
     expect(() => writeWhole(f, 'a much longer replacement')).toThrow(DiskError);
     expect(() => writeWhole(f, 'again')).toThrow(/the disk holding .* is full; nothing was lost/);
     expect(readFileSync(f, 'utf8')).toBe('good');
@@ -39,7 +58,8 @@ describe('writes are whole or absent', () => {
     const f = join(tempDir(), 'log');
     appendWhole(f, 'one\n', 0);
     let calls = 0;
-    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) => (calls++ ? 0 : real.writeSync(fd, buf, off, 2))) as typeof fsio.writeSync;
+    fsio.writeSync = ((fd: number, buf: Buffer, off: number, len: number) =>
+      calls++ ? 0 : real.writeSync(fd, buf, off, 2)) as typeof fsio.writeSync;
     expect(() => appendWhole(f, 'two two two\n', 4)).toThrow(DiskError);
     expect(readFileSync(f, 'utf8')).toBe('one\n');
   });
@@ -64,7 +84,9 @@ describe.skipIf(!canMount)('a full disk (a 64 KiB tmpfs; skipped where mounting 
       const env = smoke(join(mnt, 's'));
       const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/stopped: the disk holding .* is full; nothing was lost \(what was saved before is intact\): free space and resume/);
+      expect(r.stdout).toMatch(
+        /stopped: the disk holding .* is full; nothing was lost \(what was saved before is intact\): free space and resume/,
+      );
       const f = runFiles(env.WAYMARK_STATE_DIR);
       expect(() => JSON.parse(readFileSync(f.state, 'utf8'))).not.toThrow();
       expect(existsSync(f.lock)).toBe(false);
@@ -117,7 +139,9 @@ describe('the audit log is the source of truth', () => {
     appendFileSync(f.audit, '{"seq":99,"at":"2026-');
     const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/notice: the audit log ended in a line cut short by a crash \(21 bytes\); it was set aside in .*\.torn-/);
+    expect(r.stdout).toMatch(
+      /notice: the audit log ended in a line cut short by a crash \(21 bytes\); it was set aside in .*\.torn-/,
+    );
     expect(readdirSync(join(env.WAYMARK_STATE_DIR, 'runs')).some((x) => x.includes('.torn-'))).toBe(true);
     expect(readFileSync(f.audit, 'utf8')).toMatch(/"event":"audit.torn-line-set-aside"/);
     expect(cli(['audit', ...SMOKE, '--verify'], env).code).toBe(0);
@@ -137,7 +161,9 @@ describe('the audit log is the source of truth', () => {
     writeFileSync(f.audit, lines.join('\n'));
     const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the audit log .*\.audit\.jsonl is damaged at line 5 \(not valid JSON\); Waymark will not add to it/);
+    expect(r.stderr).toMatch(
+      /the audit log .*\.audit\.jsonl is damaged at line 5 \(not valid JSON\); Waymark will not add to it/,
+    );
     expect(existsSync(f.lock)).toBe(false);
   });
   it('killed between the first log line and the first state: the next start rebuilds it by itself', () => {
@@ -149,7 +175,9 @@ describe('the audit log is the source of truth', () => {
     writeFileSync(f.audit, first + '\n');
     rmSync(f.state);
     const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
-    expect(r.stdout).toMatch(/notice: the run had been created but its state not yet saved \(a crash\): rebuilt from the audit log/);
+    expect(r.stdout).toMatch(
+      /notice: the run had been created but its state not yet saved \(a crash\): rebuilt from the audit log/,
+    );
     expect(r.code).toBe(0);
     expect(cli(['audit', ...SMOKE, '--verify'], env).code).toBe(0);
   });
@@ -161,13 +189,17 @@ describe('the audit log is the source of truth', () => {
     rmSync(f.state);
     const refused = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/there is no state file .* but the audit log .* holds a run of \d+ events: rebuild its state with `waymark repair`/);
+    expect(refused.stderr).toMatch(
+      /there is no state file .* but the audit log .* holds a run of \d+ events: rebuild its state with `waymark repair`/,
+    );
     const rep = cli(['repair', ...SMOKE], env);
     expect(rep.code).toBe(0);
     expect(rep.stdout).toMatch(/rebuilt the state of run .* from \d+ audit events/);
     const after = JSON.parse(cli(['status', ...SMOKE, '--json'], env).stdout);
     expect(after.runId).toBe(before.runId);
-    expect(after.phases.map((p: { status: string }) => p.status)).toEqual(before.phases.map((p: { status: string }) => p.status));
+    expect(after.phases.map((p: { status: string }) => p.status)).toEqual(
+      before.phases.map((p: { status: string }) => p.status),
+    );
     expect(cli(['run', ...SMOKE, '--non-interactive', '--yes'], env).code).toBe(0);
     expect(cli(['audit', ...SMOKE, '--verify'], env).code).toBe(0);
   });
@@ -178,24 +210,31 @@ describe('a damaged or unknown state file is never overwritten', () => {
     ['{}', '{}', /has no schema number/],
     ['[]', '[]', /holds a list, not a run's state/],
     ['null', 'null', /holds null, not a run's state/],
-    ['fields missing', '{"schema":1,"runId":"x"}', /is damaged: runbookId, createdAt, seq, phases, steps, checks, baselines, target are missing/],
+    [
+      'fields missing',
+      '{"schema":1,"runId":"x"}',
+      /is damaged: runbookId, createdAt, seq, phases, steps, checks, baselines, target are missing/,
+    ],
     ['a newer schema', '{"schema":99,"runId":"x"}', /was written by a newer Waymark \(schema 99/],
     ['not JSON', '{"schema":2, "runId": "x"', /is not readable JSON/],
   ];
-  it.each(cases)('%s: a sentence naming the file, exit 2, the file as it was, the lock released', (_, text, message) => {
-    const env = smoke();
-    expect(cli(['run', ...SMOKE, '--non-interactive', '--yes', '--phase', 'prepare'], env).code).toBe(0);
-    const f = runFiles(env.WAYMARK_STATE_DIR);
-    writeFileSync(f.state, text);
-    const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).toContain(f.state);
-    expect(r.stderr).toMatch(/it was left as it is\. Rebuild it from the audit log with: waymark repair/);
-    expect(readFileSync(f.state, 'utf8')).toBe(text);
-    expect(existsSync(f.lock)).toBe(false);
-    expect(readFileSync(f.audit, 'utf8').match(/"event":"run.created"/g)).toHaveLength(1);
-  });
+  it.each(cases)(
+    '%s: a sentence naming the file, exit 2, the file as it was, the lock released',
+    (_, text, message) => {
+      const env = smoke();
+      expect(cli(['run', ...SMOKE, '--non-interactive', '--yes', '--phase', 'prepare'], env).code).toBe(0);
+      const f = runFiles(env.WAYMARK_STATE_DIR);
+      writeFileSync(f.state, text);
+      const r = cli(['run', ...SMOKE, '--non-interactive', '--yes'], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain(f.state);
+      expect(r.stderr).toMatch(/it was left as it is\. Rebuild it from the audit log with: waymark repair/);
+      expect(readFileSync(f.state, 'utf8')).toBe(text);
+      expect(existsSync(f.lock)).toBe(false);
+      expect(readFileSync(f.audit, 'utf8').match(/"event":"run.created"/g)).toHaveLength(1);
+    },
+  );
 });
 
 describe('kills at random instants', () => {
@@ -214,9 +253,14 @@ describe('kills at random instants', () => {
       if (res.code === null) kills++;
       const v = JSON.parse(cli(['audit', '--runbook', 'test/fixtures/many.yaml', '--verify', '--json'], env).stdout);
       // killed before its first line: neither a log nor a state exists yet
-      if (v.entries === 0) expect(existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')).filter((x) => x.endsWith('.json')) : []).toEqual([]);
+      if (v.entries === 0)
+        expect(
+          existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')).filter((x) => x.endsWith('.json')) : [],
+        ).toEqual([]);
       else expect(v.ok, JSON.stringify(v)).toBe(true);
-      expect(() => JSON.parse(cli(['status', '--runbook', 'test/fixtures/many.yaml', '--json'], env).stdout)).not.toThrow();
+      expect(() =>
+        JSON.parse(cli(['status', '--runbook', 'test/fixtures/many.yaml', '--json'], env).stdout),
+      ).not.toThrow();
     }
     expect(kills).toBeGreaterThanOrEqual(8);
     // then to the end: every step once done, in order, nothing lost
@@ -246,7 +290,15 @@ describe('reports verify their exact bytes and never crash on damage', () => {
       // in Markdown the content is base64: alter the decoded JSON and encode it again
       const damaged =
         format === 'md'
-          ? text.replace(/(<!-- waymark-signed-report\n)([\s\S]*?)(\n-->)/, (_, a, b, c) => a + Buffer.from(Buffer.from(b.replace(/\s+/g, ''), 'base64').toString().replace('"steps"', '"stepz"')).toString('base64') + c)
+          ? text.replace(
+              /(<!-- waymark-signed-report\n)([\s\S]*?)(\n-->)/,
+              (_, a, b, c) =>
+                a +
+                Buffer.from(
+                  Buffer.from(b.replace(/\s+/g, ''), 'base64').toString().replace('"steps"', '"stepz"'),
+                ).toString('base64') +
+                c,
+            )
           : text.replace('"steps"', '"stepz"');
       expect(damaged).not.toBe(text);
       writeFileSync(f, damaged);
