@@ -27,4 +27,23 @@ describe('the source tree', () => {
     expect(files.length).toBeGreaterThan(80);
     expect(long).toEqual([]);
   });
+
+  it('imports point down the layers: format, process runner, checks, state, engine, report, screens, commands', async () => {
+    // the loader sits above the checks: it validates each check's params with the check's own schema
+    const rank = (f: string): number | undefined =>
+      ({ 'runbook/loader.ts': 2.5, 'runbook/crosscheck.ts': 2.5 })[f] ??
+      { runbook: 0, process: 1, pg: 1, checks: 2, state: 3, phases: 4, report: 5, screens: 6, demo: 6, commands: 7 }[
+        f.split('/')[0]
+      ] ??
+      (f === 'cli.ts' ? 8 : undefined);
+    const graph = await madge('src', { fileExtensions: ['ts', 'tsx'], tsConfig: 'tsconfig.json' });
+    const wrong: string[] = [];
+    for (const [from, deps] of Object.entries(graph.obj()))
+      for (const to of deps) {
+        const [a, b] = [rank(from), rank(to)];
+        if (a === undefined || b === undefined) wrong.push(`${from} -> ${to}: not in a layer`);
+        else if (b > a || (a === b && from.split('/')[0] !== to.split('/')[0])) wrong.push(`${from} -> ${to}`);
+      }
+    expect(wrong).toEqual([]);
+  });
 });

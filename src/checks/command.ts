@@ -14,7 +14,7 @@ export const commandCheck = defineCheck({
     })
     .strict(),
   async run(p, ctx): Promise<CheckOutcome> {
-    const { runProcess } = await import('../phases/process.js');
+    const { runProcess } = await import('../process/run.js');
     const lines: string[] = [];
     const r = await runProcess({
       argv: p.run,

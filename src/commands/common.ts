@@ -1,24 +1,14 @@
 import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
-import { stateDir } from '../state/paths.js';
-import { operatorName } from '../state/operator.js';
+import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
 import { runPaths } from '../state/paths.js';
 
+export { sessionOptions };
+
 export function load(a: ParsedArgs, positional = false): LoadedRunbook {
   const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
   return loadRunbook(file);
-}
-
-export function sessionOptions(a: ParsedArgs, readOnly = false) {
-  return {
-    stateDir: stateDir(a.flags['state-dir'] as string | undefined),
-    operator: operatorName(a.flags.operator as string | undefined),
-    signingKey: a.flags.key as string | undefined,
-    readOnly,
-    // set by `waymark demo`, never from the command line
-    fingerprint: a.fingerprint,
-  };
 }
 
 /** The files of the run this command works on. */

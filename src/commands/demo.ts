@@ -10,7 +10,7 @@ import { stateDir } from '../state/paths.js';
 import { acquireLock, LockError, type Lock } from '../state/lock.js';
 import { operatorName } from '../state/operator.js';
 import { StateStore } from '../state/store.js';
-import { runPathsFor } from './common.js';
+import { runPathsFor, sessionOptions } from './common.js';
 import { chooseMode } from './interactive.js';
 import {
   APP_DIR,
@@ -142,7 +142,7 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
     if (mode.interactive) {
       const { runTui } = await import('../screens/run-tui.js');
       running = true;
-      return await runTui(lr, args);
+      return await runTui(lr, sessionOptions(args));
     }
     if (mode.notice) say(mode.notice);
     const { runPlain } = await import('./run.js');

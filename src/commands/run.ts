@@ -1,6 +1,7 @@
 import type { ParsedArgs } from './args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { chooseMode } from './interactive.js';
+import { sessionOptions } from './session-options.js';
 
 // Only what the chosen path needs is imported: the TUI draws before zod, yaml and
 // the engine are loaded.
@@ -8,7 +9,7 @@ export async function runCommand(a: ParsedArgs): Promise<number> {
   const mode = chooseMode(a.flags);
   if (mode.interactive) {
     const { runTui } = await import('../screens/run-tui.js');
-    return runTui(async () => (await import('./common.js')).load(a), a);
+    return runTui(async () => (await import('./common.js')).load(a), sessionOptions(a));
   }
   if (mode.notice) process.stderr.write(mode.notice + '\n');
   return runPlain(a);

@@ -9,7 +9,7 @@ import {
   waitView,
   signoffHistoryLine,
 } from '../phases/rules.js';
-import { rehearsalLabel } from '../phases/state.js';
+import { rehearsalLabel } from '../state/run-state.js';
 import { StateStore } from '../state/store.js';
 import { acquireLock } from '../state/lock.js';
 

@@ -3,8 +3,15 @@
 // Every refusal comes from the rules (rules.ts); the engine only applies what they allow.
 import type { Runbook } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
-import { attemptOf, stepKey, type RunState, type StepState, type OutputTailLine, type PhaseState } from './state.js';
-import type { Attempt, SignoffSignature } from './state.js';
+import {
+  attemptOf,
+  stepKey,
+  type RunState,
+  type StepState,
+  type OutputTailLine,
+  type PhaseState,
+} from '../state/run-state.js';
+import type { Attempt, SignoffSignature } from '../state/run-state.js';
 import {
   can,
   findStep,

@@ -4,7 +4,7 @@
 import type { Runbook } from '../runbook/schema.js';
 import { groupAlive } from '../state/lock.js';
 import { findStep } from './rules.js';
-import { splitStepKey, type RunState } from './state.js';
+import { splitStepKey, type RunState } from '../state/run-state.js';
 
 export interface LeftRunning {
   key: string;

@@ -1,9 +1,9 @@
 // The non-interactive mode: the same engine, plain lines, for CI and pipes.
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
-import { DONE } from './state.js';
+import { DONE } from '../state/run-state.js';
 import { gateStatus, phaseState, stepState, signoffBlocker, waitView } from './rules.js';
-import { rehearsalLabel } from './state.js';
+import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 

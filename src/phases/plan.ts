@@ -3,8 +3,8 @@
 import type { CheckDef, Runbook, Step } from '../runbook/schema.js';
 import { MASK, type Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
-import type { RunState, StepStatus } from './state.js';
-import { DONE } from './state.js';
+import type { RunState, StepStatus } from '../state/run-state.js';
+import { DONE } from '../state/run-state.js';
 import { phaseState, stepState, gateStatus, phaseBlocker, waitView, signoffHistoryLine } from './rules.js';
 import { outputRulesText } from './output-judge.js';
 

@@ -6,7 +6,7 @@ import type { Runbook } from '../runbook/schema.js';
 import type { AuditEntry } from '../state/audit.js';
 import { lineHash } from '../state/audit.js';
 import { reduce, type EngineEvent } from './engine.js';
-import { STATE_SCHEMA, type RunState } from './state.js';
+import { STATE_SCHEMA, type RunState } from '../state/run-state.js';
 
 /** Engine events as the log keeps them: under their own name, the event as data. */
 const ENGINE = new Set([

@@ -1,8 +1,8 @@
 // Which rollback procedures apply now, worked out from what the run has done:
 // the latest phase that changed anything is undone first.
 import type { Runbook } from '../runbook/schema.js';
-import type { RunState } from './state.js';
-import { DONE } from './state.js';
+import type { RunState } from '../state/run-state.js';
+import { DONE } from '../state/run-state.js';
 import { phaseState, stepState } from './rules.js';
 
 export interface RollbackItem {

@@ -6,7 +6,7 @@
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { parseDuration } from '../runbook/duration.js';
-import { DONE, stepKey, type RunState, type StepState, type PhaseState } from './state.js';
+import { DONE, stepKey, type RunState, type StepState, type PhaseState } from '../state/run-state.js';
 
 export type RuleAction =
   /** run a command or check, confirm a manual step, pass a wait that is due, sign off through its step */

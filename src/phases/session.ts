@@ -21,7 +21,7 @@ import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { findStep } from './rules.js';
-import { STATE_SCHEMA, type RunState, type OutputTailLine } from './state.js';
+import { STATE_SCHEMA, type RunState, type OutputTailLine } from '../state/run-state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
 import { OutputJudge, outputRules } from './output-judge.js';
@@ -30,7 +30,7 @@ import { OutputJudge, outputRules } from './output-judge.js';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30 * 60_000;
 /** PGCONNECT_TIMEOUT given to commands unless already set: seconds to wait for a server to answer. */
 export const PG_CONNECT_TIMEOUT_S = 10;
-import type { OutputLine } from './process.js';
+import type { OutputLine } from '../process/run.js';
 
 export interface SessionOptions {
   stateDir: string;
@@ -629,7 +629,7 @@ export class Session {
 
   private async performCommand(scope: string, step: Step, signal: AbortSignal): Promise<void> {
     if (step.kind !== 'command') return;
-    const { runProcess } = await import('./process.js');
+    const { runProcess } = await import('../process/run.js');
     const key = `${scope}/${step.id}`;
     const tail: OutputTailLine[] = [];
     const judge = new OutputJudge(outputRules(step));

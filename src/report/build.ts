@@ -2,7 +2,7 @@
 // audit log. Markdown and HTML are renderings of exactly this object.
 import type { Runbook } from '../runbook/schema.js';
 import type { Redactor } from '../runbook/redact.js';
-import type { RunState, Attempt, SignoffRecord } from '../phases/state.js';
+import type { RunState, Attempt, SignoffRecord } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
 import { gateStatus, phaseState, stepState, waitNotBefore, signoffHistoryLine } from '../phases/rules.js';

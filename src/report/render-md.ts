@@ -2,7 +2,7 @@
 // every byte, so nothing visible can change without `verify` saying ALTERED.
 import type { ReportBody, ReportPhase, ReportStep, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
-import type { Attempt } from '../phases/state.js';
+import type { Attempt } from '../state/run-state.js';
 import { str } from './text.js';
 
 const esc = (s: unknown) => str(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { useUIState, useUIActions } from './contexts.js';
 import { color, fitHints, truncate } from './theme.js';
 import { SCREEN_KEYS } from './model.js';
-import { rehearsalLabel } from '../phases/state.js';
+import { rehearsalLabel } from '../state/run-state.js';
 
 export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
   const { ui, state, availability } = useUIState();

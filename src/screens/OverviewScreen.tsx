@@ -3,7 +3,7 @@ import { useUIState, useUIActions } from './contexts.js';
 import { Frame } from './Frame.js';
 import { color, shortTime, truncate } from './theme.js';
 import { phaseState, stepState, phaseBlocker, waitView, signoffHistoryLine } from '../phases/rules.js';
-import { DONE } from '../phases/state.js';
+import { DONE } from '../state/run-state.js';
 
 export function OverviewScreen({ width }: { width: number }) {
   const { state, ui } = useUIState();

@@ -2,7 +2,7 @@
 // session, keeps what the screens need in one immutable snapshot, and tells React
 // when it changed. Screens only render the snapshot.
 import type { Session } from '../phases/session.js';
-import type { RunState } from '../phases/state.js';
+import type { RunState } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import {
@@ -17,7 +17,7 @@ import {
   type RuleAction,
 } from '../phases/rules.js';
 import type { EngineEvent } from '../phases/engine.js';
-import { DONE } from '../phases/state.js';
+import { DONE } from '../state/run-state.js';
 import { parseDuration } from '../runbook/duration.js';
 import {
   initialUi,

@@ -1,10 +1,14 @@
 // Starts the TUI. Ink and React are loaded here, not by the CLI (and bundled into one
 // file at build time); the first frame is drawn before the runbook, the state and the
 // session are loaded, and pg and execa load only when a check or a command first runs.
-import type { ParsedArgs } from '../commands/args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
+import type { SessionOptions } from '../phases/session.js';
 
-export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunbook>), a: ParsedArgs): Promise<number> {
+/** The session's options come from the command (its flags): the screens know nothing of arguments. */
+export async function runTui(
+  source: LoadedRunbook | (() => Promise<LoadedRunbook>),
+  options: SessionOptions,
+): Promise<number> {
   // NO_COLOR: colours off; every colour also has a word or symbol next to it.
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   const [{ render, Text }, React] = await Promise.all([import('ink'), import('react')]);
@@ -14,12 +18,11 @@ export async function runTui(source: LoadedRunbook | (() => Promise<LoadedRunboo
   );
   let session: import('../phases/session.js').Session;
   try {
-    const [lr, { Session }, { sessionOptions }] = await Promise.all([
+    const [lr, { Session }] = await Promise.all([
       typeof source === 'function' ? source() : source,
       import('../phases/session.js'),
-      import('../commands/common.js'),
     ]);
-    session = new Session(lr, sessionOptions(a));
+    session = new Session(lr, options);
     try {
       session.notices.push(...(await session.lockTargets()));
     } catch (e) {

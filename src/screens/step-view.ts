@@ -3,7 +3,7 @@
 // result. Pure: the detail pane takes as many lines as fit (the command always whole, the
 // output winning while the step runs); `v` shows every line, scrollable.
 import type { Runbook, Step } from '../runbook/schema.js';
-import type { RunState, StepState } from '../phases/state.js';
+import type { RunState, StepState } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import { describeAfter, stepState, waitView } from '../phases/rules.js';
 import { outputRulesText } from '../phases/output-judge.js';

@@ -1,5 +1,5 @@
 // Colours carry meaning only together with words and symbols, so NO_COLOR loses nothing.
-import type { StepStatus } from '../phases/state.js';
+import type { StepStatus } from '../state/run-state.js';
 import type { CheckStatus } from '../checks/types.js';
 
 export const noColor = () => !!process.env.NO_COLOR;

@@ -2,7 +2,7 @@
 // audit log's chain head at that moment. `audit --verify` checks each one against the
 // log it finds: a log rewritten after the sign-off no longer has that head.
 import type { Phase } from '../runbook/schema.js';
-import type { RunState } from '../phases/state.js';
+import type { RunState } from './run-state.js';
 import { lineHash, type AuditEntry } from './audit.js';
 import { parseArmored, verifySignature, fingerprint } from './sshsig.js';
 

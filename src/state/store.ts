@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../runbook/errors.js';
-import { migrateState, STATE_SCHEMA, type RunState } from '../phases/state.js';
+import { migrateState, STATE_SCHEMA, type RunState } from './run-state.js';
 import { writeWhole } from './durable.js';
 
 /** A state file Waymark will not read or write over. Exit 2, with the repair command. */

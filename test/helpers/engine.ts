@@ -1,5 +1,5 @@
 // A run's state and check results as engine tests build them.
-import { STATE_SCHEMA, type RunState } from '../../src/phases/state.js';
+import { STATE_SCHEMA, type RunState } from '../../src/state/run-state.js';
 import type { CheckResult } from '../../src/checks/types.js';
 
 export const T0 = new Date('2026-01-01T00:00:00Z');

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent, type Outcome } from '../../src/phases/engine.js';
-import type { RunState } from '../../src/phases/state.js';
+import type { RunState } from '../../src/state/run-state.js';
 import { T0, freshState, passed } from '../helpers/engine.js';
 
 const rb = loadRunbookText(

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
-import { STATE_SCHEMA, type RunState } from '../../src/phases/state.js';
+import { STATE_SCHEMA, type RunState } from '../../src/state/run-state.js';
 import { rollbackPlan } from '../../src/phases/rollback-plan.js';
 import { buildPlan, commandLine } from '../../src/phases/plan.js';
 import { cli } from '../helpers/cli.js';

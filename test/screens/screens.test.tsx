@@ -283,11 +283,11 @@ describe('panels and dialogs', () => {
     await t.waitFor(/Availability, a mark a second/);
     await t.waitFor(/app\s+▁+ up/);
     failing = true;
-    await t.waitFor(/█+ DOWN/, 4000);
+    await t.waitFor(/█+ DOWN/, 15_000);
     expect(t.frame()).toMatch(/DOWN for \d+\.\d s · \d+ answers, [1-9]\d* failed/);
     failing = false;
-    await t.waitFor(/[█▄]▁* up/, 4000);
-    await t.waitFor(/1 outage, longest \d+\.\d s/, 4000);
+    await t.waitFor(/[█▄]▁* up/, 15_000);
+    await t.waitFor(/1 outage, longest \d+\.\d s/, 15_000);
     await t.close();
     server.close();
   });

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { detailLines, fullLines, type StepViewInput } from '../../src/screens/step-view.js';
 import { wrap, fitHints } from '../../src/screens/theme.js';
 import type { Step } from '../../src/runbook/schema.js';
-import type { RunState, StepState } from '../../src/phases/state.js';
+import type { RunState, StepState } from '../../src/state/run-state.js';
 
 const longCmd = `PGHOST=db.internal PGPORT=5432 sh -c '"/usr/bin/node" "/tmp/waymark-demo-1234567890/examples/fluxstudio/tools/createdb.js" fluxstudio_db --owner flux --template template0'`;
 const instructions = Array.from({ length: 12 }, (_, i) => `Instruction line ${i + 1}: do this carefully.`).join('\n');

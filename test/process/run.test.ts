@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runProcess } from '../../src/phases/process.js';
+import { runProcess } from '../../src/process/run.js';
 import { applyEnvEdit, planEnvEdit, formatEnvDiff } from '../../src/phases/env-edit.js';
 import { cli, cliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
