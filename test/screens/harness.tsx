@@ -1,4 +1,5 @@
 // Renders the real App over a real session on a temp state dir, and drives it by keys.
+import { onTestFinished } from 'vitest';
 import { render } from 'ink-testing-library';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session } from '../../src/phases/session.js';
@@ -55,10 +56,15 @@ export async function openTui(
       await tick(25);
     }
   };
+  let closed = false;
   const close = async () => {
+    if (closed) return;
+    closed = true;
     r.unmount();
     await session.close();
   };
+  // closed after the test whatever happened in it: a failed assertion leaks no lock, pool or timer
+  onTestFinished(close);
   /** The terminal changes size, as when the operator resizes the window. */
   const resize = async (columns: number, rows: number) => {
     Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true });
