@@ -5,14 +5,11 @@ import { Box, Static, Text, useStdout } from 'ink';
 import type { TuiController } from './controller.js';
 import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';
 import { StartScreen } from './StartScreen.js';
-import { OverviewScreen } from './OverviewScreen.js';
 import { StepsScreen } from './StepsScreen.js';
 import { ChecksScreen } from './ChecksScreen.js';
 import { MonitorScreen } from './MonitorScreen.js';
-import { RollbackScreen } from './RollbackScreen.js';
-import { TroubleshootingScreen } from './TroubleshootingScreen.js';
-import { PlanScreen } from './PlanScreen.js';
 import { StepScreen } from './StepScreen.js';
+import { ListScreen } from './ListScreen.js';
 import { SuccessScreen } from './SuccessScreen.js';
 import { DialogView } from './Dialogs.js';
 import { color } from './theme.js';
@@ -24,15 +21,17 @@ export function App({ controller }: { controller: TuiController }) {
   const height = Math.max(16, rows || 24) - 1;
   const { ui } = snap;
   const props = { width, height };
+  useEffect(() => controller.setSize(width, height), [controller, width, height]);
+  const list = snap.view ? <ListScreen view={snap.view} width={width} /> : null;
   const screens = {
     start: <StartScreen {...props} />,
-    overview: <OverviewScreen {...props} />,
+    overview: list,
     steps: <StepsScreen {...props} />,
     checks: <ChecksScreen {...props} />,
     monitor: <MonitorScreen {...props} />,
-    rollback: <RollbackScreen {...props} />,
-    troubleshooting: <TroubleshootingScreen {...props} />,
-    plan: <PlanScreen {...props} />,
+    rollback: list,
+    troubleshooting: list,
+    plan: list,
     step: <StepScreen {...props} />,
     success: <SuccessScreen {...props} />,
   };

@@ -34,6 +34,7 @@ import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
 import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
 import { successLines } from './success-view.js';
+import { LIST_VIEWS, type ListView } from './list-views.js';
 
 export interface PrintedLine {
   id: number;
@@ -58,6 +59,8 @@ export interface Snapshot {
   probes?: ProbeView[];
   /** the success criteria as they stood at `at` (worked out when their screen opens and as the run moves) */
   success?: { rows: SuccessRow[]; at: string };
+  /** what a list screen shows (phases, rollback, troubleshooting, plan), worked out for the terminal's size */
+  view?: ListView;
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -142,8 +145,32 @@ export class TuiController {
   getSnapshot = (): Snapshot => this.snap;
 
   private update(patch: Partial<Snapshot>): void {
-    this.snap = { ...this.snap, ...patch, version: this.snap.version + 1 };
+    const next = { ...this.snap, ...patch, version: this.snap.version + 1 };
+    this.snap = { ...next, view: this.listView(next) };
     for (const fn of this.listeners) fn();
+  }
+
+  private size = { width: 79, height: 23 };
+
+  /** The screen's size, from the App: views are fitted to it. */
+  setSize(width: number, height: number): void {
+    if (width === this.size.width && height === this.size.height) return;
+    this.size = { width, height };
+    this.update({});
+  }
+
+  private listView(snap: Snapshot): ListView | undefined {
+    const build = LIST_VIEWS[snap.ui.screen as keyof typeof LIST_VIEWS];
+    if (!build) return undefined;
+    const s = this.session;
+    return build({
+      rb: s.runbook,
+      state: snap.state,
+      cursor: snap.ui.cursor[snap.ui.screen] ?? 0,
+      now: s.now(),
+      redactor: s.lr.redactor,
+      ...this.size,
+    });
   }
 
   private setUi(ui: UiState): void {

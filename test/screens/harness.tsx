@@ -49,7 +49,8 @@ export async function openTui(
     await tick();
   };
   const frame = () => r.lastFrame() ?? '';
-  const waitFor = async (re: RegExp, ms = 5000) => {
+  // a condition, not a time: generous, so a loaded machine is slower but never wrong
+  const waitFor = async (re: RegExp, ms = 15_000) => {
     const t0 = Date.now();
     while (!re.test(frame())) {
       if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} in:\n${frame()}`);

@@ -1,0 +1,22 @@
+// Draws a list view model: props only, no session, no rules.
+import { Text } from 'ink';
+import { Frame } from './Frame.js';
+import { color } from './theme.js';
+import type { ListView } from './list-views.js';
+
+export function ListScreen({ view, width }: { view: ListView; width: number }) {
+  return (
+    <Frame title={view.title} width={width}>
+      {view.lines.map((l, i) => (
+        <Text
+          key={i}
+          inverse={l.selected}
+          dimColor={l.tone === 'dim'}
+          color={color(l.tone === 'dim' ? undefined : l.tone)}
+        >
+          {l.text}
+        </Text>
+      ))}
+    </Frame>
+  );
+}

@@ -1,0 +1,127 @@
+// View models of the list screens (phases, rollback procedures, troubleshooting, the plan):
+// pure functions from the run and the rules layer to the lines a screen shows, already fitted
+// to the width. The controller publishes them in its snapshot; the screens only draw them.
+import type { Runbook } from '../runbook/schema.js';
+import type { RunState } from '../state/run-state.js';
+import { DONE } from '../state/run-state.js';
+import { phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } from '../phases/rules.js';
+import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
+import { buildPlan, formatPlan } from '../phases/plan.js';
+import type { Redactor } from '../runbook/redact.js';
+import { shortTime, truncate } from './theme.js';
+
+export interface ListLine {
+  text: string;
+  tone?: 'green' | 'cyan' | 'yellow' | 'red' | 'dim';
+  selected?: boolean;
+}
+
+export interface ListView {
+  title: string;
+  lines: ListLine[];
+}
+
+export interface ListInput {
+  rb: Runbook;
+  state: RunState;
+  cursor: number;
+  now: Date;
+  width: number;
+  height: number;
+  redactor: Redactor;
+}
+
+export function overviewView(v: ListInput): ListView {
+  const { rb, state, now, width } = v;
+  const lines: ListLine[] = [];
+  rb.phases.forEach((p, i) => {
+    const sel = i === v.cursor;
+    const ps = phaseState(state, p.id);
+    const done = p.steps.filter((s) => DONE.has(stepState(state, p.id, s.id).status)).length;
+    const icon =
+      ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : phaseBlocker(rb, state, p.id) ? '·' : '○';
+    const reopened = (ps.history ?? []).some((h) => h.kind === 'reopened');
+    const signed = ps.status === 'signed-off' ? `signed off ${shortTime(ps.signedOffAt)} by ${ps.signedOffBy}` : '';
+    const detail =
+      signed ||
+      (reopened ? 'REOPENED — needs a new sign-off' : ps.startedAt ? `started ${shortTime(ps.startedAt)}` : '');
+    const count = `${String(done).padStart(2)}/${p.steps.length}`;
+    const head = `${sel ? '›' : ' '} ${icon} ${p.title.padEnd(40)} ${count}  ${detail}`;
+    const tone = ps.status === 'signed-off' ? 'green' : ps.status === 'active' ? 'cyan' : undefined;
+    lines.push({ text: truncate(head, width), tone, selected: sel });
+    const waits = p.steps.filter((s) => s.kind === 'wait');
+    for (const s of waits.filter((w) => !DONE.has(stepState(state, p.id, w.id).status)))
+      // the hourglass is two columns wide
+      lines.push({
+        text: truncate(`      ⏳ ${s.title}: ${waitView(rb, state, s, now).short}`, width - 1),
+        tone: 'yellow',
+      });
+    for (const s of waits.filter((w) => stepState(state, p.id, w.id).status === 'overridden'))
+      lines.push({
+        text: truncate(`      ≈ ${s.title}: OVERRIDDEN — ${stepState(state, p.id, s.id).reason ?? ''}`, width),
+        tone: 'red',
+      });
+    if (reopened && sel) lines.push({ text: truncate(`      ${signoffHistoryLine(ps)}`, width * 2), tone: 'dim' });
+    const pnr = p.point_of_no_return ?? p.steps.find((s) => s.point_of_no_return)?.point_of_no_return;
+    if (pnr && ps.status !== 'signed-off' && sel)
+      lines.push({ text: truncate(`      ⚠ point of no return: ${pnr}`, width - 1), tone: 'red' });
+  });
+  return { title: 'Phases', lines };
+}
+
+export function rollbackView(v: ListInput): ListView {
+  const { rb, state, width } = v;
+  const plan = rollbackPlan(rb, state);
+  const lines: ListLine[] = [
+    {
+      text: plan.length
+        ? `Given what this run has done, in this order: ${plan.map((p, i) => `${i + 1}. ${p.title}`).join('  ')}`
+        : 'Nothing in this run needs rolling back yet.',
+    },
+    { text: ' ' },
+  ];
+  orderedProcedures(rb, state).forEach((r, i) => {
+    const sel = i === v.cursor;
+    const applies = plan.findIndex((p) => p.procedureId === r.id);
+    const item = plan[applies];
+    const head =
+      `${sel ? '›' : ' '} ${applies >= 0 ? `${applies + 1}.` : '  '} ${r.title}${r.destructive ? ' ⚠' : ''}  ` +
+      `(${r.steps.length} steps${item ? `, ${item.progress}` : ''})`;
+    lines.push({ text: truncate(head, width), tone: applies >= 0 ? 'yellow' : undefined, selected: sel });
+    if (r.when) lines.push({ text: truncate(`      when: ${r.when}`, width), tone: 'dim' });
+    if (item) lines.push({ text: truncate(`      undoes: ${item.undoes.join(', ')}`, width), tone: 'dim' });
+  });
+  return { title: 'Rollback procedures', lines };
+}
+
+export function troubleshootingView(v: ListInput): ListView {
+  const { rb, width } = v;
+  if (!rb.troubleshooting.length)
+    return { title: 'Troubleshooting', lines: [{ text: 'This runbook has no troubleshooting entries.' }] };
+  const lines: ListLine[] = [];
+  rb.troubleshooting.forEach((t, i) => {
+    const sel = i === v.cursor;
+    lines.push({ text: truncate(`${sel ? '›' : ' '} ${t.symptom}`, width), selected: sel });
+    const fixes = t.fixes.join(' · ') || '—';
+    lines.push({ text: truncate(`    ${t.diagnostics.length} diagnostics · fixes: ${fixes}`, width), tone: 'dim' });
+  });
+  return { title: 'Troubleshooting — pick a symptom, Enter runs its diagnostics', lines };
+}
+
+/** The dry-run plan, scrolled to the cursor: nothing here runs or writes anything. */
+export function planView(v: ListInput): ListView {
+  const all = formatPlan(buildPlan(v.rb, v.state, v.redactor, v.now));
+  const rows = Math.max(3, v.height - 5);
+  const top = Math.min(v.cursor, Math.max(0, all.length - rows));
+  return {
+    title: `Plan (dry run) — lines ${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}`,
+    lines: all.slice(top, top + rows).map((l) => ({ text: truncate(l, v.width) })),
+  };
+}
+
+export const LIST_VIEWS = {
+  overview: overviewView,
+  rollback: rollbackView,
+  troubleshooting: troubleshootingView,
+  plan: planView,
+} as const;

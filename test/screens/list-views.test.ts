@@ -1,0 +1,49 @@
+// The list screens' view models, from a runbook and a state alone: no session, no terminal.
+import { describe, it, expect } from 'vitest';
+import { loadRunbook } from '../../src/runbook/loader.js';
+import { overviewView, rollbackView, troubleshootingView, planView } from '../../src/screens/list-views.js';
+import { freshState, T0 } from '../helpers/engine.js';
+import type { RunState } from '../../src/state/run-state.js';
+
+const lr = loadRunbook('test/fixtures/tui.yaml', { env: { TUI_WORK: '/tmp/w' } });
+const input = (state: RunState, cursor = 0, width = 79) => ({
+  rb: lr.runbook,
+  state,
+  cursor,
+  now: T0,
+  width,
+  height: 23,
+  redactor: lr.redactor,
+});
+
+describe('list view models', () => {
+  it('phases: the selected row is marked, a signed-off phase says who and when, a wait says when it counts', () => {
+    const state: RunState = {
+      ...freshState(),
+      phases: { a: { status: 'signed-off', signedOffAt: T0.toISOString(), signedOffBy: 'alice', overrides: [] } },
+    };
+    const v = overviewView(input(state, 1, 100));
+    expect(v.title).toBe('Phases');
+    expect(v.lines[0]).toMatchObject({ tone: 'green', selected: false });
+    expect(v.lines[0].text).toMatch(/^ {2}✔ Phase A +0\/4 {2}signed off 01-01 00:00Z by alice$/);
+    const b = v.lines.find((l) => l.selected)!;
+    expect(b.text).toMatch(/^› ○ Phase B/);
+    expect(v.lines.find((l) => l.text.includes('⏳'))).toMatchObject({ tone: 'yellow' });
+    expect(v.lines.every((l) => [...l.text].length <= 100)).toBe(true);
+  });
+
+  it('fits any width: every line is cut to it', () => {
+    const narrow = overviewView(input(freshState(), 0, 40));
+    expect(narrow.lines.every((l) => [...l.text].length <= 40)).toBe(true);
+  });
+
+  it('rollback, troubleshooting and plan views say what applies, in words', () => {
+    expect(rollbackView(input(freshState())).lines[0].text).toBe('Nothing in this run needs rolling back yet.');
+    const ts = troubleshootingView(input(freshState()));
+    expect(ts.lines[0]).toEqual({ text: '› The marker is missing', selected: true });
+    expect(ts.lines[1].text).toMatch(/2 diagnostics · fixes: Re-run Phase A/);
+    const plan = planView(input(freshState()));
+    expect(plan.title).toMatch(/^Plan \(dry run\) — lines 1-\d+ of \d+$/);
+    expect(plan.lines.length).toBeLessThanOrEqual(18);
+  });
+});
