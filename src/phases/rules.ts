@@ -32,12 +32,21 @@ const yes = (...needs: Need[]): Verdict => ({ ok: true, needs });
 
 // ---- lookups ----
 
+/** What holds a list of steps: a phase ("ID"), "rollback:ID", "troubleshooting:ID" or "maintenance:NAME". */
+export type Scope = { kind: 'phase' | 'rollback' | 'troubleshooting' | 'maintenance'; id: string };
+
+/** A scope string as a typed value: parsed here, once, for every caller. */
+export function parseScope(scope: string): Scope {
+  const m = /^(rollback|troubleshooting|maintenance):(.*)$/.exec(scope);
+  return m ? { kind: m[1] as Scope['kind'], id: m[2] } : { kind: 'phase', id: scope };
+}
+
 export function scopeSteps(rb: Runbook, scope: string): Step[] | undefined {
-  if (scope.startsWith('rollback:')) return rb.rollback.find((r) => r.id === scope.slice(9))?.steps;
-  if (scope.startsWith('troubleshooting:'))
-    return rb.troubleshooting.find((t) => t.id === scope.slice(16))?.diagnostics;
-  if (scope.startsWith('maintenance:')) return rb.maintenance[scope.slice(12)];
-  return rb.phases.find((p) => p.id === scope)?.steps;
+  const s = parseScope(scope);
+  if (s.kind === 'rollback') return rb.rollback.find((r) => r.id === s.id)?.steps;
+  if (s.kind === 'troubleshooting') return rb.troubleshooting.find((t) => t.id === s.id)?.diagnostics;
+  if (s.kind === 'maintenance') return rb.maintenance[s.id];
+  return rb.phases.find((p) => p.id === s.id)?.steps;
 }
 
 export function findStep(rb: Runbook, scope: string, stepId: string): Step | undefined {
@@ -256,7 +265,8 @@ export function pointOfNoReturn(rb: Runbook, scope: string, step: Step): string 
  * step asks every time; a destructive rollback procedure asks once, when it is entered.
  */
 export function confirmWord(rb: Runbook, state: RunState, scope: string, step: Step): string | undefined {
-  const proc = scope.startsWith('rollback:') ? rb.rollback.find((r) => r.id === scope.slice(9)) : undefined;
+  const s = parseScope(scope);
+  const proc = s.kind === 'rollback' ? rb.rollback.find((r) => r.id === s.id) : undefined;
   const entered = !!proc && proc.steps.some((s) => stepState(state, scope, s.id).status !== 'pending');
   if (!step.destructive && !(proc?.destructive && !entered)) return undefined;
   return step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM';

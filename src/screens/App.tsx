@@ -8,9 +8,7 @@ import { StartScreen } from './StartScreen.js';
 import { StepsScreen } from './StepsScreen.js';
 import { ChecksScreen } from './ChecksScreen.js';
 import { MonitorScreen } from './MonitorScreen.js';
-import { StepScreen } from './StepScreen.js';
 import { ListScreen } from './ListScreen.js';
-import { SuccessScreen } from './SuccessScreen.js';
 import { DialogView } from './Dialogs.js';
 import { color } from './theme.js';
 
@@ -32,8 +30,8 @@ export function App({ controller }: { controller: TuiController }) {
     rollback: list,
     troubleshooting: list,
     plan: list,
-    step: <StepScreen {...props} />,
-    success: <SuccessScreen {...props} />,
+    step: list,
+    success: list,
   };
   return (
     <UIStateContext.Provider value={snap}>

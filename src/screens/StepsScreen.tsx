@@ -7,24 +7,9 @@ import { Frame } from './Frame.js';
 import { CheckResultView } from './CheckResultView.js';
 import { Elapsed } from './Spinner.js';
 import { STEP_COLOR, STEP_ICON, color, truncate } from './theme.js';
-import { scopeSteps, stepState, gateStatus, phaseState, waitView } from '../phases/rules.js';
+import { scopeSteps, stepState, gateStatus, phaseState, waitView, parseScope } from '../phases/rules.js';
+import { scopeTitle } from './list-views.js';
 import { detailLines, envDiffOf, stepParts, stepViewFor, type ViewLine } from './step-view.js';
-
-export function scopeTitle(
-  rb: ReturnType<typeof useUIActions>['session']['runbook'],
-  scope: string,
-): { title: string; sub?: string } {
-  if (scope.startsWith('rollback:')) {
-    const r = rb.rollback.find((x) => x.id === scope.slice(9));
-    return { title: `Rollback: ${r?.title ?? scope}`, sub: r?.when };
-  }
-  if (scope.startsWith('troubleshooting:')) {
-    const t = rb.troubleshooting.find((x) => x.id === scope.slice(16));
-    return { title: `Troubleshooting: ${t?.symptom ?? scope}` };
-  }
-  const p = rb.phases.find((x) => x.id === scope);
-  return { title: p ? `${p.title}${p.when ? ` (${p.when})` : ''}` : scope, sub: p?.objective };
-}
 
 export function StepsScreen({ width, height }: { width: number; height: number }) {
   const { state, ui, live, availability } = useUIState();
@@ -40,9 +25,8 @@ export function StepsScreen({ width, height }: { width: number; height: number }
   const st = step ? stepState(state, scope, step.id) : undefined;
   const phase = rb.phases.find((p) => p.id === scope);
   const gate = phase ? gateStatus(rb, state, scope) : [];
-  const ts = scope.startsWith('troubleshooting:')
-    ? rb.troubleshooting.find((t) => `troubleshooting:${t.id}` === scope)
-    : undefined;
+  const parsed = parseScope(scope);
+  const ts = parsed.kind === 'troubleshooting' ? rb.troubleshooting.find((t) => t.id === parsed.id) : undefined;
   // every other line of the frame is counted, so the whole frame fits and the header never scrolls away
   const messageLines = ui.message ? (ui.message.text.length + 2 > width ? 2 : 1) : 0;
   const around =

@@ -6,6 +6,7 @@ import type { RunState } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import {
+  parseScope,
   scopeSteps,
   stepState,
   signoffBlock,
@@ -170,6 +171,12 @@ export class TuiController {
       now: s.now(),
       redactor: s.lr.redactor,
       ...this.size,
+      dir: s.lr.dir,
+      scope: snap.ui.scope,
+      stepIndex: snap.ui.cursor.steps ?? 0,
+      live: snap.live,
+      success: snap.success,
+      envDiff: (step) => envDiffOf(s, step),
     });
   }
 
@@ -341,7 +348,8 @@ export class TuiController {
       case 'none':
         return;
       case 'open':
-        if (action.screen === 'rollback' && ui.screen === 'steps' && ui.scope?.startsWith('rollback:')) return;
+        if (action.screen === 'rollback' && ui.screen === 'steps' && parseScope(ui.scope ?? '').kind === 'rollback')
+          return;
         this.setUi(navigate({ ...ui, dialog: undefined }, action, 0));
         if (action.screen === 'monitor') void this.refreshMonitor();
         if (action.screen === 'success') void this.refreshSuccess();

@@ -9,6 +9,11 @@ import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
 import { shortTime, truncate } from './theme.js';
+import type { Step } from '../runbook/schema.js';
+import type { SuccessRow } from '../report/build.js';
+import { scopeSteps, parseScope } from '../phases/rules.js';
+import { fullLines, stepViewFor, type ViewLine } from './step-view.js';
+import { successLines } from './success-view.js';
 
 export interface ListLine {
   text: string;
@@ -29,6 +34,15 @@ export interface ListInput {
   width: number;
   height: number;
   redactor: Redactor;
+  /** the steps screen's scope and selected step (for the whole-step view) */
+  scope?: string;
+  stepIndex?: number;
+  live?: { key: string; lines: string[] };
+  /** the runbook's folder, for the files an edit-env step names */
+  dir: string;
+  /** what an edit-env step would change: read by the caller (a file), given here */
+  envDiff?: (step: Step) => string[];
+  success?: { rows: SuccessRow[]; at: string };
 }
 
 export function overviewView(v: ListInput): ListView {
@@ -119,9 +133,89 @@ export function planView(v: ListInput): ListView {
   };
 }
 
+const VIEW_TONE: Partial<Record<NonNullable<ViewLine['tone']>, ListLine['tone']>> = {
+  cmd: 'cyan',
+  running: 'cyan',
+  red: 'red',
+  dim: 'dim',
+  out: 'dim',
+};
+
+/** Lines scrolled to the cursor, with "a-b of n" for the title when they do not all fit. */
+function scrolled(all: ListLine[], cursor: number, height: number): { lines: ListLine[]; where: string } {
+  const rows = Math.max(3, height - 5);
+  const top = Math.min(cursor, Math.max(0, all.length - rows));
+  const where = all.length > rows ? `${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}` : '';
+  return { lines: all.slice(top, top + rows), where };
+}
+
+/** `v`: the whole selected step, wrapped and scrollable. */
+export function stepView(v: ListInput): ListView {
+  const scope = v.scope ?? '';
+  const step = scopeSteps(v.rb, scope)?.[v.stepIndex ?? 0];
+  if (!step) return { title: 'no step', lines: [] };
+  const input = stepViewFor(
+    { runbook: v.rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now },
+    v.state,
+    scope,
+    step,
+    v.live,
+    v.width,
+    v.envDiff?.(step) ?? [],
+  );
+  const status = stepState(v.state, scope, step.id).status;
+  const all = fullLines(input).map((l) => ({
+    text: l.text,
+    tone: l.tone === 'status' ? STATUS_TONE[status] : l.tone ? VIEW_TONE[l.tone] : undefined,
+  }));
+  const { lines, where } = scrolled(all, v.cursor, v.height);
+  return {
+    title: `${step.title} (${scopeTitle(v.rb, scope).title})${where ? ` — lines ${where}, ↑↓ scroll` : ''}`,
+    lines,
+  };
+}
+
+const STATUS_TONE: Record<string, ListLine['tone']> = {
+  running: 'cyan',
+  passed: 'green',
+  failed: 'red',
+  skipped: 'yellow',
+  overridden: 'yellow',
+  interrupted: 'red',
+};
+
+/** G: the success criteria, live. */
+export function successView(v: ListInput): ListView {
+  const all: ListLine[] = v.success
+    ? successLines(v.success.rows, v.width).map((l) => ({ text: l.text, tone: l.tone ? VIEW_TONE[l.tone] : undefined }))
+    : [{ text: 'working out the criteria…', tone: 'dim' }];
+  const { lines, where } = scrolled(all, v.cursor, v.height);
+  return {
+    title: `Success criteria${v.success ? ` as of ${v.success.at.slice(11, 19)}Z` : ''}${where ? ` — ${where}` : ''}`,
+    lines,
+  };
+}
+
+/** The title of a steps screen's scope: a phase, a rollback procedure or a troubleshooting entry. */
+export function scopeTitle(rb: Runbook, scope: string): { title: string; sub?: string } {
+  const s = parseScope(scope);
+  if (s.kind === 'rollback') {
+    const r = rb.rollback.find((x) => x.id === s.id);
+    return { title: `Rollback: ${r?.title ?? scope}`, sub: r?.when };
+  }
+  if (s.kind === 'troubleshooting') {
+    const t = rb.troubleshooting.find((x) => x.id === s.id);
+    return { title: `Troubleshooting: ${t?.symptom ?? scope}` };
+  }
+  const p = rb.phases.find((x) => x.id === scope);
+  return { title: p ? `${p.title}${p.when ? ` (${p.when})` : ''}` : scope, sub: p?.objective };
+}
+
 export const LIST_VIEWS = {
   overview: overviewView,
   rollback: rollbackView,
   troubleshooting: troubleshootingView,
   plan: planView,
+  step: stepView,
+  success: successView,
 } as const;

@@ -1,7 +1,14 @@
 // The list screens' view models, from a runbook and a state alone: no session, no terminal.
 import { describe, it, expect } from 'vitest';
 import { loadRunbook } from '../../src/runbook/loader.js';
-import { overviewView, rollbackView, troubleshootingView, planView } from '../../src/screens/list-views.js';
+import {
+  overviewView,
+  rollbackView,
+  troubleshootingView,
+  planView,
+  stepView,
+  successView,
+} from '../../src/screens/list-views.js';
 import { freshState, T0 } from '../helpers/engine.js';
 import type { RunState } from '../../src/state/run-state.js';
 
@@ -14,6 +21,7 @@ const input = (state: RunState, cursor = 0, width = 79) => ({
   width,
   height: 23,
   redactor: lr.redactor,
+  dir: lr.dir,
 });
 
 describe('list view models', () => {
@@ -45,5 +53,19 @@ describe('list view models', () => {
     const plan = planView(input(freshState()));
     expect(plan.title).toMatch(/^Plan \(dry run\) — lines 1-\d+ of \d+$/);
     expect(plan.lines.length).toBeLessThanOrEqual(18);
+  });
+
+  it('the whole-step view wraps the command and scrolls; the criteria view counts what is met', () => {
+    const v = stepView({ ...input(freshState()), scope: 'a', stepIndex: 1, width: 40 });
+    expect(v.title).toBe('Make the marker (Phase A)');
+    const text = v.lines.map((l) => l.text).join('\n');
+    // wrapped at spaces: the same characters, in order
+    const squeeze = (t: string) => t.replace(/\s/g, '');
+    expect(squeeze(text)).toContain(squeeze(`$ sh -c 'mkdir -p "$0" && echo made && echo ready > "$0/marker"' /tmp/w`));
+    expect(v.lines.every((l) => [...l.text].length <= 40)).toBe(true);
+    const rows = [{ id: 'x', criterion: 'It works', status: 'met' as const, evidence: ['check ok: PASS'] }];
+    const g = successView({ ...input(freshState()), success: { rows, at: T0.toISOString() } });
+    expect(g.title).toBe('Success criteria as of 00:00:00Z');
+    expect(g.lines.map((l) => l.text)).toEqual(['1 of 1 criteria met', ' ', '✔ met  It works', '  check ok: PASS']);
   });
 });
