@@ -25,7 +25,7 @@ export function App({ controller }: { controller: TuiController }) {
     start: <StartScreen {...props} />,
     overview: list,
     steps: <StepsScreen {...props} />,
-    checks: <ChecksScreen {...props} />,
+    checks: snap.checksView ? <ChecksScreen view={snap.checksView} width={width} /> : null,
     monitor: <MonitorScreen {...props} />,
     rollback: list,
     troubleshooting: list,

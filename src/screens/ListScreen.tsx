@@ -1,10 +1,11 @@
 // Draws a list view model: props only, no session, no rules.
+import type React from 'react';
 import { Text } from 'ink';
 import { Frame } from './Frame.js';
 import { color } from './theme.js';
 import type { ListView } from './list-views.js';
 
-export function ListScreen({ view, width }: { view: ListView; width: number }) {
+export function ListScreen({ view, width, children }: { view: ListView; width: number; children?: React.ReactNode }) {
   return (
     <Frame title={view.title} width={width}>
       {view.lines.map((l, i) => (
@@ -17,6 +18,7 @@ export function ListScreen({ view, width }: { view: ListView; width: number }) {
           {l.text}
         </Text>
       ))}
+      {children}
     </Frame>
   );
 }

@@ -35,7 +35,7 @@ import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
 import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
 import { successLines } from './success-view.js';
-import { LIST_VIEWS, type ListView } from './list-views.js';
+import { LIST_VIEWS, checksView, type ChecksView, type ListView } from './list-views.js';
 
 export interface PrintedLine {
   id: number;
@@ -62,6 +62,8 @@ export interface Snapshot {
   success?: { rows: SuccessRow[]; at: string };
   /** what a list screen shows (phases, rollback, troubleshooting, plan), worked out for the terminal's size */
   view?: ListView;
+  /** the checks panel's view */
+  checksView?: ChecksView;
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -147,7 +149,7 @@ export class TuiController {
 
   private update(patch: Partial<Snapshot>): void {
     const next = { ...this.snap, ...patch, version: this.snap.version + 1 };
-    this.snap = { ...next, view: this.listView(next) };
+    this.snap = { ...next, view: this.listView(next), checksView: this.checksView(next) };
     for (const fn of this.listeners) fn();
   }
 
@@ -158,6 +160,23 @@ export class TuiController {
     if (width === this.size.width && height === this.size.height) return;
     this.size = { width, height };
     this.update({});
+  }
+
+  private checksView(snap: Snapshot): ChecksView | undefined {
+    if (snap.ui.screen !== 'checks') return undefined;
+    const s = this.session;
+    return checksView({
+      rb: s.runbook,
+      state: snap.state,
+      cursor: snap.ui.cursor.checks ?? 0,
+      now: s.now(),
+      redactor: s.lr.redactor,
+      dir: s.lr.dir,
+      ...this.size,
+      results: snap.results,
+      running: snap.runningChecks,
+      watch: snap.ui.watch,
+    });
   }
 
   private listView(snap: Snapshot): ListView | undefined {

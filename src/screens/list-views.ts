@@ -8,7 +8,8 @@ import { phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } fro
 import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
-import { shortTime, truncate } from './theme.js';
+import { CHECK_WORD, shortTime, truncate } from './theme.js';
+import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import type { SuccessRow } from '../report/build.js';
 import { scopeSteps, parseScope } from '../phases/rules.js';
@@ -210,6 +211,49 @@ export function scopeTitle(rb: Runbook, scope: string): { title: string; sub?: s
   const p = rb.phases.find((x) => x.id === scope);
   return { title: p ? `${p.title}${p.when ? ` (${p.when})` : ''}` : scope, sub: p?.objective };
 }
+
+export interface ChecksView extends ListView {
+  /** the selected check: what it is, and its latest result (drawn by CheckResultView) */
+  detail: { about: string; result?: CheckResult; evidenceRows: number; detailRows: number };
+}
+
+/** c: every check, its latest result at a glance, and the selected one in full. */
+export function checksView(
+  v: ListInput & { results: Record<string, CheckResult>; running: string[]; watch: boolean },
+): ChecksView {
+  const { rb, width, height } = v;
+  const ids = Object.keys(rb.checks);
+  const sel = Math.min(v.cursor, ids.length - 1);
+  const listRows = Math.max(3, Math.min(ids.length, Math.floor((height - 6) / 2)));
+  const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), ids.length - listRows));
+  const lines: ListLine[] = ids.slice(start, start + listRows).map((cid, j) => {
+    const r = v.results[cid] ?? v.state.checks[cid];
+    const word = v.running.includes(cid) ? '…    ' : r ? CHECK_WORD[r.status].padEnd(5) : '—    ';
+    const about = rb.checks[cid].title ?? rb.checks[cid].type;
+    const text = `${start + j === sel ? '›' : ' '} ${word} ${cid.padEnd(24)} ${about}`;
+    return { text: truncate(text, width), selected: start + j === sel, tone: r ? CHECK_TONE[r.status] : undefined };
+  });
+  lines.push({ text: '─'.repeat(Math.max(10, width)), tone: 'dim' });
+  const id = ids[sel];
+  const def = id ? rb.checks[id] : undefined;
+  return {
+    title: `Checks${v.watch ? ` — watching, every ${rb.monitoring?.interval ?? '30s'}` : ''}`,
+    lines,
+    detail: {
+      about: id && def ? truncate(`${id} · ${def.type}${def.description ? ` · ${def.description}` : ''}`, width) : '',
+      result: id ? (v.results[id] ?? v.state.checks[id]) : undefined,
+      evidenceRows: Math.max(0, height - listRows - 13),
+      detailRows: Math.max(4, height - listRows - 6),
+    },
+  };
+}
+
+const CHECK_TONE: Record<CheckResult['status'], ListLine['tone']> = {
+  pass: 'green',
+  warn: 'yellow',
+  fail: 'red',
+  error: 'red',
+};
 
 export const LIST_VIEWS = {
   overview: overviewView,
