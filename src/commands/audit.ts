@@ -10,12 +10,14 @@ import { checkSignoffSignatures } from '../state/signoff-signature.js';
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = load(a);
   const paths = runPathsFor(a, lr);
-  // no log and no state: there is no run here to verify (a wrong --state-dir or runbook), not a broken log
-  if (!existsSync(paths.audit) && !existsSync(paths.state))
-    throw new UsageError(
-      `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}; ` +
-        'check --state-dir and --runbook',
-    );
+  // no log and no state: there is no run here (a wrong --state-dir or runbook, or one killed before
+  // its first line), not a broken log
+  if (!existsSync(paths.audit) && !existsSync(paths.state)) {
+    const why = `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}`;
+    if (!a.flags.json) throw new UsageError(`${why}; check --state-dir and --runbook`);
+    out(JSON.stringify({ file: paths.audit, entries: 0, ok: false, noRun: true, problem: why }));
+    return 2;
+  }
   if (a.flags.verify) {
     // the state names the last line it includes: a log cut or rewritten after it shows
     let head: { seq: number; hash: string } | undefined;

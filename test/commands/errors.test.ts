@@ -107,7 +107,11 @@ describe('every bad input or environment is one sentence and exit 2', () => {
     clean(said);
   });
 
-  it.runIf(process.getuid?.() === 0)('a state folder the user may not enter (run as nobody)', () => {
+  // as root, only another user meets a permission: nobody, when the clone is readable by them
+  const nobodyReads =
+    process.getuid?.() === 0 &&
+    spawnSync('test', ['-r', BIN, '-a', '-r', SMOKE], { uid: 65534, gid: 65534 }).status === 0;
+  it.runIf(nobodyReads)('a state folder the user may not enter (run as nobody)', () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o700 });
     const r = spawnSync(
@@ -135,5 +139,24 @@ describe('every bad input or environment is one sentence and exit 2', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/permission denied/);
     clean(r.stderr);
+  });
+});
+
+describe('file-system errors as sentences, whatever the machine lets a test provoke', () => {
+  const err = (code: string, syscall: string, path: string) =>
+    Object.assign(new Error(`${code}: something, ${syscall} '${path}'`), { code, syscall, path });
+  it.each([
+    ['EACCES', 'mkdir', /^cannot create the folder \/x\/runs: permission denied$/, 2],
+    ['EPERM', 'open', /^cannot open \/x\/runs: permission denied$/, 2],
+    ['EROFS', 'rename', /^cannot replace \/x\/runs: the file system is read-only$/, 2],
+    ['ENOSPC', 'write', /^cannot write \/x\/runs: the disk is full$/, 1],
+    ['EISDIR', 'open', /^cannot open \/x\/runs: it is a folder, not a file$/, 2],
+  ] as const)('%s', async (code, syscall, message, exit) => {
+    const { describeSystemError } = await import('../../src/commands/system-error.js');
+    const d = describeSystemError(err(code, syscall, '/x/runs'))!;
+    expect(d.message).toMatch(message);
+    expect(d.exitCode).toBe(exit);
+    expect(d.hint).toMatch(/\w/);
+    expect(`${d.message} ${d.hint}`).not.toMatch(/\bE[A-Z]{3,}\b/);
   });
 });
