@@ -13,7 +13,8 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
   // no log and no state: there is no run here (a wrong --state-dir or runbook, or one killed before
   // its first line), not a broken log
   if (!existsSync(paths.audit) && !existsSync(paths.state)) {
-    const why = `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${a.flags.verify ? 'verify' : 'show'}`;
+    const what = a.flags.verify ? 'verify' : 'show';
+    const why = `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${what}`;
     if (!a.flags.json) throw new UsageError(`${why}; check --state-dir and --runbook`);
     out(JSON.stringify({ file: paths.audit, entries: 0, ok: false, noRun: true, problem: why }));
     return 2;

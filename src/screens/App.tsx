@@ -4,7 +4,6 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useStdout } from 'ink';
 import type { TuiController } from './controller.js';
 import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';
-import { StartScreen } from './StartScreen.js';
 import { StepsScreen } from './StepsScreen.js';
 import { ChecksScreen } from './ChecksScreen.js';
 import { MonitorScreen } from './MonitorScreen.js';
@@ -22,7 +21,7 @@ export function App({ controller }: { controller: TuiController }) {
   useEffect(() => controller.setSize(width, height), [controller, width, height]);
   const list = snap.view ? <ListScreen view={snap.view} width={width} /> : null;
   const screens = {
-    start: <StartScreen {...props} />,
+    start: list,
     overview: list,
     steps: <StepsScreen {...props} />,
     checks: snap.checksView ? <ChecksScreen view={snap.checksView} width={width} /> : null,

@@ -1,54 +1,29 @@
 // The frame around every screen: a title line, the screen, a message line and key hints.
+// Props only: what it shows comes from its view model (frame-view.ts).
 import React from 'react';
 import { Box, Text } from 'ink';
-import { useUIState, useUIActions } from './contexts.js';
-import { color, fitHints, truncate } from './theme.js';
-import { SCREEN_KEYS } from './model.js';
-import { rehearsalLabel } from '../state/run-state.js';
+import { useUIState } from './contexts.js';
+import { color, truncate } from './theme.js';
 
 export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
-  const { ui, state, availability } = useUIState();
-  const actions = useUIActions();
-  const rb = actions.session.runbook;
-  const drift = !!state.drift && !state.drift.acknowledgedAt;
-  // "? help" first: at 80 columns the end of the line may be cut, and help lists everything
-  // gates and sign-off belong to phases, not to rollback procedures or diagnostics
-  const inPhase = ui.screen !== 'steps' || rb.phases.some((p) => p.id === ui.scope);
-  const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(
-    ([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase),
-  );
-  // in priority order: what does not fit is left out whole (? help lists every key), never cut
-  const hints = [
-    '? help',
-    ...screenKeys.map(([k, v]) => `${k} ${v.split(' ')[0].replace(/:$/, '')}`),
-    'q quit',
-    'Esc back',
-    ui.screen === 'start' ? '' : 'R rollback',
-  ].filter(Boolean);
-  const m = ui.message;
-  // a rehearsal says so on every screen: its times are not real ones
-  const rehearsal = rehearsalLabel(state.rehearsal);
-  const down = !!availability && availability !== 'up';
+  const { frame } = useUIState();
+  const m = frame.message;
+  const a = frame.availability;
   return (
     <Box flexDirection="column" width={width}>
       <Box justifyContent="space-between">
-        <Text bold>
-          {truncate(
-            `Waymark · ${rb.title}`,
-            width - 22 - (rehearsal ? rehearsal.length + 1 : 0) - (availability ? 7 : 0),
-          )}
-        </Text>
-        {availability ? <Text color={color(down ? 'red' : 'green')}>{down ? '● DOWN' : '● up'}</Text> : null}
-        {rehearsal ? (
+        <Text bold>{frame.title}</Text>
+        {a ? <Text color={color(a.up ? 'green' : 'red')}>{a.up ? '● up' : '● DOWN'}</Text> : null}
+        {frame.rehearsal ? (
           <Text bold inverse color={color('yellow')}>
-            {rehearsal}
+            {frame.rehearsal}
           </Text>
         ) : null}
-        <Text dimColor>{truncate(actions.session.opts.operator, 20)}</Text>
+        <Text dimColor>{frame.operator}</Text>
       </Box>
-      {down ? (
+      {a?.alert ? (
         <Text bold inverse color={color('red')}>
-          {truncate(`⚠ ${availability}`, width)}
+          {a.alert}
         </Text>
       ) : null}
       <Text bold color={color('cyan')}>
@@ -60,7 +35,7 @@ export function Frame({ title, children, width }: { title: string; children: Rea
           {truncate(`${m.tone === 'error' ? '✗ ' : m.tone === 'ok' ? '✔ ' : ''}${m.text}`, width * 2)}
         </Text>
       ) : null}
-      <Text dimColor>{fitHints(hints, width)}</Text>
+      <Text dimColor>{frame.hints}</Text>
     </Box>
   );
 }

@@ -36,6 +36,7 @@ import type { SuccessRow } from '../report/build.js';
 import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
 import { successLines } from './success-view.js';
 import { LIST_VIEWS, checksView, type ChecksView, type ListView } from './list-views.js';
+import { frameView, type FrameView } from './frame-view.js';
 
 export interface PrintedLine {
   id: number;
@@ -64,6 +65,8 @@ export interface Snapshot {
   view?: ListView;
   /** the checks panel's view */
   checksView?: ChecksView;
+  /** the frame around every screen: header, message, key hints */
+  frame: FrameView;
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -88,7 +91,10 @@ export class TuiController {
     readonly session: Session,
     private readonly opts: ControllerOptions,
   ) {
-    this.snap = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
+    const first = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
+    this.snap = { ...first, frame: this.frameOf(first) };
+    // every view is there from the first frame, before the App says its size
+    this.snap = { ...this.snap, view: this.listView(this.snap), checksView: this.checksView(this.snap) };
     if (session.probes.length) {
       // the header says live whether the system answers: a restart's seconds show as they happen
       let ticks = 0;
@@ -149,7 +155,7 @@ export class TuiController {
 
   private update(patch: Partial<Snapshot>): void {
     const next = { ...this.snap, ...patch, version: this.snap.version + 1 };
-    this.snap = { ...next, view: this.listView(next), checksView: this.checksView(next) };
+    this.snap = { ...next, view: this.listView(next), checksView: this.checksView(next), frame: this.frameOf(next) };
     for (const fn of this.listeners) fn();
   }
 
@@ -160,6 +166,12 @@ export class TuiController {
     if (width === this.size.width && height === this.size.height) return;
     this.size = { width, height };
     this.update({});
+  }
+
+  private frameOf(snap: Pick<Snapshot, 'state' | 'ui' | 'availability'>): FrameView {
+    const s = this.session;
+    const { state, ui, availability } = snap;
+    return frameView({ rb: s.runbook, state, ui, operator: s.opts.operator, availability, width: this.size.width });
   }
 
   private checksView(snap: Snapshot): ChecksView | undefined {
@@ -196,6 +208,9 @@ export class TuiController {
       live: snap.live,
       success: snap.success,
       envDiff: (step) => envDiffOf(s, step),
+      operator: s.opts.operator,
+      notices: s.notices,
+      resumeAt: snap.ui.screen === 'start' ? this.resumePoint() : undefined,
     });
   }
 

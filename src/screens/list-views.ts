@@ -8,11 +8,11 @@ import { phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } fro
 import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
-import { CHECK_WORD, shortTime, truncate } from './theme.js';
+import { CHECK_WORD, shortTime, truncate, wrap } from './theme.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import type { SuccessRow } from '../report/build.js';
-import { scopeSteps, parseScope } from '../phases/rules.js';
+import { currentPhase, findStep, scopeSteps, parseScope } from '../phases/rules.js';
 import { fullLines, stepViewFor, type ViewLine } from './step-view.js';
 import { successLines } from './success-view.js';
 
@@ -44,6 +44,11 @@ export interface ListInput {
   /** what an edit-env step would change: read by the caller (a file), given here */
   envDiff?: (step: Step) => string[];
   success?: { rows: SuccessRow[]; at: string };
+  operator?: string;
+  /** what the session noticed on opening (a lock taken over, a target lock) */
+  notices?: string[];
+  /** where Enter resumes */
+  resumeAt?: { scope: string; index: number };
 }
 
 export function overviewView(v: ListInput): ListView {
@@ -255,7 +260,50 @@ const CHECK_TONE: Record<CheckResult['status'], ListLine['tone']> = {
   error: 'red',
 };
 
+/** The first screen: the target, the operator, notices, where the run stands, and what Enter does. */
+export function startView(v: ListInput): ListView {
+  const { rb, state, width } = v;
+  const lines: ListLine[] = [{ text: ' ' }];
+  const row = (k: string, value: string): ListLine => ({ text: truncate(`${k.padEnd(16)}${value}`, width) });
+  if (!Object.keys(state.target).length)
+    lines.push({ ...row('target', 'none: this runbook has no database connections or data files'), tone: 'dim' });
+  for (const [k, val] of Object.entries(state.target)) lines.push(row(k, val));
+  lines.push(row('operator', v.operator ?? ''), { text: ' ' });
+  for (const n of v.notices ?? []) lines.push(...wrapped(`notice: ${n}`, width, 'yellow'));
+  const fresh = Object.keys(state.steps).length === 0;
+  const rp = v.resumeAt;
+  const phase = rp ? rb.phases.find((p) => p.id === rp.scope) : currentPhase(rb, state);
+  const rpStep = rp ? rb.phases.find((p) => p.id === rp.scope)?.steps[rp.index] : undefined;
+  if (fresh) lines.push({ text: `A new run: ${rb.phases.length} phases, starting with "${rb.phases[0].title}".` });
+  else {
+    const at = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}Z`;
+    lines.push({ text: `Run started ${at(state.createdAt)}, last change ${at(state.updatedAt)}.` });
+    if (phase) lines.push(...wrapped(`You stopped in: ${phase.title}${rpStep ? ` → ${rpStep.title}` : ''}`, width));
+    else lines.push({ text: 'Every phase is signed off.', tone: 'green' });
+    const interrupted = Object.entries(state.steps).find(([, s]) => s.status === 'interrupted');
+    if (interrupted) {
+      const i = interrupted[0].lastIndexOf('/');
+      const title = findStep(rb, interrupted[0].slice(0, i), interrupted[0].slice(i + 1))?.title;
+      const text = `! "${title}" was interrupted: re-run it (Enter), mark it done (d) or skip it (s).`;
+      lines.push(...wrapped(text, width, 'red'));
+    }
+  }
+  lines.push({ text: ' ' });
+  const drift = state.drift && !state.drift.acknowledgedAt ? state.drift : undefined;
+  if (drift) {
+    lines.push({ text: 'The runbook changed since this run began:', tone: 'yellow' });
+    for (const c of drift.changed.slice(0, 6)) lines.push({ text: truncate(`  • ${c}`, width) });
+    lines.push({ text: 'Press a to acknowledge the changes (recorded), then Enter.' });
+  } else lines.push({ text: fresh ? ' Press Enter to begin ' : ' Press Enter to Resume ', selected: true });
+  return { title: truncate(`${rb.title} — version ${rb.version}`, width), lines };
+}
+
+function wrapped(text: string, width: number, tone?: ListLine['tone']): ListLine[] {
+  return wrap(text, width).map((t) => ({ text: t, tone }));
+}
+
 export const LIST_VIEWS = {
+  start: startView,
   overview: overviewView,
   rollback: rollbackView,
   troubleshooting: troubleshootingView,

@@ -8,7 +8,10 @@ import {
   planView,
   stepView,
   successView,
+  startView,
 } from '../../src/screens/list-views.js';
+import { frameView } from '../../src/screens/frame-view.js';
+import { initialUi } from '../../src/screens/model.js';
 import { freshState, T0 } from '../helpers/engine.js';
 import type { RunState } from '../../src/state/run-state.js';
 
@@ -67,5 +70,23 @@ describe('list view models', () => {
     const g = successView({ ...input(freshState()), success: { rows, at: T0.toISOString() } });
     expect(g.title).toBe('Success criteria as of 00:00:00Z');
     expect(g.lines.map((l) => l.text)).toEqual(['1 of 1 criteria met', ' ', '✔ met  It works', '  check ok: PASS']);
+  });
+
+  it('the start view says what Enter does; the frame keeps ? help and never cuts a hint', () => {
+    const st = startView({ ...input(freshState()), operator: 'alice', notices: ['a lock was taken over'] });
+    const texts = st.lines.map((l) => l.text);
+    expect(texts).toContain('operator        alice');
+    expect(texts).toContain('notice: a lock was taken over');
+    expect(st.lines.at(-1)).toEqual({ text: ' Press Enter to begin ', selected: true });
+    const f = frameView({
+      rb: lr.runbook,
+      state: freshState(),
+      ui: { ...initialUi(), screen: 'steps', scope: 'a' },
+      operator: 'alice',
+      width: 50,
+    });
+    expect(f.hints.startsWith('? help')).toBe(true);
+    expect(f.hints.length).toBeLessThanOrEqual(50);
+    expect(f.hints).not.toContain('…');
   });
 });

@@ -1,0 +1,57 @@
+// The frame around every screen as a view model: the header (runbook, availability, rehearsal,
+// operator), the message line and the key hints that fit. Pure; the controller publishes it.
+import type { Runbook } from '../runbook/schema.js';
+import type { RunState } from '../state/run-state.js';
+import { rehearsalLabel } from '../state/run-state.js';
+import { parseScope } from '../phases/rules.js';
+import { SCREEN_KEYS, type UiState } from './model.js';
+import { fitHints, truncate } from './theme.js';
+
+export interface FrameView {
+  title: string;
+  operator: string;
+  /** "REHEARSAL · clock +8d": on every screen, its times are not real ones */
+  rehearsal?: string;
+  /** what the availability probes see: up, or the alert line to show */
+  availability?: { up: boolean; alert?: string };
+  message?: { text: string; tone: 'info' | 'error' | 'ok' };
+  hints: string;
+}
+
+export function frameView(v: {
+  rb: Runbook;
+  state: RunState;
+  ui: UiState;
+  operator: string;
+  availability?: string;
+  width: number;
+}): FrameView {
+  const { rb, state, ui, width } = v;
+  const drift = !!state.drift && !state.drift.acknowledgedAt;
+  // gates and sign-off belong to phases, not to rollback procedures or diagnostics
+  const inPhase = ui.screen !== 'steps' || parseScope(ui.scope ?? '').kind === 'phase';
+  const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(
+    ([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase),
+  );
+  // in priority order: what does not fit is left out whole (? help lists every key), never cut
+  const hints = [
+    '? help',
+    ...screenKeys.map(([k, d]) => `${k} ${d.split(' ')[0].replace(/:$/, '')}`),
+    'q quit',
+    'Esc back',
+    ui.screen === 'start' ? '' : 'R rollback',
+  ].filter(Boolean);
+  const rehearsal = rehearsalLabel(state.rehearsal);
+  const down = !!v.availability && v.availability !== 'up';
+  const room = width - 22 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);
+  return {
+    title: truncate(`Waymark · ${rb.title}`, room),
+    operator: truncate(v.operator, 20),
+    rehearsal,
+    availability: v.availability
+      ? { up: !down, alert: down ? truncate(`⚠ ${v.availability}`, width) : undefined }
+      : undefined,
+    message: ui.message,
+    hints: fitHints(hints, width),
+  };
+}
