@@ -23,7 +23,7 @@ export function App({ controller }: { controller: TuiController }) {
   const screens = {
     start: list,
     overview: list,
-    steps: <StepsScreen {...props} />,
+    steps: snap.stepsView ? <StepsScreen view={snap.stepsView} width={width} /> : null,
     checks: snap.checksView ? <ChecksScreen view={snap.checksView} width={width} /> : null,
     monitor: <MonitorScreen {...props} />,
     rollback: list,

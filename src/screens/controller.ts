@@ -37,6 +37,7 @@ import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
 import { successLines } from './success-view.js';
 import { LIST_VIEWS, checksView, type ChecksView, type ListView } from './list-views.js';
 import { frameView, type FrameView } from './frame-view.js';
+import { stepsView, type StepsView } from './steps-view.js';
 
 export interface PrintedLine {
   id: number;
@@ -67,6 +68,8 @@ export interface Snapshot {
   checksView?: ChecksView;
   /** the frame around every screen: header, message, key hints */
   frame: FrameView;
+  /** the steps screen's view */
+  stepsView?: StepsView;
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -94,7 +97,7 @@ export class TuiController {
     const first = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
     this.snap = { ...first, frame: this.frameOf(first) };
     // every view is there from the first frame, before the App says its size
-    this.snap = { ...this.snap, view: this.listView(this.snap), checksView: this.checksView(this.snap) };
+    this.snap = { ...this.snap, ...this.views(this.snap) };
     if (session.probes.length) {
       // the header says live whether the system answers: a restart's seconds show as they happen
       let ticks = 0;
@@ -155,7 +158,7 @@ export class TuiController {
 
   private update(patch: Partial<Snapshot>): void {
     const next = { ...this.snap, ...patch, version: this.snap.version + 1 };
-    this.snap = { ...next, view: this.listView(next), checksView: this.checksView(next), frame: this.frameOf(next) };
+    this.snap = { ...next, ...this.views(next) };
     for (const fn of this.listeners) fn();
   }
 
@@ -168,34 +171,32 @@ export class TuiController {
     this.update({});
   }
 
-  private frameOf(snap: Pick<Snapshot, 'state' | 'ui' | 'availability'>): FrameView {
-    const s = this.session;
-    const { state, ui, availability } = snap;
-    return frameView({ rb: s.runbook, state, ui, operator: s.opts.operator, availability, width: this.size.width });
+  /** What every screen shows, worked out from the snapshot: the screens only draw it. */
+  private views(snap: Snapshot): Pick<Snapshot, 'view' | 'checksView' | 'stepsView' | 'frame'> {
+    const steps =
+      snap.ui.screen === 'steps' ? stepsView({ ...this.viewInput(snap), message: snap.ui.message }) : undefined;
+    return {
+      view: this.listView(snap),
+      checksView: this.checksView(snap),
+      stepsView: steps,
+      frame: this.frameOf(snap),
+    };
   }
 
-  private checksView(snap: Snapshot): ChecksView | undefined {
-    if (snap.ui.screen !== 'checks') return undefined;
-    const s = this.session;
-    return checksView({
-      rb: s.runbook,
-      state: snap.state,
-      cursor: snap.ui.cursor.checks ?? 0,
-      now: s.now(),
-      redactor: s.lr.redactor,
-      dir: s.lr.dir,
-      ...this.size,
-      results: snap.results,
-      running: snap.runningChecks,
-      watch: snap.ui.watch,
-    });
+  private envDiffCache?: { key: string; lines: string[] };
+
+  /** An edit-env step's diff reads the env file: once per step and state change, not on every update. */
+  private envDiff(step: Step, at: string): string[] {
+    if (step.kind !== 'edit-env') return [];
+    const key = JSON.stringify([step.file, step.set, at]);
+    if (this.envDiffCache?.key !== key) this.envDiffCache = { key, lines: envDiffOf(this.session, step) };
+    return this.envDiffCache.lines;
   }
 
-  private listView(snap: Snapshot): ListView | undefined {
-    const build = LIST_VIEWS[snap.ui.screen as keyof typeof LIST_VIEWS];
-    if (!build) return undefined;
+  /** Everything a view model is worked out from: the snapshot, the session's runbook, the terminal's size. */
+  private viewInput(snap: Snapshot) {
     const s = this.session;
-    return build({
+    return {
       rb: s.runbook,
       state: snap.state,
       cursor: snap.ui.cursor[snap.ui.screen] ?? 0,
@@ -207,11 +208,33 @@ export class TuiController {
       stepIndex: snap.ui.cursor.steps ?? 0,
       live: snap.live,
       success: snap.success,
-      envDiff: (step) => envDiffOf(s, step),
+      envDiff: (step: Step) => this.envDiff(step, snap.state.updatedAt),
       operator: s.opts.operator,
       notices: s.notices,
+      availability: snap.availability,
       resumeAt: snap.ui.screen === 'start' ? this.resumePoint() : undefined,
+    };
+  }
+
+  private frameOf(snap: Pick<Snapshot, 'state' | 'ui' | 'availability'>): FrameView {
+    const s = this.session;
+    const { state, ui, availability } = snap;
+    return frameView({ rb: s.runbook, state, ui, operator: s.opts.operator, availability, width: this.size.width });
+  }
+
+  private checksView(snap: Snapshot): ChecksView | undefined {
+    if (snap.ui.screen !== 'checks') return undefined;
+    return checksView({
+      ...this.viewInput(snap),
+      results: snap.results,
+      running: snap.runningChecks,
+      watch: snap.ui.watch,
     });
+  }
+
+  private listView(snap: Snapshot): ListView | undefined {
+    const build = LIST_VIEWS[snap.ui.screen as keyof typeof LIST_VIEWS];
+    return build ? build(this.viewInput(snap)) : undefined;
   }
 
   private setUi(ui: UiState): void {

@@ -1,0 +1,113 @@
+// The steps screen as a view model: a phase's (or procedure's, or diagnostic's) steps as rows,
+// the selected step's detail fitted to what is left of the terminal, the gate and the fixes.
+// Pure: the env file a step would edit is read by the caller and given here.
+import type { CheckResult } from '../checks/types.js';
+import type { StepStatus } from '../state/run-state.js';
+import { gateStatus, parseScope, phaseState, scopeSteps, stepState, waitView } from '../phases/rules.js';
+import { STEP_ICON, truncate } from './theme.js';
+import { scopeTitle, type ListInput, type ListLine } from './list-views.js';
+import { detailLines, stepParts, stepViewFor, type ViewLine } from './step-view.js';
+
+export interface StepsView {
+  title: string;
+  sub?: string;
+  rows: Array<{ text: string; status: StepStatus; selected: boolean }>;
+  /** "3/13" when the list does not show every step */
+  counter?: string;
+  detailRows: number;
+  detail: ViewLine[];
+  /** the selected step's status (its status line's colour) and, while it runs, since when */
+  status: StepStatus;
+  since?: number;
+  /** a check step's latest result, drawn by CheckResultView under the detail */
+  check?: { result: CheckResult; maxRows: number };
+  gate?: string;
+  fix?: ListLine;
+}
+
+const GATE_MARK: Record<string, string> = { passed: '✔', overridden: '≈', failed: '✗' };
+
+export function stepsView(
+  v: ListInput & {
+    message?: { text: string };
+    availability?: string;
+    live?: { key: string; lines: string[]; startedAt: number };
+  },
+): StepsView {
+  const { rb, state, width, height } = v;
+  const scope = v.scope ?? '';
+  const steps = scopeSteps(rb, scope) ?? [];
+  const sel = Math.min(v.cursor, Math.max(0, steps.length - 1));
+  const { title, sub } = scopeTitle(rb, scope);
+  const listRows = Math.max(3, Math.min(steps.length, Math.floor((height - 6) / 2)));
+  const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), steps.length - listRows));
+  const phase = rb.phases.find((p) => p.id === scope);
+  const parsed = parseScope(scope);
+  const ts = parsed.kind === 'troubleshooting' ? rb.troubleshooting.find((t) => t.id === parsed.id) : undefined;
+  // every other line of the frame is counted, so the whole frame fits and the header never scrolls away
+  const messageLines = v.message ? (v.message.text.length + 2 > width ? 2 : 1) : 0;
+  const down = v.availability && v.availability !== 'up' ? 1 : 0;
+  const around =
+    4 + down + (sub ? 1 : 0) + (steps.length > listRows ? 1 : 0) + (phase ? 1 : 0) + (ts?.fixes.length ? 1 : 0);
+  const detailRows = Math.max(3, height - listRows - around - messageLines);
+
+  const rows = steps.slice(start, start + listRows).map((s, j) => {
+    const ss = stepState(state, scope, s.id);
+    const extra =
+      s.kind === 'wait' && ss.status === 'pending'
+        ? waitView(rb, state, s, v.now).short
+        : ss.status === 'skipped' || ss.status === 'overridden'
+          ? (ss.reason ?? '')
+          : '';
+    const text =
+      `${start + j === sel ? '›' : ' '} ${STEP_ICON[ss.status]} ` +
+      `${s.title}${s.destructive ? ' ⚠' : ''}${s.point_of_no_return ? ' ⛔' : ''}  ` +
+      `[${s.kind}${ss.status !== 'pending' ? ` · ${ss.status}` : ''}]${extra ? ` ${extra}` : ''}`;
+    return { text: truncate(text, width), status: ss.status, selected: start + j === sel };
+  });
+
+  const step = steps[sel];
+  const st = step ? stepState(state, scope, step.id) : undefined;
+  const live = step && v.live?.key === `${scope}/${step.id}` ? v.live : undefined;
+  let detail: ViewLine[] = [];
+  let check: StepsView['check'];
+  if (step && st) {
+    const input = stepViewFor(
+      { runbook: rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now },
+      state,
+      scope,
+      step,
+      live,
+      width,
+      v.envDiff?.(step) ?? [],
+    );
+    if (st.check && !live) {
+      const p = stepParts(input);
+      detail = [...p.instructions.slice(0, 2), ...p.action];
+      check = { result: st.check, maxRows: Math.max(0, detailRows - detail.length - 4) };
+    } else detail = detailLines(input, detailRows);
+  }
+  const gate = phase
+    ? truncate(
+        `gate: ${
+          gateStatus(rb, state, scope)
+            .map((g) => `${GATE_MARK[g.status] ?? '·'} ${g.checkId}`)
+            .join('  ') || 'none'
+        }` + (phaseState(state, scope).status === 'signed-off' ? '   ✔ signed off' : ''),
+        width,
+      )
+    : undefined;
+  return {
+    title,
+    sub: sub ? truncate(sub, width) : undefined,
+    rows,
+    counter: steps.length > listRows ? `  ${sel + 1}/${steps.length}` : undefined,
+    detailRows,
+    detail,
+    status: st?.status ?? 'pending',
+    since: live?.startedAt,
+    check,
+    gate,
+    fix: ts?.fixes.length ? { text: truncate(`fix: ${ts.fixes.join(' · ')}`, width * 2), tone: 'yellow' } : undefined,
+  };
+}
