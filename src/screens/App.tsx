@@ -17,7 +17,6 @@ export function App({ controller }: { controller: TuiController }) {
   const width = Math.max(60, Math.min(columns || 80, 120)) - 1;
   const height = Math.max(16, rows || 24) - 1;
   const { ui } = snap;
-  const props = { width, height };
   useEffect(() => controller.setSize(width, height), [controller, width, height]);
   const list = snap.view ? <ListScreen view={snap.view} width={width} /> : null;
   const screens = {
@@ -25,7 +24,7 @@ export function App({ controller }: { controller: TuiController }) {
     overview: list,
     steps: snap.stepsView ? <StepsScreen view={snap.stepsView} width={width} /> : null,
     checks: snap.checksView ? <ChecksScreen view={snap.checksView} width={width} /> : null,
-    monitor: <MonitorScreen {...props} />,
+    monitor: snap.view ? <MonitorScreen view={snap.view} probes={snap.probes} width={width} /> : null,
     rollback: list,
     troubleshooting: list,
     plan: list,

@@ -5,9 +5,21 @@ import { Frame } from './Frame.js';
 import { color } from './theme.js';
 import type { ListView } from './list-views.js';
 
-export function ListScreen({ view, width, children }: { view: ListView; width: number; children?: React.ReactNode }) {
+export function ListScreen({
+  view,
+  width,
+  before,
+  children,
+}: {
+  view: ListView;
+  width: number;
+  /** drawn above the lines (the monitor's timelines) */
+  before?: React.ReactNode;
+  children?: React.ReactNode;
+}) {
   return (
     <Frame title={view.title} width={width}>
+      {before}
       {view.lines.map((l, i) => (
         <Text
           key={i}

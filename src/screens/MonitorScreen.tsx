@@ -3,9 +3,9 @@
 import { Box, Text } from 'ink';
 import type { ProbeView, MarkKind } from './probe-view.js';
 import { MARK } from './probe-view.js';
-import { useUIState, useUIActions } from './contexts.js';
-import { Frame } from './Frame.js';
-import { CHECK_COLOR, CHECK_WORD, color, truncate } from './theme.js';
+import { ListScreen } from './ListScreen.js';
+import type { ListView } from './list-views.js';
+import { color, truncate } from './theme.js';
 
 const MARK_COLOR: Record<MarkKind, string | undefined> = { up: 'green', down: 'red', mixed: 'yellow', none: undefined };
 
@@ -38,12 +38,19 @@ export function ProbeTimeline({ view, width }: { view: ProbeView; width: number 
   );
 }
 
-export function MonitorScreen({ width }: { width: number }) {
-  const { results, runningChecks, probes } = useUIState();
-  const actions = useUIActions();
-  const rb = actions.session.runbook;
-  const mon = rb.monitoring;
-  const timeline = probes?.length ? (
+/** m: the probes' timelines (their own view models), then the monitoring checks as lines. Props only. */
+export function MonitorScreen({ view, probes, width }: { view: ListView; probes?: ProbeView[]; width: number }) {
+  return (
+    <ListScreen
+      view={view}
+      width={width}
+      before={probes?.length ? <Timelines probes={probes} width={width} /> : null}
+    />
+  );
+}
+
+function Timelines({ probes, width }: { probes: ProbeView[]; width: number }) {
+  return (
     <Box flexDirection="column" marginBottom={1}>
       <Text dimColor>
         {truncate('Availability, a mark a second (▁ up, █ down, ▄ some failed), newest right', width)}
@@ -52,42 +59,5 @@ export function MonitorScreen({ width }: { width: number }) {
         <ProbeTimeline key={v.id} view={v} width={width} />
       ))}
     </Box>
-  ) : null;
-  if (!mon || !mon.checks.length)
-    return (
-      <Frame title="Monitor" width={width}>
-        {timeline}
-        <Text>This runbook defines no monitoring checks.</Text>
-      </Frame>
-    );
-  return (
-    <Frame title={`Monitor — refreshing every ${mon.interval}`} width={width}>
-      {timeline}
-      {mon.checks.map((id) => {
-        const r = results[id];
-        const alerts = mon.alerts.filter((a) => a.check === id);
-        const value = alerts[0]?.metric && r ? r.metrics[alerts[0].metric] : undefined;
-        return (
-          <Box key={id} flexDirection="column">
-            <Text>
-              <Text color={color(r ? CHECK_COLOR[r.status] : undefined)} bold>
-                {runningChecks.includes(id) && !r ? '…    ' : r ? CHECK_WORD[r.status].padEnd(6) : '—     '}
-              </Text>
-              {truncate(
-                `${(rb.checks[id].title ?? id).padEnd(44)}` +
-                  `${value !== undefined ? ` ${alerts[0].metric}=${value}` : ''}`,
-                width - 6,
-              )}
-            </Text>
-            {r ? <Text dimColor>{truncate(`      ${r.summary}`, width)}</Text> : null}
-            {alerts.map((a) => (
-              <Text key={a.condition} color={color('yellow')}>
-                {truncate(`      alert when ${a.condition}`, width)}
-              </Text>
-            ))}
-          </Box>
-        );
-      })}
-    </Frame>
   );
 }

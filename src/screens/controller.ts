@@ -35,7 +35,7 @@ import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
 import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
 import { successLines } from './success-view.js';
-import { LIST_VIEWS, checksView, type ChecksView, type ListView } from './list-views.js';
+import { LIST_VIEWS, checksView, monitorView, type ChecksView, type ListView } from './list-views.js';
 import { frameView, type FrameView } from './frame-view.js';
 import { stepsView, type StepsView } from './steps-view.js';
 
@@ -233,6 +233,8 @@ export class TuiController {
   }
 
   private listView(snap: Snapshot): ListView | undefined {
+    if (snap.ui.screen === 'monitor')
+      return monitorView({ ...this.viewInput(snap), results: snap.results, running: snap.runningChecks });
     const build = LIST_VIEWS[snap.ui.screen as keyof typeof LIST_VIEWS];
     return build ? build(this.viewInput(snap)) : undefined;
   }

@@ -253,6 +253,29 @@ export function checksView(
   };
 }
 
+/** m: the monitoring checks with their latest result and their alert thresholds. */
+export function monitorView(v: ListInput & { results: Record<string, CheckResult>; running: string[] }): ListView {
+  const { rb, width } = v;
+  const mon = rb.monitoring;
+  if (!mon || !mon.checks.length)
+    return { title: 'Monitor', lines: [{ text: 'This runbook defines no monitoring checks.' }] };
+  const lines: ListLine[] = [];
+  for (const id of mon.checks) {
+    const r = v.results[id];
+    const alerts = mon.alerts.filter((a) => a.check === id);
+    const value = alerts[0]?.metric && r ? r.metrics[alerts[0].metric] : undefined;
+    const word = v.running.includes(id) && !r ? '…    ' : r ? CHECK_WORD[r.status].padEnd(6) : '—     ';
+    const shown = value !== undefined ? ` ${alerts[0].metric}=${String(value)}` : '';
+    lines.push({
+      text: truncate(`${word}${(rb.checks[id].title ?? id).padEnd(44)}${shown}`, width),
+      tone: r ? CHECK_TONE[r.status] : undefined,
+    });
+    if (r) lines.push({ text: truncate(`      ${r.summary}`, width), tone: 'dim' });
+    for (const a of alerts) lines.push({ text: truncate(`      alert when ${a.condition}`, width), tone: 'yellow' });
+  }
+  return { title: `Monitor — refreshing every ${mon.interval}`, lines };
+}
+
 const CHECK_TONE: Record<CheckResult['status'], ListLine['tone']> = {
   pass: 'green',
   warn: 'yellow',
