@@ -1,9 +1,9 @@
 // The container: subscribes to the controller and picks the screen. Behaviour lives
 // in the controller and the engine, so this file stays small.
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useStdout } from 'ink';
 import type { TuiController } from './controller.js';
-import { UIStateContext, UIActionsContext, KeypressProvider } from './contexts.js';
+import { UIActionsContext, KeypressProvider } from './contexts.js';
 import { StepsScreen } from './StepsScreen.js';
 import { ChecksScreen } from './ChecksScreen.js';
 import { MonitorScreen } from './MonitorScreen.js';
@@ -18,13 +18,16 @@ export function App({ controller }: { controller: TuiController }) {
   const height = Math.max(16, rows || 24) - 1;
   const { ui } = snap;
   useEffect(() => controller.setSize(width, height), [controller, width, height]);
-  const list = snap.view ? <ListScreen view={snap.view} width={width} /> : null;
+  // every screen draws its view model and nothing else; keys go to the controller
+  const actions = useMemo(() => ({ handleKey: controller.handleKey }), [controller]);
+  const frame = snap.frame;
+  const list = snap.view ? <ListScreen view={snap.view} frame={frame} width={width} /> : null;
   const screens = {
     start: list,
     overview: list,
-    steps: snap.stepsView ? <StepsScreen view={snap.stepsView} width={width} /> : null,
-    checks: snap.checksView ? <ChecksScreen view={snap.checksView} width={width} /> : null,
-    monitor: snap.view ? <MonitorScreen view={snap.view} probes={snap.probes} width={width} /> : null,
+    steps: snap.stepsView ? <StepsScreen view={snap.stepsView} frame={frame} width={width} /> : null,
+    checks: snap.checksView ? <ChecksScreen view={snap.checksView} frame={frame} width={width} /> : null,
+    monitor: snap.view ? <MonitorScreen view={snap.view} frame={frame} probes={snap.probes} width={width} /> : null,
     rollback: list,
     troubleshooting: list,
     plan: list,
@@ -32,30 +35,28 @@ export function App({ controller }: { controller: TuiController }) {
     success: list,
   };
   return (
-    <UIStateContext.Provider value={snap}>
-      <UIActionsContext.Provider value={controller}>
-        <KeypressProvider active={snap.exited === undefined}>
-          <Static items={snap.printed}>
-            {(l) => (
-              <Text
-                key={l.id}
-                color={color(l.tone === 'err' ? 'red' : l.tone === 'info' ? 'cyan' : undefined)}
-                dimColor={l.tone === 'out'}
-              >
-                {l.text}
-              </Text>
-            )}
-          </Static>
-          {snap.exited !== undefined ? (
-            <Text>Waymark stopped; the run is saved. Start it again to resume.</Text>
-          ) : (
-            <Box flexDirection="column">
-              {ui.dialog ? <DialogView dialog={ui.dialog} width={width} /> : screens[ui.screen]}
-            </Box>
+    <UIActionsContext.Provider value={actions}>
+      <KeypressProvider active={snap.exited === undefined}>
+        <Static items={snap.printed}>
+          {(l) => (
+            <Text
+              key={l.id}
+              color={color(l.tone === 'err' ? 'red' : l.tone === 'info' ? 'cyan' : undefined)}
+              dimColor={l.tone === 'out'}
+            >
+              {l.text}
+            </Text>
           )}
-        </KeypressProvider>
-      </UIActionsContext.Provider>
-    </UIStateContext.Provider>
+        </Static>
+        {snap.exited !== undefined ? (
+          <Text>Waymark stopped; the run is saved. Start it again to resume.</Text>
+        ) : (
+          <Box flexDirection="column">
+            {ui.dialog ? <DialogView dialog={ui.dialog} width={width} extra={snap.dialogExtra} /> : screens[ui.screen]}
+          </Box>
+        )}
+      </KeypressProvider>
+    </UIActionsContext.Provider>
   );
 }
 

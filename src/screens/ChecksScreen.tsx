@@ -3,11 +3,12 @@ import { Box, Text } from 'ink';
 import { CheckResultView } from './CheckResultView.js';
 import { ListScreen } from './ListScreen.js';
 import type { ChecksView } from './list-views.js';
+import type { FrameView } from './frame-view.js';
 
-export function ChecksScreen({ view, width }: { view: ChecksView; width: number }) {
+export function ChecksScreen({ view, frame, width }: { view: ChecksView; frame: FrameView; width: number }) {
   const d = view.detail;
   return (
-    <ListScreen view={view} width={width}>
+    <ListScreen view={view} frame={frame} width={width}>
       <Box flexDirection="column" height={d.detailRows} overflow="hidden">
         {/* natural height inside, clipped by the outer box: shrunk rows would overlap */}
         <Box flexDirection="column" flexShrink={0}>

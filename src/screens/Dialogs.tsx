@@ -1,10 +1,9 @@
 // Dialogs: a reason, a sign-off, a typed confirmation word, quitting, help.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { useUIState, useUIActions } from './contexts.js';
 import { color, truncate } from './theme.js';
-import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog } from './model.js';
-import { gateStatus, scopeSteps, stepState } from '../phases/rules.js';
+import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog, type ScreenId } from './model.js';
+import type { SignoffView } from './dialog-view.js';
 
 function Box1({
   title,
@@ -39,13 +38,17 @@ function Input({ text, error }: { text: string; error?: string }) {
   );
 }
 
-export function DialogView({ dialog, width }: { dialog: Dialog; width: number }) {
-  const { state } = useUIState();
-  const actions = useUIActions();
-  const rb = actions.session.runbook;
+/** What a dialog shows besides its own state: the operator, and a sign-off's view model. Props only. */
+export interface DialogExtra {
+  operator: string;
+  screen: ScreenId;
+  signoff?: SignoffView;
+}
+
+export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: number; extra: DialogExtra }) {
   switch (dialog.kind) {
     case 'help':
-      return <HelpOverlay width={width} />;
+      return <HelpOverlay width={width} screen={extra.screen} />;
     case 'quit':
       return (
         <Box1 title="Quit?" width={width} tone={dialog.running ? 'red' : 'yellow'}>
@@ -62,7 +65,7 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
     case 'reason':
       return (
         <Box1 title={dialog.label} width={width} tone="yellow">
-          <Text dimColor>Recorded with your name ({actions.session.opts.operator}) in the run and the audit log.</Text>
+          <Text dimColor>Recorded with your name ({extra.operator}) in the run and the audit log.</Text>
           <Input text={dialog.text} error={dialog.error} />
         </Box1>
       );
@@ -79,39 +82,15 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
         </Box1>
       );
     case 'signoff': {
-      const phase = rb.phases.find((p) => p.id === dialog.phaseId)!;
-      const gate = gateStatus(rb, state, phase.id);
-      const steps = scopeSteps(rb, phase.id) ?? [];
-      // the sign-off steps are what this dialog does: counting them as pending misleads
-      const counts = steps
-        .filter((s) => s.kind !== 'signoff')
-        .reduce<Record<string, number>>((m, s) => {
-          const st = stepState(state, phase.id, s.id).status;
-          m[st] = (m[st] ?? 0) + 1;
-          return m;
-        }, {});
+      const v = extra.signoff;
+      if (!v) return null;
       return (
-        <Box1 title={`Sign off: ${phase.title}`} width={width} tone="green">
-          <Text>Signing as: {actions.session.opts.operator}</Text>
-          <Text>
-            {truncate(
-              `Steps: ${Object.entries(counts)
-                .map(([k, v]) => `${v} ${k}`)
-                .join(', ')}`,
-              width - 4,
-            )}
-          </Text>
-          {gate.map((g) => (
-            <Text key={g.checkId} color={color(g.status === 'passed' ? 'green' : 'yellow')}>
-              {truncate(
-                `  ${g.status === 'passed' ? '✔ passed    ' : '≈ overridden'} ${g.checkId}` +
-                  (g.override
-                    ? ` — ${g.override.operator}: ${g.override.reason}`
-                    : g.result
-                      ? ` — ${g.result.summary}`
-                      : ''),
-                width - 4,
-              )}
+        <Box1 title={`Sign off: ${v.title}`} width={width} tone="green">
+          <Text>Signing as: {extra.operator}</Text>
+          <Text>{truncate(v.steps, width - 4)}</Text>
+          {v.gate.map((g) => (
+            <Text key={g.text} color={color(g.passed ? 'green' : 'yellow')}>
+              {truncate(g.text, width - 4)}
             </Text>
           ))}
           <Text>Statement (edit it to say what you vouch for):</Text>
@@ -147,9 +126,8 @@ export function DialogView({ dialog, width }: { dialog: Dialog; width: number })
   }
 }
 
-export function HelpOverlay({ width }: { width: number }) {
-  const { ui } = useUIState();
-  const here = SCREEN_KEYS[ui.screen] ?? [];
+export function HelpOverlay({ width, screen }: { width: number; screen: ScreenId }) {
+  const here = SCREEN_KEYS[screen] ?? [];
   return (
     <Box1 title="Keys" width={width}>
       {[...here, ...GLOBAL_KEYS].map(([k, v]) => (

@@ -2,11 +2,20 @@
 // Props only: what it shows comes from its view model (frame-view.ts).
 import React from 'react';
 import { Box, Text } from 'ink';
-import { useUIState } from './contexts.js';
 import { color, truncate } from './theme.js';
+import type { FrameView } from './frame-view.js';
 
-export function Frame({ title, children, width }: { title: string; children: React.ReactNode; width: number }) {
-  const { frame } = useUIState();
+export function Frame({
+  frame,
+  title,
+  children,
+  width,
+}: {
+  frame: FrameView;
+  title: string;
+  children: React.ReactNode;
+  width: number;
+}) {
   const m = frame.message;
   const a = frame.availability;
   return (

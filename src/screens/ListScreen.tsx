@@ -4,21 +4,24 @@ import { Text } from 'ink';
 import { Frame } from './Frame.js';
 import { color } from './theme.js';
 import type { ListView } from './list-views.js';
+import type { FrameView } from './frame-view.js';
 
 export function ListScreen({
   view,
+  frame,
   width,
   before,
   children,
 }: {
   view: ListView;
+  frame: FrameView;
   width: number;
   /** drawn above the lines (the monitor's timelines) */
   before?: React.ReactNode;
   children?: React.ReactNode;
 }) {
   return (
-    <Frame title={view.title} width={width}>
+    <Frame frame={frame} title={view.title} width={width}>
       {before}
       {view.lines.map((l, i) => (
         <Text

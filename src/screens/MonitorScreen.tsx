@@ -5,6 +5,7 @@ import type { ProbeView, MarkKind } from './probe-view.js';
 import { MARK } from './probe-view.js';
 import { ListScreen } from './ListScreen.js';
 import type { ListView } from './list-views.js';
+import type { FrameView } from './frame-view.js';
 import { color, truncate } from './theme.js';
 
 const MARK_COLOR: Record<MarkKind, string | undefined> = { up: 'green', down: 'red', mixed: 'yellow', none: undefined };
@@ -39,10 +40,21 @@ export function ProbeTimeline({ view, width }: { view: ProbeView; width: number 
 }
 
 /** m: the probes' timelines (their own view models), then the monitoring checks as lines. Props only. */
-export function MonitorScreen({ view, probes, width }: { view: ListView; probes?: ProbeView[]; width: number }) {
+export function MonitorScreen({
+  view,
+  frame,
+  probes,
+  width,
+}: {
+  view: ListView;
+  frame: FrameView;
+  probes?: ProbeView[];
+  width: number;
+}) {
   return (
     <ListScreen
       view={view}
+      frame={frame}
       width={width}
       before={probes?.length ? <Timelines probes={probes} width={width} /> : null}
     />

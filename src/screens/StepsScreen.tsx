@@ -6,11 +6,12 @@ import { CheckResultView } from './CheckResultView.js';
 import { Elapsed } from './Spinner.js';
 import { STEP_COLOR, color } from './theme.js';
 import type { StepsView } from './steps-view.js';
+import type { FrameView } from './frame-view.js';
 import type { ViewLine } from './step-view.js';
 
-export function StepsScreen({ view, width }: { view: StepsView; width: number }) {
+export function StepsScreen({ view, frame, width }: { view: StepsView; frame: FrameView; width: number }) {
   return (
-    <Frame title={view.title} width={width}>
+    <Frame frame={frame} title={view.title} width={width}>
       {view.sub ? <Text dimColor>{view.sub}</Text> : null}
       {view.rows.map((r, i) => (
         <Text key={i} inverse={r.selected} color={color(STEP_COLOR[r.status])}>

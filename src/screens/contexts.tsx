@@ -1,19 +1,18 @@
-// Two contexts like gemini-cli's UI: the state to render and the actions to call,
-// plus one place where every key press arrives.
+// What the screens may do, as gemini-cli's UIActionsContext: named callbacks, and every key
+// press through one place. Screens get what they show as props (their view models), never
+// the controller or the session.
 import React, { createContext, useContext } from 'react';
 import { useInput } from 'ink';
-import type { Snapshot, TuiController } from './controller.js';
+import type { KeyInfo } from './model.js';
 
-export const UIStateContext = createContext<Snapshot | null>(null);
-export const UIActionsContext = createContext<TuiController | null>(null);
-
-export function useUIState(): Snapshot {
-  const s = useContext(UIStateContext);
-  if (!s) throw new Error('useUIState outside UIStateContext');
-  return s;
+export interface UIActions {
+  /** a key press, or a chunk of them (fast typing, a paste): the controller splits and handles it */
+  handleKey(input: string, key: KeyInfo): void;
 }
 
-export function useUIActions(): TuiController {
+export const UIActionsContext = createContext<UIActions | null>(null);
+
+export function useUIActions(): UIActions {
   const a = useContext(UIActionsContext);
   if (!a) throw new Error('useUIActions outside UIActionsContext');
   return a;

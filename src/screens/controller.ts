@@ -38,6 +38,8 @@ import { successLines } from './success-view.js';
 import { LIST_VIEWS, checksView, monitorView, type ChecksView, type ListView } from './list-views.js';
 import { frameView, type FrameView } from './frame-view.js';
 import { stepsView, type StepsView } from './steps-view.js';
+import { signoffView } from './dialog-view.js';
+import type { DialogExtra } from './Dialogs.js';
 
 export interface PrintedLine {
   id: number;
@@ -70,6 +72,8 @@ export interface Snapshot {
   frame: FrameView;
   /** the steps screen's view */
   stepsView?: StepsView;
+  /** what an open dialog shows besides its own state */
+  dialogExtra: DialogExtra;
 }
 
 /** Seconds of the recent past the monitor's timeline shows. */
@@ -95,7 +99,7 @@ export class TuiController {
     private readonly opts: ControllerOptions,
   ) {
     const first = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
-    this.snap = { ...first, frame: this.frameOf(first) };
+    this.snap = { ...first, frame: this.frameOf(first), dialogExtra: this.dialogExtra(first) };
     // every view is there from the first frame, before the App says its size
     this.snap = { ...this.snap, ...this.views(this.snap) };
     if (session.probes.length) {
@@ -172,7 +176,7 @@ export class TuiController {
   }
 
   /** What every screen shows, worked out from the snapshot: the screens only draw it. */
-  private views(snap: Snapshot): Pick<Snapshot, 'view' | 'checksView' | 'stepsView' | 'frame'> {
+  private views(snap: Snapshot): Pick<Snapshot, 'view' | 'checksView' | 'stepsView' | 'frame' | 'dialogExtra'> {
     const steps =
       snap.ui.screen === 'steps' ? stepsView({ ...this.viewInput(snap), message: snap.ui.message }) : undefined;
     return {
@@ -180,6 +184,16 @@ export class TuiController {
       checksView: this.checksView(snap),
       stepsView: steps,
       frame: this.frameOf(snap),
+      dialogExtra: this.dialogExtra(snap),
+    };
+  }
+
+  private dialogExtra(snap: Pick<Snapshot, 'ui' | 'state'>): DialogExtra {
+    const d = snap.ui.dialog;
+    return {
+      operator: this.session.opts.operator,
+      screen: snap.ui.screen,
+      signoff: d?.kind === 'signoff' ? signoffView(this.session.runbook, snap.state, d.phaseId) : undefined,
     };
   }
 
