@@ -51,7 +51,8 @@ export function App({ controller }: { controller: TuiController }) {
         {snap.exited !== undefined ? (
           <Text>Waymark stopped; the run is saved. Start it again to resume.</Text>
         ) : (
-          <Box flexDirection="column">
+          // the whole terminal, always: a short screen or a dialog leaves no old lines showing above it
+          <Box flexDirection="column" minHeight={height}>
             {ui.dialog ? <DialogView dialog={ui.dialog} width={width} extra={snap.dialogExtra} /> : screens[ui.screen]}
           </Box>
         )}
