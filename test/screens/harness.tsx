@@ -36,17 +36,29 @@ export async function openTui(
     onExit: (c) => exits.push(c),
     writeReport: async (p) => (reports.push(p), `/tmp/report-${p}.html`),
   });
+  // every key the App hands the controller is counted: a press waits for its key to be heard
+  let heard = 0;
+  const handleKey = controller.handleKey;
+  controller.handleKey = (input, key) => {
+    heard++;
+    handleKey(input, key);
+  };
   const r = render(<App controller={controller} />);
   const tick = (ms = 30) => new Promise((res) => setTimeout(res, ms));
+  const settle = () => new Promise((res) => setImmediate(res));
   const press = async (...keys: string[]) => {
     for (const k of keys) {
+      const before = heard;
       r.stdin.write(k);
-      await tick(k === KEYS.esc ? 80 : 30);
+      // a condition, not a time: the key reached the controller (Ink holds a lone Esc a moment)
+      for (const t0 = Date.now(); heard === before; await tick(5))
+        if (Date.now() - t0 > 5000) throw new Error(`the key ${JSON.stringify(k)} was never heard`);
+      // then what it started (an engine event, a state write) and the frame it changed
+      for (let i = 0; i < 3; i++) await settle();
     }
   };
   const type = async (text: string) => {
-    for (const ch of text) r.stdin.write(ch);
-    await tick();
+    for (const ch of text) await press(ch);
   };
   const frame = () => r.lastFrame() ?? '';
   // a condition, not a time: generous, so a loaded machine is slower but never wrong
@@ -71,7 +83,8 @@ export async function openTui(
     Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true });
     Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true });
     r.stdout.emit('resize');
-    await tick(60);
+    // the resize re-renders at once: let it and its layout settle
+    for (let i = 0; i < 3; i++) await settle();
   };
   return { session, controller, frame, press, type, waitFor, close, exits, reports, work, stateDir, tick, resize };
 }
