@@ -3,6 +3,7 @@
 // it needs first: a reason, the point-of-no-return word, a destructive step's word,
 // a sign-off statement. The engine refuses through it; the TUI, the plain mode,
 // `plan` and `status` ask it and never work a rule out again (xstate's `can()`).
+import { parseWaitTarget, type WaitTarget } from '../runbook/wait-target.js';
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { parseDuration } from '../runbook/duration.js';
@@ -185,16 +186,10 @@ export function nextStep(rb: Runbook, state: RunState, scope: string): Step | un
 
 // ---- waits ----
 
-/** A wait's "after" as a typed target: parsed here, once, for every caller. */
-export function waitTarget(
-  after: string,
-): { kind: 'phase'; phaseId: string } | { kind: 'step'; scope: string; stepId: string } {
-  const i = after.indexOf(':');
-  const kind = after.slice(0, i);
-  const ref = after.slice(i + 1);
-  if (kind === 'phase') return { kind: 'phase', phaseId: ref };
-  const j = ref.lastIndexOf('/');
-  return { kind: 'step', scope: ref.slice(0, j), stepId: ref.slice(j + 1) };
+/** A wait's "after" as a typed target (parsed in runbook/wait-target.ts, where the loader checks it). */
+export function waitTarget(after: string): WaitTarget {
+  // the loader refused any other form: a runbook that loaded has a target here
+  return parseWaitTarget(after) ?? { kind: 'phase', phaseId: after };
 }
 
 /** When a wait step may pass, from recorded events; undefined while its start event has not happened. */

@@ -3,6 +3,7 @@
 import type { Runbook, Step } from './schema.js';
 import { checkParamsProblems, checkParamRefs } from '../checks/params.js';
 import { parseDuration } from './duration.js';
+import { parseWaitTarget } from './wait-target.js';
 
 export type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
 
@@ -131,21 +132,16 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
     ph.steps.forEach((s, j) => {
       if (s.kind !== 'wait') return;
       const at = offsetOf(['phases', i, 'steps', j, 'after']);
-      const m = /^(phase|step):(.+)$/.exec(s.after);
-      if (!m)
+      const t = parseWaitTarget(s.after);
+      const key = t?.kind === 'step' ? `${t.scope}/${t.stepId}` : undefined;
+      if (!t)
         add(at, `wait "after" must be phase:ID or step:PHASE/STEP, not "${s.after}"`, 'e.g. after: "phase:backfill"');
-      else if (m[1] === 'phase' && !phaseIds.has(m[2]))
-        add(at, `wait gate names unknown phase "${m[2]}"`, 'use the id of a phase in this runbook');
-      else if (m[1] === 'step' && !stepKeys.has(m[2]))
-        add(at, `wait gate names unknown step "${m[2]}"`, 'write step:PHASE_ID/STEP_ID');
+      else if (t.kind === 'phase' && !phaseIds.has(t.phaseId))
+        add(at, `wait gate names unknown phase "${t.phaseId}"`, 'use the id of a phase in this runbook');
+      else if (key && !stepKeys.has(key))
+        add(at, `wait gate names unknown step "${key}"`, 'write step:PHASE_ID/STEP_ID');
       else {
-        const never = neverStarts(
-          rb,
-          i,
-          j,
-          m[1] === 'phase' ? m[2] : m[2].slice(0, m[2].lastIndexOf('/')),
-          m[1] === 'step' ? m[2].slice(m[2].lastIndexOf('/') + 1) : undefined,
-        );
+        const never = t.kind === 'phase' ? neverStarts(rb, i, j, t.phaseId) : neverStarts(rb, i, j, t.scope, t.stepId);
         if (never) add(at, `wait "${s.id}" can never start: ${never}`, 'make it wait for an earlier phase or step');
       }
     }),
