@@ -2,7 +2,7 @@
 // black and white: every status is a word, never a colour alone).
 import type { ReportPhase, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
-import { attemptRows, generatedText, verdictRows } from './render-md.js';
+import { attemptRows, baselineRows, headerRows, signatureRows, verdictRows } from './render-md.js';
 import { timeline } from './timeline.js';
 import { str, textOnly } from './text.js';
 
@@ -181,18 +181,7 @@ function phase(p: ReportPhase): string {
 
 export function renderHtml(r: SignedReport, embedded: string): string {
   const b = r.body;
-  const head = table(
-    ['Report', 'value'],
-    [
-      ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
-      ['Runbook sha256', b.runbook.hash],
-      ['Run', `${b.run.id} started ${b.run.createdAt}`],
-      ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
-      ['Generated', generatedText(b)],
-    ],
-    'sig',
-    [26, 74],
-  );
+  const head = table(['Report', 'value'], headerRows(b), 'sig', [26, 74]);
   return [
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${h(b.title)}</title><style>${CSS}</style></head><body>`,
@@ -217,25 +206,11 @@ export function renderHtml(r: SignedReport, embedded: string): string {
       : '',
     ...b.phases.map(phase),
     b.baselines.length
-      ? `<section><h2>Baselines</h2>${table(
-          ['check', 'recorded', 'metrics'],
-          b.baselines.map((x) => [
-            x.checkId,
-            x.at,
-            Object.entries(x.metrics)
-              .map(([k, v]) => `${k}=${str(v)}`)
-              .join(', '),
-          ]),
-        )}</section>`
+      ? `<section><h2>Baselines</h2>${table(['check', 'recorded', 'metrics'], baselineRows(b))}</section>`
       : '',
     `<section class="signoff"><h2>Signature</h2>${table(
       ['field', 'value'],
-      [
-        ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
-        ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
-        ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
-        ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
-      ],
+      signatureRows(r),
       'sig',
       [26, 74],
     )}<p>Verify with <code>waymark verify &lt;this file&gt; --allowed-signers &lt;file&gt;</code>, ` +

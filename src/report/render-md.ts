@@ -29,6 +29,38 @@ export function verdictRows(b: ReportBody): Array<[string, string]> {
 }
 
 /** Generated at, in real time, with a rehearsal's clock beside it. */
+/** What the report is of: the runbook, the run, the target, when. Both formats show these rows. */
+export function headerRows(b: ReportBody): string[][] {
+  return [
+    ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
+    ['Runbook sha256', b.runbook.hash],
+    ['Run', `${b.run.id} started ${b.run.createdAt}`],
+    ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
+    ['Generated', generatedText(b)],
+  ];
+}
+
+/** The baselines the run recorded: check, when, its metrics. Both formats show these rows. */
+export function baselineRows(b: ReportBody): string[][] {
+  return b.baselines.map((x) => [
+    x.checkId,
+    x.at,
+    Object.entries(x.metrics)
+      .map(([k, v]) => `${k}=${str(v)}`)
+      .join(', '),
+  ]);
+}
+
+/** Who signed, with which key, over what. Both formats show these rows. */
+export function signatureRows(r: SignedReport): string[][] {
+  return [
+    ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
+    ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
+    ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
+    ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
+  ];
+}
+
 export function generatedText(b: ReportBody): string {
   return b.rehearsal
     ? `${b.generatedAt} (real) · ${b.rehearsal.clockAt} (rehearsal clock +${b.rehearsal.offset})`
@@ -167,19 +199,7 @@ export function renderMarkdown(r: SignedReport, embedded: string): string {
     );
   out.push(`# ${b.title}`, '');
   out.push('## Verdict', '', ...table(['', ''], verdictRows(b)), '');
-  out.push(
-    ...table(
-      ['field', 'value'],
-      [
-        ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
-        ['Runbook sha256', b.runbook.hash],
-        ['Run', `${b.run.id} started ${b.run.createdAt}`],
-        ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
-        ['Generated', generatedText(b)],
-      ],
-    ),
-    '',
-  );
+  out.push(...table(['field', 'value'], headerRows(b)), '');
   if (b.success) {
     out.push('## Success criteria', '');
     const rows = b.success.map((s) => [
@@ -192,33 +212,10 @@ export function renderMarkdown(r: SignedReport, embedded: string): string {
   for (const p of b.phases) phase(p, out);
   if (b.baselines.length) {
     out.push('## Baselines', '');
-    out.push(
-      ...table(
-        ['check', 'recorded', 'metrics'],
-        b.baselines.map((x) => [
-          x.checkId,
-          x.at,
-          Object.entries(x.metrics)
-            .map(([k, v]) => `${k}=${str(v)}`)
-            .join(', '),
-        ]),
-      ),
-      '',
-    );
+    out.push(...table(['check', 'recorded', 'metrics'], baselineRows(b)), '');
   }
   out.push('## Signature', '');
-  out.push(
-    ...table(
-      ['field', 'value'],
-      [
-        ['Signed by', `${r.signer.operator} (identity "${r.signer.identity}")`],
-        ['Key', `${r.signer.publicKey.split(' ')[0]} ${r.signer.keyFingerprint}`],
-        ['Format', 'OpenSSH signature (SSHSIG), namespace "waymark", sha512, over every byte before it'],
-        ['Audit log head', `line ${r.auditHead.seq}, sha256 ${r.auditHead.hash}`],
-      ],
-    ),
-    '',
-  );
+  out.push(...table(['field', 'value'], signatureRows(r)), '');
   out.push('Verify: `waymark verify <this file> --allowed-signers <file>`, or with OpenSSH (see the README).', '');
   out.push(`<!-- waymark-signed-report`, embedded, '-->', '');
   return out.join('\n');

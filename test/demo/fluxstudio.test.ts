@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { createTestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, psqlFileArgs } from '../helpers/pg.js';
 import { harness } from '../helpers/checks.js';
 import { Prober, type ProbeWindow } from '../../src/phases/probe.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -76,21 +76,7 @@ beforeAll(async () => {
   );
   env = { ...process.env, ENV_FILE: join(ws, '.env'), PGPASSWORD: decodeURIComponent(u.password) };
   expect(run('generate-data.js', ['--users', '4000', '--out', ws]).status).toBe(0);
-  const psql = (f: string) =>
-    run('tools/psql.js', [
-      '-U',
-      decodeURIComponent(u.username),
-      '-h',
-      u.hostname,
-      '-p',
-      u.port,
-      '-d',
-      db.name,
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-f',
-      f,
-    ]);
+  const psql = (f: string) => run('tools/psql.js', psqlFileArgs(u, db.name, f));
   expect(psql('database/schema.sql').status).toBe(0);
   expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
 });

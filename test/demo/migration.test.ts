@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createTestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, psqlFileArgs } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 import { adversarial } from '../fixtures/adversarial.js';
 
@@ -45,21 +45,7 @@ beforeAll(async () => {
   writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: data.projects }, null, 2));
   // the server's TimeZone must not matter: zone-less times are UTC
   await db.query(`ALTER DATABASE ${db.name} SET timezone TO 'Asia/Tokyo'`);
-  const psql = (f: string) =>
-    run('tools/psql.js', [
-      '-U',
-      decodeURIComponent(u.username),
-      '-h',
-      u.hostname,
-      '-p',
-      u.port,
-      '-d',
-      db.name,
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-f',
-      f,
-    ]);
+  const psql = (f: string) => run('tools/psql.js', psqlFileArgs(u, db.name, f));
   expect(psql('database/schema.sql').status).toBe(0);
   expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
 });

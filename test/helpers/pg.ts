@@ -29,3 +29,21 @@ export async function createTestDatabase(prefix = 'wm'): Promise<{
   await client.connect();
   return { url, name, query: (sql, args) => client.query(sql, args as unknown[]), close: () => client.end() };
 }
+
+/** The demo's psql tool's arguments to run a SQL file against a test database, stopping at the first error. */
+export function psqlFileArgs(u: URL, database: string, file: string): string[] {
+  return [
+    '-U',
+    decodeURIComponent(u.username),
+    '-h',
+    u.hostname,
+    '-p',
+    u.port,
+    '-d',
+    database,
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-f',
+    file,
+  ];
+}
