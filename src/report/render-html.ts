@@ -2,7 +2,15 @@
 // black and white: every status is a word, never a colour alone).
 import type { ReportPhase, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
-import { attemptRows, baselineRows, headerRows, signatureRows, verdictRows } from './render-md.js';
+import {
+  STEP_COLUMNS,
+  attemptRows,
+  baselineRows,
+  headerRows,
+  signatureRows,
+  stepRows,
+  verdictRows,
+} from './render-md.js';
 import { timeline } from './timeline.js';
 import { str, textOnly } from './text.js';
 
@@ -129,19 +137,7 @@ function phase(p: ReportPhase): string {
     p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
     p.availability ? `<h3>Availability</h3>${timeline(p.availability)}${outageTable(p.availability)}` : '',
     `<h3>Steps</h3>`,
-    table(
-      ['#', 'step', 'kind', 'status', 'attempts', 'finished'],
-      p.steps.map((s, i) => [
-        i + 1,
-        s.title,
-        s.kind,
-        `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`,
-        s.attempts.length,
-        s.finishedAt ?? '',
-      ]),
-      '',
-      [5, 37, 11, 14, 10, 23],
-    ),
+    table(STEP_COLUMNS, stepRows(p), '', [5, 37, 11, 14, 10, 23]),
     steps,
     `<h3>Gate</h3>`,
     p.gate.length

@@ -40,6 +40,20 @@ export function headerRows(b: ReportBody): string[][] {
   ];
 }
 
+export const STEP_COLUMNS = ['#', 'step', 'kind', 'status', 'attempts', 'finished'];
+
+/** A phase's steps, one row each: both formats show these rows. */
+export function stepRows(p: ReportPhase): Array<Array<string | number>> {
+  return p.steps.map((s, i) => [
+    i + 1,
+    s.title,
+    s.kind,
+    `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`,
+    s.attempts.length,
+    s.finishedAt ?? '',
+  ]);
+}
+
 /** The baselines the run recorded: check, when, its metrics. Both formats show these rows. */
 export function baselineRows(b: ReportBody): string[][] {
   return b.baselines.map((x) => [
@@ -142,15 +156,7 @@ function phase(p: ReportPhase, out: string[]): void {
       );
   }
   out.push('### Steps', '');
-  const rows = p.steps.map((s, i) => [
-    i + 1,
-    s.title,
-    s.kind,
-    `${s.status}${s.autoConfirmed ? ' (--yes)' : ''}`,
-    s.attempts.length,
-    s.finishedAt ?? '',
-  ]);
-  out.push(...table(['#', 'step', 'kind', 'status', 'attempts', 'finished'], rows), '');
+  out.push(...table(STEP_COLUMNS, stepRows(p)), '');
   for (const s of p.steps) {
     if (s.status === 'pending' && !s.attempts.length) continue;
     out.push(`#### ${s.title} — ${s.status}`, '');

@@ -536,39 +536,16 @@ export class TuiController {
         const ph = rb.phases[ui.cursor.overview ?? 0];
         if (!ph) return;
         const nx = nextStep(rb, st, ph.id);
-        return this.setUi({
-          ...ui,
-          stack: [...ui.stack, 'overview'],
-          screen: 'steps',
-          scope: ph.id,
-          cursor: { ...ui.cursor, steps: nx ? ph.steps.indexOf(nx) : 0 },
-          message: undefined,
-        });
+        return this.openSteps(ph.id, nx ? ph.steps.indexOf(nx) : 0);
       }
       case 'rollback': {
         const proc = orderedProcedures(rb, st)[ui.cursor.rollback ?? 0];
-        if (proc)
-          this.setUi({
-            ...ui,
-            stack: [...ui.stack, 'rollback'],
-            screen: 'steps',
-            scope: `rollback:${proc.id}`,
-            cursor: { ...ui.cursor, steps: 0 },
-            message: undefined,
-          });
+        if (proc) this.openSteps(`rollback:${proc.id}`, 0);
         return;
       }
       case 'troubleshooting': {
         const t = rb.troubleshooting[ui.cursor.troubleshooting ?? 0];
-        if (t)
-          this.setUi({
-            ...ui,
-            stack: [...ui.stack, 'troubleshooting'],
-            screen: 'steps',
-            scope: `troubleshooting:${t.id}`,
-            cursor: { ...ui.cursor, steps: 0 },
-            message: undefined,
-          });
+        if (t) this.openSteps(`troubleshooting:${t.id}`, 0);
         return;
       }
       case 'checks':
@@ -576,6 +553,19 @@ export class TuiController {
       case 'steps':
         return this.startSelected();
     }
+  }
+
+  /** Opens a scope's steps on top of the screen that is showing, at a step. */
+  private openSteps(scope: string, index: number): void {
+    const ui = this.snap.ui;
+    this.setUi({
+      ...ui,
+      stack: [...ui.stack, ui.screen],
+      screen: 'steps',
+      scope,
+      cursor: { ...ui.cursor, steps: index },
+      message: undefined,
+    });
   }
 
   private startSelected(given: { confirmWord?: string; pnrConfirmed?: boolean } = {}): void {
