@@ -84,7 +84,8 @@ export interface ControllerOptions {
   writeReport?: (phaseId: string) => Promise<string>;
 }
 
-const LIVE_LINES = 6;
+/** output lines of a running step kept for its view (the view shows the newest that fit) */
+const LIVE_LINES = 40;
 
 export class TuiController {
   private snap: Snapshot;
@@ -271,8 +272,8 @@ export class TuiController {
       this.snap.live && this.snap.live.key === key
         ? { ...this.snap.live, lines: [...this.snap.live.lines, text].slice(-LIVE_LINES) }
         : this.snap.live;
-    this.snap = {
-      ...this.snap,
+    // through update(): the steps screen's view shows the new line while the step runs
+    this.update({
       live,
       printed: [
         ...this.snap.printed,
@@ -282,9 +283,7 @@ export class TuiController {
           tone: stream === 'stderr' ? 'err' : 'out',
         },
       ],
-      version: this.snap.version + 1,
-    };
-    for (const fn of this.listeners) fn();
+    });
   }
 
   /**

@@ -467,6 +467,25 @@ describe('reading a whole step, pasting a reason, the success criteria', () => {
     await t.close();
   });
 
+  it('a running step shows its output as it comes, under its command', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'live.yaml');
+    writeFileSync(
+      file,
+      `id: l\ntitle: Live\nversion: 1\nphases:\n  - id: a\n    title: A\n    steps:\n` +
+        `      - { id: s, kind: command, title: Talk, run: [sh, -c, 'echo first-line; sleep 30'] }\n`,
+    );
+    const t = await openTui({ runbook: file });
+    await t.press(KEYS.enter);
+    await t.waitFor(/Talk/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/running — x stops it/);
+    await t.waitFor(/│ first-line/);
+    expect(t.frame()).toMatch(/\$ sh -c 'echo first-line; sleep 30'/);
+    await t.press('x');
+    await t.close();
+  });
+
   it('a reason pasted over several lines is kept whole, one reason, not submitted half-way', async () => {
     const t = await openTui();
     await t.press(KEYS.enter);
