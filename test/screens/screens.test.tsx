@@ -480,6 +480,11 @@ describe('reading a whole step, pasting a reason, the success criteria', () => {
     await t.waitFor(/Talk/);
     await t.press(KEYS.enter);
     await t.waitFor(/running — x stops it/);
+    // the moment the line is in the log, the step's view has it too (not at some later refresh)
+    const snap = () => t.controller.getSnapshot();
+    for (const t0 = Date.now(); !snap().printed.some((l) => l.text === '  │ first-line'); await t.tick(5))
+      if (Date.now() - t0 > 15_000) throw new Error('the line never came');
+    expect(snap().stepsView?.detail.map((l) => l.text)).toContain('│ first-line');
     await t.waitFor(/│ first-line/);
     expect(t.frame()).toMatch(/\$ sh -c 'echo first-line; sleep 30'/);
     await t.press('x');
