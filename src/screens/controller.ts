@@ -30,11 +30,9 @@ import {
   type UiState,
 } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
-import { buildPlan, formatPlan } from '../phases/plan.js';
 import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
-import { envDiffOf, fullLines, stepViewFor } from './step-view.js';
-import { successLines } from './success-view.js';
+import { envDiffOf } from './step-view.js';
 import { LIST_VIEWS, checksView, monitorView, type ChecksView, type ListView } from './list-views.js';
 import { frameView, type FrameView } from './frame-view.js';
 import { stepsView, type StepsView } from './steps-view.js';
@@ -329,24 +327,10 @@ export class TuiController {
       case 'monitor':
         return rb.monitoring?.checks.length ?? 0;
       case 'plan':
-        // the plan screen scrolls by line
-        return formatPlan(buildPlan(rb, this.session.state, this.session.lr.redactor, this.session.now())).length;
-      case 'step': {
-        const step = scopeSteps(rb, ui.scope ?? '')?.[ui.cursor.steps ?? 0];
-        if (!step) return 0;
-        const view = stepViewFor(
-          this.session,
-          this.session.state,
-          ui.scope ?? '',
-          step,
-          this.snap.live,
-          screenWidth(),
-          envDiffOf(this.session, step),
-        );
-        return fullLines(view).length;
-      }
+      case 'step':
       case 'success':
-        return successLines(this.snap.success?.rows ?? [], screenWidth()).length;
+        // these scroll by line: their view says how many there are (never rebuilt for a key press)
+        return this.snap.view?.total ?? 0;
       default:
         return 0;
     }
@@ -880,9 +864,4 @@ export class TuiController {
     this.update({ exited: code });
     this.opts.onExit(code);
   }
-}
-
-/** The width the screens lay out to (App's rule), for scrolling by wrapped line. */
-function screenWidth(): number {
-  return Math.max(60, Math.min(process.stdout.columns || 80, 120)) - 1;
 }

@@ -25,6 +25,8 @@ export interface ListLine {
 export interface ListView {
   title: string;
   lines: ListLine[];
+  /** a scrolled view's line count, all of them (the cursor moves over these) */
+  total?: number;
 }
 
 export interface ListInput {
@@ -136,6 +138,7 @@ export function planView(v: ListInput): ListView {
   return {
     title: `Plan (dry run) — lines ${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}`,
     lines: all.slice(top, top + rows).map((l) => ({ text: truncate(l, v.width) })),
+    total: all.length,
   };
 }
 
@@ -148,11 +151,15 @@ const VIEW_TONE: Partial<Record<NonNullable<ViewLine['tone']>, ListLine['tone']>
 };
 
 /** Lines scrolled to the cursor, with "a-b of n" for the title when they do not all fit. */
-function scrolled(all: ListLine[], cursor: number, height: number): { lines: ListLine[]; where: string } {
+function scrolled(
+  all: ListLine[],
+  cursor: number,
+  height: number,
+): { lines: ListLine[]; where: string; total: number } {
   const rows = Math.max(3, height - 5);
   const top = Math.min(cursor, Math.max(0, all.length - rows));
   const where = all.length > rows ? `${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}` : '';
-  return { lines: all.slice(top, top + rows), where };
+  return { lines: all.slice(top, top + rows), where, total: all.length };
 }
 
 /** `v`: the whole selected step, wrapped and scrollable. */
@@ -174,9 +181,10 @@ export function stepView(v: ListInput): ListView {
     text: l.text,
     tone: l.tone === 'status' ? STATUS_TONE[status] : l.tone ? VIEW_TONE[l.tone] : undefined,
   }));
-  const { lines, where } = scrolled(all, v.cursor, v.height);
+  const { lines, where, total } = scrolled(all, v.cursor, v.height);
   return {
     title: `${step.title} (${scopeTitle(v.rb, scope).title})${where ? ` — lines ${where}, ↑↓ scroll` : ''}`,
+    total,
     lines,
   };
 }
@@ -195,8 +203,9 @@ export function successView(v: ListInput): ListView {
   const all: ListLine[] = v.success
     ? successLines(v.success.rows, v.width).map((l) => ({ text: l.text, tone: l.tone ? VIEW_TONE[l.tone] : undefined }))
     : [{ text: 'working out the criteria…', tone: 'dim' }];
-  const { lines, where } = scrolled(all, v.cursor, v.height);
+  const { lines, where, total } = scrolled(all, v.cursor, v.height);
   return {
+    total,
     title: `Success criteria${v.success ? ` as of ${v.success.at.slice(11, 19)}Z` : ''}${where ? ` — ${where}` : ''}`,
     lines,
   };
