@@ -129,7 +129,8 @@ export class Prober {
 
   /** The last `seconds` seconds, oldest first; a second with no answer is undefined. */
   recent(seconds: number, now = Date.now()): Array<ProbeSecond | undefined> {
-    const last = Math.floor(now / 1000);
+    // complete seconds only: the one under way may have no answer yet, and would show as a gap
+    const last = Math.floor(now / 1000) - 1;
     return Array.from({ length: seconds }, (_, i) => this.bySecond.get(last - seconds + 1 + i));
   }
 

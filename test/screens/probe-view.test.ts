@@ -29,3 +29,24 @@ describe('the monitor view of a probe', () => {
     });
   });
 });
+
+describe('the prober timeline', () => {
+  it('shows complete seconds only: the one under way, with no answer yet, is not drawn as a gap', async () => {
+    const { Prober } = await import('../../src/phases/probe.js');
+    const p = new Prober(
+      'app',
+      { url: 'http://127.0.0.1:9/h', expect_status: 200, interval: '100ms', timeout: '1s' },
+      { onWindow: () => {}, onSummary: () => {}, during: () => undefined },
+    );
+    // answers in each of the last three seconds, up to one just before "now"
+    const S = 1_800_000_000;
+    const now = S * 1000 + 500;
+    const rec = (p as unknown as { record(t0: number, latency: number, problem?: string): void }).record.bind(p);
+    for (const sec of [S - 3, S - 2, S - 1]) rec(sec * 1000 + 200, 5, undefined);
+    const recent = p.recent(3, now);
+    expect(recent.map((s) => (s ? s.ok : 0))).toEqual([1, 1, 1]);
+    // the second under way (now's) is left out, even once it has an answer
+    rec(S * 1000 + 100, 5, undefined);
+    expect(p.recent(1, now)).toEqual([{ ok: 1, failed: 0 }]);
+  });
+});
