@@ -17,10 +17,12 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
   let session;
   let note = '';
   try {
-    session = await openSession(a, false, lr);
+    // writing a report is not watching the system: no probes (a demo whose app is stopped would
+    // otherwise record an "outage" in the very record the report is made from)
+    session = await openSession(a, false, lr, { noProbes: true });
   } catch (e) {
     if ((e as Error).name !== 'LockError') throw e;
-    session = await openSession(a, true, lr);
+    session = await openSession(a, true, lr, { noProbes: true });
     note =
       " (the run is open in another session, so this report's digest is not recorded in the audit log; write " +
       'it from there with g)';
@@ -123,7 +125,7 @@ export async function reopenCommand(a: ParsedArgs): Promise<number> {
   const phaseId = a.flags.phase as string | undefined;
   const reason = a.flags.reason as string | undefined;
   if (!phaseId || !reason) throw new UsageError('name the phase and why: waymark reopen --phase ID --reason "…"');
-  const session = await openSession(a);
+  const session = await openSession(a, false, undefined, { noProbes: true });
   try {
     const r = session.dispatch({ type: 'phase.reopen', phaseId, reason });
     if (!r.ok) {

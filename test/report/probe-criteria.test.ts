@@ -125,6 +125,43 @@ describe('waymark probe', () => {
   });
 });
 
+describe('commands that only read or record the run', () => {
+  it('report and reopen probe nothing: a stopped system is no outage in the record', async () => {
+    const { writeFileSync, readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../helpers/tmp.js');
+    const { cli } = await import('../helpers/cli.js');
+    const { freePort } = await import('../../src/pg/embedded.js');
+    const dir = tempDir();
+    const file = join(dir, 'runbook.yaml');
+    // nothing listens on the probed port: any probe answer would be a failure
+    writeFileSync(
+      file,
+      `id: p\ntitle: P\nversion: 1\nprobes:\n  app: { url: 'http://127.0.0.1:${await freePort()}/h', interval: 50ms }\n` +
+        `phases:\n  - { id: a, title: A, steps: [{ id: m, kind: manual, title: M }] }\n`,
+    );
+    const env = { WAYMARK_STATE_DIR: tempDir(), WAYMARK_OPERATOR: 'tester' };
+    expect(cli(['run', '--runbook', file, '--non-interactive', '--yes'], env).code).toBe(0);
+    const runs = join(env.WAYMARK_STATE_DIR, 'runs');
+    const auditFile = join(
+      runs,
+      readdirSync(runs).find((f) => f.endsWith('.audit.jsonl'))!,
+    );
+    const probeLines = () =>
+      readFileSync(auditFile, 'utf8')
+        .split('\n')
+        .filter((l) => /"probe\.(outage|summary)"/.test(l)).length;
+    const before = probeLines();
+    expect(
+      cli(['report', '--all', '--format', 'json', '--runbook', file, '--out', join(dir, 'r.json')], env).code,
+    ).toBe(0);
+    expect(cli(['reopen', '--phase', 'a', '--reason', 'checking the record again', '--runbook', file], env).code).toBe(
+      0,
+    );
+    expect(probeLines()).toBe(before);
+  });
+});
+
 describe('the availability timeline of a phase', () => {
   it('draws the probe record, the outage and the command steps, with the numbers beside it', async () => {
     const { timeline } = await import('../../src/report/render-html.js');
