@@ -79,8 +79,9 @@ export function resolveConnection(
       fields[f] = { value, source: refs.length ? refs.map((n) => described(n, vars[n])).join(' + ') : 'runbook' };
       continue;
     }
+    const inUrl = url ? fromUrl(url, f) : undefined;
     const fallback =
-      (url && fromUrl(url, f) !== undefined && { value: fromUrl(url, f), source: urlSource }) ||
+      (inUrl !== undefined && { value: inUrl, source: urlSource }) ||
       (env[PGVAR[f]] && { value: env[PGVAR[f]], source: `env ${PGVAR[f]}` }) ||
       undefined;
     if (fallback) {

@@ -258,7 +258,7 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== 'string') return;
-      const ctl = new RegExp(CONTROL.source).exec(node.value);
+      const ctl = CONTROL_IN_VALUE.exec(node.value);
       // an escape like "\0" in a quoted value makes one the raw text does not show
       if (ctl)
         add(
@@ -390,6 +390,8 @@ function firstLine(s: string): string {
 // Tab (9), newline (10) and carriage return (13) are text; every other C0 control and DEL is not.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+/** the same, without `g` (a global regex keeps state between exec calls): made once, not per value */
+const CONTROL_IN_VALUE = new RegExp(CONTROL.source);
 function charName(c: string): string {
   const code = c.charCodeAt(0);
   const names: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'backspace', 27: 'ESC', 127: 'DEL' };

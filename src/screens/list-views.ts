@@ -132,14 +132,9 @@ export function troubleshootingView(v: ListInput): ListView {
 
 /** The dry-run plan, scrolled to the cursor: nothing here runs or writes anything. */
 export function planView(v: ListInput): ListView {
-  const all = formatPlan(buildPlan(v.rb, v.state, v.redactor, v.now));
-  const rows = Math.max(3, v.height - 5);
-  const top = Math.min(v.cursor, Math.max(0, all.length - rows));
-  return {
-    title: `Plan (dry run) — lines ${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}`,
-    lines: all.slice(top, top + rows).map((l) => ({ text: truncate(l, v.width) })),
-    total: all.length,
-  };
+  const all = formatPlan(buildPlan(v.rb, v.state, v.redactor, v.now)).map((l) => ({ text: truncate(l, v.width) }));
+  const { lines, top, total } = scrolled(all, v.cursor, v.height);
+  return { title: `Plan (dry run) — lines ${top + 1}-${top + lines.length} of ${total}`, lines, total };
 }
 
 const VIEW_TONE: Partial<Record<NonNullable<ViewLine['tone']>, ListLine['tone']>> = {
@@ -155,11 +150,11 @@ function scrolled(
   all: ListLine[],
   cursor: number,
   height: number,
-): { lines: ListLine[]; where: string; total: number } {
+): { lines: ListLine[]; where: string; total: number; top: number } {
   const rows = Math.max(3, height - 5);
   const top = Math.min(cursor, Math.max(0, all.length - rows));
   const where = all.length > rows ? `${top + 1}-${Math.min(all.length, top + rows)} of ${all.length}` : '';
-  return { lines: all.slice(top, top + rows), where, total: all.length };
+  return { lines: all.slice(top, top + rows), where, total: all.length, top };
 }
 
 /** `v`: the whole selected step, wrapped and scrollable. */
