@@ -1,7 +1,7 @@
 // Streams the records of a JSON-file entity (top-level, under a path, or nested
 // inside a parent's records) without loading the file whole.
 import { existsSync } from 'node:fs';
-import { jsonElements } from './json-elements.js';
+import { jsonElements, type ReadInfo } from './json-elements.js';
 import { basename, resolve } from 'node:path';
 import type { Entity } from '../runbook/schema.js';
 
@@ -90,4 +90,86 @@ export async function countEntity(
   let n = 0;
   for await (const _ of streamEntity(entities, name, baseDir, signal)) n++;
   return n;
+}
+
+/** The entities of a list grouped by the file (and path) they are read from, in first-named order. */
+export function groupByFile(
+  entities: Record<string, Entity>,
+  names: string[],
+  baseDir: string,
+): Array<{ file: string; path?: string; names: string[] }> {
+  const groups = new Map<string, { file: string; path?: string; names: string[] }>();
+  for (const name of names) {
+    const { file, path } = entityFile(entities, name, baseDir);
+    const id = `${file}\0${path ?? ''}`;
+    if (!groups.has(id)) groups.set(id, { file, path, names: [] });
+    groups.get(id)!.names.push(name);
+  }
+  return [...groups.values()];
+}
+
+export interface FilePass {
+  signal?: AbortSignal;
+  /** each record of each entity; a promise when the receiver needs a moment (a sort spilling) */
+  onRecord: (name: string, value: Record<string, unknown>, parentKey: unknown) => Promise<void> | undefined;
+  onMalformed: (name: string, where: string, what: string) => void;
+  info?: ReadInfo;
+}
+
+/**
+ * Several entities from one file in one pass (projects, and the tasks and milestones nested
+ * in them): the file is read and parsed once, however many entities it holds.
+ */
+export async function readEntities(
+  entities: Record<string, Entity>,
+  names: string[],
+  baseDir: string,
+  pass: FilePass,
+): Promise<void> {
+  const chains = names.map((n) => ({ name: n, chain: entityFile(entities, n, baseDir).chain }));
+  const { file, path } = entityFile(entities, names[0], baseDir);
+  if (!existsSync(file)) throw Object.assign(new Error(`JSON file not found: ${file}`), { code: 'ENOENT' });
+  const label = `${basename(file)} ${path ?? ''}`.trim();
+  let i = 0;
+  const pending: Array<Promise<void>> = [];
+  for await (const top of jsonElements(file, path, pass.signal, undefined, pass.info)) {
+    const at = i++;
+    for (const { name, chain } of chains) {
+      visit(top, chain, 1, undefined, () => `${label}[${at}]`, name, pass, pending);
+      if (pending.length) await Promise.all(pending.splice(0));
+    }
+  }
+}
+
+/** descend() without a generator per record: the single pass calls back instead */
+function visit(
+  record: unknown,
+  chain: Entity[],
+  depth: number,
+  parentKey: unknown,
+  where: () => string,
+  name: string,
+  pass: FilePass,
+  pending: Array<Promise<void>>,
+): void {
+  if (!record || typeof record !== 'object' || Array.isArray(record)) {
+    if (depth === chain.length) pass.onMalformed(name, where(), `${kindOf(record)}, not a record`);
+    return;
+  }
+  const rec = record as Record<string, unknown>;
+  if (depth === chain.length) {
+    const p = pass.onRecord(name, rec, parentKey);
+    if (p) pending.push(p);
+    return;
+  }
+  const child = chain[depth];
+  const arr = rec[child.field ?? ''];
+  if (arr === undefined) return;
+  if (!Array.isArray(arr)) {
+    if (depth === chain.length - 1) pass.onMalformed(name, `${where()}.${child.field}`, `${kindOf(arr)}, not a list`);
+    return;
+  }
+  const key = rec[chain[depth - 1].key];
+  for (let j = 0; j < arr.length; j++)
+    visit(arr[j], chain, depth + 1, key, () => `${where()}.${child.field}[${j}]`, name, pass, pending);
 }

@@ -1,6 +1,6 @@
 // data.validate's comparison is exact: only notation is forgiven, unless a field declares more.
 import { describe, it, expect } from 'vitest';
-import { normalize } from '../../src/checks/normalize.js';
+import { normalize, isoMicros, isoMicrosByDate } from '../../src/checks/normalize.js';
 
 describe('normalize: exact by default', () => {
   it.each([
@@ -38,5 +38,34 @@ describe('normalize: exact by default', () => {
     expect(normalize('', 'date', undefined, ['empty_is_null'])).toBeNull();
     expect(normalize('', 'date')).not.toBeNull();
     expect(normalize('A@X.io', 'text', undefined, ['case_insensitive'])).toBe(normalize('a@x.io', 'text'));
+  });
+});
+
+describe('isoMicros: the short way for UTC times gives what the date arithmetic gives', () => {
+  it('on every field at and past its range, and on random times', () => {
+    const cases = [
+      '2024-02-29T10:00:00Z',
+      '2023-02-29T10:00:00Z', // not a leap year: Date rolls it to 1 March
+      '2100-02-29T00:00:00Z',
+      '2000-02-29T00:00:00Z',
+      '2024-04-31T00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-00-10T00:00:00Z',
+      '2024-01-00T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T23:60:00Z',
+      '2024-01-01T23:59:60Z',
+      '0000-01-01T00:00:00Z',
+      '9999-12-31T23:59:59.999999Z',
+      '2024-01-01T00:00:00.1Z',
+      '2024-01-01T00:00:00.1234567Z',
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+      const r = (n: number) => Math.floor(Math.random() * n);
+      const frac = r(3) ? `.${String(r(1e6)).slice(0, 1 + r(6))}` : '';
+      cases.push(`${pad(r(10000), 4)}-${pad(r(14))}-${pad(r(33))}T${pad(r(26))}:${pad(r(62))}:${pad(r(62))}${frac}Z`);
+    }
+    for (const c of cases) expect([c, isoMicros(c)]).toEqual([c, isoMicrosByDate(c)]);
   });
 });

@@ -1,0 +1,407 @@
+// How data.validate compares: each JSON file is read once for all the entities it holds,
+// each record reduced to (key, row hash) and sorted externally; then each table is read in
+// key order, in one snapshot, and the two sorted streams are merged.
+//
+// The order in time is what keeps a comparison under live writes honest: a table is read
+// only after its JSON file was read, and at least SETTLE_MS after the moment that file's
+// content is from. Within that rule the work overlaps: the users table is read (and hashed
+// by the server) while projects.json is parsed; the tables of one file are read at once.
+import type { Entity } from '../runbook/schema.js';
+import type { CheckContext } from './types.js';
+import { groupByFile, readEntities, streamEntity } from './json-source.js';
+import type { ReadInfo } from './json-elements.js';
+import { normalize, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
+import { SortBudget, SortedRuns, type Batch } from './sorted-runs.js';
+import { IN_FLIGHT_MS, SETTLE_MS } from './live-writes.js';
+import { fmtCount, progressEvery } from './progress.js';
+import { quoteIdent } from './pg.js';
+import { comparisonSql, describeTable, refetch, toPgRow, type PgRow, type TableShape } from './validate-pg.js';
+import { KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
+
+/** rows a cursor read brings from PostgreSQL */
+const BATCH = 5000;
+/** (key, hash) pairs held in memory by all the sorts of one validation: about 120 MB */
+const SORT_BUDGET = 1_000_000;
+/** tables read at once: two cores, and a pool shared with the monitoring probes */
+const PARALLEL_READS = 2;
+
+export interface EntitySpec {
+  name: string;
+  table?: string;
+  key_column: string;
+  parent_column?: string;
+  fields: Record<string, string | { column: string; type?: FieldType; normalize?: Normalisation[]; default?: unknown }>;
+  not_compared?: Record<string, string>;
+  as_of_column?: string;
+}
+
+export interface EntityStats {
+  json: number;
+  pg: number;
+  matched: number;
+  mismatched: number;
+  defaultsAccepted: number;
+  newSinceRead: number;
+  onlyInPg: number;
+  kinds: Record<Kind, number>;
+  accuracy: number;
+  examples: Diff[];
+  notCompared: Array<[string, string]>;
+  norms: Array<[string, string]>;
+}
+
+export interface ValidateOptions {
+  ns?: string;
+  maxExamples: number;
+  contains: boolean;
+  emit: (d: Diff) => void;
+  /** for tests: sort memory, and whether the server may hash (the reference hashes everything) */
+  sortBudget?: number;
+  serverHash?: boolean;
+}
+
+type Ctx = CheckContext;
+
+/** One entity's comparison, from its JSON records to its numbers. */
+class Side {
+  readonly kinds = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  private readonly shown = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  readonly examples: Diff[] = [];
+  newSinceRead = 0;
+  onlyInPg = 0;
+  json: SortedRuns;
+  shape!: TableShape;
+  notCompared: Array<[string, string]> = [];
+  /** rows created after this are new since the JSON read (with grace for a write in flight) */
+  readStart = '';
+  /** the table is not read before this moment */
+  notBefore = 0;
+  readonly fieldNames: string[];
+
+  constructor(
+    readonly spec: EntitySpec,
+    readonly entity: Entity,
+    readonly o: ValidateOptions,
+    budget: SortBudget,
+  ) {
+    this.json = new SortedRuns(budget);
+    this.fieldNames = Object.keys(spec.fields);
+  }
+
+  report(d: Omit<Diff, 'entity'>): void {
+    const full = { entity: this.spec.name, ...d };
+    this.o.emit(full);
+    if (d.kind === NEW) return void this.newSinceRead++;
+    if (d.kind === ONLY_PG) return void this.onlyInPg++;
+    this.kinds[d.kind]++;
+    if (this.shown[d.kind]++ < this.o.maxExamples) this.examples.push(full);
+  }
+
+  /** A JSON record's comparable values, in the shape's column order. */
+  values(rec: Record<string, unknown>, parentKey: unknown): Array<string | null> {
+    const cols = this.shape.columns;
+    const vals = this.fieldNames.map((f, i) => normalize(rec[f], cols[i].type, this.o.ns, cols[i].norms));
+    if (this.spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, this.o.ns));
+    return vals;
+  }
+
+  add(rec: Record<string, unknown>, parentKey: unknown): Promise<void> | undefined {
+    const k = rec[this.entity.key];
+    if (k === undefined || k === null || k === '') {
+      this.report({
+        kind: 'malformed',
+        key: `${this.spec.name} without ${this.entity.key}`,
+        field: '(entry)',
+        json: 'a record without a key',
+        pg: null,
+      });
+      return undefined;
+    }
+    return this.json.add(mapLegacyKey(k, this.o.ns), rowHash(this.values(rec, parentKey)));
+  }
+}
+
+export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOptions): Promise<EntityStats[]> {
+  const budget = new SortBudget(o.sortBudget ?? SORT_BUDGET);
+  const sides = new Map<string, Side>();
+  for (const spec of specs) {
+    const entity = ctx.data[spec.name];
+    if (!entity) throw new Error(`unknown data entity "${spec.name}"`);
+    sides.set(spec.name, new Side(spec, entity, o, budget));
+  }
+  // one failure stops the others: a table read under way, a file being parsed
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  let failed: unknown;
+  const fail = (e: unknown) => {
+    failed ??= e;
+    stop.abort();
+  };
+  const gate = semaphore(PARALLEL_READS);
+  const tables: Array<Promise<EntityStats | undefined>> = [];
+  try {
+    // what each table looks like decides how its JSON values are typed: asked first
+    for (const side of sides.values()) await describe(side, ctx);
+    for (const group of groupByFile(ctx.data, [...sides.keys()], ctx.baseDir)) {
+      if (failed) break;
+      const members = group.names.map((n) => sides.get(n)!);
+      const readStart = new Date(Date.now() - IN_FLIGHT_MS).toISOString();
+      const info: ReadInfo = { size: 0, bytes: 0, openedAt: 0 };
+      const tell = progressEvery(ctx.progress);
+      let n = 0;
+      await readEntities(ctx.data, group.names, ctx.baseDir, {
+        signal,
+        info,
+        onRecord: (name, value, parentKey) => {
+          if ((++n & 1023) === 0)
+            tell(n, (c, rate) => `${fileLabel(group.file)}: ${pct(info)} read, ${c} JSON records (${rate}/s)`);
+          return sides.get(name)!.add(value, parentKey);
+        },
+        onMalformed: (name, where, what) =>
+          sides.get(name)!.report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null }),
+      });
+      // the file's content is from when it was opened, unless it was written while read
+      const asOf = info.unchangedSinceOpen ? info.openedAt : Date.now();
+      for (const side of members) {
+        side.readStart = readStart;
+        side.notBefore = side.spec.as_of_column ? asOf + SETTLE_MS : 0;
+        tables.push(gate(() => compareTable(side, ctx, signal)).catch((e: unknown) => void fail(e)));
+      }
+    }
+    const stats = await Promise.all(tables);
+    if (failed) throw asError(failed);
+    return stats as EntityStats[];
+  } catch (e) {
+    fail(e);
+    await Promise.allSettled(tables);
+    throw asError(failed);
+  } finally {
+    for (const side of sides.values()) side.json.dispose();
+  }
+}
+
+const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+const fileLabel = (f: string) => f.split('/').pop() ?? f;
+const pct = (i: ReadInfo) => `${i.size ? Math.floor((100 * i.bytes) / i.size) : 0} %`;
+
+function semaphore(n: number) {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (free > 0) free--;
+    else await new Promise<void>((r) => waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
+async function describe(side: Side, ctx: Ctx): Promise<void> {
+  const { spec, entity } = side;
+  const table = spec.table ?? entity.table;
+  if (!table) throw new Error(`entity "${spec.name}" has no table`);
+  const fields = side.fieldNames.map((f) => {
+    const s = spec.fields[f];
+    return typeof s === 'string'
+      ? { column: s, norms: [] as Normalisation[] }
+      : { column: s.column, type: s.type, norms: s.normalize ?? [], dflt: s.default as string | number | boolean };
+  });
+  const pool = await ctx.connections.pool(entity.connection ?? ctx.connection);
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    const { shape, typeRows } = await describeTable(client, table, spec.key_column, fields, spec.parent_column);
+    if (side.o.serverHash === false) shape.serverHash = false;
+    side.shape = shape;
+    // every column is compared or named, with why not: nothing is left out unseen
+    const used = new Set([spec.key_column, ...shape.columns.map((c) => c.column), spec.as_of_column ?? '']);
+    side.notCompared = typeRows
+      .filter((r) => !used.has(r.column_name))
+      .map((r) => [r.column_name, spec.not_compared?.[r.column_name] ?? 'not mapped to a JSON field in the runbook']);
+  } catch (e) {
+    broken = true;
+    throw e;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** Reads the table in key order within one snapshot and merges it with the sorted JSON side. */
+async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal): Promise<EntityStats> {
+  const wait = side.notBefore - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  if (signal.aborted) throw new Error('cancelled');
+  const { spec, shape, o } = side;
+  const pool = await ctx.connections.pool(side.entity.connection ?? ctx.connection);
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    // one snapshot for the read and for asking rows again (REPEATABLE READ); ISO dates whatever the server says
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${Math.floor(ctx.timeoutMs)}`);
+    await client.query(`SET LOCAL TIME ZONE 'UTC'`);
+    await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
+    const asOf = spec.as_of_column ? `(${quoteIdent(spec.as_of_column)} > '${side.readStart}'::timestamptz)` : 'false';
+    const { default: Cursor } = await import('pg-cursor');
+    const cursor = client.query(new Cursor(comparisonSql(shape, asOf), [], { rowMode: 'array' }));
+    const jsonCount = side.json.count;
+    const tell = progressEvery(ctx.progress);
+    let read = 0;
+    async function* pgBatches(): AsyncGenerator<PgRow[]> {
+      // the next batch is asked for before this one is compared: PostgreSQL works meanwhile
+      let next = cursor.read(BATCH) as Promise<unknown[][]>;
+      for (;;) {
+        if (signal.aborted) throw new Error('cancelled');
+        const batch = await next;
+        if (batch.length === 0) return;
+        next = batch.length < BATCH ? Promise.resolve([]) : (cursor.read(BATCH) as Promise<unknown[][]>);
+        read += batch.length;
+        tell(
+          read,
+          (n, rate) => `${spec.name}: ${n} of about ${fmtCount(jsonCount)} PostgreSQL rows compared (${rate}/s)`,
+        );
+        yield batch.map((row) => toPgRow(shape, row, o.ns));
+      }
+    }
+    const merged = await merge(side, side.json.batches(), pgBatches());
+    await cursor.close();
+    const pgVals = merged.mismatched.size
+      ? await refetch(client, shape, [...merged.mismatched.values()], o.ns)
+      : undefined;
+    await client.query('COMMIT');
+    const named = pgVals
+      ? await nameDifferences(side, ctx, signal, pgVals)
+      : { matched: 0, mismatched: 0, defaults: 0 };
+    const matched = merged.matched + named.matched;
+    const denom = Math.max(jsonCount, merged.pgCount - side.newSinceRead - side.onlyInPg);
+    return {
+      json: jsonCount,
+      pg: merged.pgCount,
+      matched,
+      mismatched: named.mismatched,
+      defaultsAccepted: named.defaults,
+      newSinceRead: side.newSinceRead,
+      onlyInPg: side.onlyInPg,
+      kinds: side.kinds,
+      accuracy: denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10,
+      examples: side.examples,
+      notCompared: side.notCompared,
+      norms: side.fieldNames.flatMap((f, i) =>
+        shape.columns[i].norms.length ? [[f, shape.columns[i].norms.join(', ')] as [string, string]] : [],
+      ),
+    };
+  } catch (e) {
+    broken = true;
+    throw e;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** A sorted stream walked a batch at a time: an await only when a batch is used up. */
+class Cursorish<B extends { length: number }> {
+  batch: B | undefined;
+  at = 0;
+  constructor(private readonly source: AsyncIterator<B>) {}
+  /** false at the end */
+  async ready(): Promise<boolean> {
+    while (!this.batch || this.at >= this.batch.length) {
+      const r = await this.source.next();
+      if (r.done) {
+        this.batch = undefined;
+        return false;
+      }
+      this.batch = r.value;
+      this.at = 0;
+    }
+    return true;
+  }
+}
+
+/** The merge join of the two sorted streams; rows whose hashes differ are named for a closer look. */
+async function merge(side: Side, jsonBatches: AsyncIterator<Batch>, pgBatches: AsyncIterator<PgRow[]>) {
+  let pgCount = 0;
+  let matched = 0;
+  /** lower-cased key → the key as PostgreSQL writes it */
+  const mismatched = new Map<string, string>();
+  const js = new Cursorish({ next: async () => wrap(await jsonBatches.next()) });
+  const ps = new Cursorish(pgBatches);
+  let lastJsonKey: string | undefined;
+  let jOk = await js.ready();
+  let pOk = await ps.ready();
+  while (jOk || pOk) {
+    const jb = js.batch?.b;
+    const jKey = jOk ? jb!.keys[js.at] : undefined;
+    const p = pOk ? ps.batch![ps.at] : undefined;
+    if (jKey !== undefined && jKey === lastJsonKey) {
+      // the same key twice in JSON: one of them cannot match anything
+      side.report({ kind: 'duplicate', key: jKey, field: '(row)', json: 'twice or more', pg: null });
+      js.at++;
+    } else if (!p || (jKey !== undefined && jKey < p.key)) {
+      side.report({ kind: 'missing', key: jKey!, field: '(row)', json: 'present', pg: 'missing' });
+      lastJsonKey = jKey;
+      js.at++;
+    } else if (jKey === undefined || p.key < jKey) {
+      pgCount++;
+      if (p.isNew) side.report({ kind: NEW, key: p.key, field: '(row)', json: 'not yet read', pg: 'present' });
+      else if (side.o.contains)
+        side.report({ kind: ONLY_PG, key: p.key, field: '(row)', json: 'not in the JSON', pg: 'present' });
+      else side.report({ kind: 'extra', key: p.key, field: '(row)', json: 'missing', pg: 'present' });
+      ps.at++;
+    } else {
+      pgCount++;
+      if (jb!.values[js.at] === p.hash) matched++;
+      else mismatched.set(p.key, p.rawKey);
+      lastJsonKey = jKey;
+      js.at++;
+      ps.at++;
+    }
+    if (jOk && js.at >= js.batch!.length) jOk = await js.ready();
+    if (pOk && ps.at >= ps.batch!.length) pOk = await ps.ready();
+  }
+  return { pgCount, matched, mismatched };
+}
+
+/** a batch of keys and values, with the length a Cursorish asks for */
+function wrap(r: IteratorResult<Batch>): IteratorResult<{ b: Batch; length: number }> {
+  return r.done
+    ? { done: true, value: undefined }
+    : { done: false, value: { b: r.value, length: r.value.keys.length } };
+}
+
+/** A second JSON pass names the differing fields of every row whose hashes differ. */
+async function nameDifferences(side: Side, ctx: Ctx, signal: AbortSignal, pgVals: Map<string, Array<string | null>>) {
+  const { spec, shape, o } = side;
+  const labels = [...side.fieldNames, ...(spec.parent_column ? [spec.parent_column] : [])];
+  let matched = 0;
+  let mismatched = 0;
+  let defaults = 0;
+  for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, signal)) {
+    const key = mapLegacyKey(value[side.entity.key], o.ns);
+    const pv = pgVals.get(key);
+    if (!pv) continue;
+    pgVals.delete(key);
+    const jv = side.values(value, parentKey);
+    let real = 0;
+    labels.forEach((label, i) => {
+      if (jv[i] === pv[i]) return;
+      const c = shape.columns[i];
+      // JSON had no value and PostgreSQL filled its column default
+      if (jv[i] === null && pv[i] !== null && shape.hasDefault.has(c.column)) {
+        if (c.dflt !== undefined && normalize(c.dflt, c.type ?? 'text', o.ns) === pv[i]) return void defaults++;
+        real++;
+        return side.report({ kind: 'default-filled', key, field: label, json: null, pg: pv[i] });
+      }
+      real++;
+      side.report({ kind: 'differs', key, field: label, json: jv[i], pg: pv[i] });
+    });
+    if (real) mismatched++;
+    else matched++;
+    if (pgVals.size === 0) break;
+  }
+  return { matched, mismatched, defaults };
+}
