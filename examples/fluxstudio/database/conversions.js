@@ -43,9 +43,17 @@ function int(v) {
  * TimeZone. The column value is written with six fractional digits, as PostgreSQL keeps it.
  * '' and null are NULL; words ("now") and epoch numbers are rejected.
  */
+const ISO_UTC = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** a real day: what the Date round trip below accepts, without Date */
+const realDay = (y, m, d) => m >= 1 && m <= 12 && d >= 1 && d <= (m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS[m - 1]);
+
 function timestamp(v) {
   if (v === null || v === undefined || v === '') return null;
   if (typeof v !== 'string') reject(`${JSON.stringify(v)} is not an ISO 8601 date and time`);
+  // the usual notation, already UTC and in range, is its own answer (the long way gives the same)
+  const f = ISO_UTC.exec(v);
+  if (f && realDay(+f[1], +f[2], +f[3]) && +f[4] < 24 && +f[5] < 60 && +f[6] < 60) return `${v.slice(0, 19)}.${(f[7] ?? '').padEnd(6, '0')}Z`;
   const m = ISO.exec(v);
   if (!m) reject(`${JSON.stringify(v)} is not an ISO 8601 date and time`);
   const [, day, hh = '00', mm = '00', ss = '00', frac = '', zone = 'Z'] = m;
@@ -59,6 +67,7 @@ function timestamp(v) {
 function date(v) {
   if (v === null || v === undefined || v === '') return null;
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) reject(`${JSON.stringify(v)} is not a date (YYYY-MM-DD)`);
+  if (realDay(+v.slice(0, 4), +v.slice(5, 7), +v.slice(8, 10))) return v;
   if (Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) reject(`${JSON.stringify(v)} is not a real date`);
   return v;
 }
@@ -133,12 +142,14 @@ export const ENTITIES = {
  * every value whose column form reads differently, the keys it had and their order,
  * and its position in the file. Throws Rejected with { field, value } for a bad field.
  */
+const FIELDS = Object.fromEntries(Object.entries(ENTITIES).map(([e, spec]) => [e, Object.entries(spec.fields)]));
+
 export function toRow(entity, rec, pos) {
   const spec = ENTITIES[entity];
   const row = {};
   const original = {};
   const fields = {};
-  for (const [f, { column, conv }] of Object.entries(spec.fields)) {
+  for (const [f, { column, conv }] of FIELDS[entity]) {
     const raw = rec[f];
     let value;
     try {
@@ -148,7 +159,8 @@ export function toRow(entity, rec, pos) {
       throw e;
     }
     row[column] = value;
-    if (raw !== undefined && JSON.stringify(fromColumn(column, value)) !== JSON.stringify(raw)) original[f] = raw;
+    // a value kept as it came reads the same; only one whose column form differs keeps its original
+    if (raw !== undefined && raw !== value && JSON.stringify(fromColumn(column, value)) !== JSON.stringify(raw)) original[f] = raw;
   }
   // fields without a column are kept as written; so is a list of children that is not a list
   for (const [k, v] of Object.entries(rec))

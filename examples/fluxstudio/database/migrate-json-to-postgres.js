@@ -10,8 +10,16 @@
 //     one bad record never stops the others; every rejected record goes to
 //     migration-rejected.jsonl with its entity, id, field, value and reason.
 // Idempotent: rows are upserted only where they differ, so a second run writes nothing.
-import { createWriteStream, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+//
+// One parse: the pre-flight converts every record and stages its row on disk in COPY form;
+// the copy streams each entity's rows into a temporary table (COPY, the fast way in) and
+// upserts them with one INSERT … SELECT … ON CONFLICT per range of rows. A range PostgreSQL
+// refuses (a foreign key, a unique email) is halved until the refused rows stand alone:
+// each is reported, the others are written, never one statement per row for a whole batch.
+import { createWriteStream, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import copyStreams from 'pg-copy-streams';
 import { createPool, USERS_FILE, PROJECTS_FILE, RUN_DIR } from './config.js';
 import { records } from './json-stream.js';
 import { ENTITIES, Rejected, toRow } from './conversions.js';
@@ -24,7 +32,8 @@ if (!['fail', 'keep-first', 'keep-last'].includes(ON_DUPLICATE)) {
 }
 const REPORT_DIR = arg('report-dir', RUN_DIR);
 mkdirSync(REPORT_DIR, { recursive: true });
-const BATCH = 1000;
+/** rows one INSERT … SELECT upserts: a few seconds of work, so progress moves */
+const RANGE = 100_000;
 const line = '='.repeat(60);
 const FILES = { users: USERS_FILE, projects: PROJECTS_FILE };
 const base = (f) => f.split('/').pop();
@@ -54,20 +63,91 @@ console.log(line);
 console.log('\n🔎 Pre-flight check of the JSON files...');
 const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], withoutColumn: {} };
 const ent = (e) => (plan.entities[e] ??= { records: 0, malformed: 0, unconvertible: 0 });
-// ids go through an external sort (Waymark's, as data.validate uses it): memory stays bounded at any size
-const { SortedRuns } = await import(new URL('../../../dist/checks/sorted-runs.js', import.meta.url));
-const seen = new SortedRuns(100_000); // "entity uuid" → where, sorted on disk in runs of 100k
 const { progressEvery } = await import(new URL('../../../dist/checks/progress.js', import.meta.url));
 // a migration of minutes says how far it is every few seconds
 let tell = progressEvery((t) => console.log(`  … ${t}`));
 let done = 0;
+
+const stats = {};
+const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
+const rejectedFile = join(REPORT_DIR, 'migration-rejected.jsonl');
+const rejectedOut = createWriteStream(`${rejectedFile}.tmp`);
+let rejectedCount = 0;
+/** rejections whose record is looked up again at the end: where → { entity, field, value, reason } */
+const later = new Map();
+
+/** A record that is not migrated: counted, said (the first 20), and written with its record. */
+function rejectRecord(x, field, value, reason) {
+  stat(x.entity).rejected++;
+  rejectedCount++;
+  const id = isRecord(x.rec) ? x.rec.id ?? null : x.id ?? null;
+  if (rejectedCount <= 20) console.log(`❌ Rejected ${x.entity} ${JSON.stringify(id)} (${x.where}): ${field ? `${field} ${JSON.stringify(value)}: ` : ''}${reason}`);
+  const entry = { entity: x.entity, id, where: x.where, field, value: value === undefined ? null : value, reason };
+  if ('rec' in x) rejectedOut.write(JSON.stringify({ ...entry, record: x.rec }) + '\n');
+  else later.set(x.where, entry);
+}
+
+// Every row the copy may write goes into a temporary table of its entity while the files are
+// read (COPY, on the server's core while this one parses): nothing touches the real tables
+// before the pre-flight has seen every record. One connection per entity: a temporary table
+// is its session's, and tasks and milestones are then upserted at once.
+const pool = createPool({ max: 4, connectionTimeoutMillis: 5000 });
+const COLUMNS = Object.fromEntries(
+  Object.entries(ENTITIES).map(([e, spec]) => [e, [...Object.values(spec.fields).map((f) => f.column), ...(spec.parent ? [spec.parent] : []), 'legacy']]),
+);
+/** COPY's text form: \N for NULL; backslash, tab, newline and carriage return escaped */
+const copyText = (v) =>
+  v === null || v === undefined
+    ? '\\N'
+    : typeof v === 'boolean'
+      ? (v ? 't' : 'f')
+      : /[\\\t\n\r]/.test(String(v))
+        ? String(v).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c])
+        : String(v);
+const stage = {};
+async function openStage(entity) {
+  const client = await pool.connect();
+  const cols = COLUMNS[entity];
+  // __skip: staged only to be seen by the duplicate check (a child of a project already rejected)
+  await client.query(
+    `CREATE TEMP TABLE stage (__n bigint, __where text, __parent text, __id text, __skip boolean, LIKE ${ENTITIES[entity].table})`,
+  );
+  // the table's own rules (NOT NULL among them) judge each row in the upsert, not the whole COPY
+  await client.query(`ALTER TABLE stage ${cols.map((c) => `ALTER COLUMN ${c} DROP NOT NULL`).join(', ')}`);
+  const copy = client.query(copyStreams.from(`COPY stage (__n, __where, __parent, __id, __skip, ${cols.join(', ')}) FROM STDIN`));
+  const finished = new Promise((resolve, reject) => {
+    copy.on('finish', resolve);
+    copy.on('error', reject);
+  });
+  finished.catch(() => {}); // awaited when the pre-flight ends; an error meanwhile must not crash it
+  return { client, copy, finished, rows: 0, buf: '' };
+}
+async function stageRow(x, row, skip = false) {
+  const s = (stage[x.entity] ??= await openStage(x.entity));
+  const cols = COLUMNS[x.entity].map((c) => copyText(c === 'legacy' ? JSON.stringify(row.legacy) : row[c]));
+  const parentWhere = x.parent ? x.where.slice(0, x.where.lastIndexOf('.')) : null;
+  const meta = [++s.rows, copyText(x.where), copyText(parentWhere), copyText(JSON.stringify(x.rec.id ?? null)), skip ? 't' : 'f'];
+  // rows go out 256 kB at a time: the COPY stream sends each write as its own message
+  s.buf += `${meta.join('\t')}\t${cols.join('\t')}\n`;
+  if (s.buf.length >= 1 << 18) await flushStage(s);
+}
+async function flushStage(s) {
+  const text = s.buf;
+  s.buf = '';
+  if (text && !s.copy.write(text)) await once(s.copy, 'drain');
+}
+/** projects not migrated, by where: their tasks and milestones are not either */
+const rejectedParents = new Set();
+
 for await (const x of walk()) {
   tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
   const s = ent(x.entity);
   s.records++;
+  stat(x.entity).total++;
   if (!isRecord(x.rec)) {
     s.malformed++;
     plan.malformed.push({ entity: x.entity, where: x.where, reason: `${x.rec === null ? 'null' : Array.isArray(x.rec) ? 'a list' : typeof x.rec}, not a record` });
+    rejectRecord(x, null, x.rec, 'not a record');
     continue;
   }
   for (const field of x.entity === 'projects' ? ['tasks', 'milestones'] : [])
@@ -80,35 +160,46 @@ for await (const x of walk()) {
     if (!(e instanceof Rejected)) throw e;
     s.unconvertible++;
     plan.unconvertible.push({ entity: x.entity, id: x.rec.id ?? null, where: x.where, field: e.field, value: e.value, reason: e.message });
+    rejectRecord(x, e.field, e.value, e.message);
+    if (x.entity === 'projects') rejectedParents.add(x.where);
     continue;
   }
   for (const f of Object.keys(row.legacy.fields ?? {})) {
     const w = (plan.withoutColumn[x.entity] ??= {});
     w[f] = (w[f] ?? 0) + 1;
   }
-  await seen.add(`${x.entity} ${row.id}`, JSON.stringify({ id: x.rec.id, where: x.where, n: seen.count }));
-}
-{
-  // equal keys are neighbours once sorted; within a key, file order is kept by n
-  let group = [];
-  const close = () => {
-    if (group.length > 1) {
-      const [entity, uuid] = group[0].key.split(' ');
-      plan.duplicates.push({ entity, uuid, records: group.map((g) => g.at).sort((a, b) => a.n - b.n).map(({ id, where }) => ({ id, where })) });
+  if (x.parent) {
+    const parentWhere = x.where.slice(0, x.where.lastIndexOf('.'));
+    row.project_id = toRowId(x.parent);
+    if (rejectedParents.has(parentWhere)) {
+      rejectRecord(x, null, null, 'its project was not migrated');
+      // still staged: the duplicate check sees every record that converts, as it always did
+      await stageRow(x, row, true);
+      continue;
     }
-  };
-  for await (const [key, value] of seen.sorted()) {
-    if (group.length && group[0].key !== key) {
-      close();
-      group = [];
-    }
-    group.push({ key, at: JSON.parse(value) });
   }
-  close();
-  seen.dispose();
+  await stageRow(x, row);
+}
+for (const s of Object.values(stage)) {
+  await flushStage(s);
+  s.copy.end();
+}
+await Promise.all(Object.values(stage).map((s) => s.finished));
+// duplicate ids, found by the server in the staged rows: the same uuid twice (777 and "777" too), in file order
+for (const [entity, st] of Object.entries(stage)) {
+  const r = await st.client.query(
+    `SELECT id::text AS uuid, array_agg(__id ORDER BY __n) AS ids, array_agg(__where ORDER BY __n) AS wheres ` +
+      `FROM stage GROUP BY id HAVING count(*) > 1 ORDER BY min(__n)`,
+  );
+  for (const d of r.rows)
+    plan.duplicates.push({ entity, uuid: d.uuid, records: d.ids.map((id, i) => ({ id: JSON.parse(id), where: d.wheres[i] })) });
 }
 // which record of a duplicated id is kept (keep-first / keep-last), by where it stands
-const keep = new Map(plan.duplicates.map((d) => [`${d.entity} ${d.uuid}`, (ON_DUPLICATE === 'keep-last' ? d.records.at(-1) : d.records[0]).where]));
+const dropped = new Map();
+for (const d of plan.duplicates) {
+  const kept = (ON_DUPLICATE === 'keep-last' ? d.records.at(-1) : d.records[0]).where;
+  for (const r of d.records) if (r.where !== kept) dropped.set(r.where, kept);
+}
 
 for (const [e, s] of Object.entries(plan.entities)) {
   const dups = plan.duplicates.filter((d) => d.entity === e);
@@ -123,138 +214,100 @@ if (plan.duplicates.length && ON_DUPLICATE === 'fail') {
   for (const d of plan.duplicates.slice(0, 10)) console.log(`  ❌ duplicate ${d.entity} id: ${d.records.map((r) => `${JSON.stringify(r.id)} at ${r.where}`).join(', ')}`);
   console.log(`\n❌ ${plan.duplicates.length} duplicate id(s): nothing was written. Fix them in the JSON, or choose which record to keep`);
   console.log('   with --on-duplicate=keep-first or --on-duplicate=keep-last (the records not kept are reported as rejected).');
+  rejectedOut.destroy();
+  rmSync(`${rejectedFile}.tmp`, { force: true });
+  for (const s of Object.values(stage)) s.client.release(true);
+  await pool.end();
   process.exit(1);
 }
 
 // ---- 2. the copy ----
-const pool = createPool({ max: 2, connectionTimeoutMillis: 5000 });
-const stats = {};
-const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
-const rejectedFile = join(REPORT_DIR, 'migration-rejected.jsonl');
-const rejectedOut = createWriteStream(`${rejectedFile}.tmp`);
-let rejectedCount = 0;
-const rejectedParents = new Set();
+const total = Object.values(plan.entities).reduce((n, e) => n + e.records, 0).toLocaleString('en-US');
+tell = progressEvery((t) => console.log(`  … ${t}`));
+done = 0;
 
-function rejectRecord(x, field, value, reason) {
-  stat(x.entity).rejected++;
-  rejectedCount++;
-  const id = isRecord(x.rec) ? x.rec.id ?? null : null;
-  rejectedOut.write(JSON.stringify({ entity: x.entity, id, where: x.where, field, value: value === undefined ? null : value, reason, record: x.rec }) + '\n');
-  if (rejectedCount <= 20) console.log(`❌ Rejected ${x.entity} ${JSON.stringify(id)} (${x.where}): ${field ? `${field} ${JSON.stringify(value)}: ` : ''}${reason}`);
+/** Rows staged and then not written: rejected with the reason, their records looked up at the end. */
+async function drop(entity, column, wheres, reason) {
+  if (!wheres.length || !stage[entity]) return [];
+  const r = await stage[entity].client.query(
+    `DELETE FROM stage WHERE ${column} = ANY($1) AND NOT __skip RETURNING __where, __id`,
+    [wheres],
+  );
+  for (const row of r.rows) {
+    const id = JSON.parse(row.__id);
+    const kept = dropped.get(row.__where);
+    const x = { entity, where: row.__where, id };
+    if (column === '__where') rejectRecord(x, 'id', id, `duplicate id: the record at ${kept} was kept (--on-duplicate=${ON_DUPLICATE})`);
+    else rejectRecord(x, null, null, reason);
+    if (entity === 'projects') rejectedParents.add(row.__where);
+  }
+  return r.rows.map((row) => row.__where);
 }
 
-async function upsert(entity, rows) {
+/** Upserts an entity's staged rows range by range. */
+async function load(entity) {
+  const s = stage[entity];
+  if (!s) return;
+  const { client } = s;
   const spec = ENTITIES[entity];
-  const cols = [...Object.values(spec.fields).map((f) => f.column), ...(spec.parent ? [spec.parent] : []), 'legacy'];
-  const values = [];
-  const tuples = rows.map((r, i) => `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(',')})`);
-  for (const r of rows) for (const c of cols) values.push(c === 'legacy' ? JSON.stringify(r.legacy) : r[c]);
+  const cols = COLUMNS[entity];
+  const st = stat(entity);
   const set = cols.filter((c) => c !== 'id');
   // only rows that differ are written: a re-run changes nothing, and the counts say what was written
-  const sql =
-    `INSERT INTO ${spec.table} AS t (${cols.join(',')}) VALUES ${tuples.join(',')} ` +
+  const upsert =
+    `WITH src AS (SELECT ${cols.join(',')} FROM stage WHERE __n BETWEEN $1 AND $2 AND NOT __skip), ` +
+    `w AS (INSERT INTO ${spec.table} AS t (${cols.join(',')}) SELECT * FROM src ` +
     `ON CONFLICT (id) DO UPDATE SET ${set.map((c) => `${c} = EXCLUDED.${c}`).join(', ')} ` +
     `WHERE (${set.map((c) => `t.${c}`).join(',')}) IS DISTINCT FROM (${set.map((c) => `EXCLUDED.${c}`).join(',')}) ` +
-    'RETURNING (xmax = 0) AS inserted';
-  const r = await pool.query(sql, values);
-  const inserted = r.rows.filter((x) => x.inserted).length;
-  return { inserted, updated: r.rows.length - inserted, unchanged: rows.length - r.rows.length };
-}
-
-async function load(entity, items) {
-  if (!items.length) return;
-  const s = stat(entity);
-  const add = (c) => {
-    s.inserted += c.inserted;
-    s.updated += c.updated;
-    s.unchanged += c.unchanged;
-  };
-  try {
-    add(await upsert(entity, items.map((x) => x.row)));
-  } catch {
-    // one bad row (a foreign key, a unique email) must not stop the others: find it alone
-    for (const x of items) {
-      try {
-        add(await upsert(entity, [x.row]));
-      } catch (e) {
-        rejectRecord(x, e.column ?? null, null, `PostgreSQL refused it: ${e.message}`);
-        if (entity === 'projects') rejectedParents.add(x.row.id);
+    'RETURNING (xmax = 0) AS inserted) ' +
+    'SELECT (SELECT count(*) FROM src) AS staged, count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM w';
+  // a range PostgreSQL refuses is halved until each refused row stands alone
+  async function range(a, b) {
+    try {
+      const r = (await client.query(upsert, [a, b])).rows[0];
+      st.inserted += Number(r.inserted);
+      st.updated += Number(r.written) - Number(r.inserted);
+      st.unchanged += Number(r.staged) - Number(r.written);
+      tell((done += Number(r.staged)), (n, rate) => `${n} of ${total} records migrated (${rate}/s)`);
+    } catch (e) {
+      if (!/^[0-9A-Z]{5}$/.test(e.code ?? '')) throw e; // not PostgreSQL's refusal (a lost connection): stop
+      if (a === b) {
+        const at = (await client.query(`SELECT __where, __id FROM stage WHERE __n = $1`, [a])).rows[0];
+        if (!at) return;
+        rejectRecord({ entity, where: at.__where, id: JSON.parse(at.__id) }, e.column ?? null, null, `PostgreSQL refused it: ${e.message}`);
+        if (entity === 'projects') rejectedParents.add(at.__where);
+        return;
       }
+      const mid = Math.floor((a + b) / 2);
+      await range(a, mid);
+      await range(mid + 1, b);
     }
   }
-}
-
-/** Loads rows in chunks of BATCH. */
-async function loadAll(entity, items) {
-  for (let i = 0; i < items.length; i += BATCH) await load(entity, items.slice(i, i + BATCH));
+  for (let a = 1; a <= s.rows; a += RANGE) await range(a, Math.min(s.rows, a + RANGE - 1));
 }
 
 try {
-  const buf = { users: [], projects: [], tasks: [], milestones: [] };
-  // projects go in before their tasks and milestones; a child of a project PostgreSQL refused is rejected with it
-  const flushProjects = async () => {
-    await loadAll('projects', buf.projects);
-    for (const e of ['tasks', 'milestones']) {
-      const ok = buf[e].filter((x) => !rejectedParents.has(x.row.project_id) || (rejectRecord(x, null, null, 'its project was not migrated'), false));
-      await loadAll(e, ok);
+  for (const e of Object.keys(stage)) await drop(e, '__where', [...dropped.keys()]);
+  // a project not kept takes its tasks and milestones with it
+  for (const e of ['tasks', 'milestones']) await drop(e, '__parent', [...rejectedParents], 'its project was not migrated');
+  console.log('\n📋 Migrating Users...');
+  await load('users');
+  console.log('\n📋 Migrating Projects...');
+  await load('projects');
+  // projects went in before their tasks and milestones; a child of a project PostgreSQL refused is rejected with it
+  for (const e of ['tasks', 'milestones']) await drop(e, '__parent', [...rejectedParents], 'its project was not migrated');
+  await Promise.all(['tasks', 'milestones'].map(load));
+  // the records of rejections decided during the copy, from the files as they are
+  if (later.size)
+    for await (const x of walk()) {
+      const r = later.get(x.where);
+      if (r && r.entity === x.entity) rejectedOut.write(JSON.stringify({ ...r, record: x.rec }) + '\n');
     }
-    buf.projects = [];
-    buf.tasks = [];
-    buf.milestones = [];
-  };
-  let printed;
-  tell = progressEvery((t) => console.log(`  … ${t}`));
-  done = 0;
-  const total = Object.values(plan.entities).reduce((n, e) => n + e.records, 0).toLocaleString('en-US');
-  for await (const x of walk()) {
-    tell(++done, (n, rate) => `${n} of ${total} records migrated (${rate}/s)`);
-    if (x.entity === 'users' && !printed) console.log((printed = '\n📋 Migrating Users...'));
-    if (x.entity === 'projects' && printed !== '\n📋 Migrating Projects...') {
-      await loadAll('users', buf.users);
-      buf.users = [];
-      console.log((printed = '\n📋 Migrating Projects...'));
-    }
-    if (x.entity === 'projects' && buf.projects.length >= BATCH) await flushProjects();
-    stat(x.entity).total++;
-    if (!isRecord(x.rec)) {
-      rejectRecord(x, null, x.rec, 'not a record');
-      continue;
-    }
-    let row;
-    try {
-      row = toRow(x.entity, x.rec, x.pos);
-    } catch (e) {
-      if (!(e instanceof Rejected)) throw e;
-      rejectRecord(x, e.field, e.value, e.message);
-      if (x.entity === 'projects') rejectedParents.add(`at ${x.where}`);
-      continue;
-    }
-    const kept = keep.get(`${x.entity} ${row.id}`);
-    if (kept && kept !== x.where) {
-      rejectRecord(x, 'id', x.rec.id, `duplicate id: the record at ${kept} was kept (--on-duplicate=${ON_DUPLICATE})`);
-      if (x.entity === 'projects') rejectedParents.add(`at ${x.where}`);
-      continue;
-    }
-    if (x.parent) {
-      const parentWhere = x.where.slice(0, x.where.lastIndexOf('.'));
-      if (rejectedParents.has(`at ${parentWhere}`)) {
-        rejectRecord(x, null, null, 'its project was not migrated');
-        continue;
-      }
-      row.project_id = toRowId(x.parent);
-    }
-    buf[x.entity].push({ ...x, row });
-    if (x.entity === 'users' && buf.users.length >= BATCH) {
-      await loadAll('users', buf.users);
-      buf.users = [];
-    }
-  }
-  await loadAll('users', buf.users);
-  await flushProjects();
 } catch (e) {
   console.error(`\n❌ Migration stopped: ${e.message}`);
   process.exitCode = 1;
 } finally {
+  for (const s of Object.values(stage)) s.client.release(true);
   await pool.end();
   await new Promise((r) => rejectedOut.end(r));
   renameSync(`${rejectedFile}.tmp`, rejectedFile);
