@@ -1,4 +1,4 @@
-// npm run bench [-- --users 200000] [--runs 3] [--only validate,version,...]
+// npm run bench [-- --users 200000] [--runs 3] [--only validate,version,first-frame,db-connection,monitor-tick,migrate,report]
 // Each figure is measured beside its floor, interleaved (figure, floor, figure, floor, …), and
 // the medians are compared: the ratio is what counts, not the machine. Needs `psql` (system
 // PostgreSQL client) for the copy floors; without it those rows say so and are skipped.
@@ -58,7 +58,8 @@ function pair(name, goal, n, figure, floor, note = '') {
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 function print(r) {
   const ok = r.ratio <= r.goal ? 'ok' : 'OVER';
-  console.log(`${r.name.padEnd(26)} ${fmt(r.value).padStart(9)} ${fmt(r.floor).padStart(9)} ${r.ratio.toFixed(2).padStart(6)}× (goal ≤ ${r.goal}×, ${ok})${r.rss ? `  peak ${r.rss.toFixed(0)} MB` : ''}${r.note ? `  ${r.note}` : ''}`);
+  const goal = r.goal === Infinity ? '(measured, no goal)' : `(goal ≤ ${r.goal}×, ${ok})`;
+  console.log(`${r.name.padEnd(26)} ${fmt(r.value).padStart(9)} ${fmt(r.floor).padStart(9)} ${r.ratio.toFixed(2).padStart(6)}× ${goal}${r.rss ? `  peak ${r.rss.toFixed(0)} MB` : ''}${r.note ? `  ${r.note}` : ''}`);
 }
 
 try {
@@ -91,6 +92,46 @@ try {
     writeFileSync(bare, `import pg from '${join(ROOT, 'node_modules/pg/lib/index.js')}';\nconst c = new pg.Client({ connectionString: process.env.DATABASE_URL });\nawait c.connect();\nawait c.query('SELECT 1');\nawait c.end();\n`);
     const env = { DATABASE_URL: dbUrl('waymark_bench'), WAYMARK_STATE_DIR: join(dir, 'state') };
     pair('check db-connection', 1.5, runs * 5, () => timed(process.execPath, [BIN, 'check', 'db-connection'], env), () => timed(process.execPath, [bare], env), 'floor: bare node-postgres connect + SELECT 1');
+  }
+
+  if (want('monitor-tick')) {
+    // every monitoring check of runbook.yaml once, in one process, against the bench database
+    // (pg_stat_statements may be missing: a check that cannot run still costs its round trips);
+    // floor: the same number of SELECT 1 round trips on one connection
+    const tick = join(dir, 'tick.mjs');
+    writeFileSync(
+      tick,
+      `const { loadRunbookFile } = await import('${join(ROOT, 'dist/runbook/runbook-cache.js')}');
+const { runCheck } = await import('${join(ROOT, 'dist/checks/run.js')}');
+const { ConnectionManager } = await import('${join(ROOT, 'dist/checks/pg.js')}');
+const lr = await loadRunbookFile('${join(ROOT, 'runbook.yaml')}');
+const ids = lr.runbook.monitoring.checks;
+const connections = new ConnectionManager(lr.runbook.connections);
+const ctx = { connections, connectionDefs: lr.runbook.connections, data: lr.runbook.data, baseDir: lr.dir, redactor: lr.redactor, baselines: {} };
+await runCheck(ids[0], lr.runbook.checks[ids[0]], ctx); // the pool is warm, as in a session
+const t0 = performance.now();
+for (const id of ids) await runCheck(id, lr.runbook.checks[id], ctx);
+console.log(JSON.stringify({ ms: performance.now() - t0, n: ids.length }));
+await connections.close();
+`,
+    );
+    const floorFile = join(dir, 'tick-floor.mjs');
+    writeFileSync(
+      floorFile,
+      `import pg from '${join(ROOT, 'node_modules/pg/lib/index.js')}';
+const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await c.connect();
+await c.query('SELECT 1');
+const t0 = performance.now();
+for (let i = 0; i < Number(process.argv[2]); i++) await c.query('SELECT 1');
+console.log(JSON.stringify({ ms: performance.now() - t0 }));
+await c.end();
+`,
+    );
+    const env = { DATABASE_URL: dbUrl('waymark_bench'), APP_POOL_NAME: 'fluxstudio', API_URL: 'http://127.0.0.1:9' };
+    const inner = (file, args = []) => ({ ms: JSON.parse(timed(process.execPath, [file, ...args], env).out.trim().split('\n').pop()).ms });
+    const n = String(JSON.parse(timed(process.execPath, [tick], env).out.trim().split('\n').pop()).n);
+    pair('monitor tick (in process)', Infinity, runs * 5, () => inner(tick), () => inner(floorFile, [n]), `floor: ${n} × SELECT 1 on one connection`);
   }
 
   if (want('validate') || want('migrate')) {
@@ -146,6 +187,15 @@ try {
         `floor: psql \\copy FROM of the same rows; first run ${fmt(first.ms)}`,
       );
     }
+  }
+  if (want('report')) {
+    // the demo walked to its end once (non-interactively, as its test does), then its whole signed report
+    const state = join(dir, 'demo-state');
+    const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'bench', WAYMARK_CLOCK_OFFSET: '0s' };
+    timed(process.execPath, [BIN, 'demo', '--non-interactive', '--yes'], env, { allowFail: true });
+    timed(process.execPath, [BIN, 'demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' }, { allowFail: true });
+    const out = join(dir, 'report.html');
+    pair('report --all --format html', Infinity, runs * 5, () => timed(process.execPath, [BIN, 'demo', 'report', '--all', '--format', 'html', '--out', out], env), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0; the demo walked to its end');
   }
 } finally {
   await server?.stop();

@@ -33,3 +33,21 @@ await build({
   ],
   banner: { js: "import { createRequire as __wmCreateRequire } from 'node:module'; const require = __wmCreateRequire(import.meta.url);" },
 });
+
+// This build's identity, for the runbook cache (src/runbook/runbook-cache.ts): a hash of every
+// built file, so a cache made by other code is never read.
+{
+  const { createHash } = await import('node:crypto');
+  const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.js')) hash.update(p).update(readFileSync(p));
+    }
+  };
+  walk('dist');
+  writeFileSync('dist/build-id', hash.digest('hex') + '\n');
+}

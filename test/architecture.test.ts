@@ -31,7 +31,7 @@ describe('the source tree', () => {
   it('imports point down the layers: format, process runner, checks, state, engine, report, screens, commands', async () => {
     // the loader sits above the checks: it validates each check's params with the check's own schema
     const rank = (f: string): number | undefined =>
-      ({ 'runbook/loader.ts': 2.5, 'runbook/crosscheck.ts': 2.5 })[f] ??
+      ({ 'runbook/loader.ts': 2.5, 'runbook/crosscheck.ts': 2.5, 'runbook/runbook-cache.ts': 2.5 })[f] ??
       { runbook: 0, process: 1, pg: 1, checks: 2, state: 3, phases: 4, report: 5, screens: 6, demo: 6, commands: 7 }[
         f.split('/')[0]
       ] ??

@@ -8,7 +8,7 @@ import { changesState } from '../phases/replay.js';
 import { checkSignoffSignatures } from '../state/signoff-signature.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
-  const lr = load(a);
+  const lr = await load(a);
   const paths = runPathsFor(a, lr);
   // no log and no state: there is no run here (a wrong --state-dir or runbook, or one killed before
   // its first line), not a broken log

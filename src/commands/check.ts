@@ -6,7 +6,7 @@ import type { LoadedRunbook } from '../runbook/loader.js';
 import { FIELDS } from '../runbook/connection-sources.js';
 
 export async function checkCommand(a: ParsedArgs): Promise<number> {
-  const lr = load(a);
+  const lr = await load(a);
   const checks = lr.runbook.checks;
   if (a.flags.list || !a.positional[0]) {
     if (!a.flags.list) throw new UsageError('name a check to run, or pass --list');

@@ -1,4 +1,5 @@
-import { loadRunbook, type LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../runbook/loader.js';
+import { loadRunbookFile } from '../runbook/runbook-cache.js';
 import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
@@ -6,9 +7,9 @@ import { runPaths } from '../state/paths.js';
 
 export { sessionOptions };
 
-export function load(a: ParsedArgs, positional = false): LoadedRunbook {
+export function load(a: ParsedArgs, positional = false): Promise<LoadedRunbook> {
   const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
-  return loadRunbook(file);
+  return loadRunbookFile(file);
 }
 
 /** The files of the run this command works on. */
@@ -24,7 +25,7 @@ export async function openSession(
   extra: { noProbes?: boolean } = {},
 ): Promise<Session> {
   const { Session } = await import('../phases/session.js');
-  return new Session(lr ?? load(a), { ...sessionOptions(a, readOnly), ...extra });
+  return new Session(lr ?? (await load(a)), { ...sessionOptions(a, readOnly), ...extra });
 }
 
 export function out(s = ''): void {

@@ -6,7 +6,7 @@ import { rollbackPlan } from '../phases/rollback-plan.js';
 
 /** Dry run: reads the live run, executes nothing, writes nothing. */
 export async function planCommand(a: ParsedArgs): Promise<number> {
-  const lr = load(a);
+  const lr = await load(a);
   const phase = a.flags.phase as string | undefined;
   if (phase && !lr.runbook.phases.some((p) => p.id === phase)) throw new UsageError(`unknown phase "${phase}"`);
   const s = await openSession(a, true, lr);
@@ -37,7 +37,7 @@ export async function rollbackCommand(a: ParsedArgs): Promise<number> {
       'waymark rollback --plan shows which procedures apply; run them from the TUI (R) so each step is ' +
         'confirmed and recorded',
     );
-  const lr = load(a);
+  const lr = await load(a);
   const s = await openSession(a, true, lr);
   try {
     const items = rollbackPlan(s.runbook, s.state);

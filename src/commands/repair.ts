@@ -12,7 +12,7 @@ import { replay } from '../phases/replay.js';
 import { hostname } from 'node:os';
 
 export async function repairCommand(a: ParsedArgs): Promise<number> {
-  const lr = load(a);
+  const lr = await load(a);
   const paths = runPathsFor(a, lr);
   const { operator } = sessionOptions(a);
   const lock = acquireLock(paths.lock, operator);

@@ -10,7 +10,7 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
   if (!['md', 'html', 'json'].includes(format))
     throw new UsageError(`--format must be md, html or json, not "${format}"`);
   if (a.flags.phase && a.flags.all) throw new UsageError('give --phase ID or --all, not both');
-  const lr = load(a);
+  const lr = await load(a);
   const phaseId = a.flags.phase as string | undefined;
   if (phaseId && !lr.runbook.phases.some((p) => p.id === phaseId))
     throw new UsageError(`unknown phase "${phaseId}"; phases: ${lr.runbook.phases.map((p) => p.id).join(', ')}`);
@@ -51,12 +51,12 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
 }
 
 /** The trust file: --allowed-signers, else the runbook's `allowed_signers`, else .waymark/allowed_signers beside it. */
-function allowedSignersFile(a: ParsedArgs): string | undefined {
+async function allowedSignersFile(a: ParsedArgs): Promise<string | undefined> {
   const named = a.flags['allowed-signers'] as string | undefined;
   if (named) return named;
   const runbook = resolve((a.flags.runbook as string | undefined) ?? 'runbook.yaml');
   try {
-    const lr = load(a);
+    const lr = await load(a);
     if (lr.runbook.allowed_signers) return resolve(lr.dir, lr.runbook.allowed_signers);
   } catch {
     /* no runbook here, or one that does not load: the file beside it is still looked for */
@@ -81,7 +81,7 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
     }
   };
   const text = read(file, 'the report');
-  const trustFile = allowedSignersFile(a);
+  const trustFile = await allowedSignersFile(a);
   const v = verifyReportText(text, trustFile ? read(trustFile, 'the allowed signers file') : undefined);
   const title = v.body ? `"${v.body.title}" (${v.format})` : file;
   for (const n of v.notes ?? []) out(`note: ${n}`);

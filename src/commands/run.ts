@@ -17,7 +17,7 @@ export async function runCommand(a: ParsedArgs): Promise<number> {
 
 export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<number> {
   const { load, openSession, out } = await import('./common.js');
-  const lr = given ?? load(a);
+  const lr = given ?? (await load(a));
   const session = await openSession(a, false, lr);
   try {
     for (const w of await session.lockTargets()) out(`notice: ${w}`);

@@ -88,7 +88,7 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
 }
 
 export async function resetCommand(a: ParsedArgs): Promise<number> {
-  const lr = load(a);
+  const lr = await load(a);
   const opts = sessionOptions(a);
   const paths = runPathsFor(a, lr);
   const lock = acquireLock(paths.lock, opts.operator);

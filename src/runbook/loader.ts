@@ -1,47 +1,30 @@
 // Loads a runbook: YAML with positions → zod → cross-references → templating.
 // Every problem is collected and reported at once, each with its file:line:col.
 import { readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { dirname, resolve as resolvePath, relative, isAbsolute } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
 import type { z } from 'zod';
-import { runbookSchema, type Connection, type Runbook } from './schema.js';
+import { runbookSchema, type Runbook } from './schema.js';
 import { InputError, type Problem } from './errors.js';
-import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar, type VarDef } from './template.js';
-import { secretsInCommandLines } from './warnings.js';
-import { resolveConnection, resolvedDefinition, type Field, type FieldSource } from './connection-sources.js';
-import { Redactor } from './redact.js';
+import { referencedVars } from './template.js';
+import { commandLineValues } from './warnings.js';
+import { resolveConnection } from './connection-sources.js';
+import {
+  complete,
+  displayPath,
+  environmentOf,
+  sha256,
+  MAX_RUNBOOK_BYTES,
+  type Compiled,
+  type LoadedRunbook,
+  type LoadOptions,
+} from './compiled.js';
 
 import { parseDuration } from './duration.js';
 import { crossCheck } from './crosscheck.js';
 
-export { parseDuration };
-
-export const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
+export { parseDuration, sha256, MAX_RUNBOOK_BYTES, type LoadedRunbook, type Compiled, type LoadOptions };
 const MAX_ALIASES = 100;
-
-export interface LoadedRunbook {
-  file: string;
-  dir: string;
-  text: string;
-  /** sha256 of the file's bytes: what the run was started with */
-  hash: string;
-  /** sha256 per phase / procedure, to tell which parts changed (drift) */
-  partHashes: Record<string, string>;
-  runbook: Runbook;
-  vars: Record<string, ResolvedVar>;
-  redactor: Redactor;
-  /** each connection's fields and where each came from (`check --explain`) */
-  connections: Record<string, { fields: Record<Field, FieldSource>; url: string | undefined }>;
-  /** what the runbook may do but should not (a secret on a command line); `validate` shows them */
-  warnings: Problem[];
-}
-
-export interface LoadOptions {
-  env?: NodeJS.ProcessEnv;
-  /** the name shown in messages; defaults to the path as given */
-  displayName?: string;
-}
 
 export function loadRunbook(file: string, opts: LoadOptions = {}): LoadedRunbook {
   const shown = opts.displayName ?? displayPath(file);
@@ -79,11 +62,6 @@ export function loadRunbook(file: string, opts: LoadOptions = {}): LoadedRunbook
     throw new InputError([at('file is not valid UTF-8', 'save the runbook as UTF-8 text')]);
   }
   return loadRunbookText(text, resolvePath(file), { ...opts, displayName: shown });
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 export function loadRunbookText(text: string, file: string, opts: LoadOptions = {}): LoadedRunbook {
@@ -224,30 +202,19 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   // Vars and templating.
   const rawObj = raw as Record<string, unknown>;
   const varDefs = (parsed.success ? parsed.data.vars : (rawObj.vars as Record<string, never>)) ?? {};
-  const dir = dirname(file);
-  const envFileName = typeof rawObj.env_file === 'string' ? rawObj.env_file : '.env';
-  const builtins = { RUNBOOK_DIR: dir };
-  // The env file path may itself use vars from the environment or the builtins.
-  const envFilePath = resolvePath(
-    dir,
-    substitute(envFileName, (n) => env[n] ?? (builtins as Record<string, string>)[n]),
-  );
-  const vars = resolveVars(
-    typeof varDefs === 'object' && varDefs ? varDefs : {},
+  const envFile = typeof rawObj.env_file === 'string' ? rawObj.env_file : '.env';
+  const { envFilePath, vars } = environmentOf(
+    { data: { vars: typeof varDefs === 'object' && varDefs ? varDefs : {} } as Runbook, envFile },
+    file,
     env,
-    readEnvFile(envFilePath),
-    builtins,
   );
-  // libpq's order for each connection field; a var a field fell back for follows it (see connection-sources)
-  const connections: LoadedRunbook['connections'] = {};
   const rawConns =
     rawObj.connections && typeof rawObj.connections === 'object' ? (rawObj.connections as Record<string, unknown>) : {};
-  for (const [name, c] of Object.entries(rawConns)) {
-    if (!c || typeof c !== 'object') continue;
-    const r = resolveConnection(c as Record<string, unknown>, vars, env);
-    Object.assign(vars, r.derived);
-    connections[name] = { fields: r.fields, url: r.url };
-  }
+  // vars a connection field fell back for follow it (libpq's order, see connection-sources)
+  for (const c of Object.values(rawConns))
+    if (c && typeof c === 'object')
+      Object.assign(vars, resolveConnection(c as Record<string, unknown>, vars, env).derived);
+  const referenced = new Set<string>();
   for (const [name, v] of Object.entries(vars))
     if (v.cycle && v.cycle[0] === name)
       add(
@@ -267,6 +234,7 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
           'remove the escape; a runbook value is plain text',
         );
       for (const name of referencedVars(node.value)) {
+        referenced.add(name);
         const v = vars[name];
         if (!v)
           add(
@@ -296,44 +264,28 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   }
   if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
 
-  const lookup = (n: string) => vars[n]?.value ?? '';
-  const runbook = templateDeep(parsed.data!, lookup) as Runbook;
-  for (const [name, c] of Object.entries(connections))
-    if (runbook.connections[name])
-      runbook.connections[name] = resolvedDefinition(runbook.connections[name], c.fields, c.url) as Connection;
-  const secrets = Object.values(vars)
-    .filter((v) => v.secret && v.value)
-    .map((v) => v.value!);
-  // a password may come from PGPASSWORD or a url, not from a var: it is a secret all the same
-  for (const c of Object.values(connections)) if (c.fields.password.value) secrets.push(c.fields.password.value);
   const partHashes: Record<string, string> = {};
   for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? [])
     partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
   for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? [])
     partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
-  const warnings = secretsInCommandLines(doc, parsed.data!, vars, varDefs as Record<string, VarDef>).map((w) => ({
-    file: shown,
-    ...pos(w.offset),
-    message: w.message,
-    hint: w.hint,
-  }));
-  return {
-    file,
-    dir,
-    text,
-    hash: sha256(text),
+  const compiled: Compiled = {
+    data: parsed.data!,
     partHashes,
-    runbook,
-    vars,
-    redactor: new Redactor(secrets),
-    warnings,
-    connections,
+    envFile,
+    rawConnections: rawConns,
+    referenced: [...referenced],
+    commandValues: commandLineValues(doc, parsed.data!).map((v) => ({ ...pos(v.offset), names: v.names })),
   };
+  const lr = complete(compiled, file, text, shown, env);
+  // complete() gives up only where the checks above have said why
+  if (!lr) throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook could not be completed' }]);
+  compiledOf.set(lr, compiled);
+  return lr;
 }
 
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** What a full load compiled, for the cache to keep (runbook-cache.ts). */
+export const compiledOf = new WeakMap<LoadedRunbook, Compiled>();
 
 function withDefaults(raw: Record<string, unknown>): Runbook {
   const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
@@ -353,17 +305,6 @@ function withDefaults(raw: Record<string, unknown>): Runbook {
     maintenance: Object.fromEntries(Object.entries(obj(raw.maintenance)).map(([k, v]) => [k, steps(v)])),
     monitoring: raw.monitoring ? { interval: '30s', checks: [], alerts: [], ...obj(raw.monitoring) } : undefined,
   } as unknown as Runbook;
-}
-
-function templateDeep(value: unknown, lookup: (n: string) => string): unknown {
-  if (typeof value === 'string') return substitute(value, lookup);
-  if (Array.isArray(value)) return value.map((v) => templateDeep(v, lookup));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = templateDeep(v, lookup);
-    return out;
-  }
-  return value;
 }
 
 function isMapNode(node: unknown): node is { items: Array<{ key: unknown }> } {

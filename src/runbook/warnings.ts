@@ -3,32 +3,7 @@
 // of the machine (ps, /proc/PID/cmdline) for as long as the command runs.
 import { visit, type Document, type Node } from 'yaml';
 import type { Runbook, Step } from './schema.js';
-import { referencedVars, type ResolvedVar, type VarDef } from './template.js';
-
-export interface Warning {
-  offset: number | undefined;
-  message: string;
-  hint: string;
-}
-
-/** Vars whose value is a secret or is made from one (a default like postgres://u:${PASS}@h). */
-function secretVars(vars: Record<string, ResolvedVar>, defs: Record<string, VarDef>): Set<string> {
-  const out = new Set<string>();
-  const seen = new Set<string>();
-  const bears = (name: string): boolean => {
-    if (out.has(name)) return true;
-    if (seen.has(name)) return false;
-    seen.add(name);
-    const v = vars[name];
-    const def = defs[name];
-    const made =
-      v?.source === 'default' && def?.default !== undefined && referencedVars(String(def.default)).some(bears);
-    if (v?.secret || made) out.add(name);
-    return out.has(name);
-  };
-  for (const name of Object.keys(vars)) bears(name);
-  return out;
-}
+import { referencedVars } from './template.js';
 
 /** Paths (in the YAML) of every command line: command steps' run, command checks' params.run. */
 function commandLines(rb: Runbook): Array<Array<string | number>> {
@@ -44,31 +19,23 @@ function commandLines(rb: Runbook): Array<Array<string | number>> {
   return paths;
 }
 
-export function secretsInCommandLines(
-  doc: Document,
-  rb: Runbook,
-  vars: Record<string, ResolvedVar>,
-  defs: Record<string, VarDef>,
-): Warning[] {
-  const secret = secretVars(vars, defs);
-  if (!secret.size) return [];
-  const warnings: Warning[] = [];
+/**
+ * Every value on a command line with the vars it names: where a secret one is, the runbook
+ * writes a secret where any user of the machine can read it. Which vars are secret the
+ * environment decides (compiled.ts), so this only finds the values.
+ */
+export function commandLineValues(doc: Document, rb: Runbook): Array<{ offset: number | undefined; names: string[] }> {
+  const out: Array<{ offset: number | undefined; names: string[] }> = [];
   for (const path of commandLines(rb)) {
     const node = doc.getIn(path, true) as Node | undefined;
     if (!node || typeof node !== 'object') continue;
     visit(node, {
       Scalar(_k, s) {
         if (typeof s.value !== 'string') return;
-        for (const name of new Set(referencedVars(s.value).filter((n) => secret.has(n))))
-          warnings.push({
-            offset: s.range?.[0],
-            message:
-              `secret var \${${name}} is written into a command line, where any user of the machine ` +
-              `can read it (ps)`,
-            hint: `pass it through env: (e.g. env: { TOKEN: "\${${name}}" }) and use "$TOKEN" in the command`,
-          });
+        const names = [...new Set(referencedVars(s.value))];
+        if (names.length) out.push({ offset: s.range?.[0], names });
       },
     });
   }
-  return warnings;
+  return out;
 }
