@@ -20,9 +20,10 @@ import { createWriteStream, renameSync, writeFileSync, mkdirSync, rmSync } from 
 import { join } from 'node:path';
 import { once } from 'node:events';
 import copyStreams from 'pg-copy-streams';
-import { createPool, USERS_FILE, PROJECTS_FILE, RUN_DIR } from './config.js';
-import { records } from './json-stream.js';
-import { ENTITIES, Rejected, toRow } from './conversions.js';
+import { Worker } from 'node:worker_threads';
+import { createPool, RUN_DIR } from './config.js';
+import { ENTITIES } from './conversions.js';
+import { walk, preflight, isRecord, COLUMNS } from './preflight.js';
 
 const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const ON_DUPLICATE = arg('on-duplicate', 'fail');
@@ -35,40 +36,16 @@ mkdirSync(REPORT_DIR, { recursive: true });
 /** rows one INSERT … SELECT upserts: a few seconds of work, so progress moves */
 const RANGE = 100_000;
 const line = '='.repeat(60);
-const FILES = { users: USERS_FILE, projects: PROJECTS_FILE };
-const base = (f) => f.split('/').pop();
-
-/** Every record of the store, with where it stands: entity, position, parent. Malformed ones too. */
-async function* walk() {
-  let pos = 0;
-  for await (const u of records(USERS_FILE, 'users')) yield { entity: 'users', pos: pos++, rec: u, where: `${base(USERS_FILE)} users[${pos - 1}]` };
-  pos = 0;
-  for await (const p of records(PROJECTS_FILE, 'projects')) {
-    const where = `${base(PROJECTS_FILE)} projects[${pos}]`;
-    yield { entity: 'projects', pos: pos++, rec: p, where };
-    if (!isRecord(p)) continue;
-    for (const field of ['tasks', 'milestones']) {
-      const list = p[field];
-      if (list === undefined || !Array.isArray(list)) continue;
-      for (let i = 0; i < list.length; i++) yield { entity: field, pos: i, rec: list[i], parent: p, where: `${where}.${field}[${i}]` };
-    }
-  }
-}
-
-const isRecord = (r) => r !== null && typeof r === 'object' && !Array.isArray(r);
-
 // ---- 1. pre-flight ----
 console.log('🚀 Starting JSON to PostgreSQL Migration');
 console.log(line);
 console.log('\n🔎 Pre-flight check of the JSON files...');
-const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], withoutColumn: {} };
-const ent = (e) => (plan.entities[e] ??= { records: 0, malformed: 0, unconvertible: 0 });
 const { progressEvery } = await import(new URL('../../../dist/checks/progress.js', import.meta.url));
 // a migration of minutes says how far it is every few seconds
 let tell = progressEvery((t) => console.log(`  … ${t}`));
 let done = 0;
 
-const stats = {};
+let stats = {};
 const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
 const rejectedFile = join(REPORT_DIR, 'migration-rejected.jsonl');
 const rejectedOut = createWriteStream(`${rejectedFile}.tmp`);
@@ -91,23 +68,19 @@ function rejectRecord(x, field, value, reason) {
 // read (COPY, on the server's core while this one parses): nothing touches the real tables
 // before the pre-flight has seen every record. One connection per entity: a temporary table
 // is its session's, and tasks and milestones are then upserted at once.
-const pool = createPool({ max: 4, connectionTimeoutMillis: 5000 });
-const COLUMNS = Object.fromEntries(
-  Object.entries(ENTITIES).map(([e, spec]) => [e, [...Object.values(spec.fields).map((f) => f.column), ...(spec.parent ? [spec.parent] : []), 'legacy']]),
-);
-/** COPY's text form: \N for NULL; backslash, tab, newline and carriage return escaped */
-const copyText = (v) =>
-  v === null || v === undefined
-    ? '\\N'
-    : typeof v === 'boolean'
-      ? (v ? 't' : 'f')
-      : /[\\\t\n\r]/.test(String(v))
-        ? String(v).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c])
-        : String(v);
+const pool = createPool({ max: 5, connectionTimeoutMillis: 5000 });
 const stage = {};
-async function openStage(entity) {
+const opening = {};
+/** The staging part a row goes to, opened on first use (a COPY on its own connection). */
+async function stageFor(key) {
+  opening[key] ??= openCopy(key.split('#')[0]).then((s) => (stage[key] = { entity: key.split('#')[0], ...s }));
+  return opening[key];
+}
+async function openCopy(entity) {
   const client = await pool.connect();
   const cols = COLUMNS[entity];
+  // the staged rows stay in memory rather than in temporary files (allowed only before a temp table is used)
+  await client.query(`SET temp_buffers = '64MB'`);
   // __skip: staged only to be seen by the duplicate check (a child of a project already rejected)
   await client.query(
     `CREATE TEMP TABLE stage (__n bigint, __where text, __parent text, __id text, __skip boolean, LIKE ${ENTITIES[entity].table})`,
@@ -120,16 +93,7 @@ async function openStage(entity) {
     copy.on('error', reject);
   });
   finished.catch(() => {}); // awaited when the pre-flight ends; an error meanwhile must not crash it
-  return { client, copy, finished, rows: 0, buf: '' };
-}
-async function stageRow(x, row, skip = false) {
-  const s = (stage[x.entity] ??= await openStage(x.entity));
-  const cols = COLUMNS[x.entity].map((c) => copyText(c === 'legacy' ? JSON.stringify(row.legacy) : row[c]));
-  const parentWhere = x.parent ? x.where.slice(0, x.where.lastIndexOf('.')) : null;
-  const meta = [++s.rows, copyText(x.where), copyText(parentWhere), copyText(JSON.stringify(x.rec.id ?? null)), skip ? 't' : 'f'];
-  // rows go out 256 kB at a time: the COPY stream sends each write as its own message
-  s.buf += `${meta.join('\t')}\t${cols.join('\t')}\n`;
-  if (s.buf.length >= 1 << 18) await flushStage(s);
+  return { client, copy, finished, buf: '' };
 }
 async function flushStage(s) {
   const text = s.buf;
@@ -138,62 +102,68 @@ async function flushStage(s) {
 }
 /** projects not migrated, by where: their tasks and milestones are not either */
 const rejectedParents = new Set();
+const checked = () => tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
 
-for await (const x of walk()) {
-  tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
-  const s = ent(x.entity);
-  s.records++;
-  stat(x.entity).total++;
-  if (!isRecord(x.rec)) {
-    s.malformed++;
-    plan.malformed.push({ entity: x.entity, where: x.where, reason: `${x.rec === null ? 'null' : Array.isArray(x.rec) ? 'a list' : typeof x.rec}, not a record` });
-    rejectRecord(x, null, x.rec, 'not a record');
-    continue;
-  }
-  for (const field of x.entity === 'projects' ? ['tasks', 'milestones'] : [])
-    if (x.rec[field] !== undefined && !Array.isArray(x.rec[field]))
-      plan.malformed.push({ entity: x.entity, where: `${x.where}.${field}`, reason: `${field} is ${x.rec[field] === null ? 'null' : typeof x.rec[field]}, not a list: kept as written, its items are not migrated` });
-  let row;
-  try {
-    row = toRow(x.entity, x.rec, x.pos);
-  } catch (e) {
-    if (!(e instanceof Rejected)) throw e;
-    s.unconvertible++;
-    plan.unconvertible.push({ entity: x.entity, id: x.rec.id ?? null, where: x.where, field: e.field, value: e.value, reason: e.message });
-    rejectRecord(x, e.field, e.value, e.message);
+// users.json in a worker thread, projects.json here, at once
+const worker = new Worker(new URL('./preflight-worker.js', import.meta.url));
+const usersPlan = new Promise((resolve, reject) => {
+  // one message after the other: the last rows are written before 'done' is taken
+  let queue = Promise.resolve();
+  const handle = async (m) => {
+    if (m.t === 'rows') {
+      const s = await stageFor(m.key);
+      if (!s.copy.write(m.text)) await once(s.copy, 'drain');
+      worker.postMessage('ack');
+    } else if (m.t === 'reject') rejectRecord(m.x, m.field, m.value, m.reason);
+    else if (m.t === 'progress') for (let i = 0; i < m.n; i++) checked();
+    else if (m.t === 'done') resolve(m.plan);
+  };
+  worker.on('message', (m) => (queue = queue.then(() => handle(m)).catch(reject)));
+  worker.on('error', reject);
+  worker.on('exit', (code) => code && reject(new Error(`the users.json check stopped (exit ${code})`)));
+});
+const projectsPlan = preflight('projects', {
+  async stage(entity, part, text) {
+    const s = await stageFor(`${entity}#${part}`);
+    s.buf += text;
+    if (s.buf.length >= 1 << 18) await flushStage(s);
+  },
+  reject: (x, field, value, reason) => {
+    rejectRecord(x, field, value, reason);
     if (x.entity === 'projects') rejectedParents.add(x.where);
-    continue;
-  }
-  for (const f of Object.keys(row.legacy.fields ?? {})) {
-    const w = (plan.withoutColumn[x.entity] ??= {});
-    w[f] = (w[f] ?? 0) + 1;
-  }
-  if (x.parent) {
-    const parentWhere = x.where.slice(0, x.where.lastIndexOf('.'));
-    row.project_id = toRowId(x.parent);
-    if (rejectedParents.has(parentWhere)) {
-      rejectRecord(x, null, null, 'its project was not migrated');
-      // still staged: the duplicate check sees every record that converts, as it always did
-      await stageRow(x, row, true);
-      continue;
-    }
-  }
-  await stageRow(x, row);
+  },
+  progress: checked,
+});
+const parts = await Promise.all([usersPlan, projectsPlan]);
+const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], withoutColumn: {} };
+for (const p of parts) {
+  Object.assign(plan.entities, p.entities);
+  plan.malformed.push(...p.malformed);
+  plan.unconvertible.push(...p.unconvertible);
+  Object.assign(plan.withoutColumn, p.withoutColumn);
 }
+// the statistics in the files' order, each entity's total from the plan
+const byEntity = stats;
+stats = {};
+for (const [e, s] of Object.entries(plan.entities))
+  stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, ...byEntity[e], total: s.records };
 for (const s of Object.values(stage)) {
   await flushStage(s);
   s.copy.end();
 }
 await Promise.all(Object.values(stage).map((s) => s.finished));
 // duplicate ids, found by the server in the staged rows: the same uuid twice (777 and "777" too), in file order
-for (const [entity, st] of Object.entries(stage)) {
-  const r = await st.client.query(
-    `SELECT id::text AS uuid, array_agg(__id ORDER BY __n) AS ids, array_agg(__where ORDER BY __n) AS wheres ` +
-      `FROM stage GROUP BY id HAVING count(*) > 1 ORDER BY min(__n)`,
-  );
-  for (const d of r.rows)
-    plan.duplicates.push({ entity, uuid: d.uuid, records: d.ids.map((id, i) => ({ id: JSON.parse(id), where: d.wheres[i] })) });
-}
+// (each part on its own connection, at once)
+const found = await Promise.all(
+  Object.values(stage).map(async ({ entity, client }) => {
+    const r = await client.query(
+      `SELECT id::text AS uuid, array_agg(__id ORDER BY __n) AS ids, array_agg(__where ORDER BY __n) AS wheres ` +
+        `FROM stage GROUP BY id HAVING count(*) > 1 ORDER BY min(__n)`,
+    );
+    return r.rows.map((d) => ({ entity, uuid: d.uuid, records: d.ids.map((id, i) => ({ id: JSON.parse(id), where: d.wheres[i] })) }));
+  }),
+);
+plan.duplicates.push(...found.flat());
 // which record of a duplicated id is kept (keep-first / keep-last), by where it stands
 const dropped = new Map();
 for (const d of plan.duplicates) {
@@ -228,8 +198,14 @@ done = 0;
 
 /** Rows staged and then not written: rejected with the reason, their records looked up at the end. */
 async function drop(entity, column, wheres, reason) {
-  if (!wheres.length || !stage[entity]) return [];
-  const r = await stage[entity].client.query(
+  const parts = Object.values(stage).filter((s) => s.entity === entity);
+  if (!wheres.length || !parts.length) return [];
+  const rows = [];
+  for (const part of parts) rows.push(...(await dropIn(part, entity, column, wheres, reason)));
+  return rows;
+}
+async function dropIn(part, entity, column, wheres, reason) {
+  const r = await part.client.query(
     `DELETE FROM stage WHERE ${column} = ANY($1) AND NOT __skip RETURNING __where, __id`,
     [wheres],
   );
@@ -244,11 +220,12 @@ async function drop(entity, column, wheres, reason) {
   return r.rows.map((row) => row.__where);
 }
 
-/** Upserts an entity's staged rows range by range. */
-async function load(entity) {
-  const s = stage[entity];
-  if (!s) return;
-  const { client } = s;
+/** Upserts an entity's staged rows, its parts at once. */
+const load = (entity) => Promise.all(Object.values(stage).filter((s) => s.entity === entity).map((s) => loadPart(s)));
+
+/** Upserts one staged part range by range. */
+async function loadPart(s) {
+  const { client, entity } = s;
   const spec = ENTITIES[entity];
   const cols = COLUMNS[entity];
   const st = stat(entity);
@@ -283,11 +260,12 @@ async function load(entity) {
       await range(mid + 1, b);
     }
   }
-  for (let a = 1; a <= s.rows; a += RANGE) await range(a, Math.min(s.rows, a + RANGE - 1));
+  const rows = Number((await client.query('SELECT coalesce(max(__n), 0) AS n FROM stage')).rows[0].n);
+  for (let a = 1; a <= rows; a += RANGE) await range(a, Math.min(rows, a + RANGE - 1));
 }
 
 try {
-  for (const e of Object.keys(stage)) await drop(e, '__where', [...dropped.keys()]);
+  for (const e of new Set(Object.values(stage).map((s) => s.entity))) await drop(e, '__where', [...dropped.keys()]);
   // a project not kept takes its tasks and milestones with it
   for (const e of ['tasks', 'milestones']) await drop(e, '__parent', [...rejectedParents], 'its project was not migrated');
   console.log('\n📋 Migrating Users...');
@@ -313,13 +291,6 @@ try {
   renameSync(`${rejectedFile}.tmp`, rejectedFile);
 }
 
-function toRowId(p) {
-  try {
-    return ENTITIES.projects.fields.id.conv(p.id);
-  } catch {
-    return null;
-  }
-}
 
 console.log('\n' + line);
 console.log('📊 Migration Statistics');
