@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CheckOutcome, defineCheck, type Metric } from './types.js';
+import { type CheckContext, type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError } from './pg.js';
 import { createHash } from 'node:crypto';
 import { KINDS, KIND_LABEL, type Diff, type Kind } from './validate-kinds.js';
@@ -48,28 +48,37 @@ const entitySpec = z
   })
   .strict();
 
+const paramsSchema = z
+  .object({
+    entities: z.array(entitySpec).min(1),
+    legacy_id_namespace: z.string().optional().describe('UUID namespace used to map non-UUID JSON ids (uuid v5)'),
+    max_examples: z.number().int().positive().default(5).describe('examples shown per kind (the file has every one)'),
+    min_accuracy_pct: z.number().min(0).max(100).default(100),
+    mode: z
+      .enum(['equal', 'contains'])
+      .default('equal')
+      .describe(
+        'contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies',
+      ),
+  })
+  .strict();
+type Params = z.output<typeof paramsSchema>;
+
 export const dataValidateCheck = defineCheck({
   type: 'data.validate',
   description:
     'Row-level comparison JSON ↔ PostgreSQL by key, exact unless a field declares a normalisation; every ' +
     'discrepancy by kind, all in a file',
-  params: z
-    .object({
-      entities: z.array(entitySpec).min(1),
-      legacy_id_namespace: z.string().optional().describe('UUID namespace used to map non-UUID JSON ids (uuid v5)'),
-      max_examples: z.number().int().positive().default(5).describe('examples shown per kind (the file has every one)'),
-      min_accuracy_pct: z.number().min(0).max(100).default(100),
-      mode: z
-        .enum(['equal', 'contains'])
-        .default('equal')
-        .describe(
-          'contains: PostgreSQL holds every JSON record, equal; rows only in PostgreSQL are noted, not discrepancies',
-        ),
-    })
-    .strict(),
+  params: paramsSchema,
   refs: (p) => p.entities.map((e, i) => ({ path: ['entities', i, 'name'], entity: e.name })),
   defaultTimeoutMs: 300_000,
-  async run(p, ctx): Promise<CheckOutcome> {
+  // in a worker thread with a bounded heap when built (see validate-worker.ts), here otherwise
+  run: async (p: Params, ctx: CheckContext): Promise<CheckOutcome> => (await inWorker(p, ctx)) ?? validateHere(p, ctx),
+});
+
+/** The comparison itself, in whichever thread runs it. */
+export async function validateHere(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
+  {
     const metrics: Record<string, Metric> = {};
     const statRows: Array<Array<string | number>> = [];
     const examples: Diff[] = [];
@@ -189,8 +198,60 @@ export const dataValidateCheck = defineCheck({
         : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the ' +
           'migration (it is idempotent), then validate again',
     };
-  },
-});
+  }
+}
+
+/** heap of the worker thread: the comparison keeps ~100 MB live; the rest is room for its garbage */
+const WORKER_HEAP_MB = 320;
+
+/**
+ * Runs the comparison in a worker thread whose heap is bounded: parsing makes garbage faster
+ * than V8 collects it unasked, and on one thread the heap grew to 700 MB for 1M users while
+ * ~150 MB of it was alive. The session's thread also stays free (the TUI keeps drawing).
+ * Undefined when the worker's file is not there (running from source): the caller runs it here.
+ */
+async function inWorker(p: Params, ctx: CheckContext): Promise<CheckOutcome | undefined> {
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const file = new URL('./validate-worker.js', import.meta.url);
+  if (!existsSync(fileURLToPath(file))) return undefined;
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(file, {
+    workerData: {
+      params: p,
+      connectionDefs: ctx.connectionDefs,
+      connection: ctx.connection,
+      data: ctx.data,
+      baseDir: ctx.baseDir,
+      artifactsDir: ctx.artifactsDir,
+      timeoutMs: ctx.timeoutMs,
+      secrets: ctx.redactor.masked,
+    },
+    // WAYMARK_VALIDATE_HEAP_MB: a smaller heap, for a test that proves the comparison streams
+    resourceLimits: { maxOldGenerationSizeMb: Number(process.env.WAYMARK_VALIDATE_HEAP_MB) || WORKER_HEAP_MB },
+    // not the flags this process was started with (--input-type, a heap size): the worker is a module file
+    execArgv: [],
+  });
+  const stop = () => void worker.terminate();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await new Promise<CheckOutcome>((resolve, reject) => {
+      worker.on(
+        'message',
+        (m: { progress?: string; done?: CheckOutcome; error?: { message: string; code?: string } }) => {
+          if (m.progress) ctx.progress?.(m.progress);
+          else if (m.done) resolve(m.done);
+          else if (m.error) reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+        },
+      );
+      worker.on('error', reject);
+      worker.on('exit', () => reject(new Error(ctx.signal.aborted ? 'cancelled' : 'the comparison stopped')));
+    });
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+    await worker.terminate();
+  }
+}
 
 /**
  * Every discrepancy, one JSON line each, written whole: its digest goes into the record. The

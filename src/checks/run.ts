@@ -2,7 +2,7 @@
 // baseline recorded or compared, and the result never throws.
 import type { CheckDef } from '../runbook/schema.js';
 import type { CheckContext, CheckResult, Metric } from './types.js';
-import { checkTypes } from './registry.js';
+import { checkLoaders } from './check-loaders.js';
 import { parseDuration } from '../runbook/duration.js';
 
 export async function runCheck(
@@ -15,7 +15,7 @@ export async function runCheck(
   // The session's clock, so gate freshness and wait gates agree when a rehearsal moves time forward.
   const startedAt = now().toISOString();
   const t0 = performance.now();
-  const type = checkTypes[def.type];
+  const type = await checkLoaders[def.type]?.();
   const finish = (
     r: Omit<CheckResult, 'id' | 'type' | 'startedAt' | 'durationMs' | 'thresholds'> & {
       thresholds?: Record<string, string>;

@@ -20,8 +20,12 @@ import { KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
 
 /** rows a cursor read brings from PostgreSQL */
 const BATCH = 5000;
-/** (key, hash) pairs held in memory by all the sorts of one validation: about 120 MB */
-const SORT_BUDGET = 1_000_000;
+/**
+ * (key, hash) pairs held in memory by all the sorts of one validation: about 120 MB. The heap
+ * grows to a few times what it holds (the parse makes much garbage), so the comparison runs
+ * in a worker whose heap is capped (data-validate.ts); past this, pairs spill to sorted files.
+ */
+const SORT_BUDGET = 800_000;
 /** tables read at once: two cores, and a pool shared with the monitoring probes */
 const PARALLEL_READS = 2;
 
@@ -268,6 +272,8 @@ async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal): Promise<
       }
     }
     const merged = await merge(side, side.json.batches(), pgBatches());
+    // the JSON side is merged: its memory goes back to the budget of the sorts still filling
+    side.json.dispose();
     await cursor.close();
     const pgVals = merged.mismatched.size
       ? await refetch(client, shape, [...merged.mismatched.values()], o.ns)

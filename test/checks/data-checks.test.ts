@@ -199,7 +199,8 @@ describe('data.validate', () => {
     await db.query(
       `INSERT INTO big_users SELECT md5(g::text)::uuid, 'user' || g || '@x.io', 'User ' || g FROM generate_series(1, ${N}) g`,
     );
-    // Run in a child with a 64 MB heap: neither the 60+ MB file nor a map of every key would fit.
+    // Run in a child with a 64 MB heap, and the comparison's worker thread with one too: neither
+    // the 60+ MB file nor a map of every key would fit.
     const script = `
       import { harnessRun } from ${JSON.stringify(join(process.cwd(), 'test/helpers/run-validate.mjs'))};
       const r = await harnessRun(${JSON.stringify(db.url)}, ${JSON.stringify(big)});
@@ -207,6 +208,7 @@ describe('data.validate', () => {
     `;
     const child = spawnSync(process.execPath, ['--max-old-space-size=64', '--input-type=module', '-e', script], {
       encoding: 'utf8',
+      env: { ...process.env, WAYMARK_VALIDATE_HEAP_MB: '64' },
       timeout: 240_000,
     });
     expect(child.stderr).toBe('');

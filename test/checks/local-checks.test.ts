@@ -140,3 +140,12 @@ describe('env, file, command', () => {
     expect(bad.summary).toBe('exited 4, expected 0');
   });
 });
+
+describe('check types loaded one by one', () => {
+  it('name the same types as the registry, each its own', async () => {
+    const { checkLoaders } = await import('../../src/checks/check-loaders.js');
+    const { checkTypes } = await import('../../src/checks/registry.js');
+    expect(Object.keys(checkLoaders).sort()).toEqual(Object.keys(checkTypes).sort());
+    for (const [type, load] of Object.entries(checkLoaders)) expect((await load()).type).toBe(type);
+  });
+});
