@@ -3,7 +3,7 @@ import { type CheckContext, type CheckOutcome, defineCheck, type Metric } from '
 import { classifyPgError } from './pg.js';
 import { createHash } from 'node:crypto';
 import { KINDS, KIND_LABEL, type Diff, type Kind } from './validate-kinds.js';
-import { validateAll } from './validate-run.js';
+import { validateAll, type EntityStats } from './validate-run.js';
 
 const NORMS = ['trim', 'empty_is_null', 'case_insensitive'] as const;
 const fieldSpec = z.union([
@@ -72,12 +72,11 @@ export const dataValidateCheck = defineCheck({
   params: paramsSchema,
   refs: (p) => p.entities.map((e, i) => ({ path: ['entities', i, 'name'], entity: e.name })),
   defaultTimeoutMs: 300_000,
-  // in a worker thread with a bounded heap when built (see validate-worker.ts), here otherwise
-  run: async (p: Params, ctx: CheckContext): Promise<CheckOutcome> => (await inWorker(p, ctx)) ?? validateHere(p, ctx),
+  run: (p: Params, ctx: CheckContext): Promise<CheckOutcome> => validate(p, ctx),
 });
 
-/** The comparison itself, in whichever thread runs it. */
-export async function validateHere(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
+/** The comparison and its outcome: the entities of each file compared in a worker thread of their own. */
+async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
   {
     const metrics: Record<string, Metric> = {};
     const statRows: Array<Array<string | number>> = [];
@@ -93,12 +92,9 @@ export async function validateHere(p: Params, ctx: CheckContext): Promise<CheckO
     let newSince = 0;
     let onlyInPg = 0;
     try {
-      const all = await validateAll(p.entities, ctx, {
-        ns: p.legacy_id_namespace,
-        maxExamples: p.max_examples,
-        contains: p.mode === 'contains',
-        emit: out.write,
-      });
+      const all =
+        (await inWorkers(p, ctx, out.partPath)) ??
+        (await validateAll(p.entities, ctx, { ...compareOptions(p), emit: out.write }));
       for (const [i, spec] of p.entities.entries()) {
         const s = all[i];
         worst = Math.min(worst, s.accuracy);
@@ -201,44 +197,67 @@ export async function validateHere(p: Params, ctx: CheckContext): Promise<CheckO
   }
 }
 
-/** heap of the worker thread: the comparison keeps ~100 MB live; the rest is room for its garbage */
-const WORKER_HEAP_MB = 320;
+/** Options of the comparison from the check's params. */
+export const compareOptions = (p: Params) => ({
+  ns: p.legacy_id_namespace,
+  maxExamples: p.max_examples,
+  contains: p.mode === 'contains',
+});
+
+/** heap of each worker thread: its comparison keeps ~100 MB live; the rest is room for garbage */
+const WORKER_HEAP_MB = 224;
+/** (key, hash) pairs each worker's sorts hold in memory before they spill */
+const WORKER_SORT_BUDGET = 400_000;
 
 /**
- * Runs the comparison in a worker thread whose heap is bounded: parsing makes garbage faster
- * than V8 collects it unasked, and on one thread the heap grew to 700 MB for 1M users while
- * ~150 MB of it was alive. The session's thread also stays free (the TUI keeps drawing).
- * Undefined when the worker's file is not there (running from source): the caller runs it here.
+ * Compares the entities of each JSON file in a worker thread of its own, at once: the two
+ * files parse on two cores, and each worker's heap is capped (on one thread, parsing made
+ * garbage faster than V8 collected it unasked: 700-860 MB for 1M users while ~150 MB was
+ * alive). The session's thread stays free (the TUI keeps drawing). Each worker writes its
+ * entities' discrepancies to their parts of the file. Undefined when the worker's file is not
+ * there (running from source): the caller compares here.
  */
-async function inWorker(p: Params, ctx: CheckContext): Promise<CheckOutcome | undefined> {
+async function inWorkers(
+  p: Params,
+  ctx: CheckContext,
+  partPath: (entity: string) => string,
+): Promise<EntityStats[] | undefined> {
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const file = new URL('./validate-worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(file))) return undefined;
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(file, {
-    workerData: {
-      params: p,
-      connectionDefs: ctx.connectionDefs,
-      connection: ctx.connection,
-      data: ctx.data,
-      baseDir: ctx.baseDir,
-      artifactsDir: ctx.artifactsDir,
-      timeoutMs: ctx.timeoutMs,
-      secrets: ctx.redactor.masked,
-    },
-    // WAYMARK_VALIDATE_HEAP_MB: a smaller heap, for a test that proves the comparison streams
-    resourceLimits: { maxOldGenerationSizeMb: Number(process.env.WAYMARK_VALIDATE_HEAP_MB) || WORKER_HEAP_MB },
-    // not the flags this process was started with (--input-type, a heap size): the worker is a module file
-    execArgv: [],
-  });
-  const stop = () => void worker.terminate();
+  const { groupByFile } = await import('./json-source.js');
+  const groups = groupByFile(
+    ctx.data,
+    p.entities.map((e) => e.name),
+    ctx.baseDir,
+  );
+  const workers: Array<InstanceType<typeof Worker>> = [];
+  const stop = () => workers.forEach((w) => void w.terminate());
   ctx.signal.addEventListener('abort', stop, { once: true });
-  try {
-    return await new Promise<CheckOutcome>((resolve, reject) => {
+  const one = (names: string[]) =>
+    new Promise<EntityStats[]>((resolve, reject) => {
+      const worker = new Worker(file, {
+        workerData: {
+          specs: p.entities.filter((e) => names.includes(e.name)),
+          options: { ...compareOptions(p), sortBudget: WORKER_SORT_BUDGET },
+          parts: Object.fromEntries(names.map((n) => [n, partPath(n)])),
+          connectionDefs: ctx.connectionDefs,
+          connection: ctx.connection,
+          data: ctx.data,
+          baseDir: ctx.baseDir,
+          timeoutMs: ctx.timeoutMs,
+        },
+        // WAYMARK_VALIDATE_HEAP_MB: a smaller heap, for a test that proves the comparison streams
+        resourceLimits: { maxOldGenerationSizeMb: Number(process.env.WAYMARK_VALIDATE_HEAP_MB) || WORKER_HEAP_MB },
+        // not the flags this process was started with (--input-type, a heap size): the worker is a module file
+        execArgv: [],
+      });
+      workers.push(worker);
       worker.on(
         'message',
-        (m: { progress?: string; done?: CheckOutcome; error?: { message: string; code?: string } }) => {
+        (m: { progress?: string; done?: EntityStats[]; error?: { message: string; code?: string } }) => {
           if (m.progress) ctx.progress?.(m.progress);
           else if (m.done) resolve(m.done);
           else if (m.error) reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
@@ -247,9 +266,13 @@ async function inWorker(p: Params, ctx: CheckContext): Promise<CheckOutcome | un
       worker.on('error', reject);
       worker.on('exit', () => reject(new Error(ctx.signal.aborted ? 'cancelled' : 'the comparison stopped')));
     });
+  try {
+    const results = await Promise.all(groups.map((g) => one(g.names)));
+    const byName = new Map(groups.flatMap((g, i) => g.names.map((n, j) => [n, results[i][j]] as const)));
+    return p.entities.map((e) => byName.get(e.name)!);
   } finally {
     ctx.signal.removeEventListener('abort', stop);
-    await worker.terminate();
+    stop();
   }
 }
 
@@ -259,7 +282,7 @@ async function inWorker(p: Params, ctx: CheckContext): Promise<CheckOutcome | un
  * runbook's order, the same file whatever finished first.
  */
 async function openDiscrepancyFile(dir: string | undefined, entities: string[]) {
-  const { mkdirSync, createWriteStream, createReadStream, renameSync, rmSync } = await import('node:fs');
+  const { mkdirSync, createWriteStream, createReadStream, renameSync, rmSync, existsSync } = await import('node:fs');
   // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
@@ -267,20 +290,23 @@ async function openDiscrepancyFile(dir: string | undefined, entities: string[]) 
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `discrepancies-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
   const parts = new Map<string, { path: string; stream: ReturnType<typeof createWriteStream> }>();
+  const partPath = (entity: string) => `${file}.part-${entities.indexOf(entity)}`;
   const part = (entity: string) => {
     let p = parts.get(entity);
     if (!p) {
-      const path = `${file}.part-${entities.indexOf(entity)}`;
+      const path = partPath(entity);
       p = { path, stream: createWriteStream(path) };
       parts.set(entity, p);
     }
     return p.stream;
   };
   const endAll = () => Promise.all([...parts.values()].map((p) => new Promise<void>((r) => p.stream.end(() => r()))));
+  // parts are written here or by the workers (at partPath): all are read, and removed
   const removeParts = () => {
-    for (const p of parts.values()) rmSync(p.path, { force: true });
+    for (const e of entities) rmSync(partPath(e), { force: true });
   };
   return {
+    partPath,
     write: (d: Diff) => void part(d.entity).write(JSON.stringify(d) + '\n'),
     async close() {
       await endAll();
@@ -288,9 +314,8 @@ async function openDiscrepancyFile(dir: string | undefined, entities: string[]) 
       const out = createWriteStream(`${file}.tmp`);
       let lines = 0;
       for (const entity of entities) {
-        const p = parts.get(entity);
-        if (!p) continue;
-        for await (const chunk of createReadStream(p.path)) {
+        if (!existsSync(partPath(entity))) continue;
+        for await (const chunk of createReadStream(partPath(entity))) {
           const buf = chunk as Buffer;
           hash.update(buf);
           for (const byte of buf) if (byte === 0x0a) lines++;

@@ -8,11 +8,6 @@ const PASSWORD_PAIR = /\b(password|passwd|pgpassword|db_password)("?\s*[=:]\s*)(
 
 export class Redactor {
   private readonly secrets: string[];
-  /** the secrets it masks (to hand to a worker thread that redacts the same) */
-  get masked(): readonly string[] {
-    return this.secrets;
-  }
-
   constructor(secrets: Iterable<string> = []) {
     // Longest first so a secret containing another is masked whole.
     this.secrets = [...new Set([...secrets].filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
