@@ -238,10 +238,29 @@ async function loadPart(s) {
     `WHERE (${set.map((c) => `t.${c}`).join(',')}) IS DISTINCT FROM (${set.map((c) => `EXCLUDED.${c}`).join(',')}) ` +
     'RETURNING (xmax = 0) AS inserted) ' +
     'SELECT (SELECT count(*) FROM src) AS staged, count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM w';
+  // Into a table that was empty, a plain INSERT does the same a quarter faster. Should a row with
+  // one of these ids arrive meanwhile (the live app writes both stores), its primary key refuses
+  // the range, and from then on every range is upserted.
+  const insert =
+    `WITH src AS (SELECT ${cols.join(',')} FROM stage WHERE __n BETWEEN $1 AND $2 AND NOT __skip), ` +
+    `w AS (INSERT INTO ${spec.table} (${cols.join(',')}) SELECT * FROM src RETURNING true) ` +
+    'SELECT (SELECT count(*) FROM src) AS staged, count(*) AS inserted, count(*) AS written FROM w';
+  const table = await client.query(
+    `SELECT NOT EXISTS (SELECT 1 FROM ${spec.table}) AS empty, ` +
+      `(SELECT conname FROM pg_constraint WHERE conrelid = '${spec.table}'::regclass AND contype = 'p') AS pkey`,
+  );
+  let plain = table.rows[0].empty === true;
   // a range PostgreSQL refuses is halved until each refused row stands alone
   async function range(a, b) {
     try {
-      const r = (await client.query(upsert, [a, b])).rows[0];
+      let r;
+      try {
+        r = (await client.query(plain ? insert : upsert, [a, b])).rows[0];
+      } catch (e) {
+        if (!plain || e.code !== '23505' || e.constraint !== table.rows[0].pkey) throw e;
+        plain = false;
+        r = (await client.query(upsert, [a, b])).rows[0];
+      }
       st.inserted += Number(r.inserted);
       st.updated += Number(r.written) - Number(r.inserted);
       st.unchanged += Number(r.staged) - Number(r.written);
