@@ -146,11 +146,6 @@ export class SortedRuns {
     this.files.push(file);
   }
 
-  /** All pairs in key order. */
-  async *sorted(): AsyncGenerator<Pair, void> {
-    for await (const b of this.batches()) for (let i = 0; i < b.keys.length; i++) yield [b.keys[i], b.values[i]];
-  }
-
   /** All pairs in key order, a batch at a time: a merge walks a batch without an await per pair. */
   async *batches(size = 8192): AsyncGenerator<Batch, void> {
     await this.spilling;

@@ -3,10 +3,10 @@
 // each field normalised and compared by key. On the adversarial store, migrated and then
 // changed in planted ways, both must name the same discrepancies.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createTestDatabase, psqlFileArgs } from '../helpers/pg.js';
+import { join } from 'node:path';
+import { createTestDatabase } from '../helpers/pg.js';
+import { demoApp } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
 import { adversarial } from '../fixtures/adversarial.js';
 import { ConnectionManager } from '../../src/checks/pg.js';
@@ -19,7 +19,6 @@ import type { Entity } from '../../src/runbook/schema.js';
 // @ts-expect-error -- plain JS of the demo app
 import { entities, comparisons } from '../../examples/fluxstudio/database/validation-spec.js';
 
-const APP = resolve('examples/fluxstudio');
 const NS = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 const data = entities as Record<string, Entity>;
 const specs = (comparisons as Array<Omit<EntitySpec, 'key_column'>>).map((s) => ({ key_column: 'id', ...s }));
@@ -29,17 +28,12 @@ let ws: string;
 beforeAll(async () => {
   db = await createTestDatabase('ref');
   ws = tempDir();
-  const u = new URL(db.url);
-  const vars = [`DB_HOST=${u.hostname}`, `DB_PORT=${u.port}`, `DB_NAME=${db.name}`, `DB_USER=${u.username}`];
-  writeFileSync(join(ws, '.env'), [...vars, `DB_PASSWORD=${decodeURIComponent(u.password)}`, ''].join('\n'));
-  const env = { ...process.env, ENV_FILE: join(ws, '.env'), DATA_DIR: ws, PGPASSWORD: decodeURIComponent(u.password) };
-  const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: APP, env, encoding: 'utf8' });
+  const { run, applySchema } = demoApp(db, ws, { env: { DATA_DIR: ws } });
   const store = adversarial();
   writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: store.users }, null, 2));
   writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: store.projects }, null, 2));
-  for (const f of ['database/schema.sql', 'database/migrations/006_add_tasks_and_activities.sql'])
-    expect(run(['tools/psql.js', ...psqlFileArgs(u, db.name, f)]).status).toBe(0);
-  expect(run(['database/migrate-json-to-postgres.js', '--on-duplicate=keep-first']).status).toBe(1);
+  applySchema();
+  expect(run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']).status).toBe(1);
   // planted: a row gone, a name changed, an old row only PostgreSQL has, a default filled, a
   // milestone retitled, times the server cannot write as the reference does (year 10000, infinity)
   await db.query(`DELETE FROM users WHERE email = 'zw@example.com'`);

@@ -1,27 +1,22 @@
 // Into an empty table the migration inserts without ON CONFLICT; a row the live app writes
 // meanwhile with one of the same ids must not be refused: the range is upserted instead.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createTestDatabase, psqlFileArgs } from '../helpers/pg.js';
+import { join } from 'node:path';
+import { createTestDatabase } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
+import { demoApp } from '../helpers/demo-app.js';
 
-const APP = resolve('examples/fluxstudio');
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ws: string;
-let env: NodeJS.ProcessEnv;
-const run = (script: string, args: string[] = []) =>
-  spawnSync(process.execPath, [join(APP, script), ...args], { cwd: APP, env, encoding: 'utf8', timeout: 120_000 });
+let run: ReturnType<typeof demoApp>['run'];
 
 beforeAll(async () => {
   db = await createTestDatabase('live');
   ws = tempDir();
-  const u = new URL(db.url);
-  const vars = [`DB_HOST=${u.hostname}`, `DB_PORT=${u.port}`, `DB_NAME=${db.name}`, `DB_USER=${u.username}`];
-  writeFileSync(join(ws, '.env'), [...vars, `DB_PASSWORD=${decodeURIComponent(u.password)}`, ''].join('\n'));
-  env = { ...process.env, ENV_FILE: join(ws, '.env'), DATA_DIR: ws, PGPASSWORD: decodeURIComponent(u.password) };
+  const app = demoApp(db, ws, { env: { DATA_DIR: ws } });
+  run = app.run;
   const users = Array.from({ length: 50 }, (_, i) => ({
     id: uuid(i + 1),
     email: `u${i + 1}@example.com`,
@@ -31,8 +26,7 @@ beforeAll(async () => {
   }));
   writeFileSync(join(ws, 'users.json'), JSON.stringify({ users }));
   writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: [] }));
-  for (const f of ['database/schema.sql', 'database/migrations/006_add_tasks_and_activities.sql'])
-    expect(run('tools/psql.js', psqlFileArgs(u, db.name, f)).status).toBe(0);
+  app.applySchema();
   // the app writes user 7 (with a stale name) just as the migration's first INSERT begins
   await db.query(`CREATE FUNCTION app_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
       IF pg_trigger_depth() = 1 THEN

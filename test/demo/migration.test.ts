@@ -1,53 +1,31 @@
 // Zero data loss, proven on an adversarial store: every record is migrated exactly or
 // rejected with a reason; a second run changes nothing; the rollback gives back the original.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createTestDatabase, psqlFileArgs } from '../helpers/pg.js';
+import { join } from 'node:path';
+import { createTestDatabase } from '../helpers/pg.js';
+import { demoApp } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
 import { adversarial } from '../fixtures/adversarial.js';
 
-const APP = resolve('examples/fluxstudio');
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ws: string;
-let env: NodeJS.ProcessEnv;
+let run: ReturnType<typeof demoApp>['run'];
 const data = adversarial();
-
-function run(script: string, args: string[] = []) {
-  return spawnSync(process.execPath, [join(APP, script), ...args], {
-    cwd: APP,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('adv');
   ws = tempDir();
-  const u = new URL(db.url);
-  const vars = [
-    `DB_HOST=${u.hostname}`,
-    `DB_PORT=${u.port}`,
-    `DB_NAME=${db.name}`,
-    `DB_USER=${decodeURIComponent(u.username)}`,
-    `DB_PASSWORD=${decodeURIComponent(u.password)}`,
-  ];
-  writeFileSync(join(ws, '.env'), [...vars, 'USE_POSTGRES=false', 'DUAL_WRITE_ENABLED=true', ''].join('\n'));
-  env = {
-    ...process.env,
-    ENV_FILE: join(ws, '.env'),
-    PGPASSWORD: decodeURIComponent(u.password),
-    TZ: 'America/New_York',
-  };
+  const app = demoApp(db, ws, {
+    lines: ['USE_POSTGRES=false', 'DUAL_WRITE_ENABLED=true'],
+    env: { TZ: 'America/New_York' },
+  });
+  run = app.run;
   writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: data.users }, null, 2));
   writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: data.projects }, null, 2));
   // the server's TimeZone must not matter: zone-less times are UTC
   await db.query(`ALTER DATABASE ${db.name} SET timezone TO 'Asia/Tokyo'`);
-  const psql = (f: string) => run('tools/psql.js', psqlFileArgs(u, db.name, f));
-  expect(psql('database/schema.sql').status).toBe(0);
-  expect(psql('database/migrations/006_add_tasks_and_activities.sql').status).toBe(0);
+  app.applySchema();
 });
 afterAll(async () => {
   await db?.close();
