@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { main } from '../dist/bundle/cli.js';
 
 // A hangup (a dropped SSH session) is handled by the run itself: it stops the running
 // step, records it and releases its locks. Waymark then ends by the same signal, as

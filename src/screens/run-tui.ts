@@ -11,7 +11,8 @@ export async function runTui(
 ): Promise<number> {
   // NO_COLOR: colours off; every colour also has a word or symbol next to it.
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
-  const [{ render, Text }, React] = await Promise.all([import('ink'), import('react')]);
+  // React is CommonJS: its exports are the module's default, in Node and in the bundle alike
+  const [{ render, Text }, { default: React }] = await Promise.all([import('ink'), import('react')]);
   const app = render(
     React.createElement(Text, null, `Waymark — opening ${typeof source === 'function' ? 'the runbook' : source.file}…`),
     { exitOnCtrlC: false, patchConsole: true, maxFps: 20 },

