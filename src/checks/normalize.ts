@@ -134,7 +134,20 @@ export function rowHash(values: Array<string | null>): string {
   return hash('sha256', JSON.stringify(values), 'hex');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, written out: every key and
+ * parent key of a validation passes here, and the case-insensitive regex cost 0.2 s per million.
+ */
+export function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
+  }
+  return true;
+}
 
 /** RFC 4122 version-5 UUID: how legacy non-UUID ids are mapped, deterministically. */
 export function uuidv5(name: string, namespace: string): string {
@@ -150,7 +163,7 @@ export function uuidv5(name: string, namespace: string): string {
 
 export function mapLegacyKey(key: unknown, namespace?: string): string {
   const s = String(key);
-  if (!namespace || UUID.test(s)) return s.toLowerCase();
+  if (!namespace || isUuid(s)) return s.toLowerCase();
   return uuidv5(s, namespace);
 }
 

@@ -88,7 +88,7 @@ function valueSql(c: Column): string {
  * The column's comparable text written by PostgreSQL, exactly as normalize() writes it for the
  * value this process would read; `domain` is where that holds. Undefined: only the reference can.
  */
-export function serverText(c: Column, pgType: string, parent = false): { expr: string; domain?: string } | undefined {
+export function serverText(c: Column, pgType: string, parent = false): ServerText | undefined {
   const t = plainText(c, pgType, parent);
   if (!t || !c.norms.length) return t;
   // A normalisation of text (trim, case) is the reference's own; of a date, a time, a number, a
@@ -98,24 +98,34 @@ export function serverText(c: Column, pgType: string, parent = false): { expr: s
   return c.norms.includes('case_insensitive') ? { ...t, expr: `lower(${t.expr})` } : t;
 }
 
-function plainText(c: Column, pgType: string, parent: boolean): { expr: string; domain?: string } | undefined {
+/** plain: PostgreSQL's own ASCII text (no quote, backslash or control character in it) */
+interface ServerText {
+  expr: string;
+  domain?: string;
+  plain?: boolean;
+}
+
+function plainText(c: Column, pgType: string, parent: boolean): ServerText | undefined {
   const q = quoteIdent(c.column);
   // years 1 to 9999: what to_char and ::text write is then what isoMicros() gives back
   const years = `(${q} IS NULL OR (${q} >= '0001-01-01' AND ${q} < '10000-01-01'))`;
-  if (parent) return pgType === 'uuid' ? { expr: `${q}::text` } : undefined;
+  if (parent) return pgType === 'uuid' ? { expr: `${q}::text`, plain: true } : undefined;
   switch (c.type) {
     case 'text':
-      return ['text', 'character varying', 'uuid'].includes(pgType) ? { expr: `${q}::text` } : undefined;
+      if (pgType === 'uuid') return { expr: `${q}::text`, plain: true };
+      return ['text', 'character varying'].includes(pgType) ? { expr: `${q}::text` } : undefined;
     case 'key':
-      return pgType === 'uuid' ? { expr: `${q}::text` } : undefined;
+      return pgType === 'uuid' ? { expr: `${q}::text`, plain: true } : undefined;
     case 'number':
-      return pgType === 'integer' || pgType === 'smallint' ? { expr: `${q}::text` } : undefined;
+      return pgType === 'integer' || pgType === 'smallint' ? { expr: `${q}::text`, plain: true } : undefined;
     case 'boolean':
-      return pgType === 'boolean' ? { expr: `CASE WHEN ${q} THEN 'true' WHEN NOT ${q} THEN 'false' END` } : undefined;
+      return pgType === 'boolean'
+        ? { expr: `CASE WHEN ${q} THEN 'true' WHEN NOT ${q} THEN 'false' END`, plain: true }
+        : undefined;
     case 'timestamp':
-      return pgType.startsWith('timestamp') ? { expr: `to_char(${q}, ${TS})`, domain: years } : undefined;
+      return pgType.startsWith('timestamp') ? { expr: `to_char(${q}, ${TS})`, domain: years, plain: true } : undefined;
     case 'date':
-      return pgType === 'date' ? { expr: `${q}::text`, domain: years } : undefined;
+      return pgType === 'date' ? { expr: `${q}::text`, domain: years, plain: true } : undefined;
     default:
       return undefined;
   }
@@ -141,9 +151,18 @@ export function comparisonSql(shape: TableShape, asOf: string, useServerHash = s
   // JSON.stringify(values) written by PostgreSQL: to_json() escapes text as JSON.stringify does
   // (quote, backslash, \b \f \n \r \t, other control characters as \u00xx, nothing else);
   // joined by hand, which costs the server a fifth less than array_to_json(ARRAY[...])
+  // A text PostgreSQL wrote itself (a uuid, an integer, a boolean, a time or date) is ASCII
+  // letters, digits and -:.TZ: JSON quotes it and escapes nothing, so quotes are put round it
+  // without to_json() (tasks, 300k rows: a tenth of the query's time).
   const text = !server
     ? ''
-    : texts.map((t) => `coalesce(to_json((${t!.expr})::text)::text, 'null')`).join(` || ',' || `);
+    : texts
+        .map((t) =>
+          t!.plain
+            ? `coalesce('"' || ${t!.expr} || '"', 'null')`
+            : `coalesce(to_json((${t!.expr})::text)::text, 'null')`,
+        )
+        .join(` || ',' || `);
   const hash = server
     ? `CASE WHEN ${inDomain} THEN encode(sha256(convert_to('[' || ${text} || ']', 'UTF8')), 'hex') END`
     : 'NULL::text';

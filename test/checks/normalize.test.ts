@@ -1,6 +1,6 @@
 // data.validate's comparison is exact: only notation is forgiven, unless a field declares more.
 import { describe, it, expect } from 'vitest';
-import { normalize, isoMicros, isoMicrosByDate } from '../../src/checks/normalize.js';
+import { normalize, isoMicros, isoMicrosByDate, isUuid } from '../../src/checks/normalize.js';
 
 describe('normalize: exact by default', () => {
   it.each([
@@ -67,5 +67,29 @@ describe('isoMicros: the short way for UTC times gives what the date arithmetic 
       cases.push(`${pad(r(10000), 4)}-${pad(r(14))}-${pad(r(33))}T${pad(r(26))}:${pad(r(62))}:${pad(r(62))}${frac}Z`);
     }
     for (const c of cases) expect([c, isoMicros(c)]).toEqual([c, isoMicrosByDate(c)]);
+  });
+});
+
+describe('isUuid: what the uuid pattern says, without the regex', () => {
+  it('on uuids in both cases, near misses and random strings', () => {
+    const re = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const u = '0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d';
+    const cases = [
+      u,
+      u.toUpperCase(),
+      u.slice(1),
+      u + '0',
+      u.replace('-', 'x'),
+      u.replace('a', 'g'),
+      '',
+      '-'.repeat(36),
+    ];
+    const chars = '0123456789abcdefABCDEFgG-/:@`{ ';
+    for (let i = 0; i < 5000; i++) {
+      const base = i % 2 ? u : u.toUpperCase();
+      const at = Math.floor(Math.random() * 36);
+      cases.push(base.slice(0, at) + chars[Math.floor(Math.random() * chars.length)] + base.slice(at + 1));
+    }
+    for (const c of cases) expect([c, isUuid(c)]).toEqual([c, re.test(c)]);
   });
 });
