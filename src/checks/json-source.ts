@@ -1,7 +1,7 @@
 // Streams the records of a JSON-file entity (top-level, under a path, or nested
 // inside a parent's records) without loading the file whole.
 import { existsSync } from 'node:fs';
-import { jsonElements, type ReadInfo } from './json-elements.js';
+import { jsonElementBatches, jsonElements, type ReadInfo } from './json-elements.js';
 import { basename, resolve } from 'node:path';
 import type { Entity } from '../runbook/schema.js';
 
@@ -132,11 +132,13 @@ export async function readEntities(
   const label = `${basename(file)} ${path ?? ''}`.trim();
   let i = 0;
   const pending: Array<Promise<void>> = [];
-  for await (const top of jsonElements(file, path, pass.signal, undefined, pass.info)) {
-    const at = i++;
-    for (const { name, chain } of chains) {
-      visit(top, chain, 1, undefined, () => `${label}[${at}]`, name, pass, pending);
-      if (pending.length) await Promise.all(pending.splice(0));
+  for await (const batch of jsonElementBatches(file, path, pass.signal, undefined, pass.info)) {
+    for (const top of batch) {
+      const at = i++;
+      for (const { name, chain } of chains) {
+        visit(top, chain, 1, undefined, () => `${label}[${at}]`, name, pass, pending);
+        if (pending.length) await Promise.all(pending.splice(0));
+      }
     }
   }
 }

@@ -139,18 +139,34 @@ export interface PgRow {
   isNew: boolean;
 }
 
+/** Whether the server hashes this table's rows (every compared column has a server text). */
+export function serverHashes(shape: TableShape, useServerHash = shape.serverHash): boolean {
+  return (
+    useServerHash &&
+    shape.columns.every((c, i) => serverText(c, shape.pgTypes.get(c.column) ?? '', isParent(shape, i)) !== undefined)
+  );
+}
+
+/**
+ * The hash of a row the server hashes except where a value is out of its range (year 10000,
+ * infinity, BC): it equals no JSON hash, so the row is asked for again with its values and
+ * compared field by field by the reference (validate-run.ts), equal or not. Such rows are
+ * rare; every other row then crosses as key, hash and one flag, nothing else.
+ */
+export const OUT_OF_RANGE = 'out of the range the server hashes';
+
 /**
  * The SELECT of the comparison: key, the server's row hash (NULL where it cannot make it),
- * whether the row is new since the JSON read, then each value (NULL when the server hashed).
+ * whether the row is new since the JSON read, then each value when this process hashes.
  */
 export function comparisonSql(shape: TableShape, asOf: string, useServerHash = shape.serverHash): string {
+  const server = serverHashes(shape, useServerHash);
   const texts = shape.columns.map((c, i) => serverText(c, shape.pgTypes.get(c.column) ?? '', isParent(shape, i)));
-  const server = useServerHash && texts.every(Boolean);
   const domains = texts.flatMap((t) => (t?.domain ? [t.domain] : []));
   const inDomain = domains.length ? domains.join(' AND ') : 'true';
   // JSON.stringify(values) written by PostgreSQL: to_json() escapes text as JSON.stringify does
   // (quote, backslash, \b \f \n \r \t, other control characters as \u00xx, nothing else);
-  // joined by hand, which costs the server a fifth less than array_to_json(ARRAY[...])
+  // joined by hand, which costs the server a fifth less than array_to_json(ARRAY[...]).
   // A text PostgreSQL wrote itself (a uuid, an integer, a boolean, a time or date) is ASCII
   // letters, digits and -:.TZ: JSON quotes it and escapes nothing, so quotes are put round it
   // without to_json() (tasks, 300k rows: a tenth of the query's time).
@@ -163,19 +179,12 @@ export function comparisonSql(shape: TableShape, asOf: string, useServerHash = s
             : `coalesce(to_json((${t!.expr})::text)::text, 'null')`,
         )
         .join(` || ',' || `);
-  const hash = server
-    ? `CASE WHEN ${inDomain} THEN encode(sha256(convert_to('[' || ${text} || ']', 'UTF8')), 'hex') END`
-    : 'NULL::text';
-  const values = shape.columns.map((c) =>
-    server && !domains.length
-      ? 'NULL'
-      : server
-        ? `CASE WHEN ${inDomain} THEN NULL ELSE ${valueSql(c)} END`
-        : valueSql(c),
-  );
+  const digest = `encode(sha256(convert_to('[' || ${text} || ']', 'UTF8')), 'hex')`;
+  const hash = !server ? 'NULL::text' : domains.length ? `CASE WHEN ${inDomain} THEN ${digest} END` : digest;
+  const values = server ? [] : shape.columns.map(valueSql);
   const key = quoteIdent(shape.keyColumn);
   return (
-    `SELECT ${key}::text, ${hash}, ${asOf}, ${values.join(', ')} FROM ${quoteIdent(shape.table)} ORDER BY ` +
+    `SELECT ${[`${key}::text`, hash, asOf, ...values].join(', ')} FROM ${quoteIdent(shape.table)} ORDER BY ` +
     `${shape.keyIsUuid ? key : `lower(${key}::text) COLLATE "C"`}`
   );
 }
@@ -192,10 +201,13 @@ export function normalizedValues(shape: TableShape, row: unknown[], from: number
   });
 }
 
-/** Turns a row of comparisonSql() into the comparison's terms, hashing here what the server did not. */
-export function toPgRow(shape: TableShape, row: unknown[], ns?: string): PgRow {
+/**
+ * Turns a row of comparisonSql() into the comparison's terms, hashing here what the server
+ * does not; `server` is serverHashes() of the table, asked once.
+ */
+export function toPgRow(shape: TableShape, row: unknown[], ns?: string, server = false): PgRow {
   const rawKey = String(row[0]);
-  const hash = (row[1] as string | null) ?? rowHash(normalizedValues(shape, row, 3, ns));
+  const hash = (row[1] as string | null) ?? (server ? OUT_OF_RANGE : rowHash(normalizedValues(shape, row, 3, ns)));
   return { key: rawKey.toLowerCase(), rawKey, hash, isNew: row[2] === true };
 }
 

@@ -15,7 +15,8 @@ import { SortBudget, SortedRuns, type Batch } from './sorted-runs.js';
 import { IN_FLIGHT_MS, SETTLE_MS } from './live-writes.js';
 import { fmtCount, progressEvery } from './progress.js';
 import { quoteIdent } from './pg.js';
-import { comparisonSql, describeTable, refetch, toPgRow, type PgRow, type TableShape } from './validate-pg.js';
+import { comparisonSql, describeTable, refetch, serverHashes, toPgRow } from './validate-pg.js';
+import type { PgRow, TableShape } from './validate-pg.js';
 import { KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
 
 /** rows a cursor read brings from PostgreSQL */
@@ -252,6 +253,7 @@ async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal): Promise<
     const asOf = spec.as_of_column ? `(${quoteIdent(spec.as_of_column)} > '${side.readStart}'::timestamptz)` : 'false';
     const { default: Cursor } = await import('pg-cursor');
     const cursor = client.query(new Cursor(comparisonSql(shape, asOf), [], { rowMode: 'array' }));
+    const server = serverHashes(shape);
     const jsonCount = side.json.count;
     const tell = progressEvery(ctx.progress);
     let read = 0;
@@ -268,7 +270,7 @@ async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal): Promise<
           read,
           (n, rate) => `${spec.name}: ${n} of about ${fmtCount(jsonCount)} PostgreSQL rows compared (${rate}/s)`,
         );
-        yield batch.map((row) => toPgRow(shape, row, o.ns));
+        yield batch.map((row) => toPgRow(shape, row, o.ns, server));
       }
     }
     const merged = await merge(side, side.json.batches(), pgBatches());

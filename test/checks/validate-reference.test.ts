@@ -46,6 +46,12 @@ beforeAll(async () => {
   await db.query(`UPDATE users SET updated_at = '10000-01-01T00:00:00Z' WHERE email = 'plain@example.com'`);
   await db.query(`UPDATE users SET updated_at = 'infinity' WHERE email = 'upper@example.com'`);
   await db.query(`UPDATE milestones SET title = title || E'\\t\\u0001"' WHERE title = 'M one'`);
+  // and the same out-of-range time on both sides: equal, though the server cannot hash it
+  const u = (store.users as Array<Record<string, unknown> | null>).find((x) => x?.email === 'nfc@example.com');
+  if (!u) throw new Error('the adversarial store has no nfc@example.com');
+  u.updatedAt = 'infinity';
+  writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: store.users }, null, 2));
+  await db.query(`UPDATE users SET updated_at = 'infinity' WHERE email = 'nfc@example.com'`);
 });
 afterAll(async () => db?.close());
 
@@ -168,6 +174,8 @@ describe('data.validate: the fast path names what a straightforward comparison n
     // year 10000 and infinity: hashed here, not by the server
     expect([...want].filter((x) => x.startsWith('users ') && x.endsWith(' updatedAt'))).toHaveLength(2);
     expect([...want].some((x) => x.startsWith('milestones differs') && x.endsWith(' title'))).toBe(true);
+    const infinityKey = mapLegacyKey('nfc', NS);
+    expect([...want].filter((x) => x.startsWith('users ') && x.includes(infinityKey))).toEqual([]);
     const got = await fast({ serverHash: true, sortBudget: 3 });
     expect([...got].sort()).toEqual([...want].sort());
     const plain = await fast({ serverHash: false, sortBudget: 1_000_000 });
