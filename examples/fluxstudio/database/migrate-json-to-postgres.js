@@ -66,9 +66,10 @@ function rejectRecord(x, field, value, reason) {
 
 // Every row the copy may write goes into a temporary table of its entity while the files are
 // read (COPY, on the server's core while this one parses): nothing touches the real tables
-// before the pre-flight has seen every record. One connection per entity: a temporary table
-// is its session's, and tasks and milestones are then upserted at once.
-const pool = createPool({ max: 5, connectionTimeoutMillis: 5000 });
+// before the pre-flight has seen every record. One connection per staged part: a temporary table
+// is its session's, and the parts of a table (preflight.js), and tasks and milestones, are then
+// upserted at once: 7 connections.
+const pool = createPool({ max: 8, connectionTimeoutMillis: 5000 });
 const stage = {};
 const opening = {};
 /** The staging part a row goes to, opened on first use (a COPY on its own connection). */
