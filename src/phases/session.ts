@@ -11,6 +11,7 @@ import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';
 import { ConnectionManager, describeTarget } from '../checks/pg.js';
 import { StateStore } from '../state/store.js';
+import { Notifier, targetLabel } from './notify.js';
 import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
 import { DiskError } from '../state/durable.js';
 import { changesState, replay } from './replay.js';
@@ -45,6 +46,8 @@ export interface SessionOptions {
   noProbes?: boolean;
   /** a fixed run identity (the demo's ports change between starts; its run must not) */
   fingerprint?: string;
+  /** webhook retries, timeout and how long closing waits for them (tests make them short) */
+  notify?: { attempts?: number; backoffMs?: number; timeoutMs?: number; closeMs?: number };
 }
 
 export type Listener = (change: { state: RunState; event?: EngineEvent; line?: OutputLine & { key: string } }) => void;
@@ -112,6 +115,8 @@ export class Session {
   private host = hostname();
   private targetLocks: TargetLocks;
   private targetLocksWanted = false;
+  /** the runbook's webhooks (notify:), told of events as they are logged */
+  private notifier?: Notifier;
   /** when a database that timed out is tried again: not before every step (each would wait out the timeout) */
   private targetRetryAt = new Map<string, number>();
 
@@ -145,6 +150,7 @@ export class Session {
       this.audit = new AuditLog(this.paths.audit, lr.redactor, !opts.readOnly);
       this.state = existing ?? this.open(env);
       if (!opts.readOnly) {
+        this.startNotifier();
         if (existing) this.afterLoad(env);
         this.note('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
         if (!opts.noProbes) this.startProbes();
@@ -398,7 +404,7 @@ export class Session {
 
   private log(event: string, data?: unknown): void {
     // the real time always; a rehearsal's moved time beside it
-    this.audit.append(
+    const entry = this.audit.append(
       event,
       this.opts.operator,
       this.host,
@@ -406,6 +412,26 @@ export class Session {
       new Date(),
       this.state.rehearsal ? this.now() : undefined,
     );
+    // this.state is still the state before the event
+    this.notifier?.observe(entry, this.state, Boolean(this.state.rehearsal));
+  }
+
+  /** The runbook's webhooks; one whose URL is empty (its var not set) is off, and the operator is told. */
+  private startNotifier(): void {
+    const targets = this.runbook.notify ?? [];
+    const on = targets.filter((t) => t.url.trim());
+    targets.forEach((t, i) => {
+      if (!t.url.trim()) this.notices.push(`notify: webhook ${i + 1} is off: its URL is empty (is its var set?)`);
+      else if (!/^https?:\/\//i.test(t.url)) this.notices.push(`notify: ${targetLabel(t, i)} is not an http(s) URL`);
+    });
+    if (!on.length) return;
+    this.notifier = new Notifier(on, {
+      runbook: this.runbook,
+      runId: this.state.runId,
+      redactor: this.lr.redactor,
+      record: (event, data) => this.note(event, data),
+      ...this.opts.notify,
+    });
   }
 
   /**
@@ -772,6 +798,8 @@ export class Session {
     if (this.probeTimer) clearInterval(this.probeTimer);
     for (const p of this.probes) p.stop();
     await this.targetLocks.releaseAll();
+    // what is still going out gets a moment; what cannot go is recorded as not sent
+    await this.notifier?.close(this.opts.notify?.closeMs);
     try {
       if (!this.opts.readOnly && !this.failure) this.note('session.closed', { pid: process.pid });
     } finally {

@@ -105,6 +105,8 @@ export function complete(
   const secrets = Object.values(vars)
     .filter((v) => v.secret && v.value)
     .map((v) => v.value!);
+  // a webhook's URL is its credential (a Slack webhook's path is its token), wherever it came from
+  for (const n of runbook.notify ?? []) if (n.url) secrets.push(n.url);
   // a password may come from PGPASSWORD or a url, not from a var: it is a secret all the same
   for (const conn of Object.values(connections))
     if (conn.fields.password.value) secrets.push(conn.fields.password.value);

@@ -240,6 +240,30 @@ export const successSchema = z
   })
   .strict();
 
+/** What a webhook is told of (src/phases/notify.ts says when each happens). */
+export const NOTIFY_EVENT_NAMES = [
+  'signoff',
+  'override',
+  'gate-failed',
+  'rollback-started',
+  'monitoring-alert',
+] as const;
+
+export const notifySchema = z
+  .object({
+    url: z
+      .string()
+      .describe(
+        'Webhook URL, usually from a var (${SLACK_WEBHOOK_URL}); a JSON POST with Slack\'s "text" and the facts as ' +
+          'fields. A secret: never shown, logged, stored or reported. Empty: this webhook is off',
+      ),
+    events: z
+      .array(z.enum(NOTIFY_EVENT_NAMES))
+      .optional()
+      .describe('What this webhook is told of; every event when left out'),
+  })
+  .strict();
+
 export const runbookSchema = z
   .object({
     id,
@@ -267,6 +291,7 @@ export const runbookSchema = z
     success: z.array(successSchema).default([]),
     probes: z.record(z.string(), probeSchema).default({}),
     maintenance: z.record(z.string(), z.array(stepSchema)).default({}),
+    notify: z.array(notifySchema).default([]).describe('Webhooks told of sign-offs, overrides, failed gates, …'),
   })
   .strict();
 
