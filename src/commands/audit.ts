@@ -6,6 +6,7 @@ import { readAudit, readLines, verifyAudit } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { changesState } from '../phases/replay.js';
 import { checkSignoffSignatures } from '../state/signoff-signature.js';
+import { checkApprovalSignatures } from '../state/approvals.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
@@ -31,12 +32,13 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     const { lines } = readLines(paths.audit);
     // each signed sign-off names the chain head it saw: a log rewritten since no longer has it
     const signoffs = checkSignoffSignatures(readAudit(paths.audit), lines).map(({ publicKey, ...rest }) => rest);
-    const bad = signoffs.filter((x) => x.problem);
+    const approvals = checkApprovalSignatures(readAudit(paths.audit)).map(({ publicKey, ...rest }) => rest);
+    const bad = [...signoffs, ...approvals].filter((x) => x.problem);
     const ok = v.ok && !bad.length;
     const { after, ...result } = v;
     // entries after the state's head that change state: a crash between the two writes
     const behind = (after ?? []).filter(changesState).length;
-    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...result, behind, ok, signoffs }));
+    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...result, behind, ok, signoffs, approvals }));
     else {
       if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
       else
@@ -51,6 +53,12 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
           x.problem
             ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}`
             : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`,
+        );
+      for (const x of approvals)
+        out(
+          x.problem
+            ? `  approval of ${x.phaseId} by ${x.by} (line ${x.seq}) BROKEN: ${x.problem}`
+            : `  approval of ${x.phaseId} by ${x.by} (${x.keyFingerprint}): signature valid`,
         );
     }
     return ok ? 0 : 1;

@@ -36,6 +36,7 @@ const PASSTHROUGH = new Set([
   'check',
   'key',
   'reopen',
+  'approve',
   'repair',
   'probe',
 ]);

@@ -64,6 +64,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: [],
     run: lazy(() => import('./report.js'), 'keyCommand'),
   },
+  approve: {
+    usage: 'waymark approve --phase ID',
+    summary: "approve another operator's sign-off of a phase that needs more than one signature, with your own key",
+    flags: ['--phase ID'],
+    run: lazy(() => import('./approve.js'), 'approveCommand'),
+  },
   reopen: {
     usage: 'waymark reopen --phase ID --reason TEXT',
     summary: 'reopen a signed-off phase: its sign-off is voided (kept in the record) until signed again',

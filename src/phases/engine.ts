@@ -11,7 +11,7 @@ import {
   type OutputTailLine,
   type PhaseState,
 } from '../state/run-state.js';
-import type { Attempt, SignoffSignature } from '../state/run-state.js';
+import type { ApprovalRecord, Attempt, SignoffSignature } from '../state/run-state.js';
 import {
   can,
   findStep,
@@ -56,6 +56,8 @@ export type EngineEvent =
   | { type: 'phase.signoff'; phaseId: string; statement?: string; auto?: boolean }
   | { type: 'phase.signature'; phaseId: string; signature: SignoffSignature }
   | { type: 'phase.reopen'; phaseId: string; reason: string }
+  /** another person's signed approval of the sign-off in force (a phase with `approvals` > 1) */
+  | { type: 'phase.approve'; phaseId: string; approval: ApprovalRecord }
   | { type: 'drift.ack' }
   /** steps left running by a session that died are interrupted, but for those whose process still runs */
   | { type: 'recover'; keep?: string[] }
@@ -357,6 +359,16 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       if (ps.status !== 'signed-off' || last?.kind !== 'signed-off')
         return refuse('there is no sign-off in force to attach a signature to');
       history[history.length - 1] = { ...last, signature: event.signature };
+      return ok(withPhase(state, event.phaseId, { history }));
+    }
+    case 'phase.approve': {
+      const { by, keyFingerprint } = event.approval;
+      const no = refusal({ type: 'approve', phaseId: event.phaseId, by, keyFingerprint });
+      if (no) return refuse(no);
+      const ps = phaseState(state, event.phaseId);
+      const history = [...(ps.history ?? [])];
+      const last = history[history.length - 1];
+      history[history.length - 1] = { ...last, approvals: [...(last.approvals ?? []), event.approval] };
       return ok(withPhase(state, event.phaseId, { history }));
     }
     case 'phase.reopen': {

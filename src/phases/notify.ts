@@ -110,6 +110,40 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
   }
 }
 
+/**
+ * Every notification an audit entry makes: a sign-off of a phase that needs approvals also
+ * asks for them; an approval is told as part of the sign-off.
+ */
+export function notificationsFor(e: AuditEntry, rb: Runbook, before: RunState): Notification[] {
+  const n = notificationFor(e, rb, before);
+  const d = data(e);
+  if (e.event === 'phase.approve') {
+    const a = (d.approval ?? {}) as Record<string, unknown>;
+    const phase = rb.phases.find((p) => p.id === d.phaseId);
+    return [
+      {
+        event: 'signoff',
+        text: `${str(a.by)} approved the sign-off of phase ${str(d.phaseId)} "${phase?.title ?? ''}"`,
+        fields: { phase: d.phaseId, approvedBy: a.by, key: a.keyFingerprint },
+      },
+    ];
+  }
+  if (n?.event !== 'signoff') return n ? [n] : [];
+  const phase = rb.phases.find((p) => p.id === n.fields.phase);
+  const more = (phase?.approvals ?? 1) - 1;
+  if (!phase || more < 1) return [n];
+  return [
+    n,
+    {
+      event: 'approval-needed',
+      text:
+        `phase ${phase.id} "${phase.title}" needs ${more} more approval${more > 1 ? 's' : ''} before the next ` +
+        `phase starts: another operator runs waymark approve --phase ${phase.id}`,
+      fields: { phase: phase.id, approvalsNeeded: more, signedOffBy: e.operator },
+    },
+  ];
+}
+
 export interface Target {
   url: string;
   events?: readonly NotifyEvent[];
@@ -161,8 +195,10 @@ export class Notifier {
   /** An audit entry was written: its notification, if it makes one, is queued for each webhook that wants it. */
   observe(entry: AuditEntry, before: RunState, rehearsal: boolean): void {
     if (this.closing) return;
-    const n = notificationFor(entry, this.o.runbook, before);
-    if (!n) return;
+    for (const n of notificationsFor(entry, this.o.runbook, before)) this.send(n, entry, rehearsal);
+  }
+
+  private send(n: Notification, entry: AuditEntry, rehearsal: boolean): void {
     const rb = this.o.runbook;
     const body = this.o.redactor.redactDeep({
       // a receiver that sees the same id twice (a retry after an answer that was lost) keeps one

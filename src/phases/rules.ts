@@ -7,7 +7,7 @@ import { parseWaitTarget, type WaitTarget } from '../runbook/wait-target.js';
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { parseDuration } from '../runbook/duration.js';
-import { DONE, stepKey, type RunState, type StepState, type PhaseState } from '../state/run-state.js';
+import { DONE, stepKey, approvalsInForce, type RunState, type StepState, type PhaseState } from '../state/run-state.js';
 
 export type RuleAction =
   /** run a command or check, confirm a manual step, pass a wait that is due, sign off through its step */
@@ -18,7 +18,9 @@ export type RuleAction =
   | { type: 'pass-wait-early'; scope: string; stepId: string }
   | { type: 'override-gate'; phaseId: string; checkId: string }
   | { type: 'signoff'; phaseId: string }
-  | { type: 'reopen'; phaseId: string };
+  | { type: 'reopen'; phaseId: string }
+  /** approve a sign-off: by another person, with their own key */
+  | { type: 'approve'; phaseId: string; by: string; keyFingerprint: string };
 
 export type Need =
   | { kind: 'reason'; label: string }
@@ -84,7 +86,26 @@ export function phaseBlocker(rb: Runbook, state: RunState, phaseId: string): str
   if (phase.independent || i === 0) return undefined;
   const prev = rb.phases[i - 1];
   if (phaseState(state, prev.id).status !== 'signed-off') return `"${prev.title}" must be signed off first`;
+  const missing = approvalsMissing(rb, state, prev.id);
+  if (missing)
+    return (
+      `"${prev.title}" awaits ${missing} more approval${missing > 1 ? 's' : ''} of its sign-off ` +
+      `(another operator: waymark approve --phase ${prev.id})`
+    );
   return undefined;
+}
+
+/** Approvals a signed-off phase still needs before the next one may start (0 when none). */
+export function approvalsMissing(rb: Runbook, state: RunState, phaseId: string): number {
+  const phase = findPhase(rb, phaseId);
+  const ps = phaseState(state, phaseId);
+  if (!phase || ps.status !== 'signed-off') return 0;
+  return Math.max(0, (phase.approvals ?? 1) - 1 - approvalsInForce(ps).length);
+}
+
+/** Signed off and approved as the runbook asks: the phase is behind the run. */
+export function phaseComplete(rb: Runbook, state: RunState, phaseId: string): boolean {
+  return phaseState(state, phaseId).status === 'signed-off' && approvalsMissing(rb, state, phaseId) === 0;
 }
 
 /** The sentence that refuses any change inside a signed-off phase. */
@@ -174,9 +195,9 @@ export function signoffBlocker(rb: Runbook, state: RunState, phaseId: string): s
   return signoffBlock(rb, state, phaseId)?.why;
 }
 
-/** The phase the operator is in: the first not signed off. */
+/** The phase the operator is in: the first not signed off, or signed off and awaiting approval. */
 export function currentPhase(rb: Runbook, state: RunState): Phase | undefined {
-  return rb.phases.find((p) => phaseState(state, p.id).status !== 'signed-off');
+  return rb.phases.find((p) => !phaseComplete(rb, state, p.id));
 }
 
 /** The next thing to do in a scope: the first step not done, or undefined when all are. */
@@ -354,6 +375,30 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
       const so = phase.steps.find((s) => s.kind === 'signoff');
       const text = so?.kind === 'signoff' && so.statement ? so.statement : `I confirm "${phase.title}" is complete.`;
       return yes({ kind: 'statement', text });
+    }
+    case 'approve': {
+      if ((phase.approvals ?? 1) < 2) return no(`"${phase.title}" needs no approval: its sign-off is enough`);
+      const last = ps.history?.[ps.history.length - 1];
+      if (ps.status !== 'signed-off' || last?.kind !== 'signed-off')
+        return no(`"${phase.title}" is not signed off yet: there is nothing to approve`);
+      const given = approvalsInForce(ps);
+      const same = given.find((a) => a.by === action.by || a.keyFingerprint === action.keyFingerprint);
+      if (same) return no(`${same.by} already approved "${phase.title}" (at ${same.at}): one approval per person`);
+      if (last.by === action.by || last.signature?.keyFingerprint === action.keyFingerprint)
+        return no(`${last.by} signed "${phase.title}" off: an approval must come from someone else`);
+      if (phase.distinct_from === 'operators') {
+        const ran = new Set(
+          phase.steps.flatMap((st) => {
+            const x = stepState(state, phase.id, st.id);
+            return [x.operator, ...(x.history ?? []).map((a) => a.operator)].filter(Boolean);
+          }),
+        );
+        if (ran.has(action.by))
+          return no(`${action.by} ran steps of "${phase.title}": its approval must come from someone who did not`);
+      }
+      if (!approvalsMissing(rb, state, phase.id))
+        return no(`"${phase.title}" already has its ${phase.approvals} signatures`);
+      return yes();
     }
     case 'reopen': {
       if (ps.status !== 'signed-off') return no(`"${phase.title}" is not signed off; there is nothing to reopen`);

@@ -3,7 +3,8 @@
 // The TUI and the non-interactive mode both drive a Session; neither touches files.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { renameSync } from 'node:fs';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
@@ -12,6 +13,7 @@ import type { CheckResult, Metric } from '../checks/types.js';
 import { ConnectionManager, describeTarget } from '../checks/pg.js';
 import { StateStore } from '../state/store.js';
 import { Notifier, targetLabel } from './notify.js';
+import { approvalMessage, approvalProblem, droppedApprovals } from '../state/approvals.js';
 import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
 import { DiskError } from '../state/durable.js';
 import { changesState, replay } from './replay.js';
@@ -117,6 +119,7 @@ export class Session {
   private targetLocksWanted = false;
   /** the runbook's webhooks (notify:), told of events as they are logged */
   private notifier?: Notifier;
+  private approvalTimer?: NodeJS.Timeout;
   /** when a database that timed out is tried again: not before every step (each would wait out the timeout) */
   private targetRetryAt = new Map<string, number>();
 
@@ -152,6 +155,10 @@ export class Session {
       if (!opts.readOnly) {
         this.startNotifier();
         if (existing) this.afterLoad(env);
+        this.takeApprovals();
+        // another operator's approval lands in the approvals folder while this session is open
+        this.approvalTimer = setInterval(() => this.takeApprovals(), 2000);
+        this.approvalTimer.unref();
         this.note('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
         if (!opts.noProbes) this.startProbes();
       }
@@ -414,6 +421,55 @@ export class Session {
     );
     // this.state is still the state before the event
     this.notifier?.observe(entry, this.state, Boolean(this.state.rehearsal));
+  }
+
+  /**
+   * Approvals other operators dropped into the run's approvals folder (state/approvals.ts) go
+   * into the log and the state when they are signed, sign the sign-off in force, and the rules
+   * let them count; any other is set aside as .refused, with why in the log. Returns how many
+   * were taken in.
+   */
+  takeApprovals(): number {
+    if (this.opts.readOnly || this.failure) return 0;
+    let taken = 0;
+    for (const { file, dropped } of droppedApprovals(this.paths.approvals)) {
+      const a = dropped?.approval;
+      const phase = this.runbook.phases.find((p) => p.id === dropped?.phaseId);
+      const ps = phase ? this.state.phases[phase.id] : undefined;
+      // already in: nothing to do (the file stays, so the same key cannot drop another)
+      if (
+        a &&
+        ps?.history?.some((h) => h.approvals?.some((x) => x.keyFingerprint === a.keyFingerprint && x.at === a.at))
+      )
+        continue;
+      const last = ps?.history?.[ps.history.length - 1];
+      let problem: string | undefined;
+      if (!a || !phase) problem = 'it is not an approval of a phase of this runbook';
+      else if (!ps || ps.status !== 'signed-off' || last?.kind !== 'signed-off')
+        problem = `"${phase.title}" is not signed off`;
+      else {
+        const expected = approvalMessage({ run: this.state, phase, signoff: last, by: a.by, host: a.host, at: a.at });
+        problem = approvalProblem(a, expected);
+      }
+      if (!problem) {
+        const r = this.dispatch({ type: 'phase.approve', phaseId: phase!.id, approval: a! });
+        if (r.ok) {
+          taken++;
+          continue;
+        }
+        problem = r.error;
+      }
+      try {
+        renameSync(file, `${file}.refused`);
+      } catch {
+        /* another session set it aside first */
+        continue;
+      }
+      this.note('approval.refused', { file: basename(file), by: a?.by, phaseId: dropped?.phaseId, problem });
+      this.notices.push(`an approval by ${a?.by ?? 'someone'} was refused: ${problem}`);
+    }
+    if (taken) this.emit({ state: this.state });
+    return taken;
   }
 
   /** The runbook's webhooks; one whose URL is empty (its var not set) is off, and the operator is told. */
@@ -795,6 +851,7 @@ export class Session {
     await this.idle().catch(() => {});
     await this.connections.close();
     if (this.leftRunningTimer) clearInterval(this.leftRunningTimer);
+    if (this.approvalTimer) clearInterval(this.approvalTimer);
     if (this.probeTimer) clearInterval(this.probeTimer);
     for (const p of this.probes) p.stop();
     await this.targetLocks.releaseAll();

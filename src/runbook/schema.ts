@@ -164,6 +164,20 @@ export const phaseSchema = z
     when: z.string().optional().describe('Planned timing, e.g. "Day 1 - Hour 0"'),
     independent: z.boolean().optional().describe('May start before the previous phase is signed off'),
     signoff: z.boolean().default(true),
+    approvals: z
+      .number()
+      .int()
+      .min(1)
+      .max(9)
+      .default(1)
+      .describe(
+        'People whose signature the sign-off needs: the signer and approvals-1 others (`waymark approve`); ' +
+          'the next phase starts only then',
+      ),
+    distinct_from: z
+      .enum(['signer', 'operators'])
+      .default('signer')
+      .describe('An approver is not the signer (signer), nor anyone who ran a step of the phase (operators)'),
     gate: z.array(z.string()).default([]).describe('Check ids that must pass (or be overridden) before sign-off'),
     rollback: z.string().optional().describe('Rollback procedure that undoes this phase'),
     point_of_no_return: z.string().optional(),
@@ -243,6 +257,7 @@ export const successSchema = z
 /** What a webhook is told of (src/phases/notify.ts says when each happens). */
 export const NOTIFY_EVENT_NAMES = [
   'signoff',
+  'approval-needed',
   'override',
   'gate-failed',
   'rollback-started',

@@ -48,7 +48,7 @@ function writeAll(fd: number, buf: Buffer): void {
   }
 }
 
-function syncFolder(folder: string): void {
+export function syncFolder(folder: string): void {
   let fd: number | undefined;
   try {
     fd = fsio.openSync(folder, 'r');

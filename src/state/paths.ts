@@ -18,6 +18,7 @@ export interface RunPaths {
   archive: string;
   /** files checks write for the run (every discrepancy of a validation) */
   artifacts: string;
+  approvals: string;
 }
 
 export function runPaths(dir: string, runbookId: string, fingerprint: string): RunPaths {
@@ -31,5 +32,7 @@ export function runPaths(dir: string, runbookId: string, fingerprint: string): R
     reports: join(dir, 'reports', name),
     archive: join(dir, 'runs', 'archive'),
     artifacts: join(dir, 'runs', `${name}.files`),
+    /** approvals dropped by other operators (approvals.ts), taken in by the writing session */
+    approvals: join(dir, 'runs', `${name}.approvals`),
   };
 }

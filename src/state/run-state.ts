@@ -70,6 +70,25 @@ export interface SignoffRecord {
   signature?: SignoffSignature;
   /** gate overrides voided by a reopening, kept in the record */
   voidedOverrides?: Override[];
+  /** approvals of this sign-off by other people (a phase's `approvals`), each signed by its approver */
+  approvals?: ApprovalRecord[];
+}
+
+/** One person's signed approval of a sign-off. */
+export interface ApprovalRecord {
+  by: string;
+  host: string;
+  at: string;
+  keyFingerprint: string;
+  armored: string;
+  /** the exact text that was signed (approval-signature.ts) */
+  message: string;
+}
+
+/** The approvals of the sign-off in force (none when the phase is not signed off). */
+export function approvalsInForce(ps: PhaseState | undefined): ApprovalRecord[] {
+  const last = ps?.history?.[ps.history.length - 1];
+  return ps?.status === 'signed-off' && last?.kind === 'signed-off' ? (last.approvals ?? []) : [];
 }
 
 export interface SignoffSignature {

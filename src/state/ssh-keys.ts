@@ -2,8 +2,8 @@
 // key file, or a .pub whose private half ssh-agent holds, as git's user.signingKey),
 // else a per-operator Ed25519 key that Waymark creates once in its state folder.
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeWhole } from './durable.js';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { syncFolder, writeWhole } from './durable.js';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -217,14 +217,29 @@ export function operatorKey(
   const file = named ?? env.WAYMARK_SIGNING_KEY;
   if (file) return fromFile(file, env);
   const own = ownKeyFile(stateDir, operator);
+  const comment = `${operator} (waymark)`;
   if (!existsSync(own)) {
     mkdirSync(join(stateDir, 'keys'), { recursive: true, mode: 0o700 });
     const legacy = join(stateDir, 'keys', `${slug(operator)}.ed25519.pem`);
     const key = existsSync(legacy) ? createPrivateKey(readFileSync(legacy)) : generateKeyPairSync('ed25519').privateKey;
-    const comment = `${operator} (waymark)`;
-    // whole or absent: never half a key; the public half first, so a key never lacks it
-    writeWhole(`${own}.pub`, `${publicKeyLine(ed25519Signer(key).publicKey)} ${comment}\n`);
-    writeWhole(own, writeOpenSshKey(key, comment), 0o600);
+    // Whole or absent, and made once: written whole under a name of its own, then linked into
+    // place, which fails if another process got there first (two commands of one operator
+    // started at once made two keys, the second overwriting the first and its public half).
+    const tmp = `${own}.new-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    writeWhole(tmp, writeOpenSshKey(key, comment), 0o600);
+    try {
+      linkSync(tmp, own);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+    syncFolder(join(stateDir, 'keys'));
+  }
+  // the public half, from the private key in place: they always match
+  if (!existsSync(`${own}.pub`)) {
+    const priv = readOpenSshKey(readFileSync(own, 'utf8'), own);
+    if (priv !== 'encrypted') writeWhole(`${own}.pub`, `${publicKeyLine(ed25519Signer(priv).publicKey)} ${comment}\n`);
   }
   return fromFile(own, env);
 }

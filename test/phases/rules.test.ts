@@ -246,6 +246,19 @@ describe('engine and rules agree', () => {
         return { type: 'phase.signoff', phaseId: a.phaseId };
       case 'reopen':
         return { type: 'phase.reopen', phaseId: a.phaseId, reason };
+      case 'approve':
+        return {
+          type: 'phase.approve',
+          phaseId: a.phaseId,
+          approval: {
+            by: a.by,
+            host: 'h',
+            at: now.toISOString(),
+            keyFingerprint: a.keyFingerprint,
+            armored: '',
+            message: '',
+          },
+        };
     }
   };
   const cases: Array<[string, string, RuleAction]> = [];
@@ -257,6 +270,7 @@ describe('engine and rules agree', () => {
       cases.push(
         [name, `signoff ${p.id}`, { type: 'signoff', phaseId: p.id }],
         [name, `reopen ${p.id}`, { type: 'reopen', phaseId: p.id }],
+        [name, `approve ${p.id}`, { type: 'approve', phaseId: p.id, by: 'bob', keyFingerprint: 'SHA256:bob' }],
       );
       for (const checkId of p.gate)
         cases.push([name, `override ${p.id}/${checkId}`, { type: 'override-gate', phaseId: p.id, checkId }]);
