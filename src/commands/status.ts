@@ -8,6 +8,8 @@ import {
   gateStatus,
   waitView,
   signoffHistoryLine,
+  approvalsLine,
+  approvalsMissing,
 } from '../phases/rules.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import { StateStore } from '../state/store.js';
@@ -33,6 +35,7 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
       title: p.title,
       ...phaseState(st, p.id),
       signoffLine: signoffHistoryLine(phaseState(st, p.id)) || undefined,
+      approvalsNeeded: approvalsMissing(rb, st, p.id) || undefined,
       steps: p.steps.map((x) => {
         const ss = stepState(st, p.id, x.id);
         return { id: x.id, status: ss.status, attempts: ss.history?.length ?? 0, reason: ss.reason };
@@ -70,6 +73,8 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
     const icon = ps.status === 'signed-off' ? '✔' : ps.status === 'active' ? '▶' : '·';
     out(`  ${icon} ${p.title.padEnd(44)} ${String(done).padStart(2)}/${p.steps.length} ${ps.status}`);
     if (ps.history?.length) out(`      ${signoffHistoryLine(ps)}`);
+    const awaiting = approvalsLine(rb, st, p.id);
+    if (awaiting) out(`      ${awaiting.toUpperCase().slice(0, 1)}${awaiting.slice(1)}`);
     for (const x of p.steps) {
       const ss = stepState(st, p.id, x.id);
       if (ss.status === 'interrupted' || ss.status === 'failed')
@@ -82,7 +87,12 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   }
   const cur = currentPhase(rb, st);
   const nx = cur && nextStep(rb, st, cur.id);
-  out(cur ? `next: ${cur.title}${nx ? ` → ${nx.title}` : ' → sign-off'}` : 'all phases signed off');
+  const waiting = cur && approvalsLine(rb, st, cur.id);
+  out(
+    cur
+      ? `next: ${cur.title}${waiting ? ` → ${waiting}` : nx ? ` → ${nx.title}` : ' → sign-off'}`
+      : 'all phases signed off',
+  );
   await s.close();
   return 0;
 }

@@ -2,7 +2,7 @@
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
 import { DONE } from '../state/run-state.js';
-import { gateStatus, phaseState, stepState, signoffBlocker, waitView } from './rules.js';
+import { approvalsLine, gateStatus, phaseState, stepState, signoffBlocker, waitView } from './rules.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
@@ -87,7 +87,10 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
   }
   for (const phase of phases) {
     if (phaseState(session.state, phase.id).status === 'signed-off') {
-      say(`${phase.title}: already signed off`);
+      const awaiting = approvalsLine(rb, session.state, phase.id);
+      say(`${phase.title}: already signed off${awaiting ? `; ${awaiting}` : ''}`);
+      // four eyes: the run goes on when someone else has approved, not before
+      if (awaiting) return EXIT.failed;
       continue;
     }
     say(`== ${phase.title}${phase.objective ? ` — ${phase.objective}` : ''}`);
@@ -128,6 +131,11 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
       return EXIT.failed;
     }
     say(`${phase.title}: signed off by ${session.opts.operator}${phase.signoff ? ' (accepted by --yes)' : ''}`);
+    const awaiting = approvalsLine(rb, session.state, phase.id);
+    if (awaiting) {
+      say(`${phase.title}: ${awaiting}`);
+      return EXIT.failed;
+    }
   }
   return EXIT.ok;
 }

@@ -95,6 +95,14 @@ export function phaseBlocker(rb: Runbook, state: RunState, phaseId: string): str
   return undefined;
 }
 
+/** "awaiting 1 more approval (waymark approve --phase ID)", or undefined when none is missing. */
+export function approvalsLine(rb: Runbook, state: RunState, phaseId: string): string | undefined {
+  const n = approvalsMissing(rb, state, phaseId);
+  return n
+    ? `awaiting ${n} more approval${n > 1 ? 's' : ''} (another operator: waymark approve --phase ${phaseId})`
+    : undefined;
+}
+
 /** Approvals a signed-off phase still needs before the next one may start (0 when none). */
 export function approvalsMissing(rb: Runbook, state: RunState, phaseId: string): number {
   const phase = findPhase(rb, phaseId);
@@ -123,6 +131,7 @@ export function signoffHistoryLine(ps: PhaseState): string {
   for (const h of ps.history ?? []) {
     if (h.kind === 'signed-off') parts.push(`signed off${signed++ ? ' again' : ''} by ${h.by} at ${h.at}`);
     else parts.push(`reopened by ${h.by} at ${h.at}: ${h.reason}`);
+    for (const a of h.approvals ?? []) parts.push(`approved by ${a.by} at ${a.at} (key ${a.keyFingerprint})`);
   }
   if (!parts.length && ps.signedOffAt) parts.push(`signed off by ${ps.signedOffBy} at ${ps.signedOffAt}`);
   return parts.join(' · ');

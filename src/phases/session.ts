@@ -23,8 +23,8 @@ import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, type RunPaths } from '../state/paths.js';
 import { reduce, type EngineEvent, type Effect, type Outcome } from './engine.js';
-import { findStep } from './rules.js';
-import { STATE_SCHEMA, type RunState, type OutputTailLine } from '../state/run-state.js';
+import { can, findStep } from './rules.js';
+import { approvalsInForce, STATE_SCHEMA, type RunState, type OutputTailLine } from '../state/run-state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
 import { OutputJudge, outputRules } from './output-judge.js';
@@ -470,6 +470,55 @@ export class Session {
     }
     if (taken) this.emit({ state: this.state });
     return taken;
+  }
+
+  /**
+   * This session's operator approves another person's sign-off of a phase (the TUI's A), with
+   * their own key: the same signed document `waymark approve` drops, taken in at once.
+   */
+  async approve(phaseId: string): Promise<{ ok: true; given: number; of: number } | { ok: false; error: string }> {
+    const phase = this.runbook.phases.find((p) => p.id === phaseId);
+    if (!phase) return { ok: false, error: `unknown phase "${phaseId}"` };
+    const { operatorKey } = await import('../state/ssh-keys.js');
+    const { signMessage } = await import('../state/sshsig.js');
+    const { dropApproval, AlreadyApproved } = await import('../state/approvals.js');
+    let key;
+    try {
+      key = operatorKey(this.opts.stateDir, this.opts.operator, this.opts.signingKey);
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+    const by = this.opts.operator;
+    const v = can(
+      this.runbook,
+      this.state,
+      { type: 'approve', phaseId, by, keyFingerprint: key.fingerprint },
+      this.now(),
+    );
+    if (!v.ok) return { ok: false, error: v.why };
+    const ps = this.state.phases[phaseId];
+    const signoff = ps.history![ps.history!.length - 1];
+    const at = this.now().toISOString();
+    const message = approvalMessage({ run: this.state, phase, signoff, by, host: this.host, at });
+    const armored = await signMessage(Buffer.from(message), key.signer);
+    try {
+      dropApproval(this.paths.approvals, phaseId, {
+        by,
+        host: this.host,
+        at,
+        keyFingerprint: key.fingerprint,
+        armored,
+        message,
+      });
+    } catch (e) {
+      if (e instanceof AlreadyApproved) return { ok: false, error: e.message };
+      throw e;
+    }
+    this.takeApprovals();
+    const given = approvalsInForce(this.state.phases[phaseId]);
+    if (!given.some((x) => x.keyFingerprint === key.fingerprint))
+      return { ok: false, error: this.notices[this.notices.length - 1] ?? 'the approval was refused' };
+    return { ok: true, given: 1 + given.length, of: phase.approvals };
   }
 
   /** The runbook's webhooks; one whose URL is empty (its var not set) is off, and the operator is told. */

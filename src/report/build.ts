@@ -5,7 +5,14 @@ import type { Redactor } from '../runbook/redact.js';
 import type { RunState, Attempt, SignoffRecord } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
-import { gateStatus, phaseState, stepState, waitNotBefore, signoffHistoryLine } from '../phases/rules.js';
+import {
+  approvalsMissing,
+  gateStatus,
+  phaseState,
+  stepState,
+  waitNotBefore,
+  signoffHistoryLine,
+} from '../phases/rules.js';
 import { describeStep } from '../phases/plan.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { ProbeSummary, ProbeWindow } from '../phases/probe.js';
@@ -41,7 +48,9 @@ export interface CheckRun {
 }
 
 /** What a sign-off record shows: the signature's key, not its bytes. */
-export type ReportSignoff = Omit<SignoffRecord, 'signature'> & {
+export type ReportSignoff = Omit<SignoffRecord, 'signature' | 'kind' | 'approvals'> & {
+  /** an approval is a row of its own, after the sign-off it approves */
+  kind: SignoffRecord['kind'] | 'approved';
   keyFingerprint?: string;
   auditHead?: { seq: number; hash: string };
 };
@@ -69,6 +78,8 @@ export interface ReportPhase {
   /** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
   signoffLine?: string;
   signoffs: ReportSignoff[];
+  /** approvals the sign-off in force still lacks (a phase with `approvals`) */
+  approvalsNeeded?: number;
   /** what the availability probes saw while the phase ran, on the run's clock */
   availability?: PhaseAvailability;
 }
@@ -86,6 +97,8 @@ export interface PhaseAvailability {
 export interface Verdict {
   phasesSignedOff: number;
   phases: number;
+  /** signed off, but short of the approvals the runbook asks for (counted apart from the above) */
+  awaitingApproval?: number;
   criteriaMet?: number;
   criteria?: number;
   overrides: number;
@@ -164,12 +177,18 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
       ),
     })),
     signoffLine: signoffHistoryLine(ps) || undefined,
+    approvalsNeeded: approvalsMissing(rb, state, p.id) || undefined,
     availability: phaseAvailability(inp, p.id),
-    signoffs: (ps.history ?? []).map(({ signature, ...r }) => ({
-      ...r,
-      keyFingerprint: signature?.keyFingerprint,
-      auditHead: signature?.auditHead,
-    })),
+    signoffs: (ps.history ?? []).flatMap(({ signature, approvals, ...r }) => [
+      { ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead },
+      ...(approvals ?? []).map((x) => ({
+        kind: 'approved' as const,
+        by: x.by,
+        at: x.at,
+        statement: `approves the sign-off by ${r.by} (from ${x.host})`,
+        keyFingerprint: x.keyFingerprint,
+      })),
+    ]),
     steps: p.steps.map((s) => {
       const st = stepState(state, p.id, s.id);
       const out: ReportStep = {
@@ -396,7 +415,8 @@ function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {
   const steps = b.phases.flatMap((p) => p.steps);
   const attempts = steps.flatMap((s) => s.attempts);
   const v: Verdict = {
-    phasesSignedOff: b.phases.filter((p) => p.status === 'signed-off').length,
+    phasesSignedOff: b.phases.filter((p) => p.status === 'signed-off' && !p.approvalsNeeded).length,
+    awaitingApproval: b.phases.filter((p) => p.status === 'signed-off' && p.approvalsNeeded).length || undefined,
     phases: b.phases.length,
     overrides:
       b.phases.reduce((n, p) => n + p.gate.filter((g) => g.override).length, 0) +

@@ -164,7 +164,9 @@ function phase(p: ReportPhase): string {
               x.by,
               x.at,
               x.statement ?? x.reason ?? '',
-              x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed',
+              x.keyFingerprint
+                ? `${x.keyFingerprint}${x.auditHead ? ` over audit line ${x.auditHead.seq}` : ''}`
+                : 'not signed',
             ]),
             '',
             [12, 13, 21, 30, 24],

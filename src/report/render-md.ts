@@ -16,6 +16,8 @@ const table = (cols: string[], rows: unknown[][]) => [
 export function verdictRows(b: ReportBody): Array<[string, string]> {
   const v = b.verdict;
   const rows: Array<[string, string]> = [['Phases signed off', `${v.phasesSignedOff} of ${v.phases}`]];
+  if (v.awaitingApproval)
+    rows.push(['Awaiting approval', `${v.awaitingApproval} phase(s) signed off but short of their approvals`]);
   if (v.criteria !== undefined) rows.push(['Success criteria met', `${v.criteriaMet} of ${v.criteria}`]);
   rows.push(
     ['Overrides', String(v.overrides)],
@@ -188,7 +190,9 @@ function phase(p: ReportPhase, out: string[]): void {
       x.by,
       x.at,
       x.statement ?? x.reason ?? '',
-      x.keyFingerprint ? `${x.keyFingerprint} over audit line ${x.auditHead?.seq}` : 'not signed',
+      x.keyFingerprint
+        ? `${x.keyFingerprint}${x.auditHead ? ` over audit line ${x.auditHead.seq}` : ''}`
+        : 'not signed',
     ]);
     out.push(...table(['event', 'by', 'at', 'statement or reason', 'SSH signature'], rows), '');
   } else out.push('Not signed off.', '');

@@ -471,6 +471,8 @@ export class TuiController {
         return this.report();
       case 'reopen':
         return this.askReopen();
+      case 'approve':
+        return void this.approveSelected();
       case 'quit':
         return this.setUi({ ...ui, dialog: { kind: 'quit', running: this.session.isBusy() } });
       case 'quit-now':
@@ -681,6 +683,15 @@ export class TuiController {
       });
     const checkId = open[0]?.checkId ?? rb.phases.find((p) => p.id === phaseId)!.gate[0] ?? '';
     this.askWhy('override', { type: 'override-gate', phaseId, checkId }, { scope: phaseId, checkId });
+  }
+
+  /** A: the operator approves the sign-off of the phase under the cursor (another person's). */
+  private async approveSelected(): Promise<void> {
+    const phase = this.session.runbook.phases[this.snap.ui.cursor.overview ?? 0];
+    if (!phase) return;
+    const r = await this.session.approve(phase.id);
+    if (!r.ok) return this.say(`not approved: ${r.error}`, 'error');
+    this.say(`approved "${phase.title}": ${r.given} of ${r.of} signatures`, 'ok');
   }
 
   /** r: reopen the signed-off phase under the cursor (overview) or on screen (steps). */

@@ -3,8 +3,8 @@
 // to the width. The controller publishes them in its snapshot; the screens only draw them.
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
-import { DONE } from '../state/run-state.js';
-import { phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } from '../phases/rules.js';
+import { approvalsInForce, DONE } from '../state/run-state.js';
+import { approvalsLine, phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } from '../phases/rules.js';
 import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
@@ -84,6 +84,11 @@ export function overviewView(v: ListInput): ListView {
         tone: 'red',
       });
     if (reopened && sel) lines.push({ text: truncate(`      ${signoffHistoryLine(ps)}`, width * 2), tone: 'dim' });
+    // four eyes: who approved, and what is still missing before the next phase
+    for (const a of approvalsInForce(ps))
+      lines.push({ text: truncate(`      ✔ approved by ${a.by} ${shortTime(a.at)}`, width), tone: 'green' });
+    const awaiting = approvalsLine(rb, state, p.id);
+    if (awaiting) lines.push({ text: truncate(`      ✋ ${awaiting}`, width - 1), tone: 'yellow' });
     const pnr = p.point_of_no_return ?? p.steps.find((s) => s.point_of_no_return)?.point_of_no_return;
     if (pnr && ps.status !== 'signed-off' && sel)
       lines.push({ text: truncate(`      ⚠ point of no return: ${pnr}`, width - 1), tone: 'red' });

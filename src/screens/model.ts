@@ -80,6 +80,7 @@ export type Action =
   | { type: 'toggle-watch' }
   | { type: 'report' }
   | { type: 'reopen' }
+  | { type: 'approve' }
   | { type: 'quit' }
   | { type: 'quit-now' }
   | { type: 'interrupt' };
@@ -109,6 +110,7 @@ export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
     ['Enter', 'open the phase'],
     ['g', 'write the signed report of a signed-off phase'],
     ['r', 'reopen a signed-off phase (with a reason; its sign-off is voided, kept in the record)'],
+    ['A', "approve the selected phase's sign-off: a second person, with their own key"],
   ],
   steps: [
     ['Enter', 'run the step / confirm it / sign off'],
@@ -180,6 +182,7 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   if (ui.screen === 'steps' && input === 'v') return { type: 'open', screen: 'step' };
   if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
   if (ui.screen === 'overview' && input === 'g') return { type: 'report' };
+  if (ui.screen === 'overview' && input === 'A') return { type: 'approve' };
   if ((ui.screen === 'overview' || ui.screen === 'steps') && input === 'r') return { type: 'reopen' };
   if (ui.screen === 'steps') {
     if (input === 's') return { type: 'skip' };

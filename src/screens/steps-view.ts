@@ -2,8 +2,9 @@
 // the selected step's detail fitted to what is left of the terminal, the gate and the fixes.
 // Pure: the env file a step would edit is read by the caller and given here.
 import type { CheckResult } from '../checks/types.js';
-import type { StepStatus } from '../state/run-state.js';
-import { gateStatus, parseScope, phaseState, scopeSteps, stepState, waitView } from '../phases/rules.js';
+import type { RunState, StepStatus } from '../state/run-state.js';
+import type { Runbook } from '../runbook/schema.js';
+import { approvalsLine, gateStatus, parseScope, phaseState, scopeSteps, stepState, waitView } from '../phases/rules.js';
 import { STEP_ICON, truncate } from './theme.js';
 import { scopeTitle, type ListInput, type ListLine } from './list-views.js';
 import { detailLines, stepParts, stepViewFor, type ViewLine } from './step-view.js';
@@ -93,7 +94,7 @@ export function stepsView(
           gateStatus(rb, state, scope)
             .map((g) => `${GATE_MARK[g.status] ?? '·'} ${g.checkId}`)
             .join('  ') || 'none'
-        }` + (phaseState(state, scope).status === 'signed-off' ? '   ✔ signed off' : ''),
+        }` + signedText(rb, state, scope),
         width,
       )
     : undefined;
@@ -110,4 +111,11 @@ export function stepsView(
     gate,
     fix: ts?.fixes.length ? { text: truncate(`fix: ${ts.fixes.join(' · ')}`, width * 2), tone: 'yellow' } : undefined,
   };
+}
+
+/** "   ✔ signed off", and what four eyes still wait for */
+function signedText(rb: Runbook, state: RunState, scope: string): string {
+  if (phaseState(state, scope).status !== 'signed-off') return '';
+  const awaiting = approvalsLine(rb, state, scope);
+  return `   ✔ signed off${awaiting ? ` · ✋ ${awaiting}` : ''}`;
 }

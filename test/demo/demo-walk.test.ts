@@ -27,18 +27,32 @@ describe('waymark demo, walked non-interactively', () => {
 
     // The next start resumes the same run on the same data, 8 days later.
     const later = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' });
-    expect(later.code).toBe(0);
     expect(later.stdout).toMatch(/Phase 3: Validate data integrity: already signed off/);
     expect(later.stdout).toMatch(/stable-24h: passed — waited until/);
     expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: signed off by demo-tester/);
     expect(later.stdout).toMatch(/rehearsal clock moved from \+0s to \+8d/);
+    // the point of no return's phase needs a second person: the run is not complete without them
+    expect(later.stdout).toMatch(
+      /Phase 5: Monitor & cleanup: awaiting 1 more approval \(another operator: waymark approve --phase phase-5-monitor-cleanup\)/,
+    );
+    expect(later.code).toBe(1);
+    const self = cli(['demo', 'approve', '--phase', 'phase-5-monitor-cleanup'], env);
+    expect(self.stdout).toMatch(/^not approved: demo-tester signed "Phase 5: Monitor & cleanup" off/);
+    const lead = cli(['demo', 'approve', '--phase', 'phase-5-monitor-cleanup'], {
+      ...env,
+      WAYMARK_OPERATOR: 'demo-lead',
+    });
+    expect(lead.stdout).toMatch(/^approved "Phase 5: Monitor & cleanup" as demo-lead .*: 2 of 2 signatures/);
+    expect(lead.code).toBe(0);
     // resumed without the variable, it stays a rehearsal on its own clock
     expect(cli(['demo', 'status'], env).stdout).toMatch(/REHEARSAL · clock \+8d/);
 
     const status = JSON.parse(cli(['demo', 'status', '--json'], env).stdout);
     expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
     expect(status).toMatchObject({ rehearsal: true, clockOffset: '8d' });
-    expect(cli(['demo', 'audit', '--verify'], env).code).toBe(0);
+    const verified = cli(['demo', 'audit', '--verify'], env);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/approval of phase-5-monitor-cleanup by demo-lead \(SHA256:\S+\): signature valid/);
     // the final report: every success criterion met, signed, and it verifies
     const out = join(state, 'final.json');
     expect(cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env).code).toBe(0);

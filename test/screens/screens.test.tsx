@@ -244,6 +244,42 @@ describe('panels and dialogs', () => {
     });
     await t.close();
   });
+  it("A on the overview approves another operator's sign-off; the signer's own A is refused", async () => {
+    const dir = tempDir();
+    const runbook = join(dir, 'four-eyes.yaml');
+    writeFileSync(
+      runbook,
+      readFileSync('test/fixtures/undo.yaml', 'utf8').replace(
+        '    rollback: undo\n',
+        '    rollback: undo\n    approvals: 2\n',
+      ),
+    );
+    const state = tempDir();
+    const { Session } = await import('../../src/phases/session.js');
+    const { loadRunbook } = await import('../../src/runbook/loader.js');
+    const alice = new Session(loadRunbook(runbook, { env: {} }), {
+      stateDir: state,
+      operator: 'alice',
+      noProbes: true,
+    });
+    alice.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+    alice.dispatch({ type: 'phase.signoff', phaseId: 'a' });
+    await alice.idle();
+    expect((await alice.approve('a')).ok).toBe(false);
+    await alice.close();
+    const t = await openTui({ runbook, state });
+    await t.press(KEYS.enter); // resumes in Phase A, signed off and awaiting approval
+    await t.waitFor(/✔ signed off · ✋ awaiting 1 more approval/);
+    await t.press(KEYS.esc); // the overview
+    await t.waitFor(/✋ awaiting 1 more approval/);
+    await t.press('A');
+    await t.waitFor(/approved "Phase A": 2 of 2 signatures/);
+    expect(t.frame()).toMatch(/✔ approved by tester/);
+    expect(t.frame()).not.toMatch(/awaiting 1 more approval/);
+    await t.press('A');
+    await t.waitFor(/not approved: tester already approved "Phase A"/);
+    await t.close();
+  });
   it('c opens the checks panel; Enter re-runs the selected check with its numbers', async () => {
     const t = await openTui();
     await t.press(KEYS.enter, 'c');
