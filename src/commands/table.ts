@@ -64,6 +64,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: [],
     run: lazy(() => import('./report.js'), 'keyCommand'),
   },
+  runs: {
+    usage: 'waymark runs [--json]',
+    summary: 'every run in the state folder: its runbook, where it stands, and who has it open',
+    flags: ['--json'],
+    run: lazy(() => import('./runs.js'), 'runsCommand'),
+  },
   approve: {
     usage: 'waymark approve --phase ID',
     summary: "approve another operator's sign-off of a phase that needs more than one signature, with your own key",

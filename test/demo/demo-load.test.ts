@@ -38,7 +38,10 @@ describe('waymark demo --load 50', () => {
     expect(first.stdout).toMatch(/PASS counts-match: counts consistent/);
     expect(first.stdout).toMatch(/PASS data-validation: Total Discrepancies Found: 0/);
     expect(first.stdout).not.toMatch(/FAIL /);
-    expect(later.code).toBe(0);
+    // every phase walked and signed off; Phase 5 (the point of no return) then awaits a second person
+    expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: signed off by /);
+    expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: awaiting 1 more approval/);
+    expect(later.code).toBe(1);
     expect(later.stdout).not.toMatch(/FAIL /);
     for (const run of [first, later]) {
       const s = summary(run.stderr);

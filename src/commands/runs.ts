@@ -1,0 +1,78 @@
+// `waymark runs [--json]`: every run in the state folder, where it stands and who holds it —
+// what a second operator looks at before opening one.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParsedArgs } from './args.js';
+import { out, sessionOptions } from './common.js';
+import { StateStore } from '../state/store.js';
+import { alive, readLock } from '../state/lock.js';
+import type { RunState } from '../state/run-state.js';
+
+interface RunRow {
+  file: string;
+  runId?: string;
+  runbook?: string;
+  version?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  /** phases with a sign-off in force (approvals are the runbook's to count: `waymark status`) */
+  phases?: { signedOff: number; started: number; current?: string };
+  rehearsal?: boolean;
+  /** who has it open now; stale: the holder's process is gone (the next start takes it over) */
+  heldBy?: { operator: string; host: string; pid: number; since: string; stale: boolean };
+  problem?: string;
+}
+
+export function runsCommand(a: ParsedArgs): Promise<number> {
+  const dir = join(sessionOptions(a).stateDir, 'runs');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^[^.].*\.json$/.test(f) && !f.includes('.tmp')) : [];
+  const rows = files.sort().map((f) => row(join(dir, f)));
+  if (a.flags.json) out(JSON.stringify({ stateDir: dir, runs: rows }, null, 2));
+  else if (!rows.length) out(`no runs in ${dir}`);
+  else for (const r of rows) for (const l of lines(r)) out(l);
+  return Promise.resolve(0);
+}
+
+function row(file: string): RunRow {
+  const r: RunRow = { file };
+  let st: RunState | undefined;
+  try {
+    st = new StateStore(file).load();
+  } catch (e) {
+    r.problem = (e as Error).message;
+  }
+  if (st) {
+    const phases = Object.values(st.phases);
+    const signed = phases.filter((p) => p.status === 'signed-off');
+    Object.assign(r, {
+      runId: st.runId,
+      runbook: st.runbookId,
+      version: st.runbookVersion,
+      createdAt: st.createdAt,
+      updatedAt: st.updatedAt,
+      rehearsal: !!st.rehearsal || undefined,
+      phases: { signedOff: signed.length, started: phases.length, current: st.cursor?.scope },
+    });
+  }
+  const lock = readLock(file.replace(/\.json$/, '.lock'));
+  if (lock) r.heldBy = { ...lock, stale: !alive(lock) };
+  return r;
+}
+
+function lines(r: RunRow): string[] {
+  const name = r.file
+    .split('/')
+    .pop()!
+    .replace(/\.json$/, '');
+  if (r.problem) return [`${name}: ${r.problem}`];
+  const held = r.heldBy
+    ? r.heldBy.stale
+      ? `last held by ${r.heldBy.operator} on ${r.heldBy.host} (pid ${r.heldBy.pid}, gone): free`
+      : `open by ${r.heldBy.operator} on ${r.heldBy.host} (pid ${r.heldBy.pid}) since ${r.heldBy.since}`
+    : 'free';
+  return [
+    `${name}${r.rehearsal ? ' (rehearsal)' : ''}`,
+    `    ${r.runbook} v${r.version} · run ${r.runId?.slice(0, 8)} started ${r.createdAt} · last change ${r.updatedAt}`,
+    `    ${r.phases?.signedOff} phase(s) signed off${r.phases?.current ? ` · at ${r.phases.current}` : ''} · ${held}`,
+  ];
+}
