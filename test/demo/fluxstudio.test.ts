@@ -26,6 +26,25 @@ function run(script: string, args: string[] = []) {
 }
 
 /** Like run, without blocking this process: the probe and the clients here keep going meanwhile. */
+/** tools/load.js for some seconds at 50 signups/s; its summary */
+const load = (seconds: number) => {
+  const child = spawn(process.execPath, [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', String(seconds)], {
+    cwd: APP,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return new Promise<{
+    sent: number;
+    failed: number;
+    missing: number;
+    missingFromJson: number;
+    acknowledged: number;
+    longestFailureMs: number;
+  }>((res) => child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))));
+};
+
 function runAsync(script: string, args: string[] = []): Promise<{ status: number | null; stdout: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [join(APP, script), ...args], {
@@ -167,23 +186,6 @@ describe('Flux Studio migration scripts', () => {
   });
 
   it('a reload under 50 signups/s refuses no request and loses no record; a stop-then-start does refuse', async () => {
-    const load = (seconds: number) => {
-      const child = spawn(
-        process.execPath,
-        [join(APP, 'tools/load.js'), '--rate', '50', '--seconds', String(seconds)],
-        { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      return new Promise<{
-        sent: number;
-        failed: number;
-        missing: number;
-        missingFromJson: number;
-        acknowledged: number;
-        longestFailureMs: number;
-      }>((res) => child.on('close', () => res(JSON.parse(out.trim().split('\n').pop()!))));
-    };
     const later = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(fn()), ms));
     // Waymark's probe watches beside the load generator: both must see the same
     const port = readFileSync(join(ws, '.env'), 'utf8').match(/^PORT=(\d+)/m)![1];
@@ -220,6 +222,17 @@ describe('Flux Studio migration scripts', () => {
     expect(b.failed).toBeGreaterThan(0);
     expect(b.longestFailureMs).toBeGreaterThan(0);
     expect(b.missing).toBe(0);
+  }, 60_000);
+
+  it('the load tool waits for an app coming back before it counts a signup missing', async () => {
+    const later = <T>(ms: number, fn: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(fn()), ms));
+    const l = load(1);
+    // the load ends while the app is down; the app is back a moment later, with every signup
+    await later(700, () => runAsync('app-control.js', ['stop']));
+    await later(1500, () => runAsync('app-control.js', ['start']));
+    const r = await l;
+    expect(r.acknowledged).toBeGreaterThan(5);
+    expect(r.missing).toBe(0);
   }, 60_000);
 
   it('a reload never closes a kept-alive connection under a client that is sending on it', async () => {
