@@ -207,10 +207,12 @@ export const compareOptions = (p: Params) => ({
 /** heap of each worker thread: its comparison keeps ~100 MB live; the rest is room for garbage */
 const WORKER_HEAP_MB = 224;
 /**
- * (key, hash) pairs each worker's sorts hold in memory before they spill (~150 bytes each):
- * a file of 500k records (the demo's projects.json at 200k users) sorts without writing runs.
+ * (key, hash) pairs the workers' sorts hold in memory in all (~150 bytes each), shared out by
+ * the size of each worker's file: the demo's 700k records at 200k users sort without writing a
+ * run, and at 1M users (3.5M) the workers together stay within it. An equal 600k each went past
+ * 512 MB there; an equal 400k each made the 500k-record projects.json spill at 200k.
  */
-const WORKER_SORT_BUDGET = 600_000;
+const WORKERS_SORT_BUDGET = 800_000;
 /**
  * The young generation of each worker: every record parsed is garbage a moment later, and
  * a larger nursery lets more of it die there instead of in full collections (200k users:
@@ -231,7 +233,7 @@ async function inWorkers(
   ctx: CheckContext,
   partPath: (entity: string) => string,
 ): Promise<EntityStats[] | undefined> {
-  const { existsSync } = await import('node:fs');
+  const { existsSync, statSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const file = new URL('./validate-worker.js', import.meta.url);
   if (!existsSync(fileURLToPath(file))) return undefined;
@@ -245,12 +247,23 @@ async function inWorkers(
   const workers: Array<InstanceType<typeof Worker>> = [];
   const stop = () => workers.forEach((w) => void w.terminate());
   ctx.signal.addEventListener('abort', stop, { once: true });
+  const size = (file: string) => {
+    try {
+      return Math.max(1, statSync(file).size);
+    } catch {
+      return 1; // missing: the worker says so
+    }
+  };
+  const bytes = new Map(groups.map((g) => [g.names.join(), size(g.file)]));
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  const budgetOf = (names: string[]) =>
+    Math.max(50_000, Math.round((WORKERS_SORT_BUDGET * bytes.get(names.join())!) / total));
   const one = (names: string[]) =>
     new Promise<EntityStats[]>((resolve, reject) => {
       const worker = new Worker(file, {
         workerData: {
           specs: p.entities.filter((e) => names.includes(e.name)),
-          options: { ...compareOptions(p), sortBudget: WORKER_SORT_BUDGET },
+          options: { ...compareOptions(p), sortBudget: budgetOf(names) },
           parts: Object.fromEntries(names.map((n) => [n, partPath(n)])),
           connectionDefs: ctx.connectionDefs,
           connection: ctx.connection,

@@ -156,7 +156,9 @@ export class SortedRuns {
       return;
     }
     const runs = this.files.map((f) => new RunReader(runLines(f)));
-    if (keys.length) runs.push(new RunReader(arrayBatches(Array.from(order, (i) => encode(keys[i], values[i])))));
+    // the pairs still in memory join the merge as one more run, encoded a batch at a time (not
+    // all at once beside the pairs themselves)
+    if (keys.length) runs.push(new RunReader(encodedBatches(order, keys, values)));
     for (const r of runs) await r.fill();
     let out: Batch = { keys: [], values: [] };
     for (;;) {
@@ -190,8 +192,9 @@ export interface Batch {
   values: string[];
 }
 
-async function* arrayBatches(xs: string[]): AsyncGenerator<string[]> {
-  for (let i = 0; i < xs.length; i += 8192) yield xs.slice(i, i + 8192);
+async function* encodedBatches(order: Uint32Array, keys: string[], values: string[]): AsyncGenerator<string[]> {
+  for (let i = 0; i < order.length; i += 8192)
+    yield Array.from(order.subarray(i, i + 8192), (j) => encode(keys[j], values[j]));
 }
 
 /** The head of one sorted run; awaits only when its buffered lines are used up. */
