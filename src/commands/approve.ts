@@ -5,7 +5,7 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, openSession, out, sessionOptions } from './common.js';
 import { can } from '../phases/rules.js';
-import { approvalsInForce } from '../state/run-state.js';
+import { approvalsInForce, type RunState } from '../state/run-state.js';
 
 const WAIT_MS = 15_000;
 
@@ -82,8 +82,8 @@ export async function approveCommand(a: ParsedArgs): Promise<number> {
   }
 }
 
-function recorded(state: { phases: Record<string, unknown> }, phaseId: string, fp: string): boolean {
-  return approvalsInForce(state.phases[phaseId] as never).some((x) => x.keyFingerprint === fp);
+function recorded(state: RunState, phaseId: string, fp: string): boolean {
+  return approvalsInForce(state.phases[phaseId]).some((x) => x.keyFingerprint === fp);
 }
 
 /**
