@@ -117,5 +117,5 @@ export function stepsView(
 function signedText(rb: Runbook, state: RunState, scope: string): string {
   if (phaseState(state, scope).status !== 'signed-off') return '';
   const awaiting = approvalsLine(rb, state, scope);
-  return `   ✔ signed off${awaiting ? ` · ✋ ${awaiting}` : ''}`;
+  return `   ✔ signed off${awaiting ? ` · ${awaiting}` : ''}`;
 }

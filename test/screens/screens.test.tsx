@@ -269,7 +269,7 @@ describe('panels and dialogs', () => {
     await alice.close();
     const t = await openTui({ runbook, state });
     await t.press(KEYS.enter); // resumes in Phase A, signed off and awaiting approval
-    await t.waitFor(/✔ signed off · ✋ awaiting 1 more approval/);
+    await t.waitFor(/✔ signed off · awaiting 1 more approval/);
     await t.press(KEYS.esc); // the overview
     await t.waitFor(/✋ awaiting 1 more approval/);
     await t.press('A');
