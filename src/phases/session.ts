@@ -473,10 +473,11 @@ export class Session {
   }
 
   /**
-   * This session's operator approves another person's sign-off of a phase (the TUI's A), with
-   * their own key: the same signed document `waymark approve` drops, taken in at once.
+   * Signs this session's operator's approval of the sign-off in force and drops it into the
+   * approvals folder (state/approvals.ts); a read-only session may, since nothing of the run is
+   * written: its writer takes it in. `waymark approve` does this while the signer's session is open.
    */
-  async approve(phaseId: string): Promise<{ ok: true; given: number; of: number } | { ok: false; error: string }> {
+  async dropApproval(phaseId: string): Promise<{ ok: true; keyFingerprint: string } | { ok: false; error: string }> {
     const phase = this.runbook.phases.find((p) => p.id === phaseId);
     if (!phase) return { ok: false, error: `unknown phase "${phaseId}"` };
     const { operatorKey } = await import('../state/ssh-keys.js');
@@ -514,11 +515,18 @@ export class Session {
       if (e instanceof AlreadyApproved) return { ok: false, error: e.message };
       throw e;
     }
+    return { ok: true, keyFingerprint: key.fingerprint };
+  }
+
+  /** This session's operator approves another person's sign-off of a phase (the TUI's A), taken in at once. */
+  async approve(phaseId: string): Promise<{ ok: true; given: number; of: number } | { ok: false; error: string }> {
+    const dropped = await this.dropApproval(phaseId);
+    if (!dropped.ok) return dropped;
     this.takeApprovals();
     const given = approvalsInForce(this.state.phases[phaseId]);
-    if (!given.some((x) => x.keyFingerprint === key.fingerprint))
+    if (!given.some((x) => x.keyFingerprint === dropped.keyFingerprint))
       return { ok: false, error: this.notices[this.notices.length - 1] ?? 'the approval was refused' };
-    return { ok: true, given: 1 + given.length, of: phase.approvals };
+    return { ok: true, given: 1 + given.length, of: this.runbook.phases.find((p) => p.id === phaseId)!.approvals };
   }
 
   /** The runbook's webhooks; one whose URL is empty (its var not set) is off, and the operator is told. */
