@@ -193,7 +193,8 @@ export class Notifier {
   }
 
   /** An audit entry was written: its notification, if it makes one, is queued for each webhook that wants it. */
-  observe(entry: AuditEntry, before: RunState, rehearsal: boolean): void {
+  observe(entry: AuditEntry, before: RunState): void {
+    const rehearsal = Boolean(before.rehearsal);
     if (this.closing) return;
     for (const n of notificationsFor(entry, this.o.runbook, before)) this.send(n, entry, rehearsal);
   }

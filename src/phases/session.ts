@@ -420,7 +420,7 @@ export class Session {
       this.state.rehearsal ? this.now() : undefined,
     );
     // this.state is still the state before the event
-    this.notifier?.observe(entry, this.state, Boolean(this.state.rehearsal));
+    this.notifier?.observe(entry, this.state);
   }
 
   /**
