@@ -77,124 +77,115 @@ export const dataValidateCheck = defineCheck({
 
 /** The comparison and its outcome: the entities of each file compared in a worker thread of their own. */
 async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
-  {
-    const metrics: Record<string, Metric> = {};
-    const statRows: Array<Array<string | number>> = [];
-    const examples: Diff[] = [];
-    const notCompared: Array<[string, string, string]> = [];
-    const normRows: Array<[string, string, string]> = [];
-    const out = await openDiscrepancyFile(
-      ctx.artifactsDir,
-      p.entities.map((e) => e.name),
-    );
-    const totals = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
-    let worst = 100;
-    let newSince = 0;
-    let onlyInPg = 0;
-    try {
-      const all =
-        (await inWorkers(p, ctx, out.partPath)) ??
-        (await validateAll(p.entities, ctx, { ...compareOptions(p), emit: out.write }));
-      for (const [i, spec] of p.entities.entries()) {
-        const s = all[i];
-        worst = Math.min(worst, s.accuracy);
-        for (const k of KINDS) totals[k] += s.kinds[k];
-        newSince += s.newSinceRead;
-        onlyInPg += s.onlyInPg;
-        Object.assign(metrics, {
-          [`${spec.name}_json`]: s.json,
-          [`${spec.name}_pg`]: s.pg,
-          [`${spec.name}_matched`]: s.matched,
-          [`${spec.name}_missing`]: s.kinds.missing,
-          [`${spec.name}_extra`]: s.kinds.extra,
-          [`${spec.name}_mismatched`]: s.mismatched,
-          [`${spec.name}_duplicates`]: s.kinds.duplicate,
-          [`${spec.name}_malformed`]: s.kinds.malformed,
-          [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
-          [`${spec.name}_new_since_read`]: s.newSinceRead,
-          ...(p.mode === 'contains' ? { [`${spec.name}_only_in_pg`]: s.onlyInPg } : {}),
-          [`${spec.name}_accuracy_pct`]: s.accuracy,
-        });
-        statRows.push([
-          spec.name,
-          s.json,
-          s.pg,
-          s.matched,
-          ...KINDS.map((k) => s.kinds[k]),
-          `${s.accuracy.toFixed(1)}%`,
-        ]);
-        examples.push(...s.examples);
-        notCompared.push(...s.notCompared.map(([c, why]) => [spec.name, c, why] as [string, string, string]));
-        normRows.push(...s.norms.map(([f, n]) => [spec.name, f, n] as [string, string, string]));
-      }
-    } catch (e) {
-      await out.discard();
-      const code = (e as { code?: string }).code;
-      const f = classifyPgError(e);
-      return {
-        status: 'error',
-        summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message),
-        metrics,
-        hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint,
-      };
+  const metrics: Record<string, Metric> = {};
+  const statRows: Array<Array<string | number>> = [];
+  const examples: Diff[] = [];
+  const notCompared: Array<[string, string, string]> = [];
+  const normRows: Array<[string, string, string]> = [];
+  const out = await openDiscrepancyFile(
+    ctx.artifactsDir,
+    p.entities.map((e) => e.name),
+  );
+  const totals = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  let worst = 100;
+  let newSince = 0;
+  let onlyInPg = 0;
+  try {
+    const all =
+      (await inWorkers(p, ctx, out.partPath)) ??
+      (await validateAll(p.entities, ctx, { ...compareOptions(p), emit: out.write }));
+    for (const [i, spec] of p.entities.entries()) {
+      const s = all[i];
+      worst = Math.min(worst, s.accuracy);
+      for (const k of KINDS) totals[k] += s.kinds[k];
+      newSince += s.newSinceRead;
+      onlyInPg += s.onlyInPg;
+      Object.assign(metrics, {
+        [`${spec.name}_json`]: s.json,
+        [`${spec.name}_pg`]: s.pg,
+        [`${spec.name}_matched`]: s.matched,
+        [`${spec.name}_missing`]: s.kinds.missing,
+        [`${spec.name}_extra`]: s.kinds.extra,
+        [`${spec.name}_mismatched`]: s.mismatched,
+        [`${spec.name}_duplicates`]: s.kinds.duplicate,
+        [`${spec.name}_malformed`]: s.kinds.malformed,
+        [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
+        [`${spec.name}_new_since_read`]: s.newSinceRead,
+        ...(p.mode === 'contains' ? { [`${spec.name}_only_in_pg`]: s.onlyInPg } : {}),
+        [`${spec.name}_accuracy_pct`]: s.accuracy,
+      });
+      statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
+      examples.push(...s.examples);
+      notCompared.push(...s.notCompared.map(([c, why]) => [spec.name, c, why] as [string, string, string]));
+      normRows.push(...s.norms.map(([f, n]) => [spec.name, f, n] as [string, string, string]));
     }
-    const file = await out.close();
-    const discrepancies = KINDS.reduce((n, k) => n + totals[k], 0);
-    for (const k of KINDS) metrics[`kind_${k.replace('-', '_')}`] = totals[k];
-    metrics.discrepancies = discrepancies;
-    metrics.accuracy_pct = worst;
-    // at 100 % required, any discrepancy fails, whatever its kind; below it, the accuracy decides
-    const ok = worst >= p.min_accuracy_pct && (p.min_accuracy_pct < 100 || discrepancies === 0);
-    const byKind = KINDS.filter((k) => totals[k])
-      .map((k) => `${KIND_LABEL[k]} ${totals[k]}`)
-      .join(', ');
+  } catch (e) {
+    await out.discard();
+    const code = (e as { code?: string }).code;
+    const f = classifyPgError(e);
     return {
-      status: ok ? 'pass' : 'fail',
-      summary:
-        discrepancies === 0
-          ? `Total Discrepancies Found: 0 — data is consistent ` +
-            `(${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')}` +
-            `)${newSince ? `; ${newSince} written since the JSON was read` : ''}` +
-            `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
-          : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
+      status: 'error',
+      summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message),
       metrics,
-      thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
-      evidence: [
-        {
-          columns: [
-            'entity',
-            'JSON count',
-            'PostgreSQL count',
-            'matched',
-            ...KINDS.map((k) => KIND_LABEL[k]),
-            'accuracy',
-          ],
-          rows: statRows,
-        },
-        {
-          columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
-          rows: examples.map((d) => [
-            d.entity,
-            d.key,
-            KIND_LABEL[d.kind],
-            d.field,
-            ctx.redactor.redact(String(d.json)),
-            ctx.redactor.redact(String(d.pg)),
-          ]),
-        },
-        { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
-        {
-          columns: ['entity', 'field', 'normalisation in force'],
-          rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']],
-        },
-      ],
-      artifacts: [{ name: 'every discrepancy (JSON lines)', ...file }],
-      hint: ok
-        ? undefined
-        : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the ' +
-          'migration (it is idempotent), then validate again',
+      hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint,
     };
   }
+  const file = await out.close();
+  const discrepancies = KINDS.reduce((n, k) => n + totals[k], 0);
+  for (const k of KINDS) metrics[`kind_${k.replace('-', '_')}`] = totals[k];
+  metrics.discrepancies = discrepancies;
+  metrics.accuracy_pct = worst;
+  // at 100 % required, any discrepancy fails, whatever its kind; below it, the accuracy decides
+  const ok = worst >= p.min_accuracy_pct && (p.min_accuracy_pct < 100 || discrepancies === 0);
+  const byKind = KINDS.filter((k) => totals[k])
+    .map((k) => `${KIND_LABEL[k]} ${totals[k]}`)
+    .join(', ');
+  return {
+    status: ok ? 'pass' : 'fail',
+    summary:
+      discrepancies === 0
+        ? `Total Discrepancies Found: 0 — data is consistent ` +
+          `(${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')}` +
+          `)${newSince ? `; ${newSince} written since the JSON was read` : ''}` +
+          `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
+        : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
+    metrics,
+    thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
+    evidence: [
+      {
+        columns: [
+          'entity',
+          'JSON count',
+          'PostgreSQL count',
+          'matched',
+          ...KINDS.map((k) => KIND_LABEL[k]),
+          'accuracy',
+        ],
+        rows: statRows,
+      },
+      {
+        columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
+        rows: examples.map((d) => [
+          d.entity,
+          d.key,
+          KIND_LABEL[d.kind],
+          d.field,
+          ctx.redactor.redact(String(d.json)),
+          ctx.redactor.redact(String(d.pg)),
+        ]),
+      },
+      { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
+      {
+        columns: ['entity', 'field', 'normalisation in force'],
+        rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']],
+      },
+    ],
+    artifacts: [{ name: 'every discrepancy (JSON lines)', ...file }],
+    hint: ok
+      ? undefined
+      : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the ' +
+        'migration (it is idempotent), then validate again',
+  };
 }
 
 /** Options of the comparison from the check's params. */
