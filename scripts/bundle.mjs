@@ -9,7 +9,11 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'dist/cli.js', 'validate-worker': 'dist/checks/validate-worker.js' },
+  entryPoints: {
+    cli: 'dist/cli.js',
+    'validate-worker': 'dist/checks/validate-worker.js',
+    'pg-store-worker': 'dist/state/pg-store-worker.js',
+  },
   outdir: 'dist/bundle',
   splitting: true,
   chunkNames: 'chunk-[hash]',

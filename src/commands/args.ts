@@ -20,6 +20,7 @@ export interface ParsedArgs {
 const VALUE_FLAGS = new Set([
   'runbook',
   'state-dir',
+  'state-url',
   'operator',
   'phase',
   'format',
@@ -28,10 +29,19 @@ const VALUE_FLAGS = new Set([
   'key',
   'allowed-signers',
   'reason',
+  'confirm-stopped',
   'seconds',
   'load',
 ]);
-export const COMMON = ['--runbook FILE', '--state-dir DIR', '--operator NAME', '--key FILE', '--help', '--version'];
+export const COMMON = [
+  '--runbook FILE',
+  '--state-dir DIR',
+  '--state-url URL',
+  '--operator NAME',
+  '--key FILE',
+  '--help',
+  '--version',
+];
 
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
   const positional: string[] = [];

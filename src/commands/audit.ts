@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { load, runPathsFor, out } from './common.js';
+import { load, runFilesFor, out } from './common.js';
 import { readAudit, readLines, verifyAudit } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { changesState } from '../phases/replay.js';
@@ -10,14 +10,14 @@ import { checkApprovalSignatures } from '../state/approvals.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
-  const paths = runPathsFor(a, lr);
+  const paths = await runFilesFor(a, lr);
   // no log and no state: there is no run here (a wrong --state-dir or runbook, or one killed before
   // its first line), not a broken log
   if (!existsSync(paths.audit) && !existsSync(paths.state)) {
     const what = a.flags.verify ? 'verify' : 'show';
-    const why = `no run of "${lr.runbook.title}" in ${paths.dir}: no audit log to ${what}`;
+    const why = `no run of "${lr.runbook.title}" in ${paths.where}: no audit log to ${what}`;
     if (!a.flags.json) throw new UsageError(`${why}; check --state-dir and --runbook`);
-    out(JSON.stringify({ file: paths.audit, entries: 0, ok: false, noRun: true, problem: why }));
+    out(JSON.stringify({ file: paths.label, entries: 0, ok: false, noRun: true, problem: why }));
     return 2;
   }
   if (a.flags.verify) {
@@ -38,13 +38,13 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     const { after, ...result } = v;
     // entries after the state's head that change state: a crash between the two writes
     const behind = (after ?? []).filter(changesState).length;
-    if (a.flags.json) out(JSON.stringify({ file: paths.audit, ...result, behind, ok, signoffs, approvals }));
+    if (a.flags.json) out(JSON.stringify({ file: paths.label, ...result, behind, ok, signoffs, approvals }));
     else {
-      if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.audit})`);
+      if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.label})`);
       else
         out(
           `audit log intact: ${v.entries} entries, hash chain ` +
-            `verified${head ? ', and it holds every event the state includes' : ''} (${paths.audit})`,
+            `verified${head ? ', and it holds every event the state includes' : ''} (${paths.label})`,
         );
       if (behind)
         out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
@@ -68,7 +68,7 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     for (const e of entries) out(JSON.stringify(e));
     return 0;
   }
-  if (!entries.length) out(`no audit log yet for this runbook and target (${paths.audit})`);
+  if (!entries.length) out(`no audit log yet for this runbook and target (${paths.label})`);
   for (const e of entries)
     out(
       `${String(e.seq).padStart(4)} ${e.at}  ${e.operator.padEnd(12)} ${e.event}${e.data ? '  ' + brief(e.data) : ''}`,

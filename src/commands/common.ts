@@ -1,9 +1,10 @@
 import type { LoadedRunbook } from '../runbook/loader.js';
+import { hostName } from '../state/host.js';
 import { loadRunbookFile } from '../runbook/runbook-cache.js';
 import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
-import { runPaths } from '../state/paths.js';
+import { runPaths, stateUrlOf, type RunPaths } from '../state/paths.js';
 
 export { sessionOptions };
 
@@ -16,6 +17,29 @@ export function load(a: ParsedArgs, positional = false): Promise<LoadedRunbook> 
 export function runPathsFor(a: ParsedArgs, lr: LoadedRunbook) {
   const o = sessionOptions(a);
   return runPaths(o.stateDir, lr.runbook.id, o.fingerprint ?? fingerprintOf(lr));
+}
+
+/** The run's state database (--state-url, WAYMARK_STATE_URL, the runbook's state.url), if it has one. */
+export function sharedUrlFor(a: ParsedArgs, lr: LoadedRunbook): string | undefined {
+  return stateUrlOf(sessionOptions(a).stateUrl, lr.runbook);
+}
+
+/**
+ * The run's files to read: in a state database, a private copy of them as they are there now
+ * (the lines byte for byte, so the chain is checked on exactly what the database holds).
+ */
+export async function runFilesFor(
+  a: ParsedArgs,
+  lr: LoadedRunbook,
+): Promise<RunPaths & { where: string; label: string }> {
+  const paths = runPathsFor(a, lr);
+  const url = sharedUrlFor(a, lr);
+  if (!url) return { ...paths, where: paths.dir, label: paths.audit };
+  const { openShared, describeStateUrl } = await import('../state/pg-store.js');
+  const me = { operator: sessionOptions(a).operator, host: hostName(), pid: process.pid };
+  const where = describeStateUrl(url);
+  const label = `the events of run ${paths.name} in ${where}`;
+  return { ...paths, ...openShared(url, paths.name, me, true).files, where, label };
 }
 
 export async function openSession(

@@ -2,19 +2,26 @@
 // state is rebuilt by replaying the log. Nothing is deleted: a damaged state file and a
 // damaged log are set aside beside the new ones.
 import { existsSync, renameSync } from 'node:fs';
+import { hostName } from '../state/host.js';
 import type { ParsedArgs } from './args.js';
-import { load, out, runPathsFor, sessionOptions } from './common.js';
+import { load, out, runPathsFor, sessionOptions, sharedUrlFor } from './common.js';
+import { UsageError } from '../runbook/errors.js';
 import { acquireLock } from '../state/lock.js';
 import { AuditLog, readLines, verifyLines, type AuditEntry } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { writeWhole } from '../state/durable.js';
 import { replay } from '../phases/replay.js';
-import { hostname } from 'node:os';
 
 export async function repairCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
   const paths = runPathsFor(a, lr);
   const { operator } = sessionOptions(a);
+  if (sharedUrlFor(a, lr))
+    throw new UsageError(
+      'a run in a state database is written one transaction per event, so its state never falls behind its log ' +
+        'and there is nothing to rebuild: `waymark audit --verify` checks its chain; to repair a copy, ' +
+        '`waymark state export` it into a folder',
+    );
   const lock = acquireLock(paths.lock, operator);
   try {
     const { lines, torn } = readLines(paths.audit);
@@ -42,7 +49,7 @@ export async function repairCommand(a: ParsedArgs): Promise<number> {
       writeWhole(paths.audit, good.map((l) => l + '\n').join(''));
     }
     const log = new AuditLog(paths.audit, lr.redactor);
-    log.append('state.repaired', operator, hostname(), {
+    log.append('state.repaired', operator, hostName(), {
       fromEvents: entries.length,
       damagedAt: v.ok ? undefined : v.badLine,
       setAside,

@@ -42,6 +42,7 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
     const code = await runNonInteractive(session, {
       phase: a.flags.phase as string | undefined,
       yes: !!a.flags.yes,
+      confirmStopped: a.flags['confirm-stopped'] as string | undefined,
       out,
       signal: ac.signal,
     });

@@ -19,25 +19,50 @@ interface RunRow {
   phases?: { signedOff: number; started: number; current?: string };
   rehearsal?: boolean;
   /** who has it open now; stale: the holder's process is gone (the next start takes it over) */
-  heldBy?: { operator: string; host: string; pid: number; since: string; stale: boolean };
+  heldBy?: { operator: string; host: string; pid: number; since: string; stale: boolean; lastSeen?: string };
   problem?: string;
 }
 
-export function runsCommand(a: ParsedArgs): Promise<number> {
-  const dir = join(sessionOptions(a).stateDir, 'runs');
+export async function runsCommand(a: ParsedArgs): Promise<number> {
+  const { stateDir, stateUrl } = sessionOptions(a);
+  if (stateUrl) {
+    const { listRuns, describeStateUrl, ago } = await import('../state/pg-store.js');
+    const where = describeStateUrl(stateUrl);
+    const rows = listRuns(stateUrl).map((x) => {
+      const r = describe(x.runKey, () => JSON.parse(x.state) as RunState);
+      const h = x.holder;
+      if (h) r.heldBy = { operator: h.operator, host: h.host, pid: h.pid, since: h.since, stale: !h.connected };
+      if (h?.connected) r.heldBy!.lastSeen = `${ago(h.silentS)} ago`;
+      return r;
+    });
+    return show(a, { stateUrl: where }, where, rows);
+  }
+  const dir = join(stateDir, 'runs');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^[^.].*\.json$/.test(f) && !f.includes('.tmp')) : [];
   const rows = files.sort().map((f) => row(join(dir, f)));
-  if (a.flags.json) out(JSON.stringify({ stateDir: dir, runs: rows }, null, 2));
-  else if (!rows.length) out(`no runs in ${dir}`);
+  return show(a, { stateDir: dir }, dir, rows);
+}
+
+function show(a: ParsedArgs, where: Record<string, string>, label: string, rows: RunRow[]): number {
+  if (a.flags.json) out(JSON.stringify({ ...where, runs: rows }, null, 2));
+  else if (!rows.length) out(`no runs in ${label}`);
   else for (const r of rows) for (const l of lines(r)) out(l);
-  return Promise.resolve(0);
+  return 0;
 }
 
 function row(file: string): RunRow {
+  const r = describe(file, () => new StateStore(file).load());
+  const lock = readLock(file.replace(/\.json$/, '.lock'));
+  if (lock) r.heldBy = { ...lock, stale: !alive(lock) };
+  return r;
+}
+
+/** A run's row from its state; a state that cannot be read is named with why. */
+function describe(file: string, read: () => RunState | undefined): RunRow {
   const r: RunRow = { file };
   let st: RunState | undefined;
   try {
-    st = new StateStore(file).load();
+    st = read();
   } catch (e) {
     r.problem = (e as Error).message;
   }
@@ -54,8 +79,6 @@ function row(file: string): RunRow {
       phases: { signedOff: signed.length, started: phases.length, current: st.cursor?.scope },
     });
   }
-  const lock = readLock(file.replace(/\.json$/, '.lock'));
-  if (lock) r.heldBy = { ...lock, stale: !alive(lock) };
   return r;
 }
 
@@ -68,7 +91,8 @@ function lines(r: RunRow): string[] {
   const held = r.heldBy
     ? r.heldBy.stale
       ? `last held by ${r.heldBy.operator} on ${r.heldBy.host} (pid ${r.heldBy.pid}, gone): free`
-      : `open by ${r.heldBy.operator} on ${r.heldBy.host} (pid ${r.heldBy.pid}) since ${r.heldBy.since}`
+      : `open by ${r.heldBy.operator} on ${r.heldBy.host} (pid ${r.heldBy.pid}) since ${r.heldBy.since}` +
+        (r.heldBy.lastSeen ? `, last seen ${r.heldBy.lastSeen}` : '')
     : 'free';
   return [
     `${name}${r.rehearsal ? ' (rehearsal)' : ''}`,

@@ -1,5 +1,6 @@
 import type { ParsedArgs } from './args.js';
-import { load, sessionOptions, openSession, runPathsFor, out } from './common.js';
+import { hostName } from '../state/host.js';
+import { load, sessionOptions, openSession, runPathsFor, sharedUrlFor, out } from './common.js';
 import {
   phaseState,
   stepState,
@@ -50,12 +51,14 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
       target: st.target,
       createdAt: st.createdAt,
       updatedAt: st.updatedAt,
+      keptIn: s.keptIn,
     };
     out(JSON.stringify({ ...doc, rehearsal, clockOffset: st.rehearsal?.offset, drift: st.drift, phases }, null, 2));
     await s.close();
     return 0;
   }
   out(`${rb.title} v${rb.version} — run ${st.runId.slice(0, 8)} started ${st.createdAt}`);
+  if (s.keptIn) out(`kept in the state database ${s.keptIn}`);
   const rehearsal = rehearsalLabel(st.rehearsal);
   if (rehearsal) out(`${rehearsal} — a rehearsal: its times are on the moved clock`);
   out(
@@ -101,6 +104,21 @@ export async function resetCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
   const opts = sessionOptions(a);
   const paths = runPathsFor(a, lr);
+  const url = sharedUrlFor(a, lr);
+  if (url) {
+    const { HeldRun, describeStateUrl } = await import('../state/pg-store.js');
+    const held = HeldRun.open(url, paths.name, { operator: opts.operator, host: hostName(), pid: process.pid });
+    try {
+      if (held.checkout.state === undefined) out('there was no run to archive');
+      else {
+        held.archive();
+        out(`archived the run in ${describeStateUrl(url)} (its events stay); the next start begins a new run`);
+      }
+    } finally {
+      held.close();
+    }
+    return 0;
+  }
   const lock = acquireLock(paths.lock, opts.operator);
   try {
     const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);

@@ -11,9 +11,9 @@ const lazy =
 
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
-    usage: 'waymark run [--non-interactive] [--phase ID] [--yes]',
+    usage: 'waymark run [--non-interactive] [--phase ID] [--yes] [--confirm-stopped REASON]',
     summary: 'walk the runbook: the TUI on a terminal, plain output otherwise',
-    flags: ['--non-interactive', '--phase ID', '--yes'],
+    flags: ['--non-interactive', '--phase ID', '--yes', '--confirm-stopped REASON'],
     run: lazy(() => import('./run.js'), 'runCommand'),
   },
   validate: {
@@ -65,10 +65,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./report.js'), 'keyCommand'),
   },
   runs: {
-    usage: 'waymark runs [--json]',
-    summary: 'every run in the state folder: its runbook, where it stands, and who has it open',
+    usage: 'waymark runs [--json] [--state-url URL]',
+    summary: 'every run in the state folder (or database): its runbook, where it stands, and who has it open',
     flags: ['--json'],
     run: lazy(() => import('./runs.js'), 'runsCommand'),
+  },
+  state: {
+    usage: 'waymark state export|import --state-url URL',
+    summary: 'move a run, with its whole history, from a state database into the folder (export) or back (import)',
+    flags: [],
+    run: lazy(() => import('./state.js'), 'stateCommand'),
   },
   approve: {
     usage: 'waymark approve --phase ID',
@@ -114,7 +120,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   demo: {
     usage:
-      'waymark demo [--reset] [--load N] [--non-interactive --yes] | waymark demo ' +
+      'waymark demo [--reset] [--load N] [--shared-state] [--non-interactive --yes] | waymark demo ' +
       'status|audit|report|verify|plan|rollback|check ...',
     summary:
       'embedded PostgreSQL + the Flux Studio sample app, then the TUI; with a command, that command on the demo run',
@@ -134,6 +140,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '--reason TEXT',
       '--seconds N',
       '--load N',
+      '--shared-state',
     ],
     run: lazy(() => import('./demo.js'), 'demoCommand'),
   },

@@ -60,7 +60,9 @@ export type EngineEvent =
   | { type: 'phase.approve'; phaseId: string; approval: ApprovalRecord }
   | { type: 'drift.ack' }
   /** steps left running by a session that died are interrupted, but for those whose process still runs */
-  | { type: 'recover'; keep?: string[] }
+  | { type: 'recover'; keep?: string[]; host?: string }
+  /** an operator confirms that a step left running on another host has stopped there */
+  | { type: 'step.confirm-stopped'; scope: string; stepId: string; reason: string }
   | { type: 'step.process'; scope: string; stepId: string; pid: number; host: string }
   | { type: 'report.recorded'; phaseId: string; digest: string };
 
@@ -156,17 +158,34 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
         .map(([k]) => k);
       for (const key of keys) {
         const i = key.lastIndexOf('/');
-        const message = state.steps[key].process
-          ? 'Waymark stopped while this step was running; its process has ended since, and how it ended was not seen'
-          : 'Waymark stopped while this step was running';
+        const proc = state.steps[key].process;
+        // another host's process cannot be seen from here: it may still run, and says so until confirmed
+        const elsewhere = proc && event.host && proc.host !== event.host ? proc : undefined;
+        const message = elsewhere
+          ? `Waymark on ${elsewhere.host} stopped while this step ran there (process group ${elsewhere.pid}); ` +
+            'it may still be running there'
+          : proc
+            ? 'Waymark stopped while this step was running; its process has ended since, and how it ended was not seen'
+            : 'Waymark stopped while this step was running';
         s = endAttempt(s, key.slice(0, i), key.slice(i + 1), {
           status: 'interrupted',
           finishedAt: now,
           message,
           process: undefined,
+          elsewhere,
         });
       }
       return keys.length ? ok(s, [], `${keys.length} interrupted step(s)`) : { ok: true, state, effects: [] };
+    }
+    case 'step.confirm-stopped': {
+      const no = refusal({ type: 'confirm-stopped', scope: event.scope, stepId: event.stepId }, event);
+      if (no) return refuse(no);
+      const cur = stepState(state, event.scope, event.stepId);
+      const was = cur.elsewhere!;
+      const message =
+        `${ctx.operator} confirmed it is no longer running on ${was.host} (process group ${was.pid}): ` +
+        event.reason.trim();
+      return ok(withStep(state, event.scope, event.stepId, { elsewhere: undefined, message }));
     }
     case 'drift.ack': {
       if (!state.drift || state.drift.acknowledgedAt) return refuse('there is no runbook change to acknowledge');

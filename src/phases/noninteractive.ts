@@ -1,7 +1,7 @@
 // The non-interactive mode: the same engine, plain lines, for CI and pipes.
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
-import { DONE } from '../state/run-state.js';
+import { DONE, splitStepKey } from '../state/run-state.js';
 import { approvalsLine, gateStatus, phaseState, stepState, signoffBlocker, waitView } from './rules.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
@@ -10,6 +10,8 @@ import type { CheckResult } from '../checks/types.js';
 export interface NonInteractiveOptions {
   phase?: string;
   yes: boolean;
+  /** the operator's word that steps left running on another host have stopped there, and how they know */
+  confirmStopped?: string;
   out: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -71,6 +73,25 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
     );
   }
   if (session.stillRunning().length) return EXIT.failed;
+  for (const [key, st] of Object.entries(session.state.steps)) {
+    if (!st.elsewhere) continue;
+    const { scope, stepId } = splitStepKey(key);
+    const there = `${st.elsewhere.host} (pid ${st.elsewhere.pid}, process group ${st.elsewhere.pid})`;
+    if (!opts.confirmStopped) {
+      say(`${key}: may still be running on ${there}, where a Waymark stopped while it ran.`);
+      say(
+        '  It is not re-run or marked done before someone confirms it has stopped there: check on that host, ' +
+          'then run again with --confirm-stopped "how you know it stopped".',
+      );
+      return EXIT.failed;
+    }
+    const r = session.dispatch({ type: 'step.confirm-stopped', scope, stepId, reason: opts.confirmStopped });
+    if (!r.ok) {
+      say(`${key}: ${r.error}`);
+      return EXIT.input;
+    }
+    say(`${key}: recorded that it is no longer running on ${there}: ${opts.confirmStopped}`);
+  }
   if (session.state.drift && !session.state.drift.acknowledgedAt) {
     say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
     if (!opts.yes) {

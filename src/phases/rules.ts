@@ -14,6 +14,8 @@ export type RuleAction =
   | { type: 'start'; scope: string; stepId: string }
   | { type: 'skip'; scope: string; stepId: string }
   | { type: 'mark-done'; scope: string; stepId: string }
+  /** say, with a reason, that a step left running on another host has stopped there */
+  | { type: 'confirm-stopped'; scope: string; stepId: string }
   /** pass a wait before it is due: a gate override with a reason */
   | { type: 'pass-wait-early'; scope: string; stepId: string }
   | { type: 'override-gate'; phaseId: string; checkId: string }
@@ -323,6 +325,21 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
   if (!step) return no(`unknown step "${action.scope}/${action.stepId}"`);
   const cur = stepState(state, action.scope, step.id);
   if (cur.status === 'running') return no(`"${step.title}" is running; stop it first (x)`);
+  const there = cur.elsewhere;
+  if (action.type === 'confirm-stopped')
+    return there
+      ? yes({
+          kind: 'reason',
+          label:
+            `"${step.title}" may still be running on ${there.host} (process group ${there.pid}). ` +
+            'How do you know it has stopped there?',
+        })
+      : no(`"${step.title}" is not recorded as running on another host`);
+  if (there)
+    return no(
+      `"${step.title}" may still be running on ${there.host} (process group ${there.pid}): confirm it has ` +
+        'stopped there first, with how you know',
+    );
   const closed = scopeClosed(rb, state, action.scope, step, action.type !== 'skip' && action.type !== 'mark-done');
   if (closed) return no(closed);
   const wait = step.kind === 'wait' ? waitView(rb, state, step, now) : undefined;

@@ -2,9 +2,9 @@
 // feeds events to the pure engine, and carries out the effects the engine asks for.
 // The TUI and the non-interactive mode both drive a Session; neither touches files.
 import { createHash, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { basename, resolve } from 'node:path';
-import { renameSync } from 'node:fs';
+import { hostName } from '../state/host.js';
+import { basename, join, resolve } from 'node:path';
+import { existsSync, renameSync } from 'node:fs';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
@@ -15,16 +15,23 @@ import { StateStore } from '../state/store.js';
 import { Notifier, targetLabel } from './notify.js';
 import { approvalMessage, approvalProblem, droppedApprovals } from '../state/approvals.js';
 import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
-import { DiskError } from '../state/durable.js';
+import { DiskError, writeWhole } from '../state/durable.js';
+import { describeStateUrl, openShared, type SharedRun } from '../state/pg-store.js';
 import { changesState, replay } from './replay.js';
 import { leftRunning, type LeftRunning } from './left-running.js';
 import { Prober } from './probe.js';
 import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
-import { runPaths, type RunPaths } from '../state/paths.js';
+import { runPaths, stateUrlOf, type RunPaths } from '../state/paths.js';
 import { reduce, type EngineEvent, type Effect, type Outcome } from './engine.js';
 import { can, findStep } from './rules.js';
-import { approvalsInForce, STATE_SCHEMA, type RunState, type OutputTailLine } from '../state/run-state.js';
+import {
+  approvalsInForce,
+  splitStepKey,
+  STATE_SCHEMA,
+  type RunState,
+  type OutputTailLine,
+} from '../state/run-state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
 import { OutputJudge, outputRules } from './output-judge.js';
@@ -48,6 +55,8 @@ export interface SessionOptions {
   noProbes?: boolean;
   /** a fixed run identity (the demo's ports change between starts; its run must not) */
   fingerprint?: string;
+  /** a PostgreSQL URL: the run lives in its `waymark` schema (state/pg-store.ts), not in stateDir/runs */
+  stateUrl?: string;
   /** webhook retries, timeout and how long closing waits for them (tests make them short) */
   notify?: { attempts?: number; backoffMs?: number; timeoutMs?: number; closeMs?: number };
 }
@@ -112,9 +121,13 @@ export class Session {
   readonly isNew: boolean;
   private store: StateStore;
   private lock?: Lock;
+  /** the run's place in a shared state database, when it has one */
+  private shared?: SharedRun;
+  /** that database, as it may be shown (no password) */
+  readonly keptIn?: string;
   private listeners = new Set<Listener>();
   private running = new Map<string, AbortController>();
-  private host = hostname();
+  private host = hostName();
   private targetLocks: TargetLocks;
   private targetLocksWanted = false;
   /** the runbook's webhooks (notify:), told of events as they are logged */
@@ -127,24 +140,40 @@ export class Session {
     readonly lr: LoadedRunbook,
     readonly opts: SessionOptions,
   ) {
-    this.paths = runPaths(opts.stateDir, lr.runbook.id, opts.fingerprint ?? fingerprintOf(lr));
+    const paths = runPaths(opts.stateDir, lr.runbook.id, opts.fingerprint ?? fingerprintOf(lr));
+    const url = stateUrlOf(opts.stateUrl, lr.runbook);
+    if (url) {
+      // the run's files are a private copy of what the database holds; reports stay in stateDir
+      const me = { operator: opts.operator, host: this.host, pid: process.pid };
+      this.shared = openShared(url, paths.name, me, !!opts.readOnly);
+      this.keptIn = describeStateUrl(url);
+    }
+    this.paths = { ...paths, ...this.shared?.files };
     this.store = new StateStore(this.paths.state);
-    const existing = this.store.load();
+    let existing: RunState | undefined;
+    try {
+      existing = this.store.load();
+    } catch (e) {
+      this.shared?.release();
+      throw e;
+    }
     // the clock: a test's, else the real one moved by the run's rehearsal offset
     const env = opts.now ? undefined : clockOffsetFromEnv();
     if (existing && !opts.readOnly && !opts.now) checkClock(existing, env);
     const offset = opts.now ? undefined : (env ?? existing?.rehearsal);
     this.now = opts.now ?? (() => new Date(Date.now() + (offset?.offsetMs ?? 0)));
     if (!opts.readOnly) {
-      this.lock = acquireLock(this.paths.lock, opts.operator);
+      const held = this.shared?.held;
+      this.lock = held ? { release: () => this.shared!.release(), tookOverFrom: held.tookOverFrom } : undefined;
+      this.lock ??= acquireLock(this.paths.lock, opts.operator);
       if (this.lock.tookOverFrom) {
         const h = this.lock.tookOverFrom;
         this.notices.push(
-          `took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); that ` +
-            `process is gone`,
+          `took over a stale lock from ${h.operator} on ${h.host} (pid ${h.pid}, since ${h.since}); ` +
+            (held ? `its connection to the state database is gone (last seen ${h.lastSeen})` : 'that process is gone'),
         );
       }
-    }
+    } else this.lock = this.shared && { release: () => this.shared!.release() };
     this.connections = new ConnectionManager(lr.runbook.connections);
     this.targetLocks = new TargetLocks(lr.runbook.id, opts.operator);
     this.isNew = !existing;
@@ -168,12 +197,12 @@ export class Session {
     }
     if (existing && opts.readOnly) {
       // A reader shows a step whose session died as interrupted, without writing anything.
-      const holder = readLock(this.paths.lock);
-      if (!holder || !alive(holder)) {
+      const holder = this.shared ? undefined : readLock(this.paths.lock);
+      if (this.shared ? !this.shared.holder?.connected : !holder || !alive(holder)) {
         const r = reduce(
           this.runbook,
           this.state,
-          { type: 'recover', keep: this.stillRunning().map((o) => o.key) },
+          { type: 'recover', keep: this.stillRunning().map((o) => o.key), host: this.host },
           this.ctx(),
         );
         if (r.ok) this.state = r.state;
@@ -323,8 +352,9 @@ export class Session {
     if (this.leftRunningTimer) return;
     this.leftRunningTimer = setInterval(() => {
       const alive = this.stillRunning().map((o) => o.key);
-      const r = reduce(this.runbook, this.state, { type: 'recover', keep: alive }, this.ctx());
-      if (r.ok && r.state !== this.state) this.safeCommit(r.state, { type: 'recover', keep: alive });
+      const event = { type: 'recover', keep: alive, host: this.host } as const;
+      const r = reduce(this.runbook, this.state, event, this.ctx());
+      if (r.ok && r.state !== this.state) this.safeCommit(r.state, event);
       if (!alive.length) {
         clearInterval(this.leftRunningTimer);
         this.leftRunningTimer = undefined;
@@ -369,12 +399,22 @@ export class Session {
     }
     const left = this.stillRunning();
     const keep = left.map((o) => o.key);
-    const r = reduce(this.runbook, this.state, { type: 'recover', keep }, this.ctx());
+    const recover = { type: 'recover', keep, host: this.host } as const;
+    const r = reduce(this.runbook, this.state, recover, this.ctx());
     if (r.ok && r.state !== this.state) {
-      this.commit(r.state, { type: 'recover', keep });
+      this.commit(r.state, recover);
       this.notices.push(
         `a step was interrupted when Waymark last stopped: re-run it, mark it done or skip it (with a reason)`,
       );
+    }
+    for (const [key, st] of Object.entries(this.state.steps)) {
+      const { scope, stepId } = splitStepKey(key);
+      if (st.elsewhere)
+        this.notices.push(
+          `"${findStep(this.runbook, scope, stepId)?.title ?? key}" may still be running on ${st.elsewhere.host} ` +
+            `(pid ${st.elsewhere.pid}, process group ${st.elsewhere.pid}), where a Waymark stopped while it ran: ` +
+            'before it is re-run or marked done, confirm it has stopped there (you are asked how you know)',
+        );
     }
     for (const o of left)
       this.notices.push(
@@ -409,18 +449,25 @@ export class Session {
     for (const fn of this.listeners) fn(change);
   }
 
-  private log(event: string, data?: unknown): void {
+  /**
+   * Writes an event (or, without one, the state alone) and the state that results from it:
+   * to a shared store first, in one transaction, then the log (flushed), then the state file,
+   * which names the log's head it includes.
+   */
+  private persist(state: RunState, event?: string, data?: unknown): RunState {
     // the real time always; a rehearsal's moved time beside it
-    const entry = this.audit.append(
-      event,
-      this.opts.operator,
-      this.host,
-      data,
-      new Date(),
-      this.state.rehearsal ? this.now() : undefined,
-    );
-    // this.state is still the state before the event
-    this.notifier?.observe(entry, this.state);
+    const clock = this.state?.rehearsal ? this.now() : undefined;
+    const p = event ? this.audit.prepare(event, this.opts.operator, this.host, data, new Date(), clock) : undefined;
+    const next = { ...state, audit: p ? p.head : this.audit.head };
+    this.shared?.held?.commit(next.runId, p ? [{ seq: p.entry.seq, line: p.line }] : [], JSON.stringify(next, null, 2));
+    if (p) {
+      this.audit.write(p);
+      // this.state is still the state before the event
+      this.notifier?.observe(p.entry, this.state);
+    }
+    this.state = next;
+    this.store.save(next);
+    return next;
   }
 
   /**
@@ -432,6 +479,7 @@ export class Session {
   takeApprovals(): number {
     if (this.opts.readOnly || this.failure) return 0;
     let taken = 0;
+    this.pullApprovals();
     for (const { file, dropped } of droppedApprovals(this.paths.approvals)) {
       const a = dropped?.approval;
       const phase = this.runbook.phases.find((p) => p.id === dropped?.phaseId);
@@ -461,6 +509,7 @@ export class Session {
       }
       try {
         renameSync(file, `${file}.refused`);
+        this.shared?.held?.refuseApproval(basename(file));
       } catch {
         /* another session set it aside first */
         continue;
@@ -470,6 +519,23 @@ export class Session {
     }
     if (taken) this.emit({ state: this.state });
     return taken;
+  }
+
+  /** A shared store's approvals come into the private copy's folder, where the rest goes as on one machine. */
+  private pullApprovals(): void {
+    const held = this.shared?.held;
+    if (!held) return;
+    let rows;
+    try {
+      rows = held.approvals();
+    } catch (e) {
+      if (!(e instanceof DiskError)) throw e;
+      return void (this.failure = e);
+    }
+    for (const r of rows) {
+      const file = join(this.paths.approvals, r.name);
+      if (!existsSync(file) && !existsSync(`${file}.refused`)) writeWhole(file, r.body, 0o600);
+    }
   }
 
   /**
@@ -482,7 +548,7 @@ export class Session {
     if (!phase) return { ok: false, error: `unknown phase "${phaseId}"` };
     const { operatorKey } = await import('../state/ssh-keys.js');
     const { signMessage } = await import('../state/sshsig.js');
-    const { dropApproval, AlreadyApproved } = await import('../state/approvals.js');
+    const { dropApproval, dropShared, AlreadyApproved } = await import('../state/approvals.js');
     let key;
     try {
       key = operatorKey(this.opts.stateDir, this.opts.operator, this.opts.signingKey);
@@ -502,15 +568,11 @@ export class Session {
     const at = this.now().toISOString();
     const message = approvalMessage({ run: this.state, phase, signoff, by, host: this.host, at });
     const armored = await signMessage(Buffer.from(message), key.signer);
+    const approval = { by, host: this.host, at, keyFingerprint: key.fingerprint, armored, message };
     try {
-      dropApproval(this.paths.approvals, phaseId, {
-        by,
-        host: this.host,
-        at,
-        keyFingerprint: key.fingerprint,
-        armored,
-        message,
-      });
+      const url = stateUrlOf(this.opts.stateUrl, this.runbook);
+      if (url) dropShared(url, this.paths, phaseId, approval);
+      else dropApproval(this.paths.approvals, phaseId, approval);
     } catch (e) {
       if (e instanceof AlreadyApproved) return { ok: false, error: e.message };
       throw e;
@@ -555,10 +617,7 @@ export class Session {
   private note(event: string, data?: unknown): void {
     if (this.failure) return;
     try {
-      this.log(event, data);
-      const next = { ...this.state, audit: this.audit.head };
-      this.state = next;
-      this.store.save(next);
+      this.persist(this.state, event, data);
     } catch (e) {
       if (!(e instanceof DiskError)) throw e;
       this.failure = e;
@@ -579,10 +638,8 @@ export class Session {
   private commit(state: RunState, event?: EngineEvent, auditName?: string, auditData?: unknown): void {
     let next = state;
     if (!this.opts.readOnly) {
-      if (auditName || event) this.log(auditName ?? event!.type, auditData ?? auditPayload(event!));
-      next = { ...state, audit: this.audit.head };
-      this.state = next;
-      this.store.save(next);
+      const name = auditName ?? event?.type;
+      next = this.persist(state, name, name ? (auditData ?? auditPayload(event!)) : undefined);
     }
     this.state = next;
     this.emit({ state: next, event });

@@ -307,6 +307,15 @@ export const runbookSchema = z
     probes: z.record(z.string(), probeSchema).default({}),
     maintenance: z.record(z.string(), z.array(stepSchema)).default({}),
     notify: z.array(notifySchema).default([]).describe('Webhooks told of sign-offs, overrides, failed gates, …'),
+    state: z
+      .object({
+        url: z
+          .string()
+          .optional()
+          .describe('A PostgreSQL URL (usually a var from the env file): the run lives there, shared by a team'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

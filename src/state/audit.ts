@@ -142,7 +142,8 @@ export class AuditLog {
     return out;
   }
 
-  append(event: string, operator: string, host: string, data?: unknown, at = new Date(), clock?: Date): AuditEntry {
+  /** The next entry and its line, not yet written: a shared store writes it first (pg-store.ts). */
+  prepare(event: string, operator: string, host: string, data?: unknown, at = new Date(), clock?: Date): Prepared {
     // a line glued to a torn one would break the chain for good
     if (this.torn !== undefined)
       throw new Error(`the audit log ${this.file} ends in a torn line that was not set aside`);
@@ -157,14 +158,31 @@ export class AuditLog {
       prev: this.prev,
     };
     const line = JSON.stringify(entry);
-    // written whole and flushed, or cut back: a crash loses at most the line being written
-    appendWhole(this.file, line + '\n', this.size);
-    this.size += Buffer.byteLength(line) + 1;
-    this.prev = lineHash(line);
-    this.seq = entry.seq;
-    this.lastAt = entry.at;
-    return entry;
+    return { entry, line, head: { seq: entry.seq, hash: lineHash(line) } };
   }
+
+  /** Writes a prepared entry; it must be the next one. */
+  write(p: Prepared): AuditEntry {
+    if (p.entry.seq !== this.seq + 1 || p.entry.prev !== this.prev)
+      throw new Error(`audit entry ${p.entry.seq} is not the next of ${this.file}`);
+    // written whole and flushed, or cut back: a crash loses at most the line being written
+    appendWhole(this.file, p.line + '\n', this.size);
+    this.size += Buffer.byteLength(p.line) + 1;
+    this.prev = p.head.hash;
+    this.seq = p.entry.seq;
+    this.lastAt = p.entry.at;
+    return p.entry;
+  }
+
+  append(event: string, operator: string, host: string, data?: unknown, at = new Date(), clock?: Date): AuditEntry {
+    return this.write(this.prepare(event, operator, host, data, at, clock));
+  }
+}
+
+export interface Prepared {
+  entry: AuditEntry;
+  line: string;
+  head: AuditHead;
 }
 
 /**

@@ -1,21 +1,23 @@
 // One live session per run. The lock file says who holds it; a lock whose
 // process is gone (crash, kill -9) is taken over with a notice.
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, renameSync } from 'node:fs';
+import { hostName } from './host.js';
 import { dirname } from 'node:path';
-import { hostname } from 'node:os';
 
 export interface LockInfo {
   operator: string;
   host: string;
   pid: number;
   since: string;
+  /** a shared store's holder: how long since its last heartbeat ("40 s ago") */
+  lastSeen?: string;
 }
 
 export class LockError extends Error {
   constructor(readonly holder: LockInfo) {
     super(
       `this run is open in another session: ${holder.operator} on ${holder.host} (pid ${holder.pid}) since ` +
-        `${holder.since}`,
+        `${holder.since}${holder.lastSeen ? `, last seen ${holder.lastSeen}` : ''}`,
     );
     this.name = 'LockError';
   }
@@ -43,13 +45,13 @@ export function groupAlive(pgid: number): boolean {
 }
 
 export function alive(info: LockInfo): boolean {
-  if (info.host !== hostname()) return true; // cannot tell for another host: assume alive
+  if (info.host !== hostName()) return true; // cannot tell for another host: assume alive
   return pidAlive(info.pid);
 }
 
 export function acquireLock(file: string, operator: string): Lock {
   mkdirSync(dirname(file), { recursive: true });
-  const me: LockInfo = { operator, host: hostname(), pid: process.pid, since: new Date().toISOString() };
+  const me: LockInfo = { operator, host: hostName(), pid: process.pid, since: new Date().toISOString() };
   let tookOverFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -76,7 +78,7 @@ export function acquireLock(file: string, operator: string): Lock {
       try {
         holder = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
       } catch {
-        holder = { operator: 'unknown', host: hostname(), pid: -1, since: '?' };
+        holder = { operator: 'unknown', host: hostName(), pid: -1, since: '?' };
       }
       if (alive(holder) && holder.pid !== -1) throw new LockError(holder);
       // Stale: move it aside atomically so two starters cannot both take it over.

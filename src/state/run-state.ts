@@ -33,6 +33,8 @@ export interface StepState {
   attempts?: number;
   /** the process group of a running command, to tell after a crash whether it still runs */
   process?: { pid: number; host: string };
+  /** interrupted while it ran on another host, whose process cannot be seen from here: it may still run */
+  elsewhere?: { pid: number; host: string };
   /** every finished attempt, oldest first: failed, interrupted, retried, skipped, overridden */
   history?: Attempt[];
 }

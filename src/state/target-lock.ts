@@ -3,8 +3,8 @@
 // run the same migration against the same database; if the holder crashes, its
 // connection closes and PostgreSQL releases the lock by itself.
 import type { Client, PoolConfig } from 'pg';
+import { hostName } from './host.js';
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
 
 const NAMESPACE = 0x5741594d; // "WAYM"
 
@@ -55,7 +55,7 @@ export class TargetLocks {
   async acquire(name: string, config: PoolConfig): Promise<true> {
     if (this.held.has(name)) return true;
     const { default: pg } = await import('pg');
-    const appName = `waymark:${this.operator}@${hostname()} pid ${process.pid}`.slice(0, 63);
+    const appName = `waymark:${this.operator}@${hostName()} pid ${process.pid}`.slice(0, 63);
     const client = new pg.Client({
       ...config,
       application_name: appName,

@@ -238,6 +238,8 @@ describe('engine and rules agree', () => {
         return { type: 'step.skip', scope: a.scope, stepId: a.stepId, reason };
       case 'mark-done':
         return { type: 'step.mark-done', scope: a.scope, stepId: a.stepId, reason };
+      case 'confirm-stopped':
+        return { type: 'step.confirm-stopped', scope: a.scope, stepId: a.stepId, reason };
       case 'pass-wait-early':
         return { type: 'wait.override', scope: a.scope, stepId: a.stepId, reason };
       case 'override-gate':

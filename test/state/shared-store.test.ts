@@ -1,0 +1,251 @@
+// A run kept in PostgreSQL (src/state/pg-store.ts) and handed over between two "machines":
+// two processes with their own HOME, state folder and host name, on one state database.
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRunbook } from '../../src/runbook/loader.js';
+import { Session } from '../../src/phases/session.js';
+import { HeldRun } from '../../src/state/pg-store.js';
+import { approvalsInForce } from '../../src/state/run-state.js';
+import { BIN, cli, cliAsync, type CliResult } from '../helpers/cli.js';
+import { createTestDatabase } from '../helpers/pg.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SECRET = 'handover-secret-value-42';
+const RB = `id: handover
+title: Hand-over
+version: 1
+vars:
+  SLOW: { default: 30, env: SLOW_SECONDS }
+  TOKEN: { default: ${SECRET}, env: HANDOVER_TOKEN, secret: true }
+phases:
+  - id: p1
+    title: First
+    steps:
+      - { id: slow, kind: command, title: Slow step, run: [sh, -c, 'echo start; sleep \${SLOW}; echo finished'] }
+      - { id: tok, kind: command, title: Uses the token, run: [sh, -c, 'echo token $T'], env: { T: '\${TOKEN}' } }
+      - { id: so, kind: signoff, title: Sign one }
+  - id: p2
+    title: Second
+    approvals: 3
+    steps:
+      - { id: m, kind: manual, title: Do it }
+      - { id: so, kind: signoff, title: Sign two }
+`;
+
+const leftGroups: number[] = [];
+afterAll(() => {
+  for (const g of leftGroups)
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      /* ended */
+    }
+});
+
+function runbookFile(): string {
+  const file = join(tempDir(), 'handover.yaml');
+  writeFileSync(file, RB);
+  return file;
+}
+
+/** One machine: its own home, state folder and host name; the shared database through the environment. */
+function machine(host: string, operator: string, url: string) {
+  const home = tempDir();
+  return {
+    HOME: home,
+    WAYMARK_STATE_DIR: join(home, 'state'),
+    WAYMARK_HOST: host,
+    WAYMARK_OPERATOR: operator,
+    WAYMARK_STATE_URL: url,
+  };
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('a run in a state database, handed over between machines', () => {
+  it('alice is killed mid-step; bob is refused while she lives, takes over after, confirms the step stopped, finishes', async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const alice = machine('host-a', 'alice', db.url);
+    const bob = machine('host-b', 'bob', db.url);
+    const walk = ['--runbook', file, '--non-interactive', '--yes'];
+
+    const a = cliAsync(walk, alice);
+    await a.waitFor(/▶ p1\/slow/);
+    await a.waitFor(/\| start/);
+    const refused = cli(walk, bob);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /this run is open in another session: alice on host-a \(pid \d+\) since \S+, last seen \d+ s ago/,
+    );
+    expect(cli(['runs'], bob).stdout).toMatch(/open by alice on host-a \(pid \d+\) since \S+, last seen \d+ s ago/);
+
+    a.child.kill('SIGKILL');
+    await a.done;
+    const st = await db.query(`SELECT state FROM waymark.runs`);
+    const group = (JSON.parse(st.rows[0].state as string) as { steps: Record<string, { process?: { pid: number } }> })
+      .steps['p1/slow'].process!.pid;
+    leftGroups.push(group);
+
+    // bob's start takes over, and does not re-run a step that may still run on host-a
+    const first = cli(walk, bob);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(
+      /took over a stale lock from alice on host-a \(pid \d+, since \S+\); its connection to the state database is gone/,
+    );
+    expect(first.stdout).toContain(
+      `p1/slow: may still be running on host-a (pid ${group}, process group ${group}), where a Waymark stopped`,
+    );
+    expect(first.stdout).not.toMatch(/▶ p1\/slow/);
+
+    // bob says how he knows it stopped, and walks on; alice's restart is refused while he holds the run
+    const b = cliAsync([...walk, '--confirm-stopped', 'checked on host-a: its sleep was killed'], {
+      ...bob,
+      SLOW_SECONDS: '3',
+    });
+    await b.waitFor(/▶ p1\/slow/);
+    const back = cli(walk, alice);
+    expect(back.code).toBe(1);
+    expect(back.stderr).toMatch(/this run is open in another session: bob on host-b/);
+    const done = await b.done;
+    expect(done.stdout).toMatch(/recorded that it is no longer running on host-a/);
+    expect(done.stdout).toMatch(/First: signed off by bob/);
+    expect(done.stdout).toMatch(/Second: awaiting 2 more approvals/);
+
+    const verify = cli(['audit', '--runbook', file, '--verify'], alice);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/^audit log intact: \d+ entries, hash chain verified, and it holds every event/);
+    const log = cli(['audit', '--runbook', file, '--json'], alice);
+    const events = log.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; host: string; data?: unknown });
+    expect(events.find((e) => e.event === 'session.opened' && e.host === 'host-b')?.data).toMatchObject({
+      tookOverFrom: { operator: 'alice', host: 'host-a' },
+    });
+    expect(events.find((e) => e.event === 'step.confirm-stopped')).toMatchObject({
+      host: 'host-b',
+      data: { reason: 'checked on host-a: its sleep was killed' },
+    });
+    // the secret reached the command, never the database
+    const all = await db.query(
+      `SELECT (SELECT string_agg(line, '') FROM waymark.events) || (SELECT string_agg(state, '') FROM waymark.runs)`,
+    );
+    expect(String(all.rows[0]['?column?'])).not.toContain(SECRET);
+    // the log is append-only in the database too
+    await expect(db.query(`DELETE FROM waymark.events`)).rejects.toThrow(/append-only/);
+    await db.close();
+  }, 120_000);
+
+  it('200 concurrent approve attempts by two operators on two machines leave exactly one approval each', async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const alice = machine('host-a', 'alice', db.url);
+    const r = cli(['--runbook', file, '--non-interactive', '--yes'], { ...alice, SLOW_SECONDS: '0' });
+    expect(r.stdout).toMatch(/awaiting 2 more approvals/);
+    const envs = { bob: machine('host-b', 'bob', db.url), carol: machine('host-c', 'carol', db.url) };
+    const attempts: Array<Promise<CliResult>> = [];
+    const running = new Set<Promise<unknown>>();
+    for (let i = 0; i < 200; i++) {
+      while (running.size >= 24) await Promise.race(running);
+      const p = run(['approve', '--runbook', file, '--phase', 'p2'], i % 2 ? envs.bob : envs.carol);
+      running.add(p);
+      void p.finally(() => running.delete(p));
+      attempts.push(p);
+    }
+    const results = await Promise.all(attempts);
+    expect(results.filter((x) => x.code === 0)).toHaveLength(2);
+    for (const x of results.filter((y) => y.code !== 0))
+      expect(x.stdout + x.stderr).toMatch(/not approved: (bob|carol) already approved/);
+    const s = new Session(loadRunbook(file, { env: {} }), {
+      stateDir: tempDir(),
+      operator: 'x',
+      readOnly: true,
+      stateUrl: db.url,
+    });
+    expect(
+      approvalsInForce(s.state.phases.p2)
+        .map((x) => x.by)
+        .sort(),
+    ).toEqual(['bob', 'carol']);
+    await s.close();
+    const rows = await db.query(`SELECT count(*)::int AS n FROM waymark.approvals`);
+    expect(rows.rows[0].n).toBe(2);
+    expect(cli(['audit', '--runbook', file, '--verify'], alice).stdout).toMatch(/approval of p2 by bob .*valid/);
+    await db.close();
+  }, 300_000);
+});
+
+describe('the state database: one writer, its history moved whole, a clear word when it is down', () => {
+  it('two writers can never both win: a second hold is refused, and a version moved under a session stops it', async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const lr = loadRunbook(file, { env: {} });
+    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    expect(() => HeldRun.open(db.url, s.paths.name, { operator: 'eve', host: 'h', pid: 1 })).toThrow(
+      /open in another session: alice/,
+    );
+    expect(s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' }).ok).toBe(
+      true,
+    );
+    // someone writes the row behind the session's back: its next write is refused, nothing more is written
+    await db.query(`UPDATE waymark.runs SET version = version + 1`);
+    const before = (await db.query(`SELECT count(*)::int AS n FROM waymark.events`)).rows[0].n as number;
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'tok', reason: 'not needed for this test' });
+    expect(s.failure?.message).toMatch(/was changed by another writer; nothing more is written here/);
+    expect((await db.query(`SELECT count(*)::int AS n FROM waymark.events`)).rows[0].n).toBe(before);
+    await s.close();
+    await db.close();
+  }, 60_000);
+
+  it('state export and import move a run with its whole log: the chain and the signatures still verify', async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const m = machine('host-a', 'alice', db.url);
+    cli(['--runbook', file, '--non-interactive', '--yes'], { ...m, SLOW_SECONDS: '0' });
+    const before = cli(['audit', '--runbook', file, '--verify'], m).stdout;
+    expect(before).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
+    const out = cli(['state', 'export', '--runbook', file], m);
+    expect(out.stdout).toMatch(/^moved run \w{8} \(\d+ events\) from 127\.0\.0\.1:\d+\/wmshared_\w+ to /);
+    const folder = { ...m, WAYMARK_STATE_URL: '' };
+    expect(cli(['runs'], m).stdout).toMatch(/^no runs in /);
+    const local = cli(['audit', '--runbook', file, '--verify'], folder);
+    expect(local.code).toBe(0);
+    expect(local.stdout).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
+    expect(cli(['state', 'import', '--runbook', file], m).stdout).toMatch(/^moved run \w{8} .* the folder's copy/);
+    const again = cli(['audit', '--runbook', file, '--verify'], m);
+    expect(again.code).toBe(0);
+    const count = (t: string) => /^audit log intact: (\d+) entries/.exec(t)?.[1];
+    expect(count(again.stdout)).toBe(count(before));
+    expect(again.stdout).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
+    // a second import finds the run there: nothing moves
+    cli(['state', 'export', '--runbook', file], m);
+    cli(['--runbook', file, '--non-interactive', '--yes'], { ...m, SLOW_SECONDS: '0' }); // a new run in the database
+    const twice = cli(['state', 'import', '--runbook', file], m);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/already has a run of this runbook and target: nothing was moved/);
+    await db.close();
+  }, 120_000);
+
+  it('a state database that is down, or a password on the command line: one sentence, no trace', () => {
+    const file = runbookFile();
+    const down = cli(['status', '--runbook', file], { ...machine('h', 'alice', 'postgres://waymark@127.0.0.1:1/x') });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^waymark: the state database 127\.0\.0\.1:1\/x: connection refused/);
+    expect(down.stderr).not.toMatch(/\n\s+at /);
+    const pw = cli(['status', '--runbook', file, '--state-url', 'postgres://u:hunter2@127.0.0.1:1/x'], {});
+    expect(pw.code).toBe(2);
+    expect(pw.stderr).toMatch(/--state-url holds a password.*set WAYMARK_STATE_URL instead/);
+  });
+});
