@@ -223,6 +223,7 @@ export class TuiController {
       success: snap.success,
       envDiff: (step: Step) => this.envDiff(step, snap.state.updatedAt),
       operator: s.opts.operator,
+      keptIn: s.keptIn,
       notices: s.notices,
       availability: snap.availability,
       resumeAt: snap.ui.screen === 'start' ? this.resumePoint() : undefined,
@@ -561,6 +562,7 @@ export class TuiController {
     if (stepState(this.session.state, scope, step.id).status === 'running')
       return this.say(`"${step.title}" is running — x stops it`);
     if (step.kind === 'signoff') return void this.askSignoff();
+    if (this.askStoppedFirst(scope, step.id)) return;
     // the rules say what may happen and what it needs; the screen only asks for it, in their order
     const v = can(
       this.session.runbook,
@@ -656,7 +658,15 @@ export class TuiController {
   private askReason(purpose: 'skip' | 'mark-done'): void {
     const step = this.selectedStep();
     const scope = this.snap.ui.scope ?? '';
-    if (step) this.askWhy(purpose, { type: purpose, scope, stepId: step.id }, { scope, stepId: step.id });
+    if (!step || this.askStoppedFirst(scope, step.id)) return;
+    this.askWhy(purpose, { type: purpose, scope, stepId: step.id }, { scope, stepId: step.id });
+  }
+
+  /** A step a Waymark on another host left running is not acted on before the operator says it stopped there. */
+  private askStoppedFirst(scope: string, stepId: string): boolean {
+    if (!stepState(this.session.state, scope, stepId).elsewhere) return false;
+    this.askWhy('confirm-stopped', { type: 'confirm-stopped', scope, stepId }, { scope, stepId });
+    return true;
   }
 
   /** o: a wait selected is passed early; otherwise a gate check is overridden. */
@@ -736,6 +746,7 @@ export class TuiController {
         reopen: { type: 'phase.reopen', phaseId: d.scope, reason } as const,
         skip: { type: 'step.skip', scope: d.scope, stepId: d.stepId!, reason } as const,
         'mark-done': { type: 'step.mark-done', scope: d.scope, stepId: d.stepId!, reason } as const,
+        'confirm-stopped': { type: 'step.confirm-stopped', scope: d.scope, stepId: d.stepId!, reason } as const,
       }[d.purpose];
       const r = this.session.dispatch(event);
       if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
@@ -745,9 +756,10 @@ export class TuiController {
         reopen: 'phase reopened: its sign-off is voided and kept in the record; it needs a new sign-off',
         skip: 'step skipped',
         'mark-done': 'step marked done',
+        'confirm-stopped': 'recorded that it has stopped there: Enter re-runs it, d marks it done, s skips it',
       }[d.purpose];
       this.setUi({ ...this.snap.ui, dialog: undefined, message: { text, tone: 'ok' } });
-      if (d.purpose !== 'override' && d.purpose !== 'reopen') this.advance(d.scope);
+      if (d.purpose !== 'override' && d.purpose !== 'reopen' && d.purpose !== 'confirm-stopped') this.advance(d.scope);
       return;
     }
     if (d.kind === 'pick-gate') {

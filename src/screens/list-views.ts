@@ -47,6 +47,8 @@ export interface ListInput {
   envDiff?: (step: Step) => string[];
   success?: { rows: SuccessRow[]; at: string };
   operator?: string;
+  /** where the run is kept, when it is in a shared state database */
+  keptIn?: string;
   /** what the session noticed on opening (a lock taken over, a target lock) */
   notices?: string[];
   /** where Enter resumes */
@@ -300,7 +302,9 @@ export function startView(v: ListInput): ListView {
   if (!Object.keys(state.target).length)
     lines.push({ ...row('target', 'none: this runbook has no database connections or data files'), tone: 'dim' });
   for (const [k, val] of Object.entries(state.target)) lines.push(row(k, val));
-  lines.push(row('operator', v.operator ?? ''), { text: ' ' });
+  lines.push(row('operator', v.operator ?? ''));
+  if (v.keptIn) lines.push(row('run kept in', `${v.keptIn} (shared; this session holds it)`));
+  lines.push({ text: ' ' });
   for (const n of v.notices ?? []) lines.push(...wrapped(`notice: ${n}`, width, 'yellow'));
   const fresh = Object.keys(state.steps).length === 0;
   const rp = v.resumeAt;
@@ -316,7 +320,11 @@ export function startView(v: ListInput): ListView {
     if (interrupted) {
       const i = interrupted[0].lastIndexOf('/');
       const title = findStep(rb, interrupted[0].slice(0, i), interrupted[0].slice(i + 1))?.title;
-      const text = `! "${title}" was interrupted: re-run it (Enter), mark it done (d) or skip it (s).`;
+      const there = interrupted[1].elsewhere;
+      const text = there
+        ? `! "${title}" may still be running on ${there.host} (process group ${there.pid}): confirm it has ` +
+          'stopped there (Enter, d or s asks how you know) before it is re-run or marked done.'
+        : `! "${title}" was interrupted: re-run it (Enter), mark it done (d) or skip it (s).`;
       lines.push(...wrapped(text, width, 'red'));
     }
   }

@@ -3,7 +3,7 @@
 export type ScreenId =
   'start' | 'overview' | 'steps' | 'step' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan' | 'success';
 
-export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen';
+export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen' | 'confirm-stopped';
 
 export type Dialog =
   | { kind: 'help' }

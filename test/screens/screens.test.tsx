@@ -30,6 +30,38 @@ describe('StartScreen', () => {
     expect(t.frame()).toMatch(/"Make the marker" was interrupted: re-run it \(Enter\)/);
     await t.close();
   });
+  it('a step left running on another host: said on the start screen; Enter asks how the operator knows it stopped', async () => {
+    const { tempDir } = await import('../helpers/tmp.js');
+    const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const state = tempDir();
+    const work = tempDir();
+    const first = await openTui({ state, work });
+    first.session.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+    await first.close();
+    // what a Waymark on host-a left behind when it was killed while the step ran there
+    const file = readdirSync(`${state}/runs`).find((f) => f.endsWith('.json'))!;
+    const doc = JSON.parse(readFileSync(`${state}/runs/${file}`, 'utf8')) as { steps: Record<string, unknown> };
+    doc.steps['a/make'] = {
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      process: { pid: 424242, host: 'host-a' },
+    };
+    writeFileSync(`${state}/runs/${file}`, JSON.stringify(doc));
+    const t = await openTui({ state, work });
+    expect(t.frame()).toMatch(/"Make the marker" may still be running on host-a \(process group\s+424242\)/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Phase A/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/How do you know it has\W+stopped there\?/);
+    expect(t.session.state.steps['a/make'].status).toBe('interrupted');
+    await t.type('checked on host-a with ps, it is gone');
+    await t.press(KEYS.enter);
+    await t.waitFor(/recorded that it has stopped there/);
+    expect(t.session.state.steps['a/make'].elsewhere).toBeUndefined();
+    await t.press(KEYS.enter);
+    await t.waitFor(/made/);
+    await t.close();
+  });
 });
 
 describe('runbook drift on the start screen', () => {
