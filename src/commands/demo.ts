@@ -22,8 +22,13 @@ import {
   demoVars,
   stopLeftoverPostgres,
   removeDemo,
+  demoStateUrl,
+  ensureStateDatabase,
+  type DemoConfig,
   type DemoLayout,
 } from '../demo/setup.js';
+import type { RunPaths } from '../state/paths.js';
+import { readFileSync } from 'node:fs';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
 const PASSTHROUGH = new Set([
@@ -39,6 +44,8 @@ const PASSTHROUGH = new Set([
   'approve',
   'repair',
   'probe',
+  'runs',
+  'state',
 ]);
 
 export async function demoCommand(a: ParsedArgs, commands: Record<string, CommandSpec>): Promise<number> {
@@ -83,7 +90,7 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   say('Waymark demo: Flux Studio on JSON files, migrating to PostgreSQL');
   // a postgres left by a killed demo still holds the saved port: stop it first
   await stopLeftoverPostgres(layout);
-  const ports = await demoPorts(layout);
+  const ports = await demoPorts(layout, !!a.flags['shared-state']);
   const { startEmbedded } = await import('../pg/embedded.js');
   const ws = prepareWorkspace(layout, ports);
   const server = await startEmbedded({
@@ -93,6 +100,11 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
     stage: (s) => say(`  ${s}`),
   });
   Object.assign(process.env, demoVars(layout, ports, ws.password));
+  if (ports.sharedState) {
+    await ensureStateDatabase(ports, ws.password);
+    process.env.WAYMARK_STATE_URL = demoStateUrl(ports, ws.password);
+    say(`  the run's state: in the demo's PostgreSQL (database waymark_state), as a team keeps it`);
+  }
   const appCtl = (cmd: string) => {
     try {
       execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], {
@@ -169,11 +181,37 @@ async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {
     /* not running */
   }
   await stopLeftoverPostgres(layout);
-  const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);
+  const archived =
+    (await exportShared(layout, paths)) ?? new StateStore(paths.state).archive(paths.archive, [paths.audit]);
   removeDemo(layout);
   process.stderr.write(
     `demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`,
   );
+}
+
+/**
+ * A run kept in the demo's own PostgreSQL goes with it on --reset: it is moved into the state
+ * folder's archive first, with its whole log (state export), so no run is ever lost.
+ */
+async function exportShared(layout: DemoLayout, paths: RunPaths): Promise<string | undefined> {
+  let cfg: DemoConfig;
+  try {
+    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
+  } catch {
+    return undefined;
+  }
+  if (!cfg.sharedState) return undefined;
+  const { readEnvFile } = await import('../runbook/template.js');
+  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
+  const { startEmbedded } = await import('../pg/embedded.js');
+  const server = await startEmbedded({ dataDir: layout.pgData, port: cfg.pgPort, password, stage: () => undefined });
+  try {
+    const { moveToFolder } = await import('./state.js');
+    const moved = moveToFolder(demoStateUrl(cfg, password), paths, operatorName(undefined));
+    return moved ? new StateStore(paths.state).archive(paths.archive, [paths.audit]) : undefined;
+  } finally {
+    await server.stop().catch(() => {});
+  }
 }
 
 async function passthrough(
@@ -183,13 +221,16 @@ async function passthrough(
   commands: Record<string, CommandSpec>,
 ): Promise<number> {
   const { readEnvFile } = await import('../runbook/template.js');
-  let cfg: { pgPort: number; appPort: number };
+  let cfg: DemoConfig;
   try {
-    cfg = JSON.parse((await import('node:fs')).readFileSync(layout.configFile, 'utf8')) as typeof cfg;
+    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
   } catch {
     throw new UsageError('there is no demo yet: run `waymark demo` first');
   }
-  Object.assign(process.env, demoVars(layout, cfg, readEnvFile(layout.envFile).DB_PASSWORD ?? ''));
+  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
+  Object.assign(process.env, demoVars(layout, cfg, password));
+  // the demo's PostgreSQL runs only while the demo does: so does its state database
+  if (cfg.sharedState) process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
   const spec = commands[sub];
   const rest = a.positional.slice(1);
   const flags = Object.entries(a.flags).flatMap(([k, v]) =>

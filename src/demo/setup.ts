@@ -35,9 +35,29 @@ export function demoLayout(stateDir: string): DemoLayout {
   };
 }
 
-interface DemoConfig {
+export interface DemoConfig {
   pgPort: number;
   appPort: number;
+  /** the run's state lives in the demo's PostgreSQL (database waymark_state), as a team keeps it */
+  sharedState?: boolean;
+}
+
+/** The demo's state database: in the demo's own PostgreSQL; the URL goes through the environment only. */
+export function demoStateUrl(cfg: DemoConfig, password: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${cfg.pgPort}/waymark_state`;
+}
+
+/** Creates the demo's state database on first use. */
+export async function ensureStateDatabase(cfg: DemoConfig, password: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ host: '127.0.0.1', port: cfg.pgPort, user: 'postgres', password, database: 'postgres' });
+  await c.connect();
+  try {
+    const r = await c.query(`SELECT 1 FROM pg_database WHERE datname = 'waymark_state'`);
+    if (!r.rowCount) await c.query('CREATE DATABASE waymark_state');
+  } finally {
+    await c.end();
+  }
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -49,7 +69,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** The ports used last time when still free, else new free ones. */
-export async function demoPorts(l: DemoLayout): Promise<DemoConfig> {
+export async function demoPorts(l: DemoLayout, sharedState = false): Promise<DemoConfig> {
   let saved: Partial<DemoConfig> = {};
   try {
     saved = JSON.parse(readFileSync(l.configFile, 'utf8')) as DemoConfig;
@@ -60,7 +80,7 @@ export async function demoPorts(l: DemoLayout): Promise<DemoConfig> {
   const pgPort = await pick(saved.pgPort);
   let appPort = await pick(saved.appPort);
   while (appPort === pgPort) appPort = await freePort();
-  const cfg = { pgPort, appPort };
+  const cfg: DemoConfig = { pgPort, appPort, sharedState: sharedState || saved.sharedState || undefined };
   mkdirSync(l.dir, { recursive: true });
   writeFileSync(l.configFile, JSON.stringify(cfg, null, 2) + '\n');
   return cfg;
