@@ -24,6 +24,7 @@ import {
   removeDemo,
   demoStateUrl,
   ensureStateDatabase,
+  portFree,
   type DemoConfig,
   type DemoLayout,
 } from '../demo/setup.js';
@@ -229,8 +230,6 @@ async function passthrough(
   }
   const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
   Object.assign(process.env, demoVars(layout, cfg, password));
-  // the demo's PostgreSQL runs only while the demo does: so does its state database
-  if (cfg.sharedState) process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
   const spec = commands[sub];
   const rest = a.positional.slice(1);
   const flags = Object.entries(a.flags).flatMap(([k, v]) =>
@@ -239,7 +238,19 @@ async function passthrough(
   const parsed = parseArgs([...rest, ...flags], spec.flags);
   parsed.flags.runbook = RUNBOOK;
   if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
-  return spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT }, commands);
+  const go = () => spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT }, commands);
+  if (!cfg.sharedState) return go();
+  // the run lives in the demo's PostgreSQL: when the demo is not running, it is started for this command
+  process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
+  if (!(await portFree(cfg.pgPort))) return go();
+  await stopLeftoverPostgres(layout);
+  const { startEmbedded } = await import('../pg/embedded.js');
+  const server = await startEmbedded({ dataDir: layout.pgData, port: cfg.pgPort, password, stage: () => undefined });
+  try {
+    return await go();
+  } finally {
+    await server.stop().catch(() => {});
+  }
 }
 
 /** The demo's load generator, running beside the walk; stop() ends it and returns its summary. */

@@ -60,7 +60,7 @@ export async function ensureStateDatabase(cfg: DemoConfig, password: string): Pr
   }
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = createServer();
     s.once('error', () => res(false));

@@ -99,4 +99,27 @@ describe('waymark demo, walked non-interactively', () => {
     expect(r.code).toBe(1); // without --yes the phase runs, then waits for a person to sign it off
     expect(r.stdout).toMatch(/ready for sign-off; sign it off in the TUI, or run again with --yes/);
   }, 120_000);
+
+  it("--shared-state keeps the run in the demo's PostgreSQL; the demo's commands reach it while it is stopped", () => {
+    const state = tempDir();
+    const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester' };
+    const first = cli(['demo', '--shared-state', '--non-interactive', '--yes', '--phase', 'pre-migration'], env);
+    expect(first.stderr).toMatch(/the run's state: in the demo's PostgreSQL \(database waymark_state\)/);
+    expect(first.stdout).toMatch(/Pre-migration checklist: signed off by demo-tester/);
+    expect(existsSync(join(state, 'runs', 'fluxstudio-postgres-migration-demo.json'))).toBe(false);
+    // the demo is stopped: its PostgreSQL is started for the command, and stopped after it
+    const status = cli(['demo', 'status'], env);
+    expect(status.stdout).toMatch(/kept in the state database 127\.0\.0\.1:\d+\/waymark_state/);
+    expect(status.stdout).toMatch(/✔ Pre-migration checklist\s+\d+\/\d+ signed-off/);
+    expect(existsSync(join(state, 'demo', 'pg', 'postmaster.pid'))).toBe(false);
+    expect(cli(['demo', 'audit', '--verify'], env).stdout).toMatch(/^audit log intact: .*waymark_state\)/);
+    // remembered: the next start needs no flag
+    const again = cli(['demo', '--non-interactive', '--yes', '--phase', 'pre-migration'], env);
+    expect(again.stdout).toMatch(/Pre-migration checklist: already signed off/);
+    // --reset moves the run into the folder's archive, with its whole log, before the database goes
+    const reset = cli(['demo', '--reset', '--non-interactive', '--phase', 'pre-migration'], env);
+    expect(reset.stdout).toMatch(/^moved run \w{8} \(\d+ events\) from 127\.0\.0\.1:\d+\/waymark_state/);
+    expect(reset.stderr).toMatch(/the previous run was archived to /);
+    expect(reset.stderr).not.toMatch(/the run's state: in the demo's PostgreSQL/);
+  }, 180_000);
 });
