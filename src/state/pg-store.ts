@@ -69,6 +69,11 @@ function call(url: string, req: Request): unknown {
         'quit and open the run again to see it',
       'conflict',
     );
+  if (/not queryable|Connection terminated|ECONNRESET|EPIPE/i.test(`${r.error} ${r.code ?? ''}`))
+    throw new StateDbError(
+      `the connection to the state database ${describeStateUrl(url)} was lost, and with it this session's hold ` +
+        'on the run: nothing more is written here, and nothing was lost: quit and open the run again',
+    );
   const f = classifyPgError(Object.assign(new Error(r.error), { code: r.code }));
   throw new StateDbError(`the state database ${describeStateUrl(url)}: ${f.message}; nothing was lost: ${f.hint}`);
 }

@@ -209,6 +209,27 @@ describe('the state database: one writer, its history moved whole, a clear word 
     await db.close();
   }, 60_000);
 
+  it('the database drops the session: its next write stops with a sentence, and the run is whole for the next', async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const lr = loadRunbook(file, { env: {} });
+    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
+    await db.query(`SELECT pg_terminate_backend(backend_pid) FROM waymark.sessions`);
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'tok', reason: 'not needed for this test' });
+    expect(s.failure?.message).toMatch(
+      /^the connection to the state database 127\.0\.0\.1:\d+\/wmshared_\w+ was lost, .*nothing was lost/,
+    );
+    expect(s.failure?.message).not.toMatch(/\n\s+at /);
+    await s.close();
+    // the lock went with the connection: bob opens the run as it was before the refused write
+    const bob = new Session(lr, { stateDir: tempDir(), operator: 'bob', noProbes: true, stateUrl: db.url });
+    expect(bob.state.steps['p1/slow'].status).toBe('skipped');
+    expect(bob.state.steps['p1/tok']).toBeUndefined();
+    await bob.close();
+    await db.close();
+  }, 60_000);
+
   it('state export and import move a run with its whole log: the chain and the signatures still verify', async () => {
     const db = await createTestDatabase('wmshared');
     const file = runbookFile();
