@@ -1,14 +1,13 @@
 // A run kept in PostgreSQL (src/state/pg-store.ts) and handed over between two "machines":
 // two processes with their own HOME, state folder and host name, on one state database.
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { HeldRun } from '../../src/state/pg-store.js';
 import { approvalsInForce } from '../../src/state/run-state.js';
-import { BIN, cli, cliAsync, type CliResult } from '../helpers/cli.js';
+import { cli, cliAsync, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -60,17 +59,6 @@ function machine(host: string, operator: string, url: string) {
     WAYMARK_OPERATOR: operator,
     WAYMARK_STATE_URL: url,
   };
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('a run in a state database, handed over between machines', () => {
@@ -159,7 +147,7 @@ describe('a run in a state database, handed over between machines', () => {
     const running = new Set<Promise<unknown>>();
     for (let i = 0; i < 200; i++) {
       while (running.size >= 24) await Promise.race(running);
-      const p = run(['approve', '--runbook', file, '--phase', 'p2'], i % 2 ? envs.bob : envs.carol);
+      const p = cliAsync(['approve', '--runbook', file, '--phase', 'p2'], i % 2 ? envs.bob : envs.carol).done;
       running.add(p);
       void p.finally(() => running.delete(p));
       attempts.push(p);
