@@ -209,6 +209,11 @@ async function serve(req: Request): Promise<unknown> {
       const client = await connect(req.url);
       try {
         await ensureSchema(client);
+        // a machine that dies (power, network) sends no goodbye: the server probes the idle
+        // connection and drops it within about 30 s, and with it the lock; by default it waits hours
+        await client.query(
+          'SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3',
+        );
         const [a, b] = lockKey(req.runKey);
         const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [a, b]);
         if (!got.rows[0].ok) {
