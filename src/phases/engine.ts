@@ -185,7 +185,11 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const message =
         `${ctx.operator} confirmed it is no longer running on ${was.host} (process group ${was.pid}): ` +
         event.reason.trim();
-      return ok(withStep(state, event.scope, event.stepId, { elsewhere: undefined, message }));
+      // the attempt that was interrupted there carries the confirmation, for the report
+      const history = [...(cur.history ?? [])];
+      const last = history.pop();
+      if (last) history.push({ ...last, confirmedStopped: { by: ctx.operator, at: now, reason: event.reason.trim() } });
+      return ok(withStep(state, event.scope, event.stepId, { elsewhere: undefined, message, history }));
     }
     case 'drift.ack': {
       if (!state.drift || state.drift.acknowledgedAt) return refuse('there is no runbook change to acknowledge');

@@ -93,6 +93,9 @@ export function attemptRows(s: ReportStep): unknown[][] {
       a.reason ? `reason: ${a.reason}` : '',
       a.message ?? '',
       a.exitCode !== undefined && a.exitCode !== null ? `exit ${a.exitCode}` : '',
+      a.confirmedStopped
+        ? `confirmed stopped by ${a.confirmedStopped.by} at ${a.confirmedStopped.at}: ${a.confirmedStopped.reason}`
+        : '',
     ]
       .filter(Boolean)
       .join(' · ');

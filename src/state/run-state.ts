@@ -52,6 +52,8 @@ export interface Attempt {
   autoConfirmed?: boolean;
   /** a wait passed before it was due */
   early?: { notBefore?: string };
+  /** interrupted on another host: who said it has stopped there, when, and how they knew */
+  confirmedStopped?: { by: string; at: string; reason: string };
 }
 
 /** The outcome a step holds now, as an entry of its history. */

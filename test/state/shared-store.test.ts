@@ -1,7 +1,7 @@
 // A run kept in PostgreSQL (src/state/pg-store.ts) and handed over between two "machines":
 // two processes with their own HOME, state folder and host name, on one state database.
 import { describe, it, expect, afterAll } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session } from '../../src/phases/session.js';
@@ -126,6 +126,12 @@ describe('a run in a state database, handed over between machines', () => {
       host: 'host-b',
       data: { reason: 'checked on host-a: its sleep was killed' },
     });
+    // the report shows the attempt cut short on host-a, and who said it had stopped there
+    const md = join(tempDir(), 'report.md');
+    expect(cli(['report', '--runbook', file, '--phase', 'p1', '--format', 'md', '--out', md], bob).code).toBe(0);
+    expect(readFileSync(md, 'utf8')).toMatch(
+      /interrupted .*Waymark on host-a stopped while this step ran there .*confirmed stopped by bob at \S+: checked on host-a: its sleep was killed/,
+    );
     // the secret reached the command, never the database
     const all = await db.query(
       `SELECT (SELECT string_agg(line, '') FROM waymark.events) || (SELECT string_agg(state, '') FROM waymark.runs)`,
