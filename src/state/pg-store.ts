@@ -75,7 +75,26 @@ function call(url: string, req: Request): unknown {
         'on the run: nothing more is written here, and nothing was lost: quit and open the run again',
     );
   const f = classifyPgError(Object.assign(new Error(r.error), { code: r.code }));
-  throw new StateDbError(`the state database ${describeStateUrl(url)}: ${f.message}; nothing was lost: ${f.hint}`);
+  throw new StateDbError(`the state database ${describeStateUrl(url)}: ${f.message}; nothing was lost: ${hintOf(f)}`);
+}
+
+/** What to do, said of the state URL (the pg hints speak of the runbook's DB_* settings). */
+function hintOf(f: ReturnType<typeof classifyPgError>): string {
+  const where = 'WAYMARK_STATE_URL (or --state-url, or state.url in the runbook)';
+  switch (f.kind) {
+    case 'refused':
+    case 'host-unknown':
+    case 'timeout':
+      return `check that the state database is up and reachable, and its host and port in ${where}`;
+    case 'bad-credentials':
+      return `check the user in ${where} and its password (PGPASSWORD or ~/.pgpass)`;
+    case 'database-missing':
+      return `create that database (createdb NAME), or name another one in ${where}`;
+    case 'permission':
+      return "the state URL's user needs to create the waymark schema once, and to write its tables";
+    default:
+      return f.hint;
+  }
 }
 
 /** Seconds as an operator reads them: "40 s", "3 min", "2 h". */
