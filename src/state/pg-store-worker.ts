@@ -246,10 +246,15 @@ async function serve(req: Request): Promise<unknown> {
       }
     }
     case 'read':
-      return withClient(req.url, async (c) => ({
-        checkout: await checkout(c, req.runKey),
-        holder: await holderOf(c, req.runKey),
-      }));
+      // one snapshot: the state and the lines as of the same commit, while a writer goes on
+      return withClient(req.url, async (c) => {
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        try {
+          return { checkout: await checkout(c, req.runKey), holder: await holderOf(c, req.runKey) };
+        } finally {
+          await c.query('COMMIT').catch(() => undefined);
+        }
+      });
     case 'commit': {
       const h = handle(req.handle);
       const c = h.client;

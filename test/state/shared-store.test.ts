@@ -4,8 +4,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
-import { Session } from '../../src/phases/session.js';
-import { HeldRun } from '../../src/state/pg-store.js';
+import { Session, fingerprintOf } from '../../src/phases/session.js';
+import { HeldRun, readRun } from '../../src/state/pg-store.js';
+import { runPaths } from '../../src/state/paths.js';
 import { approvalsInForce } from '../../src/state/run-state.js';
 import { cli, cliAsync, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -222,6 +223,31 @@ describe('the state database: one writer, its history moved whole, a clear word 
     expect(bob.state.steps['p1/slow'].status).toBe('skipped');
     expect(bob.state.steps['p1/tok']).toBeUndefined();
     await bob.close();
+    await db.close();
+  }, 60_000);
+
+  it('a reader sees the state and the log as of one commit while a writer goes on', async () => {
+    const db = await createTestDatabase('wmshared');
+    const steps = Array.from({ length: 60 }, (_, i) => `      - { id: m${i}, kind: manual, title: Step ${i} }`);
+    const file = runbookFile(
+      `id: busy\ntitle: Busy\nversion: 1\nphases:\n  - id: p\n    title: P\n    steps:\n${steps.join('\n')}\n`,
+    );
+    const writer = cliAsync(['--runbook', file, '--non-interactive', '--yes'], machine('host-a', 'alice', db.url));
+    const lr = loadRunbook(file, { env: {} });
+    const name = runPaths('/x', lr.runbook.id, fingerprintOf(lr)).name;
+    let reads = 0;
+    let written = false;
+    void writer.done.then(() => (written = true));
+    while (!written) {
+      await new Promise((r) => setImmediate(r)); // readRun waits on its worker: let the writer's end be heard
+      const { checkout } = readRun(db.url, name);
+      if (checkout.state === undefined) continue;
+      reads++;
+      const head = (JSON.parse(checkout.state) as { audit: { seq: number } }).audit.seq;
+      expect(checkout.lines.length).toBe(head);
+    }
+    expect((await writer.done).code).toBe(0);
+    expect(reads).toBeGreaterThan(5);
     await db.close();
   }, 60_000);
 
