@@ -25,7 +25,7 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
     else
       out(
         `No run yet of "${rb.title}" against ${Object.values(st.target).join(', ') || 'this target'} (state ` +
-          `in ${s.paths.state}).`,
+          `in ${s.keptIn ? `the state database ${s.keptIn}` : s.paths.state}).`,
       );
     await s.close();
     return 0;

@@ -1,7 +1,7 @@
 // A run kept in PostgreSQL (src/state/pg-store.ts) and handed over between two "machines":
 // two processes with their own HOME, state folder and host name, on one state database.
 import { describe, it, expect, afterAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session, fingerprintOf } from '../../src/phases/session.js';
@@ -248,6 +248,25 @@ describe('the state database: one writer, its history moved whole, a clear word 
     }
     expect((await writer.done).code).toBe(0);
     expect(reads).toBeGreaterThan(5);
+    await db.close();
+  }, 60_000);
+
+  it("the runbook's state.url (a secret var from the environment) puts the run in the database", async () => {
+    const db = await createTestDatabase('wmshared');
+    const withUrl = RB.replace('vars:\n', 'vars:\n  STATE_URL: { env: HANDOVER_STATE_URL, secret: true }\n').replace(
+      'phases:\n',
+      "state: { url: '${STATE_URL}' }\nphases:\n",
+    );
+    const file = runbookFile(withUrl);
+    const env = { ...machine('host-a', 'alice', ''), HANDOVER_STATE_URL: db.url, SLOW_SECONDS: '0' };
+    expect(cli(['--runbook', file, '--non-interactive', '--yes'], env).code).toBe(0);
+    const status = cli(['status', '--runbook', file], env);
+    expect(status.stdout).toMatch(/^kept in the state database 127\.0\.0\.1:\d+\/wmshared_\w+$/m);
+    expect(status.stdout).toMatch(/all phases signed off/);
+    expect(existsSync(join(env.WAYMARK_STATE_DIR, 'runs'))).toBe(false);
+    const password = new URL(db.url).password;
+    const all = await db.query(`SELECT string_agg(line, '') AS t FROM waymark.events`);
+    if (password) expect(String(all.rows[0].t)).not.toContain(password);
     await db.close();
   }, 60_000);
 
