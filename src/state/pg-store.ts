@@ -58,7 +58,12 @@ function call(url: string, req: Request): unknown {
   try {
     r = sync(req);
   } catch (e) {
-    throw new StateDbError(`the state database ${describeStateUrl(url)} did not answer (${(e as Error).message})`);
+    // the worker's own timeouts (connect 10 s, query 15 s) answer first; this is the last word
+    const why = /timed-out/.test((e as Error).message) ? 'within 45 s' : `(${(e as Error).message})`;
+    throw new StateDbError(
+      `the state database ${describeStateUrl(url)} did not answer ${why}; nothing more is written here, and ` +
+        'nothing was lost: check the database, then open the run again',
+    );
   }
   if (r.ok) return r.value;
   if (r.kind === 'held') throw new LockError(holderInfo(r.holder));
