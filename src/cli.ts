@@ -22,6 +22,7 @@ function mainHelp(): string {
     ...Object.values(COMMANDS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'on every command: --runbook FILE (default ./runbook.yaml), --state-dir DIR (or WAYMARK_STATE_DIR),',
+    '                  --state-url URL (or WAYMARK_STATE_URL: the run lives in that PostgreSQL database),',
     '                  --operator NAME (or WAYMARK_OPERATOR), --key FILE (or WAYMARK_SIGNING_KEY), --help, --version',
     'exit codes: 0 ok, 1 a check, gate or verification failed, 2 bad input or usage, 3 verify: no trust file,',
     '            130 interrupted',

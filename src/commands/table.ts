@@ -71,7 +71,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./runs.js'), 'runsCommand'),
   },
   state: {
-    usage: 'waymark state export|import --state-url URL',
+    usage: 'waymark state export|import',
     summary: 'move a run, with its whole history, from a state database into the folder (export) or back (import)',
     flags: [],
     run: lazy(() => import('./state.js'), 'stateCommand'),
