@@ -183,6 +183,34 @@ describe('a run in a state database, handed over between machines', () => {
   }, 300_000);
 });
 
+describe('four eyes across machines', () => {
+  it("bob approves from his machine while alice's session holds the run: her session takes it in", async () => {
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile(RB.replace('    title: Second\n', '    title: Second\n    approvals: 2\n'));
+    const aliceEnv = machine('host-a', 'alice', db.url);
+    expect(
+      cli(['--runbook', file, '--non-interactive', '--yes', '--phase', 'p1'], { ...aliceEnv, SLOW_SECONDS: '0' }).code,
+    ).toBe(0);
+    const alice = new Session(loadRunbook(file, { env: {} }), {
+      stateDir: aliceEnv.WAYMARK_STATE_DIR,
+      operator: 'alice',
+      noProbes: true,
+      stateUrl: db.url,
+    });
+    expect(alice.dispatch({ type: 'step.confirm', scope: 'p2', stepId: 'm' }).ok).toBe(true);
+    expect((await alice.runStep({ type: 'step.start', scope: 'p2', stepId: 'so' })).ok).toBe(true);
+    await alice.idle(); // the sign-off is signed
+    const bob = await cliAsync(['approve', '--runbook', file, '--phase', 'p2'], machine('host-b', 'bob', db.url)).done;
+    expect(bob.code).toBe(0);
+    expect(bob.stdout).toMatch(/^approved "Second" as bob \(key SHA256:\S+\): 2 of 2 signatures/);
+    expect(approvalsInForce(alice.state.phases.p2).map((x) => x.by)).toEqual(['bob']);
+    await alice.close();
+    const verify = cli(['audit', '--runbook', file, '--verify'], aliceEnv);
+    expect(verify.stdout).toMatch(/approval of p2 by bob \(SHA256:\S+\): signature valid/);
+    await db.close();
+  }, 60_000);
+});
+
 describe('the state database: one writer, its history moved whole, a clear word when it is down', () => {
   it('two writers can never both win: a second hold is refused, and a version moved under a session stops it', async () => {
     const db = await createTestDatabase('wmshared');
