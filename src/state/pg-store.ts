@@ -113,7 +113,7 @@ function holderInfo(h: Holder | undefined): LockInfo {
 }
 
 /** The checked-out files: the run's state and audit log, as the folder backend keeps them. */
-export function materialize(co: Checkout, files: { state: string; audit: string }): void {
+function materialize(co: Checkout, files: { state: string; audit: string }): void {
   if (co.state === undefined) {
     for (const f of [files.state, files.audit]) if (existsSync(f)) unlinkSync(f);
     return;
@@ -123,11 +123,11 @@ export function materialize(co: Checkout, files: { state: string; audit: string 
 }
 
 /** A private folder for one process's copy of a run; removed when the session closes. */
-export function workFolder(): string {
+function workFolder(): string {
   return mkdtempSync(join(tmpdir(), 'waymark-run-'));
 }
 
-export function removeWorkFolder(dir: string): void {
+function removeWorkFolder(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
