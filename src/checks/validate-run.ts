@@ -143,7 +143,7 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
     stop.abort();
   };
   const gate = semaphore(PARALLEL_READS);
-  const tables: Array<Promise<EntityStats | undefined>> = [];
+  const tables = new Map<string, Promise<EntityStats | undefined>>();
   try {
     // what each table looks like decides how its JSON values are typed: asked first
     for (const side of sides.values()) await describe(side, ctx);
@@ -167,18 +167,23 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
       });
       // the file's content is from when it was opened, unless it was written while read
       const asOf = info.unchangedSinceOpen ? info.openedAt : Date.now();
-      for (const side of members) {
+      // the largest table first: it takes longest, and begun last it ran alone at the end (paired
+      // runs at 200k users, tasks before projects and milestones: 0.96-0.97 of the time)
+      for (const side of [...members].sort((a, b) => b.json.count - a.json.count)) {
         side.readStart = readStart;
         side.notBefore = side.spec.as_of_column ? asOf + SETTLE_MS : 0;
-        tables.push(gate(() => compareTable(side, ctx, signal)).catch((e: unknown) => void fail(e)));
+        tables.set(
+          side.spec.name,
+          gate(() => compareTable(side, ctx, signal)).catch((e: unknown) => void fail(e)),
+        );
       }
     }
-    const stats = await Promise.all(tables);
+    const stats = await Promise.all(specs.map((x) => tables.get(x.name) ?? Promise.resolve(undefined)));
     if (failed) throw asError(failed);
     return stats as EntityStats[];
   } catch (e) {
     fail(e);
-    await Promise.allSettled(tables);
+    await Promise.allSettled(tables.values());
     throw asError(failed);
   } finally {
     for (const side of sides.values()) side.json.dispose();

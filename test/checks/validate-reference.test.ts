@@ -12,7 +12,7 @@ import { adversarial } from '../fixtures/adversarial.js';
 import { ConnectionManager } from '../../src/checks/pg.js';
 import { Redactor } from '../../src/runbook/redact.js';
 import { validateAll, type EntitySpec } from '../../src/checks/validate-run.js';
-import { streamEntity } from '../../src/checks/json-source.js';
+import { countEntity, streamEntity } from '../../src/checks/json-source.js';
 import { normalize, mapLegacyKey, pgTypeToField, type FieldType } from '../../src/checks/normalize.js';
 import type { Diff } from '../../src/checks/validate-kinds.js';
 import type { Entity } from '../../src/runbook/schema.js';
@@ -52,6 +52,14 @@ beforeAll(async () => {
   u.updatedAt = 'infinity';
   writeFileSync(join(ws, 'users.json'), JSON.stringify({ users: store.users }, null, 2));
   await db.query(`UPDATE users SET updated_at = 'infinity' WHERE email = 'nfc@example.com'`);
+  // one more task than projects, only in JSON: the tables of one file differ in size (compared largest first)
+  const withTasks = (store.projects as Array<Record<string, unknown> | null>).find(
+    (p) => Array.isArray(p?.tasks) && (p.tasks as unknown[]).some((t) => t && typeof t === 'object'),
+  );
+  if (!withTasks) throw new Error('the adversarial store has no project with a task');
+  const tasks = withTasks.tasks as Array<Record<string, unknown>>;
+  tasks.push({ ...tasks.find((t) => t && typeof t === 'object')!, id: '00000000-0000-4000-8000-00000000beef' });
+  writeFileSync(join(ws, 'projects.json'), JSON.stringify({ projects: store.projects }, null, 2));
 });
 afterAll(async () => db?.close());
 
@@ -133,6 +141,9 @@ async function reference(): Promise<Set<string>> {
   return out;
 }
 
+/** every entity's numbers, in the order of the specs: the JSON records each one counted */
+let counted: number[] = [];
+
 async function fast(opts: { serverHash: boolean; sortBudget: number }): Promise<Set<string>> {
   const connectionDefs = { main: { kind: 'postgres' as const, url: db.url } };
   const connections = new ConnectionManager(connectionDefs);
@@ -148,7 +159,14 @@ async function fast(opts: { serverHash: boolean; sortBudget: number }): Promise<
       redactor: new Redactor(),
       baselines: {},
     };
-    await validateAll(specs, ctx, { ns: NS, maxExamples: 5, contains: false, emit: (d) => diffs.push(d), ...opts });
+    const stats = await validateAll(specs, ctx, {
+      ns: NS,
+      maxExamples: 5,
+      contains: false,
+      emit: (d) => diffs.push(d),
+      ...opts,
+    });
+    counted = stats.map((x) => x.json);
   } finally {
     await connections.close();
   }
@@ -174,10 +192,17 @@ describe('data.validate: the fast path names what a straightforward comparison n
     // year 10000 and infinity: hashed here, not by the server
     expect([...want].filter((x) => x.startsWith('users ') && x.endsWith(' updatedAt'))).toHaveLength(2);
     expect([...want].some((x) => x.startsWith('milestones differs') && x.endsWith(' title'))).toBe(true);
+    expect(want.has('tasks missing 00000000-0000-4000-8000-00000000beef (row)')).toBe(true);
     const infinityKey = mapLegacyKey('nfc', NS);
     expect([...want].filter((x) => x.startsWith('users ') && x.includes(infinityKey))).toEqual([]);
     const got = await fast({ serverHash: true, sortBudget: 3 });
     expect([...got].sort()).toEqual([...want].sort());
+    // the numbers come back in the order of the specs, whatever order the tables were compared in
+    const records = await Promise.all(specs.map((x) => countEntity(data, x.name, ws)));
+    expect(records[specs.findIndex((x) => x.name === 'tasks')]).toBeGreaterThan(
+      records[specs.findIndex((x) => x.name === 'projects')],
+    );
+    expect(counted).toEqual(records);
     const plain = await fast({ serverHash: false, sortBudget: 1_000_000 });
     expect([...plain].sort()).toEqual([...want].sort());
   });
