@@ -1,5 +1,5 @@
 import type { LoadedRunbook } from '../runbook/loader.js';
-import { hostName } from '../state/host.js';
+import { thisProcess } from '../state/host.js';
 import { loadRunbookFile } from '../runbook/runbook-cache.js';
 import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
@@ -36,10 +36,14 @@ export async function runFilesFor(
   const url = sharedUrlFor(a, lr);
   if (!url) return { ...paths, where: paths.dir, label: paths.audit };
   const { openShared, describeStateUrl } = await import('../state/pg-store.js');
-  const me = { operator: sessionOptions(a).operator, host: hostName(), pid: process.pid };
   const where = describeStateUrl(url);
   const label = `the events of run ${paths.name} in ${where}`;
-  return { ...paths, ...openShared(url, paths.name, me, true).files, where, label };
+  return {
+    ...paths,
+    ...openShared(url, paths.name, thisProcess(sessionOptions(a).operator), true).files,
+    where,
+    label,
+  };
 }
 
 export async function openSession(

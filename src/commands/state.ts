@@ -4,7 +4,7 @@
 // the source is held while it moves (nobody writes it meanwhile), and only a copy that landed
 // whole sets the source aside (archived, never deleted): one run never lives in two places.
 import { existsSync, unlinkSync } from 'node:fs';
-import { hostName } from '../state/host.js';
+import { thisProcess } from '../state/host.js';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, out, runPathsFor, sessionOptions, sharedUrlFor } from './common.js';
@@ -14,7 +14,7 @@ import { StateStore } from '../state/store.js';
 import { writeWhole } from '../state/durable.js';
 import type { RunState } from '../state/run-state.js';
 import type { RunPaths } from '../state/paths.js';
-import { describeStateUrl, HeldRun } from '../state/pg-store.js';
+import { describeStateUrl, HeldRun, importRun } from '../state/pg-store.js';
 
 /** Why a run's state and log cannot move as they are, or undefined. */
 function problemOf(state: RunState, lines: string[], verify: ReturnType<typeof verifyAudit>): string | undefined {
@@ -32,7 +32,6 @@ export async function stateCommand(a: ParsedArgs): Promise<number> {
   const url = sharedUrlFor(a, lr);
   if (!url)
     throw new UsageError('name the state database: --state-url URL, WAYMARK_STATE_URL, or state.url in the runbook');
-  const { importRun } = await import('../state/pg-store.js');
   const paths = runPathsFor(a, lr);
   const opts = sessionOptions(a);
   const where = describeStateUrl(url);
@@ -78,7 +77,7 @@ export function moveToFolder(url: string, paths: RunPaths, operator: string): bo
     throw new UsageError(`a run of this runbook is already in ${paths.dir}: move it away first (waymark reset)`);
   const where = describeStateUrl(url);
   const lock = acquireLock(paths.lock, operator);
-  const held = HeldRun.open(url, paths.name, { operator, host: hostName(), pid: process.pid });
+  const held = HeldRun.open(url, paths.name, thisProcess(operator));
   try {
     const co = held.checkout;
     if (co.state === undefined) return false;

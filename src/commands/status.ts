@@ -1,5 +1,5 @@
 import type { ParsedArgs } from './args.js';
-import { hostName } from '../state/host.js';
+import { thisProcess } from '../state/host.js';
 import { load, sessionOptions, openSession, runPathsFor, sharedUrlFor, out } from './common.js';
 import {
   phaseState,
@@ -107,7 +107,7 @@ export async function resetCommand(a: ParsedArgs): Promise<number> {
   const url = sharedUrlFor(a, lr);
   if (url) {
     const { HeldRun, describeStateUrl } = await import('../state/pg-store.js');
-    const held = HeldRun.open(url, paths.name, { operator: opts.operator, host: hostName(), pid: process.pid });
+    const held = HeldRun.open(url, paths.name, thisProcess(opts.operator));
     try {
       if (held.checkout.state === undefined) out('there was no run to archive');
       else {

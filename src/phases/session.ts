@@ -2,7 +2,7 @@
 // feeds events to the pure engine, and carries out the effects the engine asks for.
 // The TUI and the non-interactive mode both drive a Session; neither touches files.
 import { createHash, randomUUID } from 'node:crypto';
-import { hostName } from '../state/host.js';
+import { hostName, thisProcess } from '../state/host.js';
 import { basename, join, resolve } from 'node:path';
 import { existsSync, renameSync } from 'node:fs';
 import type { LoadedRunbook } from '../runbook/loader.js';
@@ -144,8 +144,7 @@ export class Session {
     const url = stateUrlOf(opts.stateUrl, lr.runbook);
     if (url) {
       // the run's files are a private copy of what the database holds; reports stay in stateDir
-      const me = { operator: opts.operator, host: this.host, pid: process.pid };
-      this.shared = openShared(url, paths.name, me, !!opts.readOnly);
+      this.shared = openShared(url, paths.name, thisProcess(opts.operator), !!opts.readOnly);
       this.keptIn = describeStateUrl(url);
     }
     this.paths = { ...paths, ...this.shared?.files };

@@ -135,24 +135,24 @@ async function ensureSchema(client: pg.Client): Promise<void> {
   }
 }
 
-async function holderOf(client: pg.Client, runKey: string): Promise<Holder | undefined> {
-  const r = await client.query<{
-    operator: string;
-    host: string;
-    pid: number;
-    since: Date;
-    last_seen: Date;
-    silent: number;
-    connected: boolean;
-  }>(
-    `SELECT operator, host, pid, since, last_seen,
-            extract(epoch FROM now() - last_seen)::int AS silent,
-            EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.backend_pid) AS connected
-       FROM waymark.sessions s WHERE run_key = $1`,
-    [runKey],
-  );
-  const x = r.rows[0];
-  if (!x) return undefined;
+interface HolderRow {
+  run_key: string;
+  operator: string;
+  host: string;
+  pid: number;
+  since: Date;
+  last_seen: Date;
+  silent: number;
+  connected: boolean;
+}
+
+/** The sessions rows of the runs asked for (all, for no key), with whether each holder's connection lives. */
+const HOLDERS = `SELECT run_key, operator, host, pid, since, last_seen,
+    extract(epoch FROM now() - last_seen)::int AS silent,
+    EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = s.backend_pid) AS connected
+  FROM waymark.sessions s WHERE $1::text IS NULL OR run_key = $1`;
+
+function toHolder(x: HolderRow): Holder {
   return {
     operator: x.operator,
     host: x.host,
@@ -162,6 +162,11 @@ async function holderOf(client: pg.Client, runKey: string): Promise<Holder | und
     silentS: Number(x.silent),
     connected: Boolean(x.connected),
   };
+}
+
+async function holderOf(client: pg.Client, runKey: string): Promise<Holder | undefined> {
+  const r = await client.query<HolderRow>(HOLDERS, [runKey]);
+  return r.rows[0] && toHolder(r.rows[0]);
 }
 
 async function checkout(client: pg.Client, runKey: string): Promise<Checkout> {
@@ -360,10 +365,8 @@ async function serve(req: Request): Promise<unknown> {
         const r = await c.query<{ run_key: string; state: string }>(
           'SELECT run_key, state FROM waymark.runs ORDER BY run_key',
         );
-        const out = [];
-        for (const row of r.rows)
-          out.push({ runKey: row.run_key, state: row.state, holder: await holderOf(c, row.run_key) });
-        return out;
+        const held = new Map((await c.query<HolderRow>(HOLDERS, [null])).rows.map((x) => [x.run_key, toHolder(x)]));
+        return r.rows.map((row) => ({ runKey: row.run_key, state: row.state, holder: held.get(row.run_key) }));
       });
     case 'close': {
       const h = handles.get(req.handle);

@@ -13,6 +13,7 @@ import { notificationsFor } from '../../src/phases/notify.js';
 import { T0, freshState } from '../helpers/engine.js';
 import { BIN, cli, cliAsync, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { atMostAtOnce } from '../helpers/concurrent.js';
 
 const RB = `id: four-eyes
 title: Four eyes
@@ -189,20 +190,12 @@ describe('approvals: another operator, another terminal', () => {
     alice.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'm' });
     await alice.runStep({ type: 'step.start', scope: 'a', stepId: 'so' });
     await alice.close();
-    const attempts: Array<Promise<CliResult>> = [];
-    const running = new Set<Promise<unknown>>();
-    for (let i = 0; i < 200; i++) {
-      while (running.size >= 24) await Promise.race(running);
-      const who = i % 2 ? 'bob' : 'carol';
-      const p = run(['approve', '--runbook', file, '--phase', 'a'], {
+    const results = await atMostAtOnce(200, 24, (i) =>
+      run(['approve', '--runbook', file, '--phase', 'a'], {
         WAYMARK_STATE_DIR: state,
-        WAYMARK_OPERATOR: who,
-      });
-      running.add(p);
-      void p.finally(() => running.delete(p));
-      attempts.push(p);
-    }
-    const results = await Promise.all(attempts);
+        WAYMARK_OPERATOR: i % 2 ? 'bob' : 'carol',
+      }),
+    );
     const ok = results.filter((r) => r.code === 0);
     expect(ok).toHaveLength(2);
     for (const r of results.filter((x) => x.code !== 0))

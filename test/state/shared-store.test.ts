@@ -8,9 +8,10 @@ import { Session, fingerprintOf } from '../../src/phases/session.js';
 import { HeldRun, readRun } from '../../src/state/pg-store.js';
 import { runPaths } from '../../src/state/paths.js';
 import { approvalsInForce } from '../../src/state/run-state.js';
-import { cli, cliAsync, type CliResult } from '../helpers/cli.js';
+import { cli, cliAsync } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
+import { atMostAtOnce } from '../helpers/concurrent.js';
 
 const SECRET = 'handover-secret-value-42';
 const RB = `id: handover
@@ -151,16 +152,11 @@ describe('a run in a state database, handed over between machines', () => {
     const r = cli(['--runbook', file, '--non-interactive', '--yes'], { ...alice, SLOW_SECONDS: '0' });
     expect(r.stdout).toMatch(/awaiting 2 more approvals/);
     const envs = { bob: machine('host-b', 'bob', db.url), carol: machine('host-c', 'carol', db.url) };
-    const attempts: Array<Promise<CliResult>> = [];
-    const running = new Set<Promise<unknown>>();
-    for (let i = 0; i < 200; i++) {
-      while (running.size >= 24) await Promise.race(running);
-      const p = cliAsync(['approve', '--runbook', file, '--phase', 'p2'], i % 2 ? envs.bob : envs.carol).done;
-      running.add(p);
-      void p.finally(() => running.delete(p));
-      attempts.push(p);
-    }
-    const results = await Promise.all(attempts);
+    const results = await atMostAtOnce(
+      200,
+      24,
+      (i) => cliAsync(['approve', '--runbook', file, '--phase', 'p2'], i % 2 ? envs.bob : envs.carol).done,
+    );
     expect(results.filter((x) => x.code === 0)).toHaveLength(2);
     for (const x of results.filter((y) => y.code !== 0))
       expect(x.stdout + x.stderr).toMatch(/not approved: (bob|carol) already approved/);
