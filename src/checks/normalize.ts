@@ -128,10 +128,38 @@ export function canonicalJson(v: unknown): string {
   );
 }
 
+/** what makes record_out() quote a text: isspace() is C's, not Unicode's */
+const RECORD_QUOTED = /["\\(),\t\n\v\f\r ]/;
+const RECORD_DOUBLED = /["\\]/g;
+/** a byte that is never in UTF-8: a text with a lone surrogate ends in it, so it equals no text */
+const NOT_UTF8 = Buffer.from([0xff]);
+
+/**
+ * The values as PostgreSQL writes a row of texts (record_out): NULL is nothing, '' is "", a
+ * text holding a quote, a backslash, a parenthesis, a comma or a blank is quoted with its
+ * quotes and backslashes doubled. One text per list of values, and one list per text.
+ */
+export function rowText(values: Array<string | null>): string {
+  let s = '(';
+  for (let i = 0; i < values.length; i++) {
+    if (i) s += ',';
+    const v = values[i];
+    if (v === null) continue;
+    s += v === '' ? '""' : RECORD_QUOTED.test(v) ? `"${v.replace(RECORD_DOUBLED, '$&$&')}"` : v;
+  }
+  return s + ')';
+}
+
 export function rowHash(values: Array<string | null>): string {
-  // SHA-256 in one call (crypto.hash): a Hash object per row cost 5× as much. Hex: base64 took
-  // a third longer. PostgreSQL computes the same digest of the same text (validate-pg.ts).
-  return hash('sha256', JSON.stringify(values), 'hex');
+  // SHA-256 in one call (crypto.hash): a Hash object per row cost 5× as much. Base64: 44
+  // characters to keep and to read from the server where hex took 64, at the same speed (200k
+  // users: 18 MB less at the peak). PostgreSQL computes the same digest of the same text (validate-pg.ts).
+  const text = rowText(values);
+  // UTF-8 has no lone surrogate (a JSON string may: "\ud800"); encoded, it would become U+FFFD
+  // and equal a text that holds U+FFFD. PostgreSQL's text is always UTF-8: this can equal none.
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed())
+    return hash('sha256', Buffer.concat([Buffer.from(text), NOT_UTF8]), 'base64');
+  return hash('sha256', text, 'base64');
 }
 
 /**

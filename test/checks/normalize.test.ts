@@ -1,6 +1,6 @@
 // data.validate's comparison is exact: only notation is forgiven, unless a field declares more.
 import { describe, it, expect } from 'vitest';
-import { normalize, isoMicros, isoMicrosByDate, isUuid } from '../../src/checks/normalize.js';
+import { normalize, isoMicros, isoMicrosByDate, isUuid, rowHash, rowText } from '../../src/checks/normalize.js';
 
 describe('normalize: exact by default', () => {
   it.each([
@@ -91,5 +91,31 @@ describe('isUuid: what the uuid pattern says, without the regex', () => {
       cases.push(base.slice(0, at) + chars[Math.floor(Math.random() * chars.length)] + base.slice(at + 1));
     }
     for (const c of cases) expect([c, isUuid(c)]).toEqual([c, re.test(c)]);
+  });
+});
+
+describe('rowText: one text per list of values, as PostgreSQL writes a row of texts', () => {
+  it('tells NULL from an empty text, and a separator inside a text from one between texts', () => {
+    const lists: Array<Array<string | null>> = [
+      [null],
+      [''],
+      ['""'],
+      [null, null],
+      ['a,b'],
+      ['a', 'b'],
+      ['(a)'],
+      ['a b'],
+      ['"a"', 'b'],
+      ['\\'],
+      ['\\\\'],
+    ];
+    const texts = lists.map(rowText);
+    expect(new Set(texts).size).toBe(lists.length);
+    expect(texts.slice(0, 5)).toEqual(['()', '("")', '("""""")', '(,)', '("a,b")']);
+  });
+  it('hashes a text with a lone surrogate apart from the text UTF-8 would make of it', () => {
+    // encoded, "\ud800" becomes U+FFFD: without care the two would be one row
+    expect(rowHash(['a\ud800'])).not.toBe(rowHash(['a\ufffd']));
+    expect(rowHash(['a\ud83d\ude00'])).toBe(rowHash(['a😀']));
   });
 });

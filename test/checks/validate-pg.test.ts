@@ -21,6 +21,14 @@ const odd = [
   'emoji 😀',
   '{"json": "looking"}',
   'null',
+  // what a row of texts quotes (record_out), and what it does not
+  '(parens)',
+  'a,b',
+  '"',
+  '\\',
+  'vt\u000bff',
+  'nbsp\u00a0nel\u0085',
+  'trailing ',
 ];
 
 beforeAll(async () => {
