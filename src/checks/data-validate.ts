@@ -237,6 +237,12 @@ async function inWorkers(
   );
   const workers: Array<InstanceType<typeof Worker>> = [];
   const stop = () => workers.forEach((w) => void w.terminate());
+  // a core with nothing to do: the workers still parsing may begin their tables' queries (validate-run.ts)
+  const { availableParallelism } = await import('node:os');
+  const running = new Set<InstanceType<typeof Worker>>();
+  const spare = () => {
+    if (running.size < availableParallelism()) for (const w of running) w.postMessage({ spareCore: true });
+  };
   ctx.signal.addEventListener('abort', stop, { once: true });
   const size = (file: string) => {
     try {
@@ -271,19 +277,25 @@ async function inWorkers(
         execArgv: [],
       });
       workers.push(worker);
+      running.add(worker);
       worker.on(
         'message',
         (m: { progress?: string; done?: EntityStats[]; error?: { message: string; code?: string } }) => {
           if (m.progress) ctx.progress?.(m.progress);
-          else if (m.done) resolve(m.done);
-          else if (m.error) reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+          else if (m.done) {
+            running.delete(worker);
+            spare();
+            resolve(m.done);
+          } else if (m.error) reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
         },
       );
       worker.on('error', reject);
       worker.on('exit', () => reject(new Error(ctx.signal.aborted ? 'cancelled' : 'the comparison stopped')));
     });
   try {
-    const results = await Promise.all(groups.map((g) => one(g.names)));
+    const all = groups.map((g) => one(g.names));
+    spare();
+    const results = await Promise.all(all);
     const byName = new Map(groups.flatMap((g, i) => g.names.map((n, j) => [n, results[i][j]] as const)));
     return p.entities.map((e) => byName.get(e.name)!);
   } finally {

@@ -17,6 +17,13 @@ type Input = Pick<CheckContext, 'connectionDefs' | 'connection' | 'data' | 'base
 
 const input = workerData as Input;
 const port = parentPort!;
+// the main thread says when a core has nothing to do (another file's comparison ended)
+let spareCore!: () => void;
+const spare = new Promise<void>((r) => (spareCore = r));
+port.on('message', (m: { spareCore?: boolean }) => {
+  if (m.spareCore) spareCore();
+});
+port.unref(); // listening does not keep this thread alive
 const connections = new ConnectionManager(input.connectionDefs);
 const streams = new Map<string, ReturnType<typeof createWriteStream>>();
 const emit = (d: Diff) => {
@@ -35,7 +42,7 @@ try {
       baselines: {},
       progress: (text) => port.postMessage({ progress: text }),
     },
-    { ...input.options, emit },
+    { ...input.options, emit, spareCore: spare },
   );
   await Promise.all([...streams.values()].map((s) => new Promise<void>((r) => s.end(() => r()))));
   port.postMessage({ done: stats });
