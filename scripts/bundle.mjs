@@ -11,6 +11,8 @@ import { build } from 'esbuild';
 await build({
   entryPoints: {
     cli: 'dist/cli.js',
+    // what `waymark --version` loads, and nothing else
+    version: 'dist/version.js',
     'validate-worker': 'dist/checks/validate-worker.js',
     'pg-store-worker': 'dist/state/pg-store-worker.js',
   },

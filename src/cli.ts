@@ -5,10 +5,9 @@ import type { CommandSpec, ParsedArgs } from './commands/args.js';
 import { parseArgs, COMMON } from './commands/args.js';
 import { COMMANDS } from './commands/table.js';
 import { describeSystemError } from './commands/system-error.js';
+import { VERSION } from './version.js';
 
-export { parseArgs, COMMANDS, type ParsedArgs };
-
-export const VERSION = '0.1.0';
+export { parseArgs, COMMANDS, VERSION, type ParsedArgs };
 
 function mainHelp(): string {
   const lines = [

@@ -35,7 +35,7 @@ describe('the source tree', () => {
       { runbook: 0, process: 1, pg: 1, checks: 2, state: 3, phases: 4, report: 5, screens: 6, demo: 6, commands: 7 }[
         f.split('/')[0]
       ] ??
-      (f === 'cli.ts' ? 8 : undefined);
+      ({ 'cli.ts': 8, 'version.ts': 0 } as Record<string, number>)[f];
     const graph = await madge('src', { fileExtensions: ['ts', 'tsx'], tsConfig: 'tsconfig.json' });
     const wrong: string[] = [];
     for (const [from, deps] of Object.entries(graph.obj()))
