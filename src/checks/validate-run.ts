@@ -223,8 +223,12 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
     await Promise.allSettled(tables.values());
     throw asError(failed);
   } finally {
-    for (const r of await Promise.allSettled(begun))
-      if (r.status === 'fulfilled' && r.value && !handed.has(r.value)) giveUp(r.value);
+    // each one let go of as soon as it is there: its place among the reads is what a query
+    // still waiting for one needs before it can see that the comparison has ended
+    const letGo = (r: EarlyRead | undefined) => {
+      if (r && !handed.has(r)) giveUp(r);
+    };
+    await Promise.allSettled(begun.map((b) => b.then(letGo)));
     for (const side of sides.values()) side.json.dispose();
   }
 }
@@ -315,6 +319,7 @@ function beginEarly(
       await beginSnapshot(client, ctx);
       // the snapshot is taken by the query, once a core is spare or the parse has ended
       await spare;
+      if (signal.aborted) throw new Error('cancelled');
       const cursor = await openCursor(client, side);
       const first = await cursor.read(BATCH);
       return { client, cursor, first, release };
