@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
+import { dataFileHint } from './json-elements.js';
 import { countEntity } from './json-source.js';
 import { IN_FLIGHT_MS, settle } from './live-writes.js';
 
@@ -94,7 +95,7 @@ export const countsCheck = defineCheck({
         status: 'error',
         summary: ctx.redactor.redact(f.message),
         metrics,
-        hint: (e as { code?: string }).code === 'ENOENT' ? 'check the data file paths (DATA_DIR)' : f.hint,
+        hint: dataFileHint(e) ?? f.hint,
       };
     }
     const both = p.source === 'both';

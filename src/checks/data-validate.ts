@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CheckContext, type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError } from './pg.js';
+import { dataFileHint } from './json-elements.js';
 import { createHash } from 'node:crypto';
 import { KINDS, KIND_LABEL, type Diff, type Kind } from './validate-kinds.js';
 import { validateAll, type EntityStats } from './validate-run.js';
@@ -127,7 +128,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
       status: 'error',
       summary: ctx.redactor.redact(code === 'ENOENT' ? (e as Error).message : f.message),
       metrics,
-      hint: code === 'ENOENT' ? 'check DATA_DIR' : f.hint,
+      hint: dataFileHint(e) ?? f.hint,
     };
   }
   const file = await out.close();

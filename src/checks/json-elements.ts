@@ -32,7 +32,22 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-export class JsonShapeError extends Error {}
+export class JsonShapeError extends Error {
+  /** kept when the error crosses from a worker thread (its message and code are) */
+  readonly code = 'WAYMARK_JSON_SHAPE';
+}
+
+/** What to do about an error met reading a data file; undefined when the file was not the cause. */
+export function dataFileHint(e: unknown): string | undefined {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'check the data file paths (DATA_DIR)';
+  if (code === 'WAYMARK_JSON_SHAPE')
+    return (
+      'look at that JSON file: it is damaged or cut short (restore it from its backup), ' +
+      'or its writer had not finished'
+    );
+  return undefined;
+}
 
 /**
  * Yields each element of the array at `path` (dot-separated keys from the top object), or of

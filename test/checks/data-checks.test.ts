@@ -177,6 +177,21 @@ describe('data.validate', () => {
     await h.close();
   });
 
+  it("reports a JSON file cut short as that file's fault, with what to do, not the server's", async () => {
+    const cut = tempDir();
+    writeFileSync(join(cut, 'users.json'), '{"users": [{"id": 1, "email": "a@example.com"}, {"id": 2, "em');
+    const h = harness(db.url, data, cut);
+    const validate = await h.run('data.validate', { entities: [{ name: 'users', fields: { email: 'email' } }] });
+    const counts = await h.run('counts', { entities: ['users'] });
+    await h.close();
+    for (const r of [validate, counts]) {
+      expect(r.status).toBe('error');
+      expect(r.summary).toMatch(/users\.json ends inside the array "users": it is cut short/);
+      expect(r.hint).toMatch(/JSON file: it is damaged or cut short/);
+      expect(r.hint).not.toMatch(/PostgreSQL/);
+    }
+  });
+
   it('stays within a memory bound on 200k rows (JSON streamed, PostgreSQL read by cursor)', async () => {
     const big = tempDir();
     const N = 200_000;
