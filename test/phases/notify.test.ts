@@ -142,7 +142,9 @@ describe('notify: webhooks', () => {
       stateDir: tempDir(),
       operator: 'bob',
       noProbes: true,
-      notify: { attempts: 2, backoffMs: 20, timeoutMs: 1500 },
+      // closing waits for both attempts however slow a loaded machine makes their timers (with
+      // the default 5 s it once cut the second short: a fresh clone's suite on two busy cores)
+      notify: { attempts: 2, backoffMs: 20, timeoutMs: 1500, closeMs: 60_000 },
     });
     expect((await s.runCheck('gate-check')).status).toBe('fail');
     // the gate's notification is out and unanswered; the step runs and finishes meanwhile
