@@ -195,7 +195,6 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
         parsing.done = true;
         parsing.ended.resolve();
       }
-
       // the file's content is from when it was opened, unless it was written while read
       const asOf = info.unchangedSinceOpen ? info.openedAt : Date.now();
       // the largest table first: it takes longest, and begun last it ran alone at the end (paired
@@ -256,11 +255,11 @@ function semaphore(n: number) {
     };
   };
   const gate = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const free = await acquire();
+    const leave = await acquire();
     try {
       return await fn();
     } finally {
-      free();
+      leave();
     }
   };
   return Object.assign(gate, { acquire });
@@ -411,7 +410,7 @@ function sideSql(side: Side): string {
  */
 async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal, early?: EarlyRead): Promise<EntityStats> {
   const wait = early ? 0 : side.notBefore - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  if (wait > 0) await delay(wait);
   if (signal.aborted) throw new Error('cancelled');
   const { spec, shape, o } = side;
   const client =
