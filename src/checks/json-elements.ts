@@ -65,6 +65,47 @@ export async function* jsonElements(
 }
 
 /**
+ * The elements one chunk completed, each parsed when it is asked for (at), so only the record
+ * in hand is alive: a chunk's records parsed at once (a thousand projects with their tasks)
+ * were alive at every young-generation collection, copied, and promoted to the old one.
+ */
+export class ElementBatch implements Iterable<unknown> {
+  /** where each element begins and ends in buf; -1: it began in an earlier chunk and is whole in head */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  head: Buffer | undefined;
+  headOffset = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    /** where buf is in the file */
+    private readonly offset: number,
+    /** the number of the first element among the array's */
+    private readonly first: number,
+  ) {}
+
+  get length(): number {
+    return this.starts.length;
+  }
+
+  /** The j-th element, parsed; JsonShapeError when it is not valid JSON. */
+  at(j: number): unknown {
+    const s = this.starts[j];
+    const text = s < 0 ? this.head!.toString('utf8') : this.buf.toString('utf8', s, this.ends[j]);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      const byte = s < 0 ? this.headOffset : this.offset + s;
+      throw new JsonShapeError(`element ${this.first + j} (byte ${byte}) is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+
+  *[Symbol.iterator](): Generator<unknown> {
+    for (let j = 0; j < this.starts.length; j++) yield this.at(j);
+  }
+}
+
+/**
  * jsonElements() a chunk's elements at a time: a reader of every element of a large file does
  * not pay an await per element (500k elements: 0.12 s).
  */
@@ -74,7 +115,7 @@ export async function* jsonElementBatches(
   signal?: AbortSignal,
   chunkSize = 1 << 20,
   info: ReadInfo = { size: 0, bytes: 0, openedAt: 0 },
-): AsyncGenerator<unknown[]> {
+): AsyncGenerator<ElementBatch> {
   const want = path ? path.split('.') : [];
   const scanner = new Scanner(want);
   let offset = 0;
@@ -91,8 +132,9 @@ export async function* jsonElementBatches(
       const chunk = Buffer.allocUnsafe(chunkSize);
       const { bytesRead } = await fh.read(chunk, 0, chunkSize, null);
       if (bytesRead === 0) break;
-      const out: unknown[] = [];
-      done = scanner.feed(chunk.subarray(0, bytesRead), offset, out);
+      const buf = chunk.subarray(0, bytesRead);
+      const out = scanner.batch(buf, offset);
+      done = scanner.feed(buf, offset, out);
       offset += bytesRead;
       info.bytes = offset;
       if (out.length) yield out;
@@ -132,8 +174,13 @@ class Scanner {
 
   constructor(private readonly want: string[]) {}
 
-  /** Scans one chunk; pushes completed elements to out. True once the wanted array has closed. */
-  feed(buf: Buffer, offset: number, out: unknown[]): boolean {
+  /** A batch for the elements the next chunk completes. */
+  batch(buf: Buffer, offset: number): ElementBatch {
+    return new ElementBatch(buf, offset, this.index);
+  }
+
+  /** Scans one chunk; adds the elements it completes to out. True once the wanted array has closed. */
+  feed(buf: Buffer, offset: number, out: ElementBatch): boolean {
     const n = buf.length;
     let i = 0;
     if (this.elementParts.length || this.scalar) this.elementStart = 0;
@@ -256,20 +303,18 @@ class Scanner {
     return this.keyFrom < 0 ? 0 : this.keyFrom;
   }
 
-  private finish(buf: Buffer, end: number, out: unknown[]): void {
-    const last = buf.subarray(this.elementStart, end);
-    const text = this.elementParts.length
-      ? Buffer.concat([...this.elementParts, last]).toString('utf8')
-      : last.toString('utf8');
+  private finish(buf: Buffer, end: number, out: ElementBatch): void {
+    if (this.elementParts.length) {
+      // only the first element a chunk completes can have begun in an earlier one
+      out.head = Buffer.concat([...this.elementParts, buf.subarray(this.elementStart, end)]);
+      out.headOffset = this.elementOffset;
+      out.starts.push(-1);
+    } else out.starts.push(this.elementStart);
+    out.ends.push(end);
     this.elementParts = [];
     this.elementStart = -1;
     this.scalar = false;
-    const at = this.index++;
-    try {
-      out.push(JSON.parse(text));
-    } catch (e) {
-      throw new JsonShapeError(`element ${at} (byte ${this.elementOffset}) is not valid JSON: ${(e as Error).message}`);
-    }
+    this.index++;
   }
 
   end(file: string): void {

@@ -133,7 +133,8 @@ export async function readEntities(
   let i = 0;
   const pending: Array<Promise<void>> = [];
   for await (const batch of jsonElementBatches(file, path, pass.signal, undefined, pass.info)) {
-    for (const top of batch) {
+    for (let j = 0; j < batch.length; j++) {
+      const top = batch.at(j);
       const at = i++;
       for (const { name, chain } of chains) {
         visit(top, chain, 1, undefined, () => `${label}[${at}]`, name, pass, pending);
@@ -172,6 +173,16 @@ function visit(
     return;
   }
   const key = rec[chain[depth - 1].key];
-  for (let j = 0; j < arr.length; j++)
-    visit(arr[j], chain, depth + 1, key, () => `${where()}.${child.field}[${j}]`, name, pass, pending);
+  const last = depth + 1 === chain.length;
+  for (let j = 0; j < arr.length; j++) {
+    const item: unknown = arr[j];
+    if (last && item && typeof item === 'object' && !Array.isArray(item)) {
+      // a record of the entity, as nearly every child is: no path to it is made (400k tasks
+      // and milestones made a function each, and its scope, for an error that never came)
+      const p = pass.onRecord(name, item as Record<string, unknown>, key);
+      if (p) pending.push(p);
+    } else visit(item, chain, depth + 1, key, childWhere(where, child.field, j), name, pass, pending);
+  }
 }
+
+const childWhere = (where: () => string, field: string | undefined, j: number) => () => `${where()}.${field}[${j}]`;
