@@ -20,30 +20,48 @@ export type Normalisation = 'trim' | 'empty_is_null' | 'case_insensitive';
 
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** The common notation, already UTC: it needs no date arithmetic when its fields are in range. */
-const ISO_UTC = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+/** what follows a time's d fractional digits to make it six, and the Z */
+const TO_MICROS = ['.000000Z', '', '00000Z', '0000Z', '000Z', '00Z', '0Z', 'Z'];
+
+/** The two digits at i and i+1 as a number; NaN when either is not a digit. */
+function two(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 0x30;
+  const b = v.charCodeAt(i + 1) - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * The common notation, already UTC (YYYY-MM-DDTHH:MM:SS, up to six fractional digits, Z), read
+ * character by character: a real time in it is its own answer with the fraction made six digits
+ * long. Undefined for anything else (e.g. 24:00, 30 February, an offset), which takes the long
+ * way. Every timestamp of a validation passes here: a regular expression's match took 4× as long.
+ */
+function utcMicros(v: string): string | undefined {
+  const n = v.length;
+  if (n < 20 || n > 27 || n === 21 || v.charCodeAt(n - 1) !== 0x5a) return undefined;
+  if (v.charCodeAt(4) !== 0x2d || v.charCodeAt(7) !== 0x2d || v.charCodeAt(10) !== 0x54) return undefined;
+  if (v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a) return undefined;
+  if (n > 20) {
+    if (v.charCodeAt(19) !== 0x2e) return undefined;
+    for (let i = 20; i < n - 1; i++) {
+      const c = v.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return undefined;
+    }
+  }
+  const y = two(v, 0) * 100 + two(v, 2);
+  const mo = two(v, 5);
+  const d = two(v, 8);
+  // NaN fails every comparison: a non-digit anywhere ends here
+  if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= (mo === 2 && leap(y) ? 29 : DAYS[mo - 1]))) return undefined;
+  if (!(two(v, 11) < 24 && two(v, 14) < 60 && two(v, 17) < 60)) return undefined;
+  return n === 27 ? v : n === 20 ? v.slice(0, 19) + TO_MICROS[0] : v.slice(0, n - 1) + TO_MICROS[n - 20];
+}
 
 /** An ISO 8601 time as UTC with six fractional digits (zone-less is UTC); undefined when it is not one. */
 export function isoMicros(v: string): string | undefined {
-  // a real time already in UTC is its own answer: what the date arithmetic below would give,
-  // checked field by field (anything else, e.g. 24:00 or 30 February, takes the long way)
-  const f = ISO_UTC.exec(v);
-  if (f) {
-    const [y, mo, d, h, mi, sec] = [+f[1], +f[2], +f[3], +f[4], +f[5], +f[6]];
-    if (
-      mo >= 1 &&
-      mo <= 12 &&
-      d >= 1 &&
-      d <= (mo === 2 && leap(y) ? 29 : DAYS[mo - 1]) &&
-      h < 24 &&
-      mi < 60 &&
-      sec < 60
-    )
-      return `${v.slice(0, 19)}.${(f[7] ?? '').padEnd(6, '0')}Z`;
-  }
-  return isoMicrosByDate(v);
+  return utcMicros(v) ?? isoMicrosByDate(v);
 }
 
 /** The reference: through Date, for every notation the pattern allows. */
