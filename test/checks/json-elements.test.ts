@@ -71,6 +71,10 @@ describe('jsonElements', () => {
     await expect(all(file('{"users":[{"id":1},{"id":2,}]}'), 'users')).rejects.toThrow(
       /element 1 \(byte 19\) is not valid JSON/,
     );
+    // the same place when the element spans chunks
+    await expect(all(file('{"users":[{"id":1},{"id":2,}]}'), 'users', 4)).rejects.toThrow(
+      /element 1 \(byte 19\) is not valid JSON/,
+    );
     await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(JsonShapeError);
     await expect(all(file('{"users":[{"id":1},{"id":2'), 'users')).rejects.toThrow(
       /ends inside the array "users": it is cut short/,
@@ -78,5 +82,15 @@ describe('jsonElements', () => {
     await expect(all(file('hello'), 'users')).rejects.toThrow(/not JSON/);
     await expect(all(file(''), 'users')).rejects.toThrow(/is empty/);
     await expect(all(file('{"a":1}'))).rejects.toThrow(/no top-level array/);
+  });
+  it('parses each element when it is asked for: those before a broken one are given first', async () => {
+    // one chunk holds all three: parsed together, none would be given (and a chunk's records
+    // would all be alive at once, which made the garbage collector copy them)
+    const got: unknown[] = [];
+    const read = async () => {
+      for await (const v of jsonElements(file('{"users":[{"id":1},{"id":2},{"id":3,}]}'), 'users')) got.push(v);
+    };
+    await expect(read()).rejects.toThrow(/element 2 \(byte 28\) is not valid JSON/);
+    expect(got).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });
