@@ -22,7 +22,7 @@ const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-/** what follows a time's d fractional digits to make it six, and the Z */
+/** by the characters after a time's seconds (its point and digits): what makes six digits, and the Z */
 const TO_MICROS = ['.000000Z', '', '00000Z', '0000Z', '000Z', '00Z', '0Z', 'Z'];
 
 /** The two digits at i and i+1 as a number; NaN when either is not a digit. */
