@@ -7,6 +7,7 @@
 // Everything inside an element is checked by JSON.parse; the structure around the array is
 // only followed as far as needed to find it.
 import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 /** How a read went, filled in as it goes: for progress, and to know what moment the data is from. */
 export interface ReadInfo {
@@ -82,6 +83,8 @@ export class ElementBatch implements Iterable<unknown> {
     private readonly offset: number,
     /** the number of the first element among the array's */
     private readonly first: number,
+    /** the file's name, to say where an element is broken */
+    private readonly name: string,
   ) {}
 
   get length(): number {
@@ -96,7 +99,9 @@ export class ElementBatch implements Iterable<unknown> {
       return JSON.parse(text);
     } catch (e) {
       const byte = s < 0 ? this.headOffset : this.offset + s;
-      throw new JsonShapeError(`element ${this.first + j} (byte ${byte}) is not valid JSON: ${(e as Error).message}`);
+      throw new JsonShapeError(
+        `${this.name}: element ${this.first + j} (byte ${byte}) is not valid JSON: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -118,6 +123,7 @@ export async function* jsonElementBatches(
 ): AsyncGenerator<ElementBatch> {
   const want = path ? path.split('.') : [];
   const scanner = new Scanner(want);
+  const name = basename(file);
   let offset = 0;
   info.openedAt = Date.now();
   const fh = await open(file);
@@ -133,7 +139,7 @@ export async function* jsonElementBatches(
       const { bytesRead } = await fh.read(chunk, 0, chunkSize, null);
       if (bytesRead === 0) break;
       const buf = chunk.subarray(0, bytesRead);
-      const out = scanner.batch(buf, offset);
+      const out = new ElementBatch(buf, offset, scanner.elements, name);
       done = scanner.feed(buf, offset, out);
       offset += bytesRead;
       info.bytes = offset;
@@ -174,9 +180,9 @@ class Scanner {
 
   constructor(private readonly want: string[]) {}
 
-  /** A batch for the elements the next chunk completes. */
-  batch(buf: Buffer, offset: number): ElementBatch {
-    return new ElementBatch(buf, offset, this.index);
+  /** elements of the wanted array completed so far */
+  get elements(): number {
+    return this.index;
   }
 
   /** Scans one chunk; adds the elements it completes to out. True once the wanted array has closed. */
