@@ -74,7 +74,7 @@ function call(url: string, req: Request): unknown {
         'quit and open the run again to see it',
       'conflict',
     );
-  if (/not queryable|Connection terminated|ECONNRESET|EPIPE/i.test(`${r.error} ${r.code ?? ''}`))
+  if (connectionLost(r.error, r.code))
     throw new StateDbError(
       `the connection to the state database ${describeStateUrl(url)} was lost, and with it this session's hold ` +
         'on the run: nothing more is written here, and nothing was lost: quit and open the run again',
@@ -82,6 +82,16 @@ function call(url: string, req: Request): unknown {
   const f = classifyPgError(Object.assign(new Error(r.error), { code: r.code }));
   throw new StateDbError(`the state database ${describeStateUrl(url)}: ${f.message}; nothing was lost: ${hintOf(f)}`);
 }
+
+/**
+ * The session's connection is gone: seen gone by the client, or ended by the server in answer to
+ * a write sent before that was seen (an administrator's pg_terminate_backend, a shutdown, an
+ * idle-session or idle-in-transaction timeout: SQLSTATE 57P01, 57P02, 57P05, 25P03).
+ */
+function connectionLost(error: string, code?: string): boolean {
+  return /not queryable|Connection terminated|ECONNRESET|EPIPE/i.test(error) || LOST_CODES.has(code ?? '');
+}
+const LOST_CODES = new Set(['57P01', '57P02', '57P05', '25P03', 'ECONNRESET', 'EPIPE']);
 
 /** What to do, said of the state URL (the pg hints speak of the runbook's DB_* settings). */
 function hintOf(f: ReturnType<typeof classifyPgError>): string {

@@ -229,6 +229,38 @@ describe('the state database: one writer, its history moved whole, a clear word 
     await db.close();
   }, 60_000);
 
+  it('the database ends the session while its write waits: the same sentence (the server says why, 57P01)', async () => {
+    // the other way a dropped session shows: the write is sent before the connection is seen to
+    // be gone, and the server's answer to it is that it terminates the connection. Made certain
+    // here by a process that holds the table the write needs, then ends the session's backend.
+    const db = await createTestDatabase('wmshared');
+    const file = runbookFile();
+    const lr = loadRunbook(file, { env: {} });
+    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
+    const pgModule = new URL('../../node_modules/pg/lib/index.js', import.meta.url).href;
+    const script =
+      `const { default: pg } = await import(${JSON.stringify(pgModule)});` +
+      `const c = new pg.Client({ connectionString: process.env.URL }); await c.connect();` +
+      `await c.query('BEGIN'); await c.query('LOCK TABLE waymark.runs IN ACCESS EXCLUSIVE MODE');` +
+      `console.log('locked'); await new Promise((r) => setTimeout(r, 1500));` +
+      `await c.query('SELECT pg_terminate_backend(backend_pid) FROM waymark.sessions');` +
+      `await c.query('COMMIT'); await c.end();`;
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, URL: db.url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'tok', reason: 'not needed for this test' });
+    await new Promise((r) => holder.once('exit', r));
+    expect(s.failure?.message).toMatch(
+      /^the connection to the state database 127\.0\.0\.1:\d+\/wmshared_\w+ was lost, .*nothing was lost/,
+    );
+    await s.close();
+    await db.close();
+  }, 60_000);
+
   it('the database drops the session: its next write stops with a sentence, and the run is whole for the next', async () => {
     const db = await createTestDatabase('wmshared');
     const file = runbookFile();
