@@ -229,49 +229,47 @@ describe('the state database: one writer, its history moved whole, a clear word 
     await db.close();
   }, 60_000);
 
+  /** alice's session on a fresh state database, one step skipped (written) */
+  async function aliceWithOneStepDone() {
+    const db = await createTestDatabase('wmshared');
+    const lr = loadRunbook(runbookFile(), { env: {} });
+    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
+    return { db, lr, s };
+  }
+  const LOST = /^the connection to the state database 127\.0\.0\.1:\d+\/wmshared_\w+ was lost, .*nothing was lost/;
+
   it('the database ends the session while its write waits: the same sentence (the server says why, 57P01)', async () => {
     // the other way a dropped session shows: the write is sent before the connection is seen to
     // be gone, and the server's answer to it is that it terminates the connection. Made certain
     // here by a process that holds the table the write needs, then ends the session's backend.
-    const db = await createTestDatabase('wmshared');
-    const file = runbookFile();
-    const lr = loadRunbook(file, { env: {} });
-    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
-    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
+    const { db, s } = await aliceWithOneStepDone();
     const pgModule = new URL('../../node_modules/pg/lib/index.js', import.meta.url).href;
     const script =
       `const { default: pg } = await import(${JSON.stringify(pgModule)});` +
-      `const c = new pg.Client({ connectionString: process.env.URL }); await c.connect();` +
+      `const c = new pg.Client({ connectionString: process.env.WM_URL }); await c.connect();` +
       `await c.query('BEGIN'); await c.query('LOCK TABLE waymark.runs IN ACCESS EXCLUSIVE MODE');` +
       `console.log('locked'); await new Promise((r) => setTimeout(r, 1500));` +
       `await c.query('SELECT pg_terminate_backend(backend_pid) FROM waymark.sessions');` +
       `await c.query('COMMIT'); await c.end();`;
     const { spawn } = await import('node:child_process');
     const holder = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, URL: db.url },
+      env: { ...process.env, WM_URL: db.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'tok', reason: 'not needed for this test' });
     await new Promise((r) => holder.once('exit', r));
-    expect(s.failure?.message).toMatch(
-      /^the connection to the state database 127\.0\.0\.1:\d+\/wmshared_\w+ was lost, .*nothing was lost/,
-    );
+    expect(s.failure?.message).toMatch(LOST);
     await s.close();
     await db.close();
   }, 60_000);
 
   it('the database drops the session: its next write stops with a sentence, and the run is whole for the next', async () => {
-    const db = await createTestDatabase('wmshared');
-    const file = runbookFile();
-    const lr = loadRunbook(file, { env: {} });
-    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
-    s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
+    const { db, lr, s } = await aliceWithOneStepDone();
     await db.query(`SELECT pg_terminate_backend(backend_pid) FROM waymark.sessions`);
     s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'tok', reason: 'not needed for this test' });
-    expect(s.failure?.message).toMatch(
-      /^the connection to the state database 127\.0\.0\.1:\d+\/wmshared_\w+ was lost, .*nothing was lost/,
-    );
+    expect(s.failure?.message).toMatch(LOST);
     expect(s.failure?.message).not.toMatch(/\n\s+at /);
     await s.close();
     // the lock went with the connection: bob opens the run as it was before the refused write
