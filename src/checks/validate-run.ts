@@ -13,7 +13,7 @@ import type { CheckContext } from './types.js';
 import { groupByFile, readEntities, streamEntity } from './json-source.js';
 import type { ReadInfo } from './json-elements.js';
 import { normalize, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
-import { SortBudget, SortedRuns, type Batch } from './sorted-runs.js';
+import { SortBudget, SortedRuns } from './sorted-runs.js';
 import { IN_FLIGHT_MS, SETTLE_MS } from './live-writes.js';
 import { fmtCount, progressEvery } from './progress.js';
 import { quoteIdent } from './pg.js';
@@ -23,6 +23,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
 import { KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
+import { deferred, semaphore } from './async-gates.js';
+import { merge } from './validate-merge.js';
 
 /** rows a cursor read brings from PostgreSQL */
 const BATCH = 5000;
@@ -248,35 +250,6 @@ const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 const fileLabel = (f: string) => f.split('/').pop() ?? f;
 const pct = (i: ReadInfo) => `${i.size ? Math.floor((100 * i.bytes) / i.size) : 0} %`;
 
-/** At most n at once; acquire() waits for a place and gives the function that frees it. */
-function semaphore(n: number) {
-  let free = n;
-  const waiting: Array<() => void> = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  const acquire = async (): Promise<() => void> => {
-    if (free > 0) free--;
-    else await new Promise<void>((r) => waiting.push(r));
-    let done = false;
-    return () => {
-      if (!done) release();
-      done = true;
-    };
-  };
-  const gate = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const leave = await acquire();
-    try {
-      return await fn();
-    } finally {
-      leave();
-    }
-  };
-  return Object.assign(gate, { acquire });
-}
-
 /** A table's query begun while its file is parsed, its first rows read, its place among the reads held. */
 interface EarlyRead {
   client: pg.PoolClient;
@@ -356,13 +329,6 @@ function beginEarly(
     }
   })();
   return new Map([...done].map(([s, d]) => [s, d.promise]));
-}
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((a, b) => ((resolve = a), (reject = b)));
-  return { promise, resolve, reject };
 }
 
 async function describe(side: Side, ctx: Ctx): Promise<void> {
@@ -503,77 +469,6 @@ async function* cursorRows(
     told(batch.length);
     yield batch.map((row) => toPgRow(shape, row, ns, server));
   }
-}
-
-/** A sorted stream walked a batch at a time: an await only when a batch is used up. */
-class Cursorish<B extends { length: number }> {
-  batch: B | undefined;
-  at = 0;
-  constructor(private readonly source: AsyncIterator<B>) {}
-  /** false at the end */
-  async ready(): Promise<boolean> {
-    while (!this.batch || this.at >= this.batch.length) {
-      const r = await this.source.next();
-      if (r.done) {
-        this.batch = undefined;
-        return false;
-      }
-      this.batch = r.value;
-      this.at = 0;
-    }
-    return true;
-  }
-}
-
-/** The merge join of the two sorted streams; rows whose hashes differ are named for a closer look. */
-async function merge(side: Side, jsonBatches: AsyncIterator<Batch>, pgBatches: AsyncIterator<PgRow[]>) {
-  let pgCount = 0;
-  let matched = 0;
-  /** lower-cased key → the key as PostgreSQL writes it */
-  const mismatched = new Map<string, string>();
-  const js = new Cursorish({ next: async () => wrap(await jsonBatches.next()) });
-  const ps = new Cursorish(pgBatches);
-  let lastJsonKey: string | undefined;
-  let jOk = await js.ready();
-  let pOk = await ps.ready();
-  while (jOk || pOk) {
-    const jb = js.batch?.b;
-    const jKey = jOk ? jb!.keys[js.at] : undefined;
-    const p = pOk ? ps.batch![ps.at] : undefined;
-    if (jKey !== undefined && jKey === lastJsonKey) {
-      // the same key twice in JSON: one of them cannot match anything
-      side.report({ kind: 'duplicate', key: jKey, field: '(row)', json: 'twice or more', pg: null });
-      js.at++;
-    } else if (!p || (jKey !== undefined && jKey < p.key)) {
-      side.report({ kind: 'missing', key: jKey!, field: '(row)', json: 'present', pg: 'missing' });
-      lastJsonKey = jKey;
-      js.at++;
-    } else if (jKey === undefined || p.key < jKey) {
-      pgCount++;
-      if (p.isNew) side.report({ kind: NEW, key: p.key, field: '(row)', json: 'not yet read', pg: 'present' });
-      else if (side.o.contains)
-        side.report({ kind: ONLY_PG, key: p.key, field: '(row)', json: 'not in the JSON', pg: 'present' });
-      else side.report({ kind: 'extra', key: p.key, field: '(row)', json: 'missing', pg: 'present' });
-      ps.at++;
-    } else {
-      pgCount++;
-      if (jb!.values[js.at] === p.hash) matched++;
-      else mismatched.set(p.key, p.rawKey);
-      lastJsonKey = jKey;
-      js.at++;
-      ps.at++;
-    }
-    if (jOk && js.at >= js.batch!.length) jOk = await js.ready();
-    if (pOk && ps.at >= ps.batch!.length) pOk = await ps.ready();
-  }
-  return { pgCount, matched, mismatched };
-}
-
-/** a batch of keys and values, with the length a Cursorish asks for */
-function wrap(r: IteratorResult<Batch>): IteratorResult<{ b: Batch; length: number }> {
-  return r.done
-    ? { done: true, value: undefined }
-    : { done: false, value: { b: r.value, length: r.value.keys.length } };
 }
 
 /** A second JSON pass names the differing fields of every row whose hashes differ. */
