@@ -28,6 +28,7 @@ const VALUE_FLAGS = new Set([
   'users',
   'key',
   'allowed-signers',
+  'witness',
   'reason',
   'confirm-stopped',
   'seconds',

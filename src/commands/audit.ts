@@ -2,11 +2,8 @@ import { existsSync } from 'node:fs';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, runFilesFor, out } from './common.js';
-import { readAudit, readLines, verifyAudit } from '../state/audit.js';
-import { StateStore } from '../state/store.js';
-import { changesState } from '../phases/replay.js';
-import { checkSignoffSignatures } from '../state/signoff-signature.js';
-import { checkApprovalSignatures } from '../state/approvals.js';
+import { readAudit } from '../state/audit.js';
+import { verifyAuditCommand } from './audit-verify.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
@@ -20,49 +17,7 @@ export async function auditCommand(a: ParsedArgs): Promise<number> {
     out(JSON.stringify({ file: paths.label, entries: 0, ok: false, noRun: true, problem: why }));
     return 2;
   }
-  if (a.flags.verify) {
-    // the state names the last line it includes: a log cut or rewritten after it shows
-    let head: { seq: number; hash: string } | undefined;
-    try {
-      head = new StateStore(paths.state).load()?.audit;
-    } catch {
-      /* a damaged state: the chain is still checked */
-    }
-    const v = verifyAudit(paths.audit, head);
-    const { lines } = readLines(paths.audit);
-    // each signed sign-off names the chain head it saw: a log rewritten since no longer has it
-    const signoffs = checkSignoffSignatures(readAudit(paths.audit), lines).map(({ publicKey, ...rest }) => rest);
-    const approvals = checkApprovalSignatures(readAudit(paths.audit)).map(({ publicKey, ...rest }) => rest);
-    const bad = [...signoffs, ...approvals].filter((x) => x.problem);
-    const ok = v.ok && !bad.length;
-    const { after, ...result } = v;
-    // entries after the state's head that change state: a crash between the two writes
-    const behind = (after ?? []).filter(changesState).length;
-    if (a.flags.json) out(JSON.stringify({ file: paths.label, ...result, behind, ok, signoffs, approvals }));
-    else {
-      if (!v.ok) out(`audit log BROKEN at line ${v.badLine}: ${v.problem} (${paths.label})`);
-      else
-        out(
-          `audit log intact: ${v.entries} entries, hash chain ` +
-            `verified${head ? ', and it holds every event the state includes' : ''} (${paths.label})`,
-        );
-      if (behind)
-        out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
-      for (const x of signoffs)
-        out(
-          x.problem
-            ? `  sign-off of ${x.phaseId} (line ${x.seq}) BROKEN: ${x.problem}`
-            : `  sign-off of ${x.phaseId} signed by ${x.signer} (${x.keyFingerprint}): verified against this log`,
-        );
-      for (const x of approvals)
-        out(
-          x.problem
-            ? `  approval of ${x.phaseId} by ${x.by} (line ${x.seq}) BROKEN: ${x.problem}`
-            : `  approval of ${x.phaseId} by ${x.by} (${x.keyFingerprint}): signature valid`,
-        );
-    }
-    return ok ? 0 : 1;
-  }
+  if (a.flags.verify) return verifyAuditCommand(a, lr, paths);
   const entries = readAudit(paths.audit);
   if (a.flags.json) {
     for (const e of entries) out(JSON.stringify(e));

@@ -5,6 +5,8 @@ import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
 import { runPaths, stateUrlOf, type RunPaths } from '../state/paths.js';
+import { findTrustFile } from '../state/trust.js';
+import { resolve } from 'node:path';
 
 export { sessionOptions };
 
@@ -31,19 +33,34 @@ export function sharedUrlFor(a: ParsedArgs, lr: LoadedRunbook): string | undefin
 export async function runFilesFor(
   a: ParsedArgs,
   lr: LoadedRunbook,
-): Promise<RunPaths & { where: string; label: string }> {
+): Promise<RunPaths & { where: string; label: string; shared?: { appendOnly: boolean; folder: RunPaths } }> {
   const paths = runPathsFor(a, lr);
   const url = sharedUrlFor(a, lr);
   if (!url) return { ...paths, where: paths.dir, label: paths.audit };
   const { openShared, describeStateUrl } = await import('../state/pg-store.js');
   const where = describeStateUrl(url);
   const label = `the events of run ${paths.name} in ${where}`;
+  const run = openShared(url, paths.name, thisProcess(sessionOptions(a).operator), true);
   return {
     ...paths,
-    ...openShared(url, paths.name, thisProcess(sessionOptions(a).operator), true).files,
+    ...run.files,
     where,
     label,
+    shared: { appendOnly: run.appendOnly ?? false, folder: paths },
   };
+}
+
+/** The trust file: --allowed-signers, else the runbook's `allowed_signers`, else .waymark/allowed_signers beside it. */
+export async function allowedSignersFile(a: ParsedArgs): Promise<string | undefined> {
+  const named = a.flags['allowed-signers'] as string | undefined;
+  const runbook = resolve((a.flags.runbook as string | undefined) ?? 'runbook.yaml');
+  let rb;
+  try {
+    rb = (await load(a)).runbook;
+  } catch {
+    /* no runbook here, or one that does not load: the file beside it is still looked for */
+  }
+  return findTrustFile(named, runbook, rb);
 }
 
 export async function openSession(

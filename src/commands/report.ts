@@ -1,8 +1,7 @@
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { load, openSession, out, sessionOptions } from './common.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { allowedSignersFile, load, openSession, out, sessionOptions } from './common.js';
 import { phaseState } from '../phases/rules.js';
 
 export async function reportCommand(a: ParsedArgs): Promise<number> {
@@ -11,6 +10,8 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
     throw new UsageError(`--format must be md, html or json, not "${format}"`);
   if (a.flags.phase && a.flags.all) throw new UsageError('give --phase ID or --all, not both');
   const lr = await load(a);
+  const named = a.flags['allowed-signers'] as string | undefined;
+  if (named && !existsSync(named)) throw new UsageError(`cannot read the allowed signers file ${named}: no such file`);
   const phaseId = a.flags.phase as string | undefined;
   if (phaseId && !lr.runbook.phases.some((p) => p.id === phaseId))
     throw new UsageError(`unknown phase "${phaseId}"; phases: ${lr.runbook.phases.map((p) => p.id).join(', ')}`);
@@ -41,28 +42,28 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
       phaseId ? { phase: phaseId } : { all: true },
       format as 'md' | 'html' | 'json',
       a.flags.out as string | undefined,
+      a.flags['allowed-signers'] as string | undefined,
     );
     out(r.file);
     process.stderr.write(`signed report written; digest sha256:${r.digest}${note}\n`);
+    if (r.untrusted.length) {
+      process.stderr.write(
+        `the report is marked UNTRUSTED SIGN-OFF: the run's record holds ${r.untrusted.length} sign-off(s) or ` +
+          `approval(s) that ${r.trustFile ?? 'no trust file'} does not vouch for; nobody should rely on it until ` +
+          'that is explained (waymark audit --verify shows the record):\n' +
+          r.untrusted.map((u) => `  - ${u}\n`).join(''),
+      );
+      return 1;
+    }
+    if (!r.trustFile)
+      process.stderr.write(
+        "note: no trust file (--allowed-signers, the runbook's allowed_signers, .waymark/allowed_signers): the " +
+          "keys of the report's sign-offs were not checked; whoever reads it checks them with waymark verify\n",
+      );
     return 0;
   } finally {
     await session.close();
   }
-}
-
-/** The trust file: --allowed-signers, else the runbook's `allowed_signers`, else .waymark/allowed_signers beside it. */
-async function allowedSignersFile(a: ParsedArgs): Promise<string | undefined> {
-  const named = a.flags['allowed-signers'] as string | undefined;
-  if (named) return named;
-  const runbook = resolve((a.flags.runbook as string | undefined) ?? 'runbook.yaml');
-  try {
-    const lr = await load(a);
-    if (lr.runbook.allowed_signers) return resolve(lr.dir, lr.runbook.allowed_signers);
-  } catch {
-    /* no runbook here, or one that does not load: the file beside it is still looked for */
-  }
-  const beside = join(dirname(runbook), '.waymark', 'allowed_signers');
-  return existsSync(beside) ? beside : undefined;
 }
 
 export async function verifyCommand(a: ParsedArgs): Promise<number> {
@@ -82,7 +83,7 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
   };
   const text = read(file, 'the report');
   const trustFile = await allowedSignersFile(a);
-  const v = verifyReportText(text, trustFile ? read(trustFile, 'the allowed signers file') : undefined);
+  const v = verifyReportText(text, trustFile ? read(trustFile, 'the allowed signers file') : undefined, trustFile);
   const title = v.body ? `"${v.body.title}" (${v.format})` : file;
   for (const n of v.notes ?? []) out(`note: ${n}`);
   if (!v.intact) {
@@ -91,21 +92,43 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
     return VERIFY_EXIT.failed;
   }
   const who = `signed by ${v.signer!.operator} with key ${v.signer!.keyFingerprint}`;
+  const signoffLines = () => {
+    for (const x of v.signoffs ?? [])
+      out(
+        x.why && x.trust !== 'no-trust-file'
+          ? `  ${x.label}: NOT TRUSTED — ${x.why}`
+          : `  ${x.label}: key ${x.keyFingerprint}${x.trust === 'trusted' ? ', trusted' : ', signature valid'}`,
+      );
+  };
+  const badSignoffs = (v.signoffs ?? []).filter((x) => x.trust === 'untrusted');
   if (v.trust === 'trusted') {
     out(`intact and TRUSTED: ${title}, ${who}, listed for "${v.signer!.identity}" in ${trustFile}`);
+    signoffLines();
     return VERIFY_EXIT.trusted;
+  }
+  if (v.trust === 'untrusted' && badSignoffs.length && v.signerTrust === 'trusted') {
+    out(
+      `intact, but NOT TRUSTED: ${title}, ${who} (trusted), shows ${badSignoffs.length} sign-off(s) or ` +
+        `approval(s) that ${trustFile ?? 'nothing'} does not vouch for:`,
+    );
+    signoffLines();
+    return VERIFY_EXIT.failed;
   }
   if (v.trust === 'untrusted') {
     const belongs = v.keyBelongsTo?.length
       ? ` (${trustFile} lists that key for ${v.keyBelongsTo.join(', ')}, not "${v.signer!.identity}")`
-      : ` (that key is not in ${trustFile})`;
-    out(`signature valid, signer NOT TRUSTED: ${title}, ${who}${belongs}`);
+      : trustFile
+        ? ` (that key is not in ${trustFile})`
+        : '';
+    out(`signature valid, ${trustFile ? 'signer ' : ''}NOT TRUSTED: ${title}, ${who}${belongs}`);
     for (const p of v.problems) out(`  - ${p}`);
+    signoffLines();
     return VERIFY_EXIT.failed;
   }
   out(`signature valid, but NO TRUST FILE: ${title}, ${who}`);
   out('  anyone could have produced this report with a key of their own: give --allowed-signers FILE (or keep');
   out('  .waymark/allowed_signers beside the runbook) listing the keys you trust (waymark key prints a line)');
+  signoffLines();
   return VERIFY_EXIT.noTrustFile;
 }
 

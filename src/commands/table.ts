@@ -41,15 +41,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./check.js'), 'checkCommand'),
   },
   audit: {
-    usage: 'waymark audit [--json] [--verify]',
-    summary: 'print the audit log; --verify checks its hash chain (exit 1 on a break)',
-    flags: ['--json', '--verify'],
+    usage: 'waymark audit [--json] [--verify [--allowed-signers FILE] [--witness FILE]]',
+    summary:
+      'print the audit log; --verify checks its hash chain, every sign-off and approval against the trusted ' +
+      'keys, and the chain heads a witness holds (exit 1 on a break, an untrusted key or a rewrite; 3 no trust file)',
+    flags: ['--json', '--verify', '--allowed-signers FILE', '--witness FILE'],
     run: lazy(() => import('./audit.js'), 'auditCommand'),
   },
   report: {
-    usage: 'waymark report [--phase ID | --all] [--format md|html|json] [--out FILE]',
-    summary: 'write a signed report of a phase or of the whole migration',
-    flags: ['--phase ID', '--all', '--format md|html|json', '--out FILE'],
+    usage: 'waymark report [--phase ID | --all] [--format md|html|json] [--out FILE] [--allowed-signers FILE]',
+    summary:
+      'write a signed report of a phase or of the whole migration (exit 1, marked UNTRUSTED SIGN-OFF, when a ' +
+      'sign-off in it is by a key the trust file does not list for its name)',
+    flags: ['--phase ID', '--all', '--format md|html|json', '--out FILE', '--allowed-signers FILE'],
     run: lazy(() => import('./report.js'), 'reportCommand'),
   },
   verify: {
@@ -137,6 +141,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '--format FMT',
       '--out FILE',
       '--allowed-signers FILE',
+      '--witness FILE',
       '--reason TEXT',
       '--seconds N',
       '--load N',

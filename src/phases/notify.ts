@@ -7,7 +7,7 @@
 // be delivered is written to the audit log (`notify.failed`), so nothing is lost unseen. The
 // URL is a secret (a Slack webhook's path is its token): only its host is ever named.
 import type { NOTIFY_EVENT_NAMES, Runbook } from '../runbook/schema.js';
-import type { AuditEntry } from '../state/audit.js';
+import type { AuditEntry, AuditHead } from '../state/audit.js';
 import { stepKey, type RunState } from '../state/run-state.js';
 import type { Redactor } from '../runbook/redact.js';
 
@@ -31,12 +31,44 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
   const who = `${e.operator} on ${e.host}`;
   const phaseTitle = (id: string) => rb.phases.find((p) => p.id === id)?.title ?? id;
   switch (e.event) {
-    case 'phase.signoff': {
+    // told once the sign-off is signed (or could not be): the message carries the key and the head it signed
+    case 'phase.signature': {
+      const id = str(d.phaseId);
+      const head = d.auditHead as { seq: number; hash: string } | undefined;
+      return {
+        event: 'signoff',
+        text: `${who} signed off phase ${id} "${phaseTitle(id)}" with key ${str(d.keyFingerprint)}`,
+        fields: {
+          phase: id,
+          statement: before.phases[id]?.statement,
+          key: d.keyFingerprint,
+          signed: head ? { head: { seq: head.seq, sha256: head.hash }, key: d.keyFingerprint } : undefined,
+        },
+      };
+    }
+    case 'phase.signature-failed': {
       const id = str(d.phaseId);
       return {
         event: 'signoff',
-        text: `${who} signed off phase ${id} "${phaseTitle(id)}"`,
-        fields: { phase: id, statement: d.statement },
+        text: `${who} signed off phase ${id} "${phaseTitle(id)}", NOT signed: ${str(d.reason)}`,
+        fields: { phase: id, statement: before.phases[id]?.statement, unsigned: d.reason },
+      };
+    }
+    case 'report.written': {
+      const head = d.auditHead as { seq: number; hash: string } | undefined;
+      const scope = str(d.scope);
+      return {
+        event: 'report',
+        text:
+          `${who} wrote the ${scope === 'all' ? 'migration' : `phase ${scope}`} report (${str(d.format)}, ` +
+          `sha256:${str(d.digest)}) with key ${str(d.keyFingerprint)}`,
+        fields: {
+          scope,
+          format: d.format,
+          digest: d.digest,
+          key: d.keyFingerprint,
+          report: head ? { head: { seq: head.seq, sha256: head.hash } } : undefined,
+        },
       };
     }
     case 'gate.override':
@@ -87,14 +119,6 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
     case 'step.start':
     case 'step.confirm': {
       const scope = str(d.scope);
-      // a sign-off step started is the phase signed off (the log names the step, not the sign-off)
-      const phase = rb.phases.find((p) => p.id === scope);
-      if (phase?.steps.find((st) => st.id === d.stepId)?.kind === 'signoff')
-        return {
-          event: 'signoff',
-          text: `${who} signed off phase ${phase.id} "${phase.title}"`,
-          fields: { phase: phase.id },
-        };
       if (!scope.startsWith('rollback:')) return undefined;
       const proc = rb.rollback.find((r) => `rollback:${r.id}` === scope);
       const begun = proc?.steps.some((s) => (before.steps[stepKey(scope, s.id)]?.status ?? 'pending') !== 'pending');
@@ -193,18 +217,23 @@ export class Notifier {
   }
 
   /** An audit entry was written: its notification, if it makes one, is queued for each webhook that wants it. */
-  observe(entry: AuditEntry, before: RunState): void {
+  observe(entry: AuditEntry, before: RunState, head: AuditHead): void {
     const rehearsal = Boolean(before.rehearsal);
     if (this.closing) return;
-    for (const n of notificationsFor(entry, this.o.runbook, before)) this.send(n, entry, rehearsal);
+    for (const n of notificationsFor(entry, this.o.runbook, before)) this.send(n, entry, head, rehearsal);
   }
 
-  private send(n: Notification, entry: AuditEntry, rehearsal: boolean): void {
+  private send(n: Notification, entry: AuditEntry, head: AuditHead, rehearsal: boolean): void {
     const rb = this.o.runbook;
+    // the chain head of the line that made it: whoever keeps these messages is a witness of the log
+    // (`waymark audit --verify --witness`); a sign-off's, an approval's and a report's say it in their text too
+    const witnessed = n.event === 'signoff' || n.event === 'report';
+    const headText = ` · run ${this.o.runId.slice(0, 8)} · audit head ${head.seq} sha256:${head.hash}`;
     const body = this.o.redactor.redactDeep({
       // a receiver that sees the same id twice (a retry after an answer that was lost) keeps one
       id: `${this.o.runId}:${entry.seq}`,
-      text: `${rehearsal ? '[rehearsal] ' : ''}Waymark · ${rb.title}: ${n.text}`,
+      text: `${rehearsal ? '[rehearsal] ' : ''}Waymark · ${rb.title}: ${n.text}${witnessed ? headText : ''}`,
+      head: { seq: head.seq, sha256: head.hash },
       event: n.event,
       runbook: { id: rb.id, title: rb.title, version: rb.version },
       run: this.o.runId,

@@ -188,6 +188,7 @@ export class Session {
         this.approvalTimer = setInterval(() => this.takeApprovals(), 2000);
         this.approvalTimer.unref();
         this.note('session.opened', { pid: process.pid, tookOverFrom: this.lock?.tookOverFrom });
+        this.signUnsigned();
         if (!opts.noProbes) this.startProbes();
       }
     } catch (e) {
@@ -462,7 +463,7 @@ export class Session {
     if (p) {
       this.audit.write(p);
       // this.state is still the state before the event
-      this.notifier?.observe(p.entry, this.state);
+      this.notifier?.observe(p.entry, this.state, p.head);
     }
     this.state = next;
     this.store.save(next);
@@ -729,6 +730,32 @@ export class Session {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p;
+  }
+
+  /**
+   * A sign-off in force that its own operator made but that was never signed (the disk was full,
+   * the key could not be read): signed now, over the chain head as it is now, by that operator
+   * only. Nobody else can sign for them; the record says it stays unsigned until then.
+   */
+  private signUnsigned(): void {
+    const signing: Array<Promise<void>> = [];
+    for (const [phaseId, ps] of Object.entries(this.state.phases)) {
+      const last = ps.history?.[ps.history.length - 1];
+      if (
+        ps.status === 'signed-off' &&
+        last?.kind === 'signed-off' &&
+        !last.signature &&
+        last.by === this.opts.operator
+      )
+        signing.push(this.track(this.signPhase(phaseId)));
+    }
+    this.lateSignatures = Promise.all(signing).then(() => undefined);
+  }
+
+  private lateSignatures: Promise<void> = Promise.resolve();
+  /** Resolves once the sign-offs signed late as this session opened are signed (a report waits for them). */
+  signaturesSettled(): Promise<void> {
+    return this.lateSignatures;
   }
 
   /**

@@ -53,6 +53,13 @@ export type ReportSignoff = Omit<SignoffRecord, 'signature' | 'kind' | 'approval
   kind: SignoffRecord['kind'] | 'approved';
   keyFingerprint?: string;
   auditHead?: { seq: number; hash: string };
+  /**
+   * The signed text and its SSHSIG, as the audit log holds them: a reader checks who signed it
+   * against their own trust file (`waymark verify`, or `ssh-keygen -Y verify` alone).
+   */
+  proof?: { message: string; armored: string };
+  /** why this sign-off or approval is not trusted, when the writer's trust file said so */
+  untrusted?: string;
 };
 
 export interface ReportPhase {
@@ -133,6 +140,11 @@ export interface ReportBody {
   phases: ReportPhase[];
   baselines: Array<{ checkId: string; at: string; metrics: Record<string, unknown> }>;
   success?: SuccessRow[];
+  /**
+   * Set by reports that carry the proof of each sign-off and approval (absent in older ones), and
+   * what the writer's trust file said of them: `untrusted` names those it does not vouch for.
+   */
+  signoffProofs?: { embedded: true; checked: 'trusted' | 'untrusted' | 'no-trust-file'; untrusted: string[] };
 }
 
 export interface BuildInput {
@@ -180,13 +192,19 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
     approvalsNeeded: approvalsMissing(rb, state, p.id) || undefined,
     availability: phaseAvailability(inp, p.id),
     signoffs: (ps.history ?? []).flatMap(({ signature, approvals, ...r }) => [
-      { ...r, keyFingerprint: signature?.keyFingerprint, auditHead: signature?.auditHead },
+      {
+        ...r,
+        keyFingerprint: signature?.keyFingerprint,
+        auditHead: signature?.auditHead,
+        proof: signature ? { message: signature.message, armored: signature.armored } : undefined,
+      },
       ...(approvals ?? []).map((x) => ({
         kind: 'approved' as const,
         by: x.by,
         at: x.at,
         statement: `approves the sign-off by ${r.by} (from ${x.host})`,
         keyFingerprint: x.keyFingerprint,
+        proof: { message: x.message, armored: x.armored },
       })),
     ]),
     steps: p.steps.map((s) => {

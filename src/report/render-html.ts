@@ -7,8 +7,11 @@ import {
   attemptRows,
   baselineRows,
   headerRows,
+  proofsOf,
+  signatureCell,
   signatureRows,
   stepRows,
+  untrustedBanner,
   verdictRows,
 } from './render-md.js';
 import { timeline } from './timeline.js';
@@ -133,6 +136,9 @@ function phase(p: ReportPhase): string {
     p.objective ? `<p><strong>Objective:</strong> ${h(p.objective)}${p.when ? ` (${h(p.when)})` : ''}</p>` : '',
     `<p>Status: ${badge(p.status)}${p.startedAt ? ` · started ${h(p.startedAt)}` : ''}</p>`,
     p.signoffLine ? `<p>Sign-off record: ${h(p.signoffLine)}</p>` : '',
+    p.signoffs.some((x) => x.untrusted)
+      ? '<p class="rehearsal">UNTRUSTED SIGN-OFF — see the sign-off table below</p>'
+      : '',
     p.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(p.pointOfNoReturn)}</p>` : '',
     p.rollback ? `<p>Undone by rollback procedure: <code>${h(p.rollback)}</code></p>` : '',
     p.availability ? `<h3>Availability</h3>${timeline(p.availability)}${outageTable(p.availability)}` : '',
@@ -159,22 +165,26 @@ function phase(p: ReportPhase): string {
       p.signoffs.length
         ? table(
             ['event', 'by', 'at', 'statement or reason', 'SSH signature'],
-            p.signoffs.map((x) => [
-              x.kind,
-              x.by,
-              x.at,
-              x.statement ?? x.reason ?? '',
-              x.keyFingerprint
-                ? `${x.keyFingerprint}${x.auditHead ? ` over audit line ${x.auditHead.seq}` : ''}`
-                : 'not signed',
-            ]),
+            p.signoffs.map((x) => [x.kind, x.by, x.at, x.statement ?? x.reason ?? '', signatureCell(x)]),
             '',
             [12, 13, 21, 30, 24],
           )
         : '<p>Not signed off.</p>'
-    }</div>`,
+    }${proofs(p)}</div>`,
     `</section>`,
   ].join('\n');
+}
+
+/** The signed text and signature of each sign-off and approval, folded: an auditor copies them to check by hand. */
+function proofs(p: ReportPhase): string {
+  const all = proofsOf(p);
+  if (!all.length) return '';
+  return (
+    `<details class="proofs"><summary>Proofs (${all.length}): the signed text and signature of each, for ` +
+    '<code>ssh-keygen -Y verify -n waymark</code></summary>' +
+    all.map((x) => `<p>${h(x.label)}</p><pre>${h(x.message)}</pre><pre>${h(x.armored)}</pre>`).join('') +
+    '</details>'
+  );
 }
 
 export function renderHtml(r: SignedReport, embedded: string): string {
@@ -187,6 +197,7 @@ export function renderHtml(r: SignedReport, embedded: string): string {
       ? `<div class="watermark">REHEARSAL</div><p class="rehearsal">REHEARSAL · clock ` +
         `+${h(b.rehearsal.offset)} — times are on the moved clock; this is not a record of a real run.</p>`
       : '',
+    untrustedBanner(b) ? `<p class="rehearsal">${h(untrustedBanner(b)!)}</p>` : '',
     `<h1>${h(b.title)}</h1>`,
     `<h2>Verdict</h2>${table(['measure', 'value'], verdictRows(b), 'sig', [40, 60])}`,
     head,

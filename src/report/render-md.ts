@@ -27,7 +27,41 @@ export function verdictRows(b: ReportBody): Array<[string, string]> {
     ['Reopened sign-offs', String(v.reopenings)],
     ['Rehearsal', v.rehearsal ? `YES — clock moved +${b.rehearsal?.offset}; not a record of a real run` : 'no'],
   );
+  const t = b.signoffProofs;
+  if (t)
+    rows.push([
+      'Sign-off keys',
+      t.checked === 'untrusted'
+        ? `UNTRUSTED SIGN-OFF: ${t.untrusted.length} not vouched for by the writer's trust file`
+        : t.checked === 'trusted'
+          ? "every sign-off and approval trusted by the writer's trust file"
+          : 'not checked when written (no trust file); each one carries its proof',
+    ]);
   return rows;
+}
+
+/** The top-of-report warning when a sign-off or approval is not vouched for; undefined when all are. */
+export function untrustedBanner(b: ReportBody): string | undefined {
+  const u = b.signoffProofs?.untrusted ?? [];
+  if (!u.length) return undefined;
+  return (
+    'UNTRUSTED SIGN-OFF — this record holds sign-offs or approvals that the trust file it was written against ' +
+    `does not vouch for: ${u.join('; ')}. Do not rely on it until that is explained.`
+  );
+}
+
+/** Each signed statement the phase shows, with the text that was signed and its signature. */
+export function proofsOf(p: ReportPhase): Array<{ label: string; message: string; armored: string }> {
+  return p.signoffs.flatMap((x) =>
+    x.proof ? [{ label: `${x.kind === 'approved' ? 'approval' : 'sign-off'} by ${x.by} at ${x.at}`, ...x.proof }] : [],
+  );
+}
+
+/** The signature column of a sign-off row. */
+export function signatureCell(x: ReportPhase['signoffs'][number]): string {
+  if (x.untrusted) return `UNTRUSTED SIGN-OFF: ${x.untrusted}`;
+  if (!x.keyFingerprint) return 'not signed';
+  return `${x.keyFingerprint}${x.auditHead ? ` over audit line ${x.auditHead.seq}` : ''}`;
 }
 
 /** Generated at, in real time, with a rehearsal's clock beside it. */
@@ -133,6 +167,7 @@ function phase(p: ReportPhase, out: string[]): void {
   if (p.objective) out.push(`**Objective:** ${p.objective}${p.when ? ` (${p.when})` : ''}`, '');
   out.push(`Status: **${p.status}**${p.startedAt ? ` · started ${p.startedAt}` : ''}`, '');
   if (p.signoffLine) out.push(`Sign-off record: ${p.signoffLine}`, '');
+  if (p.signoffs.some((x) => x.untrusted)) out.push('**UNTRUSTED SIGN-OFF** — see the sign-off table below', '');
   if (p.pointOfNoReturn) out.push(`⚠ Point of no return: ${p.pointOfNoReturn}`, '');
   if (p.rollback) out.push(`Undone by rollback procedure: \`${p.rollback}\``, '');
   if (p.availability) {
@@ -188,16 +223,21 @@ function phase(p: ReportPhase, out: string[]): void {
   );
   out.push('### Sign-off', '');
   if (p.signoffs.length) {
-    const rows = p.signoffs.map((x) => [
-      x.kind,
-      x.by,
-      x.at,
-      x.statement ?? x.reason ?? '',
-      x.keyFingerprint
-        ? `${x.keyFingerprint}${x.auditHead ? ` over audit line ${x.auditHead.seq}` : ''}`
-        : 'not signed',
-    ]);
+    const rows = p.signoffs.map((x) => [x.kind, x.by, x.at, x.statement ?? x.reason ?? '', signatureCell(x)]);
     out.push(...table(['event', 'by', 'at', 'statement or reason', 'SSH signature'], rows), '');
+    for (const pr of proofsOf(p))
+      out.push(
+        `Proof of the ${pr.label} — the signed text, then its signature (\`ssh-keygen -Y verify -n waymark\`):`,
+        '',
+        '```text',
+        pr.message.replace(/\n$/, ''),
+        '```',
+        '',
+        '```text',
+        pr.armored.replace(/\n$/, ''),
+        '```',
+        '',
+      );
   } else out.push('Not signed off.', '');
 }
 
@@ -210,6 +250,8 @@ export function renderMarkdown(r: SignedReport, embedded: string): string {
         `record of a real run.`,
       '',
     );
+  const banner = untrustedBanner(b);
+  if (banner) out.push(`> **${banner.replace(' — ', '** — ')}`, '');
   out.push(`# ${b.title}`, '');
   out.push('## Verdict', '', ...table(['', ''], verdictRows(b)), '');
   out.push(...table(['field', 'value'], headerRows(b)), '');

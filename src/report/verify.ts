@@ -7,6 +7,7 @@ import { identityOf } from '../state/ssh-keys.js';
 import { checkLegacySignature, legacyKeyBlob, type LegacySignature } from './legacy-sign.js';
 import { attach, SIG_CLOSE, SIG_OPEN, type ReportFormat } from './write.js';
 import type { ReportBody, SignedReport } from './build.js';
+import { checkEmbedded } from './proofs.js';
 
 /** intact and trusted 0 · altered or untrusted 1 · bad usage 2 · intact but nobody to trust it against 3 */
 export const VERIFY_EXIT = { trusted: 0, failed: 1, noTrustFile: 3 } as const;
@@ -17,6 +18,8 @@ export interface VerifyOutcome {
   /** the bytes are exactly those that were signed */
   intact: boolean;
   trust?: Trust;
+  /** the report's own signer alone, before its sign-offs are counted */
+  signerTrust?: Trust;
   format?: ReportFormat;
   legacy?: boolean;
   problems: string[];
@@ -26,6 +29,8 @@ export interface VerifyOutcome {
   notes?: string[];
   /** who the allowed_signers file says the key belongs to, when not the named signer */
   keyBelongsTo?: string[];
+  /** each sign-off and approval the report shows, checked by its embedded proof (none in older reports) */
+  signoffs?: Array<{ label: string; keyFingerprint?: string; trust?: Trust; why?: string }>;
 }
 
 type Found = { format: ReportFormat; message: string; armored: string; signed: SignedReport };
@@ -82,7 +87,7 @@ function trustOf(
 }
 
 /** Verifies report text; `allowedSigners` is the text of an allowed_signers file, if there is one. */
-export function verifyReportText(text: string, allowedSigners?: string): VerifyOutcome {
+export function verifyReportText(text: string, allowedSigners?: string, trustFileName?: string): VerifyOutcome {
   const x = extract(text);
   if (typeof x === 'string') return { intact: false, problems: [x] };
   if ('legacy' in x) return verifyLegacy(x, allowedSigners);
@@ -111,7 +116,45 @@ export function verifyReportText(text: string, allowedSigners?: string): VerifyO
     problems.push(`the report names key ${signed.signer.keyFingerprint} but was signed with ${fp}`);
     if (t.trust === 'trusted') t.trust = 'untrusted';
   }
-  return { ...out, trust: t.trust, keyBelongsTo: t.belongs };
+  const notes: string[] = [];
+  const signerTrust = t.trust;
+  const signoffs = signoffsOf(signed.body, allowedSigners, trustFileName, notes);
+  // the report is trusted only when its signer and every sign-off and approval in it are
+  if (signoffs.some((x) => x.trust === 'untrusted')) t.trust = 'untrusted';
+  return {
+    ...out,
+    trust: t.trust,
+    signerTrust,
+    keyBelongsTo: t.belongs,
+    signoffs,
+    notes: notes.length ? notes : undefined,
+  };
+}
+
+/** The report's sign-offs and approvals, each checked by the proof it carries. */
+function signoffsOf(
+  body: ReportBody,
+  allowedSigners: string | undefined,
+  file: string | undefined,
+  notes: string[],
+): NonNullable<VerifyOutcome['signoffs']> {
+  if (!body.signoffProofs?.embedded) {
+    const any = body.phases?.some((p) => p.signoffs?.some((x) => x.kind !== 'reopened'));
+    if (any)
+      notes.push(
+        'this report was signed before sign-off proofs were embedded: its own signature is checked, the ' +
+          "sign-offs and approvals it shows are not (check them in the run's record with waymark audit --verify " +
+          '--allowed-signers)',
+      );
+    return [];
+  }
+  const trust = allowedSigners === undefined ? undefined : { file: file ?? '', ...parseAllowedSigners(allowedSigners) };
+  return checkEmbedded(body, trust).map((c) => ({
+    label: c.label,
+    keyFingerprint: c.check?.keyFingerprint,
+    trust: c.why && !(c.check?.trust === 'no-trust-file' && !c.check.problem) ? 'untrusted' : c.check?.trust,
+    why: c.why,
+  }));
 }
 
 function verifyLegacy(x: Legacy, allowedSigners?: string): VerifyOutcome {
@@ -155,6 +198,6 @@ function verifyLegacy(x: Legacy, allowedSigners?: string): VerifyOutcome {
   };
 }
 
-export function verifyReportFile(file: string, allowedSigners?: string): VerifyOutcome {
-  return verifyReportText(readFileSync(file, 'utf8'), allowedSigners);
+export function verifyReportFile(file: string, allowedSigners?: string, trustFileName?: string): VerifyOutcome {
+  return verifyReportText(readFileSync(file, 'utf8'), allowedSigners, trustFileName);
 }

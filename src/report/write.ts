@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeWhole } from '../state/durable.js';
 import type { Session } from '../phases/session.js';
-import { readAudit } from '../state/audit.js';
+import { readAudit, type AuditHead } from '../state/audit.js';
+import { findTrustFile, readTrustFile, type TrustFile } from '../state/trust.js';
+import { markTrust } from './proofs.js';
 import { identityOf, operatorKey } from '../state/ssh-keys.js';
 import { signMessage } from '../state/sshsig.js';
 import { buildReport, type ReportBody, type SignedReport } from './build.js';
@@ -43,7 +45,11 @@ export function attach(text: string, armored: string, format: ReportFormat): str
   return `${text}${SIG_OPEN}${armored}${SIG_CLOSE}`;
 }
 
-export async function signedText(session: Session, body: ReportBody, format: ReportFormat): Promise<string> {
+export async function signedText(
+  session: Session,
+  body: ReportBody,
+  format: ReportFormat,
+): Promise<{ text: string; auditHead: AuditHead; keyFingerprint: string }> {
   const key = operatorKey(session.opts.stateDir, session.opts.operator, session.opts.signingKey);
   const operator = session.opts.operator;
   const signer = {
@@ -52,14 +58,29 @@ export async function signedText(session: Session, body: ReportBody, format: Rep
     keyFingerprint: key.fingerprint,
     publicKey: key.publicLine,
   };
-  const text = render({ body, signer, auditHead: session.audit.head }, format);
-  return attach(text, await signMessage(Buffer.from(text), key.signer), format);
+  const auditHead = session.audit.head;
+  const text = render({ body, signer, auditHead }, format);
+  return {
+    text: attach(text, await signMessage(Buffer.from(text), key.signer), format),
+    auditHead,
+    keyFingerprint: key.fingerprint,
+  };
 }
 
 export interface WrittenReport {
   file: string;
   digest: string;
   recorded: boolean;
+  /** the sign-offs and approvals the trust file does not vouch for, each with why */
+  untrusted: string[];
+  /** the trust file they were checked against, if one was found */
+  trustFile?: string;
+}
+
+/** The trust file for a session's runbook: the one named, else the runbook's, else the one beside it. */
+function sessionTrust(session: Session, named?: string): TrustFile | undefined {
+  const file = findTrustFile(named, session.lr.file, session.runbook);
+  return file ? readTrustFile(file) : undefined;
 }
 
 export async function writeReport(
@@ -67,7 +88,10 @@ export async function writeReport(
   scope: { phase: string } | { all: true },
   format: ReportFormat,
   out?: string,
+  allowedSigners?: string,
 ): Promise<WrittenReport> {
+  // a sign-off being signed as the session opened is in the report with its signature
+  await session.signaturesSettled();
   const audit = readAudit(session.paths.audit);
   const input = {
     runbook: session.runbook,
@@ -77,7 +101,9 @@ export async function writeReport(
     audit,
   };
   const body = buildReport({ ...input, now: session.now(), realNow: new Date() }, scope);
-  const text = await signedText(session, body, format);
+  const trust = sessionTrust(session, allowedSigners);
+  const untrusted = markTrust(body, trust);
+  const { text, auditHead, keyFingerprint } = await signedText(session, body, format);
   const digest = createHash('sha256').update(text).digest('hex');
   const stamp = body.generatedAt.replace(/[:.]/g, '-');
   const file = resolve(
@@ -86,13 +112,25 @@ export async function writeReport(
   writeWhole(file, text);
   let recorded = false;
   if (!session.opts.readOnly) {
-    session.recordNote('report.written', { scope: 'phase' in scope ? scope.phase : 'all', format, file, digest });
+    session.recordNote('report.written', {
+      scope: 'phase' in scope ? scope.phase : 'all',
+      format,
+      file,
+      digest,
+      keyFingerprint,
+      auditHead,
+    });
     if ('phase' in scope) session.dispatch({ type: 'report.recorded', phaseId: scope.phase, digest });
     recorded = true;
   }
-  return { file, digest, recorded };
+  return { file, digest, recorded, untrusted, trustFile: trust?.file };
 }
 
-export async function writePhaseReport(session: Session, phaseId: string, format: ReportFormat): Promise<string> {
-  return (await writeReport(session, { phase: phaseId }, format)).file;
+export async function writePhaseReport(
+  session: Session,
+  phaseId: string,
+  format: ReportFormat,
+): Promise<{ file: string; untrusted: string[] }> {
+  const r = await writeReport(session, { phase: phaseId }, format);
+  return { file: r.file, untrusted: r.untrusted };
 }

@@ -262,6 +262,7 @@ export const NOTIFY_EVENT_NAMES = [
   'gate-failed',
   'rollback-started',
   'monitoring-alert',
+  'report',
 ] as const;
 
 export const notifySchema = z

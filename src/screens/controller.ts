@@ -79,7 +79,7 @@ export const TIMELINE_SECONDS = 60;
 
 export interface ControllerOptions {
   onExit: (code: number) => void;
-  writeReport?: (phaseId: string) => Promise<string>;
+  writeReport?: (phaseId: string) => Promise<{ file: string; untrusted: string[] }>;
 }
 
 /** output lines of a running step kept for its view (the view shows the newest that fit) */
@@ -858,14 +858,15 @@ export class TuiController {
       return this.say(`"${ph.title}" is not signed off yet; reports are written for signed-off phases`, 'error');
     if (!this.opts.writeReport) return this.say('reports are not available here', 'error');
     try {
-      const path = await this.opts.writeReport(ph.id);
+      const { file: path, untrusted } = await this.opts.writeReport(ph.id);
       this.setUi({
         ...this.snap.ui,
         dialog: {
           kind: 'message',
-          title: `Signed report of ${ph.title}`,
+          title: `Signed report of ${ph.title}${untrusted.length ? ' — UNTRUSTED SIGN-OFF' : ''}`,
           lines: [
             path,
+            ...untrusted.map((u) => `UNTRUSTED SIGN-OFF: ${u}`),
             '',
             'Check it with: waymark verify <file> --allowed-signers <file>',
             '(waymark key prints your line for that file)',

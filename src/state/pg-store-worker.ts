@@ -255,7 +255,13 @@ async function serve(req: Request): Promise<unknown> {
       return withClient(req.url, async (c) => {
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         try {
-          return { checkout: await checkout(c, req.runKey), holder: await holderOf(c, req.runKey) };
+          // the events' own witness is that nobody can change them: the trigger that refuses it is in force
+          const t = await c.query<{ on: boolean }>(
+            `SELECT tgenabled <> 'D' AS on FROM pg_trigger
+              WHERE tgname = 'events_append_only' AND tgrelid = 'waymark.events'::regclass`,
+          );
+          const appendOnly = t.rows.length > 0 && t.rows[0].on;
+          return { checkout: await checkout(c, req.runKey), holder: await holderOf(c, req.runKey), appendOnly };
         } finally {
           await c.query('COMMIT').catch(() => undefined);
         }

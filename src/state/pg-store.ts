@@ -142,8 +142,8 @@ function removeWorkFolder(dir: string): void {
 }
 
 /** The run as it is in the database, without taking it: for readers (status, audit, reports). */
-export function readRun(url: string, runKey: string): { checkout: Checkout; holder?: Holder } {
-  return call(url, { op: 'read', url, runKey }) as { checkout: Checkout; holder?: Holder };
+export function readRun(url: string, runKey: string): { checkout: Checkout; holder?: Holder; appendOnly: boolean } {
+  return call(url, { op: 'read', url, runKey }) as { checkout: Checkout; holder?: Holder; appendOnly: boolean };
 }
 
 export interface ListedRun {
@@ -225,6 +225,8 @@ export interface SharedRun {
   held?: HeldRun;
   /** for a reader: who holds the run now, if anyone */
   holder?: Holder;
+  /** for a reader: the database refuses to change or delete the run's events (its trigger is in force) */
+  appendOnly?: boolean;
   /** closes the hold (if any) and removes the copy */
   release(): void;
 }
@@ -258,7 +260,7 @@ export function openShared(
     if (readOnly) {
       const r = readRun(url, runKey);
       materialize(r.checkout, files);
-      return { files, holder: r.holder, release: drop };
+      return { files, holder: r.holder, appendOnly: r.appendOnly, release: drop };
     }
     const held = HeldRun.open(url, runKey, me);
     try {

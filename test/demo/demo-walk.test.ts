@@ -38,12 +38,12 @@ describe('waymark demo, walked non-interactively', () => {
     expect(later.code).toBe(1);
     const self = cli(['demo', 'approve', '--phase', 'phase-5-monitor-cleanup'], env);
     expect(self.stdout).toMatch(/^not approved: demo-tester signed "Phase 5: Monitor & cleanup" off/);
-    const lead = cli(['demo', 'approve', '--phase', 'phase-5-monitor-cleanup'], {
+    const approved = cli(['demo', 'approve', '--phase', 'phase-5-monitor-cleanup'], {
       ...env,
       WAYMARK_OPERATOR: 'demo-lead',
     });
-    expect(lead.stdout).toMatch(/^approved "Phase 5: Monitor & cleanup" as demo-lead .*: 2 of 2 signatures/);
-    expect(lead.code).toBe(0);
+    expect(approved.stdout).toMatch(/^approved "Phase 5: Monitor & cleanup" as demo-lead .*: 2 of 2 signatures/);
+    expect(approved.code).toBe(0);
     // resumed without the variable, it stays a rehearsal on its own clock
     expect(cli(['demo', 'status'], env).stdout).toMatch(/REHEARSAL · clock \+8d/);
 
@@ -51,7 +51,7 @@ describe('waymark demo, walked non-interactively', () => {
     expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
     expect(status).toMatchObject({ rehearsal: true, clockOffset: '8d' });
     const verified = cli(['demo', 'audit', '--verify'], env);
-    expect(verified.code).toBe(0);
+    expect(verified.code).toBe(3); // whole; 3: no trust file to say who signed
     expect(verified.stdout).toMatch(/approval of phase-5-monitor-cleanup by demo-lead \(SHA256:\S+\): signature valid/);
     // the final report: every success criterion met, signed, and it verifies
     const out = join(state, 'final.json');
@@ -70,8 +70,17 @@ describe('waymark demo, walked non-interactively', () => {
       .steps.find((s: { id: string }) => s.id === 'validate');
     expect(validation.check.metrics.accuracy_pct).toBe(100);
     const trust = join(state, 'allowed_signers');
+    // the report is trusted only when every sign-off and approval in it is: the lead approved Phase 5
     writeFileSync(trust, cli(['demo', 'key'], env).stdout);
+    const short = cli(['verify', out, '--allowed-signers', trust]);
+    expect(short.code).toBe(1);
+    expect(short.stdout).toMatch(
+      /approval of phase-5-monitor-cleanup by demo-lead: NOT TRUSTED — key SHA256:\S+ is not/,
+    );
+    const lead = cli(['demo', 'key'], { ...env, WAYMARK_OPERATOR: 'demo-lead' }).stdout;
+    writeFileSync(trust, cli(['demo', 'key'], env).stdout + lead);
     expect(cli(['verify', out, '--allowed-signers', trust]).code).toBe(0);
+    expect(cli(['demo', 'audit', '--verify', '--allowed-signers', trust], env).code).toBe(0);
     const html = join(state, 'final.html');
     expect(cli(['demo', 'report', '--all', '--format', 'html', '--out', html], env).code).toBe(0);
     expect(cli(['verify', html, '--allowed-signers', trust]).stdout).toMatch(/^intact and TRUSTED:/);

@@ -122,7 +122,13 @@ describe('notify: webhooks', () => {
     expect(new Set(ids).size).toBe(ids.length);
     const signoff = main[2].body;
     expect(signoff).toMatchObject({ operator: 'alice', phase: 'a', runbook: { id: 'notify-test' }, rehearsal: false });
-    expect(signoff.text).toMatch(/^Waymark · Notify test: alice on \S+ signed off phase a "First"$/);
+    expect(signoff.text).toMatch(
+      /^Waymark · Notify test: alice on \S+ signed off phase a "First" with key SHA256:\S+ · run \w{8} · audit head \d+ sha256:[0-9a-f]{64}$/,
+    );
+    expect(signoff).toMatchObject({
+      key: expect.stringMatching(/^SHA256:/),
+      signed: { head: { seq: expect.any(Number) } },
+    });
     expect(main[0].body.text).toMatch(/gate check gate-check of phase a: FAIL/);
     expect(main[1].body.text).toMatch(/overrode gate check gate-check of phase a: checked by hand/);
     expect(main[3].body.text).toMatch(/started rollback "Undo the first phase"/);

@@ -43,7 +43,7 @@ describe('non-interactive run, crash and resume', () => {
     expect(r.stdout).toMatch(/Prepare the work folder: signed off by tester/);
     expect(r.stdout).toMatch(/Finish: signed off by tester/);
     const v = cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env);
-    expect(v.code).toBe(0);
+    expect(v.code).toBe(3); // whole; 3: no trust file to say who signed
     expect(v.stdout).toMatch(/audit log intact: \d+ entries/);
     // secrets: the token reached the command (its output was redacted) but no file holds it
     expect(r.stdout).toContain('written with ***');
@@ -86,7 +86,7 @@ describe('non-interactive run, crash and resume', () => {
     expect(again.stdout).toMatch(/notice: a step was interrupted/);
     expect(again.stdout).not.toMatch(/▶ prepare\/make-dir/);
     expect(again.stdout).toMatch(/▶ prepare\/slow-write/);
-    expect(cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env).code).toBe(0);
+    expect(cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env).code).toBe(3); // whole; 3: no trust file to say who signed
   });
 
   it('SIGKILL during state writes always leaves a readable state file', async () => {

@@ -147,7 +147,7 @@ describe('report content', () => {
     expect(entries).toHaveLength(4);
     const digest = createHash('sha256').update(readFileSync(files.json)).digest('hex');
     expect(entries.map((e) => (e.data as { digest: string }).digest)).toContain(digest);
-    expect(cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env).code).toBe(0);
+    expect(cli(['audit', '--verify', '--runbook', 'examples/smoke.yaml'], env).code).toBe(3); // whole; 3: no trust file to say who signed
   });
   it('no secret appears in any format', () => {
     for (const f of Object.values(files)) expect(readFileSync(f, 'utf8')).not.toContain(SECRET);

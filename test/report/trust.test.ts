@@ -187,10 +187,32 @@ describe('old reports (waymark-report/1) still open', () => {
   });
 });
 
+describe('reports signed before sign-off proofs were embedded', () => {
+  it('still verify by their own signer, and say their sign-offs are not checked', async () => {
+    const { render, attach } = await import('../../src/report/write.js');
+    const { operatorKey } = await import('../../src/state/ssh-keys.js');
+    const { signMessage } = await import('../../src/state/sshsig.js');
+    // this session's JSON report as an older Waymark wrote it: no proofs, no word about them
+    const doc = JSON.parse(readFileSync(files.json, 'utf8'));
+    const { sshsig: _sig, format: _format, ...signed } = doc;
+    delete signed.body.signoffProofs;
+    for (const p of signed.body.phases) for (const x of p.signoffs) delete x.proof;
+    expect(JSON.stringify(signed)).not.toContain('BEGIN SSH SIGNATURE');
+    const text = render(signed, 'json');
+    const key = operatorKey(env.WAYMARK_STATE_DIR, 'Alice Auditor');
+    const f = join(tempDir(), 'before-proofs.json');
+    writeFileSync(f, attach(text, await signMessage(Buffer.from(text), key.signer), 'json'));
+    const r = cli(['verify', f, '--allowed-signers', trust]);
+    expect(r.stdout).toMatch(/note: this report was signed before sign-off proofs were embedded/);
+    expect(r.stdout).toMatch(/intact and TRUSTED/);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('sign-offs sign the audit chain head', () => {
   it('audit --verify checks each sign-off; a whole rewritten audit log breaks them', () => {
-    const ok = cli(['audit', ...SMOKE, '--verify'], env);
-    expect(ok.code).toBe(0);
+    const ok = cli(['audit', ...SMOKE, '--verify', '--allowed-signers', trust], env);
+    expect(ok.code).toBe(0); // trusted: the trust file lists Alice Auditor's key
     expect(ok.stdout).toMatch(/sign-off of prepare signed by Alice Auditor \(SHA256:.*\): verified against this log/);
     // rewrite an early line and re-chain every line after it: the chain alone still verifies
     const dir = join(env.WAYMARK_STATE_DIR, 'runs');

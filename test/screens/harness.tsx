@@ -34,7 +34,7 @@ export async function openTui(
   const reports: string[] = [];
   const controller = new TuiController(session, {
     onExit: (c) => exits.push(c),
-    writeReport: async (p) => (reports.push(p), `/tmp/report-${p}.html`),
+    writeReport: async (p) => (reports.push(p), { file: `/tmp/report-${p}.html`, untrusted: [] }),
   });
   // every key the App hands the controller is counted: a press waits for its key to be heard
   let heard = 0;

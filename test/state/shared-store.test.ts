@@ -1,7 +1,7 @@
 // A run kept in PostgreSQL (src/state/pg-store.ts) and handed over between two "machines":
 // two processes with their own HOME, state folder and host name, on one state database.
 import { describe, it, expect, afterAll } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRunbook } from '../../src/runbook/loader.js';
 import { Session, fingerprintOf } from '../../src/phases/session.js';
@@ -114,7 +114,7 @@ describe('a run in a state database, handed over between machines', () => {
     expect(done.code).toBe(0);
 
     const verify = cli(['audit', '--runbook', file, '--verify'], alice);
-    expect(verify.code).toBe(0);
+    expect(verify.code).toBe(3); // whole; 3: no trust file to say who signed
     expect(verify.stdout).toMatch(/^audit log intact: \d+ entries, hash chain verified, and it holds every event/);
     const log = cli(['audit', '--runbook', file, '--json'], alice);
     const events = log.stdout
@@ -336,14 +336,33 @@ describe('the state database: one writer, its history moved whole, a clear word 
     const folder = { ...m, WAYMARK_STATE_URL: '' };
     expect(cli(['runs'], m).stdout).toMatch(/^no runs in /);
     const local = cli(['audit', '--runbook', file, '--verify'], folder);
-    expect(local.code).toBe(0);
+    expect(local.code).toBe(3); // whole; 3: no trust file to say who signed
     expect(local.stdout).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
     expect(cli(['state', 'import', '--runbook', file], m).stdout).toMatch(/^moved run \w{8} .* the folder's copy/);
     const again = cli(['audit', '--runbook', file, '--verify'], m);
-    expect(again.code).toBe(0);
+    expect(again.code).toBe(3); // whole, but no trust file to say who signed
     const count = (t: string) => /^audit log intact: (\d+) entries/.exec(t)?.[1];
     expect(count(again.stdout)).toBe(count(before));
     expect(again.stdout).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
+    // the database is the run's own witness: its events cannot change, and the folder's old copy agrees with it
+    expect(again.stdout).toMatch(/the database refuses to change or delete these events/);
+    expect(again.stdout).toMatch(/local copy \S+archive\S+ agrees with the database/);
+    const archive = join(m.WAYMARK_STATE_DIR, 'runs', 'archive');
+    const copy = join(
+      archive,
+      readdirSync(archive).find((f) => f.includes('.audit.jsonl'))!,
+    );
+    const original = readFileSync(copy, 'utf8');
+    writeFileSync(copy, original.replace('"session.opened"', '"session.openeD"'));
+    const forked = cli(['audit', '--runbook', file, '--verify'], m);
+    expect(forked.code).toBe(1);
+    expect(forked.stdout).toMatch(/local copy \S+ FORKS from the database at line 2/);
+    writeFileSync(copy, original);
+    await db.query('ALTER TABLE waymark.events DISABLE TRIGGER events_append_only');
+    const open = cli(['audit', '--runbook', file, '--verify'], m);
+    expect(open.code).toBe(1);
+    expect(open.stdout).toMatch(/the append-only trigger on waymark.events is MISSING or disabled/);
+    await db.query('ALTER TABLE waymark.events ENABLE TRIGGER events_append_only');
     // a second import finds the run there: nothing moves
     cli(['state', 'export', '--runbook', file], m);
     cli(['--runbook', file, '--non-interactive', '--yes'], { ...m, SLOW_SECONDS: '0' }); // a new run in the database
