@@ -3,8 +3,8 @@
 // The TUI and the non-interactive mode both drive a Session; neither touches files.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostName, thisProcess } from '../state/host.js';
-import { basename, join, resolve } from 'node:path';
-import { existsSync, renameSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
@@ -15,12 +15,12 @@ import { StateStore } from '../state/store.js';
 import { Notifier, targetLabel } from './notify.js';
 import { approvalMessage, approvalProblem, droppedApprovals } from '../state/approvals.js';
 import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
-import { DiskError, writeWhole } from '../state/durable.js';
+import { clearStaleTemps, DiskError, writeWhole } from '../state/durable.js';
 import { describeStateUrl, openShared, type SharedRun } from '../state/pg-store.js';
 import { changesState, replay } from './replay.js';
 import { leftRunning, type LeftRunning } from './left-running.js';
 import { Prober } from './probe.js';
-import { acquireLock, readLock, alive, type Lock } from '../state/lock.js';
+import { acquireLock, readLock, alive, pidAlive, type Lock } from '../state/lock.js';
 import { TargetLocks, TargetLockError } from '../state/target-lock.js';
 import { runPaths, stateUrlOf, type RunPaths } from '../state/paths.js';
 import { reduce, type EngineEvent, type Effect, type Outcome } from './engine.js';
@@ -97,6 +97,15 @@ export function targetOf(lr: LoadedRunbook): Record<string, string> {
   return t;
 }
 
+/** Throws the file system's error when the folder exists but cannot be listed (a file, no permission). */
+function mayList(dir: string): void {
+  try {
+    readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 export function fingerprintOf(lr: LoadedRunbook): string {
   return createHash('sha256')
     .update(JSON.stringify([lr.runbook.id, targetOf(lr)]))
@@ -148,6 +157,8 @@ export class Session {
       this.keptIn = describeStateUrl(url);
     }
     this.paths = { ...paths, ...this.shared?.files };
+    // a reader that cannot look into the state folder must say so, not report "no run yet"
+    if (!this.shared) mayList(dirname(this.paths.state));
     this.store = new StateStore(this.paths.state);
     let existing: RunState | undefined;
     try {
@@ -165,6 +176,8 @@ export class Session {
       const held = this.shared?.held;
       this.lock = held ? { release: () => this.shared!.release(), tookOverFrom: held.tookOverFrom } : undefined;
       this.lock ??= acquireLock(this.paths.lock, opts.operator);
+      // saves of the state killed mid-way leave their temp files: the state itself is whole
+      if (!held) clearStaleTemps(this.paths.state, pidAlive);
       if (this.lock.tookOverFrom) {
         const h = this.lock.tookOverFrom;
         this.notices.push(

@@ -3,7 +3,8 @@
 // write must never be renamed over a good file), flushed, renamed, and its folder flushed.
 // An append to the audit log is written whole and flushed before anything that depends on it.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync, ftruncateSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** The disk refused a write: a sentence for the operator, and what was kept. */
 export class DiskError extends Error {
@@ -58,6 +59,35 @@ export function syncFolder(folder: string): void {
   } finally {
     if (fd !== undefined) fsio.closeSync(fd);
   }
+}
+
+/**
+ * Removes what a save killed mid-way left beside the file (`FILE.tmp-PID`, never renamed over
+ * it): the file itself is whole, so these hold nothing that was saved. Only temps of processes
+ * that are gone are removed; returns how many.
+ */
+export function clearStaleTemps(file: string, alive: (pid: number) => boolean): number {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    try {
+      fsio.unlinkSync(join(dir, name));
+      n++;
+    } catch {
+      /* another session took it first */
+    }
+  }
+  return n;
 }
 
 /** Replaces file with data, whole or not at all. Throws DiskError with a sentence. */

@@ -1,6 +1,6 @@
 // One live session per run. The lock file says who holds it; a lock whose
 // process is gone (crash, kill -9) is taken over with a notice.
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync, renameSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, readdirSync, unlinkSync, mkdirSync, renameSync } from 'node:fs';
 import { hostName } from './host.js';
 import { dirname } from 'node:path';
 
@@ -29,17 +29,54 @@ export interface Lock {
   tookOverFrom?: LockInfo;
 }
 
-/** Whether a process of this host exists (EPERM: it does, but is not ours). */
+/** Whether a process of this host exists (EPERM: it does, but is not ours). A zombie has ended. */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return pid < 0 ? groupMembers(-pid) !== 0 : procState(pid) !== 'Z';
+}
+
+/**
+ * A process's state letter from /proc (R, S, D, Z…), or undefined where there is no /proc. A
+ * process that has exited but is not reaped yet (a zombie: its parent reaps late, or never, as a
+ * container's PID 1 without an init does) still answers kill(0), but it runs nothing.
+ */
+export function procState(pid: number, proc = '/proc'): string | undefined {
+  try {
+    const stat = readFileSync(`${proc}/${pid}/stat`, 'utf8');
+    // "pid (comm) S ppid pgrp …": comm may hold spaces and parentheses; the state follows the last ")"
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
   }
 }
 
-/** Whether a process group still has a member (EPERM: it does, but is not ours). */
+/** How many processes of the group are not zombies; undefined where /proc cannot say. */
+export function groupMembers(pgid: number, proc = '/proc'): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(proc).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const name of names) {
+    let stat: string;
+    try {
+      stat = readFileSync(`${proc}/${name}/stat`, 'utf8');
+    } catch {
+      continue; // it ended while we looked
+    }
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') n++;
+  }
+  return n;
+}
+
+/** Whether a process group still has a member that is not a zombie (EPERM: it does, but is not ours). */
 export function groupAlive(pgid: number): boolean {
   return pidAlive(-pgid);
 }
