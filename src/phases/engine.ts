@@ -5,6 +5,7 @@ import type { Runbook } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import {
   attemptOf,
+  DONE,
   stepKey,
   type RunState,
   type StepState,
@@ -13,6 +14,7 @@ import {
 } from '../state/run-state.js';
 import type { ApprovalRecord, Attempt, SignoffSignature } from '../state/run-state.js';
 import {
+  rollbackProgress,
   can,
   findStep,
   findPhase,
@@ -25,7 +27,16 @@ import {
 } from './rules.js';
 
 export type EngineEvent =
-  | { type: 'step.start'; scope: string; stepId: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean }
+  | {
+      type: 'step.start';
+      scope: string;
+      stepId: string;
+      confirmWord?: string;
+      pnrConfirmed?: boolean;
+      auto?: boolean;
+      /** the operator confirmed running again a step that is done */
+      rerun?: boolean;
+    }
   | {
       type: 'step.confirm';
       scope: string;
@@ -34,6 +45,7 @@ export type EngineEvent =
       auto?: boolean;
       confirmWord?: string;
       pnrConfirmed?: boolean;
+      rerun?: boolean;
     }
   | {
       type: 'step.finished';
@@ -64,7 +76,9 @@ export type EngineEvent =
   /** an operator confirms that a step left running on another host has stopped there */
   | { type: 'step.confirm-stopped'; scope: string; stepId: string; reason: string }
   | { type: 'step.process'; scope: string; stepId: string; pid: number; host: string }
-  | { type: 'report.recorded'; phaseId: string; digest: string };
+  | { type: 'report.recorded'; phaseId: string; digest: string }
+  /** a rollback procedure begun and given up: it stops being shown as in progress; its steps stay as they are */
+  | { type: 'rollback.abandon'; procedureId: string; reason: string };
 
 export type Effect =
   | { type: 'run-command'; scope: string; stepId: string }
@@ -120,9 +134,11 @@ function activate(rb: Runbook, state: RunState, scope: string, now: string): Run
 /** The first need the event does not satisfy, as a refusal sentence. */
 function unmet(
   needs: Need[],
-  given: { reason?: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean },
+  given: { reason?: string; confirmWord?: string; pnrConfirmed?: boolean; auto?: boolean; rerun?: boolean },
 ): string | undefined {
   for (const n of needs) {
+    // never by --yes: accepting what comes next is not deciding to repeat what is done
+    if (n.kind === 'rerun' && !given.rerun) return `${n.text} Confirm the re-run to go on`;
     if (n.kind === 'reason') {
       const bad = reasonProblem(given.reason);
       if (bad) return bad;
@@ -212,6 +228,7 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
         reason: undefined,
         message: undefined,
         finishedAt: undefined,
+        rerunOf: DONE.has(cur.status) ? cur.status : undefined,
       };
       const run = (effect: Effect, extra: Partial<StepState> = {}) =>
         ok(
@@ -266,10 +283,12 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
       const s = activate(rb, state, event.scope, now);
       const prev = stepState(s, event.scope, step.id);
       const message = event.note ?? (event.auto ? 'accepted by --yes' : 'confirmed by the operator');
+      const again = DONE.has(prev.status) && prev.finishedAt;
       return ok(
         endAttempt(s, event.scope, step.id, {
+          rerunOf: again ? prev.status : undefined,
+          startedAt: again ? now : (prev.startedAt ?? now),
           status: 'passed',
-          startedAt: prev.startedAt ?? now,
           finishedAt: now,
           operator: ctx.operator,
           autoConfirmed: event.auto || undefined,
@@ -429,6 +448,14 @@ export function reduce(rb: Runbook, state: RunState, event: EngineEvent, ctx: En
     }
     case 'report.recorded':
       return ok(withPhase(state, event.phaseId, { reportDigest: event.digest }));
+    case 'rollback.abandon': {
+      const no = refusal({ type: 'abandon-rollback', procedureId: event.procedureId }, event);
+      if (no) return refuse(no);
+      const p = rollbackProgress(rb, state, event.procedureId)!;
+      const entry = { by: ctx.operator, at: now, reason: event.reason.trim(), stepsDone: p.done };
+      const abandoned = { ...state.abandoned, [p.id]: [...(state.abandoned?.[p.id] ?? []), entry] };
+      return ok({ ...state, abandoned });
+    }
   }
 }
 

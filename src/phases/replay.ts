@@ -23,6 +23,7 @@ const ENGINE = new Set([
   'recover',
   'report.recorded',
   'step.process',
+  'rollback.abandon',
 ]);
 
 /** Entries that change the state when replayed; the others are notes (sessions, locks, reports written). */

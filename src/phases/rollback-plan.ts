@@ -3,7 +3,7 @@
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { DONE } from '../state/run-state.js';
-import { phaseState, stepState } from './rules.js';
+import { rollbackProgress, stepState, touchedPhases } from './rules.js';
 
 export interface RollbackItem {
   procedureId: string;
@@ -17,11 +17,7 @@ export interface RollbackItem {
 }
 
 export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
-  const touched = rb.phases.filter(
-    (p) =>
-      phaseState(state, p.id).status !== 'pending' ||
-      p.steps.some((s) => stepState(state, p.id, s.id).status !== 'pending'),
-  );
+  const touched = touchedPhases(rb, state);
   const order: string[] = [];
   const undoes = new Map<string, string[]>();
   for (const p of [...touched].reverse()) {
@@ -35,14 +31,23 @@ export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
   return order.map((id) => {
     const proc = rb.rollback.find((r) => r.id === id)!;
     const done = proc.steps.filter((s) => DONE.has(stepState(state, `rollback:${id}`, s.id).status)).length;
+    const inProgress = rollbackProgress(rb, state, id)!.inProgress;
+    const abandoned = done < proc.steps.length && !inProgress && state.abandoned?.[id];
     return {
       procedureId: id,
       title: proc.title,
       when: proc.when,
       destructive: !!proc.destructive || proc.steps.some((s) => s.destructive),
       undoes: undoes.get(id)!,
-      progress:
-        done === 0 ? 'not started' : done === proc.steps.length ? 'done' : `${done}/${proc.steps.length} steps done`,
+      progress: inProgress
+        ? `IN PROGRESS: ${done}/${proc.steps.length} steps done`
+        : abandoned
+          ? `abandoned after ${done}/${proc.steps.length} steps`
+          : done === 0
+            ? 'not started'
+            : done === proc.steps.length
+              ? 'done'
+              : `${done}/${proc.steps.length} steps done`,
     };
   });
 }

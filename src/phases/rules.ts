@@ -22,13 +22,16 @@ export type RuleAction =
   | { type: 'signoff'; phaseId: string }
   | { type: 'reopen'; phaseId: string }
   /** approve a sign-off: by another person, with their own key */
-  | { type: 'approve'; phaseId: string; by: string; keyFingerprint: string };
+  | { type: 'approve'; phaseId: string; by: string; keyFingerprint: string }
+  /** give up a rollback procedure that was begun, with a reason */
+  | { type: 'abandon-rollback'; procedureId: string };
 
 export type Need =
+  | { kind: 'rerun'; text: string }
   | { kind: 'reason'; label: string }
   | { kind: 'statement'; text: string }
   | { kind: 'pnr'; text: string; word: string }
-  | { kind: 'confirm-word'; word: string; prompt: string };
+  | { kind: 'confirm-word'; word: string; prompt: string; rollback?: boolean };
 
 export type Verdict = { ok: true; needs: Need[] } | { ok: false; why: string };
 
@@ -287,6 +290,58 @@ export function pointOfNoReturn(rb: Runbook, scope: string, step: Step): string 
   return step.point_of_no_return ?? (phase && phase.steps[0]?.id === step.id ? phase.point_of_no_return : undefined);
 }
 
+/** The phases the run has begun (or acted in): what a rollback would have to undo. */
+export function touchedPhases(rb: Runbook, state: RunState): Runbook['phases'] {
+  return rb.phases.filter(
+    (p) =>
+      phaseState(state, p.id).status !== 'pending' ||
+      p.steps.some((s) => stepState(state, p.id, s.id).status !== 'pending'),
+  );
+}
+
+/** Whether a rollback procedure has anything to undo: a phase it undoes (any phase, for a procedure no phase names) began. */
+export function procedureApplies(rb: Runbook, state: RunState, procId: string): boolean {
+  const touched = touchedPhases(rb, state);
+  const named = rb.phases.some((p) => p.rollback === procId);
+  return named ? touched.some((p) => p.rollback === procId) : touched.length > 0;
+}
+
+export interface RollbackProgress {
+  id: string;
+  title: string;
+  done: number;
+  total: number;
+  /** begun and not finished, not abandoned since its last step */
+  inProgress: boolean;
+}
+
+/** Where a rollback procedure stands: begun, finished, or abandoned after its last step. */
+export function rollbackProgress(rb: Runbook, state: RunState, procId: string): RollbackProgress | undefined {
+  const proc = rb.rollback.find((r) => r.id === procId);
+  if (!proc) return undefined;
+  const scope = `rollback:${proc.id}`;
+  const sts = proc.steps.map((st) => stepState(state, scope, st.id));
+  const done = sts.filter((x) => DONE.has(x.status)).length;
+  const last = sts.reduce(
+    (t, x) => (x.finishedAt && x.finishedAt > t ? x.finishedAt : (x.startedAt ?? '') > t ? x.startedAt! : t),
+    '',
+  );
+  const abandoned = state.abandoned?.[proc.id]?.at(-1);
+  const begun = sts.some((x) => x.status !== 'pending');
+  const inProgress = begun && done < proc.steps.length && !(abandoned && abandoned.at >= last);
+  return { id: proc.id, title: proc.title, done, total: proc.steps.length, inProgress };
+}
+
+/** Rollback procedures begun and neither finished nor abandoned: shown on every screen until they are. */
+export function rollbacksInProgress(rb: Runbook, state: RunState): RollbackProgress[] {
+  return rb.rollback.map((r) => rollbackProgress(rb, state, r.id)!).filter((x) => x.inProgress);
+}
+
+/** May a step that is done run again: `ask` (a decision each time) or `never`. */
+export function rerunPolicy(rb: Runbook, scope: string, step: Step): 'ask' | 'never' {
+  return step.rerun ?? (step.destructive || pointOfNoReturn(rb, scope, step) ? 'never' : 'ask');
+}
+
 /**
  * The word a destructive step asks for, or undefined when it asks for none. A destructive
  * step asks every time; a destructive rollback procedure asks once, when it is entered.
@@ -294,9 +349,20 @@ export function pointOfNoReturn(rb: Runbook, scope: string, step: Step): string 
 export function confirmWord(rb: Runbook, state: RunState, scope: string, step: Step): string | undefined {
   const s = parseScope(scope);
   const proc = s.kind === 'rollback' ? rb.rollback.find((r) => r.id === s.id) : undefined;
-  const entered = !!proc && proc.steps.some((s) => stepState(state, scope, s.id).status !== 'pending');
-  if (!step.destructive && !(proc?.destructive && !entered)) return undefined;
-  return step.confirm_word ?? proc?.confirm_word ?? 'CONFIRM';
+  // a procedure is entered by typing its name, destructive or not: a rollback never starts by Enter alone
+  const entering = !!proc && !rollbackProgress(rb, state, proc.id)!.inProgress;
+  if (!step.destructive && !entering) return undefined;
+  return step.confirm_word ?? proc?.confirm_word ?? proc?.id ?? 'CONFIRM';
+}
+
+/** What entering a rollback procedure will change, said before its name is typed. */
+function enteringPrompt(rb: Runbook, proc: Runbook['rollback'][number]): string {
+  const undoes = rb.phases.filter((p) => p.rollback === proc.id).map((p) => p.title);
+  return (
+    `Start the rollback "${proc.title}"` +
+    (undoes.length ? `: it undoes ${undoes.join(', ')}` : '') +
+    `. Its steps: ${proc.steps.map((x, i) => `${i + 1}. ${x.title}`).join('; ')}.`
+  );
 }
 
 /** Why nothing may change in this step's scope now (drift, closed or blocked phase, order), or undefined. */
@@ -372,11 +438,36 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
         return phaseRules(rb, state, { type: 'signoff', phaseId: phase.id });
       }
       const needs: Need[] = [];
+      if (DONE.has(cur.status)) {
+        // a step that is done runs again only by a decision: never for what cannot be undone
+        const said = `${cur.status} at ${cur.finishedAt ?? '?'}${cur.operator ? ` (by ${cur.operator})` : ''}`;
+        if (step.kind === 'wait') return no(`"${step.title}" ${said}: a wait is not run again`);
+        if (rerunPolicy(rb, action.scope, step) === 'never')
+          return no(
+            `"${step.title}" ${said} and is never run again (it is destructive or a point of no return; ` +
+              'the runbook says rerun: never)',
+          );
+        needs.push({ kind: 'rerun', text: `Run "${step.title}" again? It ${said}.` });
+      }
       const pnr = pointOfNoReturn(rb, action.scope, step);
       // asked only now that every precondition holds: never "type the word" and then "not yet"
       if (pnr) needs.push({ kind: 'pnr', text: pnr, word: step.id });
       const word = confirmWord(rb, state, action.scope, step);
-      if (word) needs.push({ kind: 'confirm-word', word, prompt: `"${step.title}" is destructive.` });
+      const sc = parseScope(action.scope);
+      const proc = sc.kind === 'rollback' ? rb.rollback.find((r) => r.id === sc.id) : undefined;
+      const entering = !!proc && !rollbackProgress(rb, state, proc.id)!.inProgress;
+      if (entering && !procedureApplies(rb, state, proc.id))
+        return no(
+          `nothing in this run needs "${proc.title}" yet: no phase it undoes has begun, so there is nothing to ` +
+            'roll back',
+        );
+      if (word)
+        needs.push({
+          kind: 'confirm-word',
+          word,
+          prompt: entering ? enteringPrompt(rb, proc) : `"${step.title}" is destructive.`,
+          ...(entering ? { rollback: true } : {}),
+        });
       return yes(...needs);
     }
   }
@@ -443,5 +534,14 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
 
 /** Whether an action is allowed now and, if so, what it needs first. */
 export function can(rb: Runbook, state: RunState, action: RuleAction, now: Date): Verdict {
+  if (action.type === 'abandon-rollback') {
+    const p = rollbackProgress(rb, state, action.procedureId);
+    if (!p) return no(`unknown rollback procedure "${action.procedureId}"`);
+    if (!p.inProgress) return no(`the rollback "${p.title}" is not in progress: there is nothing to abandon`);
+    return yes({
+      kind: 'reason',
+      label: `Abandon the rollback "${p.title}" (${p.done} of ${p.total} steps done) — why?`,
+    });
+  }
   return 'phaseId' in action ? phaseRules(rb, state, action) : stepRules(rb, state, action, now);
 }

@@ -158,7 +158,7 @@ export class Session {
     }
     this.paths = { ...paths, ...this.shared?.files };
     // a reader that cannot look into the state folder must say so, not report "no run yet"
-    if (!this.shared) mayList(dirname(this.paths.state));
+    if (!this.shared && opts.readOnly) mayList(dirname(this.paths.state));
     this.store = new StateStore(this.paths.state);
     let existing: RunState | undefined;
     try {

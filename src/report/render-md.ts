@@ -119,11 +119,11 @@ export function generatedText(b: ReportBody): string {
 
 /** The attempt rows of a step: the operator only where it changes from the row before. */
 export function attemptRows(s: ReportStep): unknown[][] {
-  let last: string | undefined;
   return s.attempts.map((a: Attempt, i) => {
-    const by = a.operator === last ? '' : (a.operator ?? '');
-    last = a.operator;
+    // every attempt names who ran it, even the same person again: a reader never has to guess
+    const by = a.operator ?? '(not recorded)';
     const what = [
+      a.rerunOf ? `run again after it had ${a.rerunOf}, confirmed by ${by}` : '',
       a.reason ? `reason: ${a.reason}` : '',
       a.message ?? '',
       a.exitCode !== undefined && a.exitCode !== null ? `exit ${a.exitCode}` : '',

@@ -96,6 +96,13 @@ const stepBase = {
   confirm_word: z.string().optional().describe('The word a destructive step asks the operator to type'),
   point_of_no_return: z.string().optional().describe('Text naming what cannot be undone after this step'),
   optional: z.boolean().optional(),
+  rerun: z
+    .enum(['ask', 'never'])
+    .optional()
+    .describe(
+      'Whether a step that passed (or was skipped or overridden) may run again: ask (the operator confirms it) or ' +
+        'never. Default: never for destructive steps and points of no return, ask for the others',
+    ),
 };
 
 export const commandStepSchema = z

@@ -102,7 +102,12 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
       return (
         <Box1
           title={
-            { pnr: 'Point of no return', destructive: 'Destructive step', stop: 'Step left running' }[dialog.purpose]
+            {
+              pnr: 'Point of no return',
+              destructive: 'Destructive step',
+              stop: 'Step left running',
+              rollback: 'Start a rollback',
+            }[dialog.purpose]
           }
           width={width}
           tone="red"
@@ -112,6 +117,14 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
             Type <Text bold>{dialog.word}</Text> to go on:
           </Text>
           <Input text={dialog.text} error={dialog.error} />
+        </Box1>
+      );
+    case 'confirm-key':
+      return (
+        <Box1 title="Run it again?" width={width} tone="yellow">
+          <Text>{dialog.prompt}</Text>
+          <Text>It is recorded as a new attempt, run by {extra.operator}.</Text>
+          <Text bold>y runs it again · any other key cancels</Text>
         </Box1>
       );
     case 'message':

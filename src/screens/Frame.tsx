@@ -30,6 +30,11 @@ export function Frame({
         ) : null}
         <Text dimColor>{frame.operator}</Text>
       </Box>
+      {frame.rollback ? (
+        <Text bold color={color('red')}>
+          {frame.rollback}
+        </Text>
+      ) : null}
       {a?.alert ? (
         <Text bold inverse color={color('red')}>
           {a.alert}

@@ -24,6 +24,7 @@ import {
   initialUi,
   keyToAction,
   navigate,
+  pushed,
   type Action,
   type DialogPurpose,
   type KeyInfo,
@@ -34,7 +35,7 @@ import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
 import { envDiffOf } from './step-view.js';
 import { LIST_VIEWS, checksView, monitorView, type ChecksView, type ListView } from './list-views.js';
-import { frameView, type FrameView } from './frame-view.js';
+import { frameExtraRows, frameView, type FrameView } from './frame-view.js';
 import { stepsView, type StepsView } from './steps-view.js';
 import { signoffView } from './dialog-view.js';
 import type { DialogExtra } from './Dialogs.js';
@@ -216,6 +217,8 @@ export class TuiController {
       now: s.now(),
       redactor: s.lr.redactor,
       ...this.size,
+      // the frame's rollback line takes rows of its own: the screen gets what is left
+      height: this.size.height - frameExtraRows(this.frameOf(snap), this.size.width),
       dir: s.lr.dir,
       scope: snap.ui.scope,
       stepIndex: snap.ui.cursor.steps ?? 0,
@@ -414,7 +417,7 @@ export class TuiController {
       case 'back':
         if (ui.screen === 'start') return;
         if (ui.stack.length === 0 || (ui.stack.length === 1 && ui.stack[0] === 'start'))
-          return this.setUi({ ...ui, screen: 'overview', stack: ['start'], message: undefined });
+          return this.setUi({ ...ui, screen: 'overview', stack: ['start'], scopes: [], message: undefined });
         return this.setUi(navigate(ui, action, 0));
       case 'move':
       case 'help':
@@ -476,6 +479,24 @@ export class TuiController {
         return void this.approveSelected();
       case 'quit':
         return this.setUi({ ...ui, dialog: { kind: 'quit', running: this.session.isBusy() } });
+      case 'abandon': {
+        const procId =
+          ui.screen === 'rollback'
+            ? orderedProcedures(this.session.runbook, this.session.state)[ui.cursor.rollback ?? 0]?.id
+            : parseScope(ui.scope ?? '').id;
+        if (!procId) return;
+        return this.askWhy(
+          'abandon-rollback',
+          { type: 'abandon-rollback', procedureId: procId },
+          { scope: `rollback:${procId}` },
+        );
+      }
+      case 'confirm-yes': {
+        const d = ui.dialog;
+        if (d?.kind !== 'confirm-key') return;
+        this.setUi({ ...ui, dialog: undefined });
+        return this.startSelected({ rerun: true });
+      }
       case 'quit-now':
         // quitting stops a running step: the same exit code as Ctrl-C, so a script can tell
         return this.exit(this.session.isBusy() ? 130 : 0);
@@ -500,6 +521,7 @@ export class TuiController {
             ...ui,
             screen: 'overview',
             stack: ['start'],
+            scopes: [],
             message: { text: 'every phase is signed off', tone: 'ok' },
           });
         return this.setUi({
@@ -507,6 +529,7 @@ export class TuiController {
           screen: 'steps',
           scope: rp.scope,
           stack: ['start', 'overview'],
+          scopes: [],
           cursor: {
             ...ui.cursor,
             steps: rp.index,
@@ -546,7 +569,7 @@ export class TuiController {
     const ui = this.snap.ui;
     this.setUi({
       ...ui,
-      stack: [...ui.stack, ui.screen],
+      ...pushed(ui),
       screen: 'steps',
       scope,
       cursor: { ...ui.cursor, steps: index },
@@ -554,7 +577,7 @@ export class TuiController {
     });
   }
 
-  private startSelected(given: { confirmWord?: string; pnrConfirmed?: boolean } = {}): void {
+  private startSelected(given: { confirmWord?: string; pnrConfirmed?: boolean; rerun?: boolean } = {}): void {
     const ui = this.snap.ui;
     const step = this.selectedStep();
     const scope = ui.scope ?? '';
@@ -572,6 +595,11 @@ export class TuiController {
     );
     if (!v.ok) return this.say(v.why, 'error');
     for (const n of v.needs) {
+      if (n.kind === 'rerun' && !given.rerun)
+        return this.setUi({
+          ...ui,
+          dialog: { kind: 'confirm-key', purpose: 'rerun', scope, stepId: step.id, prompt: n.text },
+        });
       if (n.kind === 'pnr' && !given.pnrConfirmed)
         return this.setUi({
           ...ui,
@@ -583,6 +611,7 @@ export class TuiController {
             word: n.word,
             prompt: `POINT OF NO RETURN: ${n.text}`,
             text: '',
+            rerun: given.rerun,
           },
         });
       if (n.kind === 'confirm-word' && given.confirmWord !== n.word)
@@ -590,12 +619,13 @@ export class TuiController {
           ...ui,
           dialog: {
             kind: 'confirm-word',
-            purpose: 'destructive',
+            purpose: n.rollback ? 'rollback' : 'destructive',
             scope,
             stepId: step.id,
             word: n.word,
             prompt: n.prompt,
             text: '',
+            rerun: given.rerun,
           },
         });
     }
@@ -747,6 +777,7 @@ export class TuiController {
         skip: { type: 'step.skip', scope: d.scope, stepId: d.stepId!, reason } as const,
         'mark-done': { type: 'step.mark-done', scope: d.scope, stepId: d.stepId!, reason } as const,
         'confirm-stopped': { type: 'step.confirm-stopped', scope: d.scope, stepId: d.stepId!, reason } as const,
+        'abandon-rollback': { type: 'rollback.abandon', procedureId: parseScope(d.scope).id, reason } as const,
       }[d.purpose];
       const r = this.session.dispatch(event);
       if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
@@ -757,9 +788,11 @@ export class TuiController {
         skip: 'step skipped',
         'mark-done': 'step marked done',
         'confirm-stopped': 'recorded that it has stopped there: Enter re-runs it, d marks it done, s skips it',
+        'abandon-rollback': 'rollback abandoned (recorded with your reason); its steps stay as they are',
       }[d.purpose];
       this.setUi({ ...this.snap.ui, dialog: undefined, message: { text, tone: 'ok' } });
-      if (d.purpose !== 'override' && d.purpose !== 'reopen' && d.purpose !== 'confirm-stopped') this.advance(d.scope);
+      const stays = ['override', 'reopen', 'confirm-stopped', 'abandon-rollback'];
+      if (!stays.includes(d.purpose)) this.advance(d.scope);
       return;
     }
     if (d.kind === 'pick-gate') {
@@ -791,6 +824,7 @@ export class TuiController {
         dialog: undefined,
         screen: 'overview',
         stack: ['start'],
+        scopes: [],
         message: { text, tone: 'ok' },
       });
       return;
@@ -804,8 +838,8 @@ export class TuiController {
         return this.say('stopping it (its whole process group); the step is marked interrupted once it has ended');
       }
       // the rules ask for the point of no return first, then a destructive step's word
-      if (d.purpose === 'pnr') return this.startSelected({ pnrConfirmed: true });
-      return this.startSelected({ confirmWord: d.word, pnrConfirmed: true });
+      if (d.purpose === 'pnr') return this.startSelected({ pnrConfirmed: true, rerun: d.rerun });
+      return this.startSelected({ confirmWord: d.word, pnrConfirmed: true, rerun: d.rerun });
     }
   }
 

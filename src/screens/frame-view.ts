@@ -3,7 +3,7 @@
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { rehearsalLabel } from '../state/run-state.js';
-import { parseScope } from '../phases/rules.js';
+import { parseScope, rollbacksInProgress } from '../phases/rules.js';
 import { SCREEN_KEYS, type UiState } from './model.js';
 import { fitHints, truncate } from './theme.js';
 
@@ -16,6 +16,8 @@ export interface FrameView {
   availability?: { up: boolean; alert?: string };
   message?: { text: string; tone: 'info' | 'error' | 'ok' };
   hints: string;
+  /** a rollback begun and neither finished nor abandoned: said on every screen, never cut */
+  rollback?: string;
 }
 
 export function frameView(v: {
@@ -30,8 +32,13 @@ export function frameView(v: {
   const drift = !!state.drift && !state.drift.acknowledgedAt;
   // gates and sign-off belong to phases, not to rollback procedures or diagnostics
   const inPhase = ui.screen !== 'steps' || parseScope(ui.scope ?? '').kind === 'phase';
+  const inRollback = ui.screen === 'steps' && parseScope(ui.scope ?? '').kind === 'rollback';
+  const rollbacks = rollbacksInProgress(rb, state);
   const screenKeys = (SCREEN_KEYS[ui.screen] ?? []).filter(
-    ([k]) => (k !== 'a' || drift) && ((k !== 'o' && k !== 'S') || inPhase),
+    ([k]) =>
+      (k !== 'a' ||
+        (ui.screen === 'start' ? drift : rollbacks.length > 0 && (inRollback || ui.screen === 'rollback'))) &&
+      ((k !== 'o' && k !== 'S' && k !== 'r') || inPhase),
   );
   // in priority order: what does not fit is left out whole (? help lists every key), never cut
   const hints = [
@@ -53,5 +60,14 @@ export function frameView(v: {
       : undefined,
     message: ui.message,
     hints: fitHints(hints, width),
+    rollback: rollbacks.length
+      ? `↩ ROLLBACK IN PROGRESS: ${rollbacks.map((r) => `"${r.title}", ${r.done} of ${r.total} steps done`).join('; ')}` +
+        ' — finish it, or abandon it with a reason (a, on its screen)'
+      : undefined,
   };
+}
+
+/** The rows the frame takes besides the screen itself beyond the fixed ones: a rollback line, wrapped. */
+export function frameExtraRows(f: FrameView, width: number): number {
+  return f.rollback ? Math.ceil(f.rollback.length / Math.max(20, width)) : 0;
 }

@@ -3,7 +3,8 @@
 export type ScreenId =
   'start' | 'overview' | 'steps' | 'step' | 'checks' | 'rollback' | 'monitor' | 'troubleshooting' | 'plan' | 'success';
 
-export type DialogPurpose = 'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen' | 'confirm-stopped';
+export type DialogPurpose =
+  'skip' | 'mark-done' | 'override' | 'pass-wait-early' | 'reopen' | 'confirm-stopped' | 'abandon-rollback';
 
 export type Dialog =
   | { kind: 'help' }
@@ -22,19 +23,25 @@ export type Dialog =
   | { kind: 'signoff'; phaseId: string; text: string; error?: string }
   | {
       kind: 'confirm-word';
-      purpose: 'destructive' | 'pnr' | 'stop';
+      purpose: 'destructive' | 'pnr' | 'stop' | 'rollback';
       scope: string;
       stepId: string;
       word: string;
       prompt: string;
       text: string;
       error?: string;
+      /** asked after the operator decided to run a done step again */
+      rerun?: boolean;
     }
-  | { kind: 'message'; title: string; lines: string[] };
+  | { kind: 'message'; title: string; lines: string[] }
+  /** one key decides: y goes on, any other key cancels */
+  | { kind: 'confirm-key'; purpose: 'rerun'; scope: string; stepId: string; prompt: string };
 
 export interface UiState {
   screen: ScreenId;
   stack: ScreenId[];
+  /** the scope each screen of the stack showed: Esc goes back to where the operator came from */
+  scopes?: Array<string | undefined>;
   /** the phase / procedure / troubleshooting entry the steps screen shows */
   scope?: string;
   cursor: Partial<Record<ScreenId, number>>;
@@ -83,6 +90,8 @@ export type Action =
   | { type: 'approve' }
   | { type: 'quit' }
   | { type: 'quit-now' }
+  | { type: 'confirm-yes' }
+  | { type: 'abandon' }
   | { type: 'interrupt' };
 
 /** Keys that work on every screen (when no dialog is open). */
@@ -121,13 +130,17 @@ export const SCREEN_KEYS: Partial<Record<ScreenId, Array<[string, string]>>> = {
     ['S', 'sign off the phase'],
     ['x', 'stop the running step'],
     ['r', 'reopen the signed-off phase (with a reason)'],
+    ['a', 'abandon this rollback procedure (with a reason)'],
   ],
   checks: [
     ['Enter / r', 're-run the selected check'],
     ['w', 'watch: re-run every interval'],
   ],
   monitor: [['r', 'refresh now']],
-  rollback: [['Enter', 'open the procedure']],
+  rollback: [
+    ['Enter', 'open the procedure'],
+    ['a', 'abandon the selected rollback in progress (with a reason)'],
+  ],
   troubleshooting: [['Enter', 'open the diagnostics']],
 };
 
@@ -139,6 +152,8 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
     if (key.escape) return { type: 'close-dialog' };
     if (d.kind === 'help' || d.kind === 'message')
       return key.return || input === '?' || input === 'q' ? { type: 'close-dialog' } : { type: 'none' };
+    if (d.kind === 'confirm-key')
+      return input === 'y' || input === 'Y' ? { type: 'confirm-yes' } : { type: 'close-dialog' };
     if (d.kind === 'quit') {
       if (input === 'y' || input === 'Y') return { type: 'quit-now' };
       if (input === 'n' || input === 'N' || key.return) return { type: 'close-dialog' };
@@ -181,6 +196,8 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   }
   if (ui.screen === 'steps' && input === 'v') return { type: 'open', screen: 'step' };
   if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
+  if (input === 'a' && (ui.screen === 'rollback' || (ui.screen === 'steps' && ui.scope?.startsWith('rollback:'))))
+    return { type: 'abandon' };
   if (ui.screen === 'overview' && input === 'g') return { type: 'report' };
   if (ui.screen === 'overview' && input === 'A') return { type: 'approve' };
   if ((ui.screen === 'overview' || ui.screen === 'steps') && input === 'r') return { type: 'reopen' };
@@ -196,6 +213,13 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   return { type: 'none' };
 }
 
+/** The stack with the screen showing now pushed on it, and the scope it shows. */
+export function pushed(ui: UiState): Pick<UiState, 'stack' | 'scopes'> {
+  const scopes = [...(ui.scopes ?? [])];
+  scopes.length = ui.stack.length;
+  return { stack: [...ui.stack, ui.screen], scopes: [...scopes, ui.scope] };
+}
+
 /** Screens that open at their top: a phase's steps, a step's whole view, the criteria. */
 const SCROLL_FROM_TOP = new Set<ScreenId>(['steps', 'step', 'success']);
 
@@ -206,7 +230,7 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
       if (ui.screen === action.screen && ui.scope === action.scope) return ui;
       return {
         ...ui,
-        stack: [...ui.stack, ui.screen],
+        ...pushed(ui),
         screen: action.screen,
         scope: action.scope ?? ui.scope,
         cursor: SCROLL_FROM_TOP.has(action.screen) ? { ...ui.cursor, [action.screen]: undefined } : ui.cursor,
@@ -215,9 +239,12 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
     case 'back': {
       if (!ui.stack.length) return ui;
       const stack = ui.stack.slice(0, -1);
+      const scopes = (ui.scopes ?? []).slice(0, stack.length + 1);
       return {
         ...ui,
         stack,
+        scopes: scopes.slice(0, -1),
+        scope: scopes.length > stack.length ? scopes[stack.length] : ui.scope,
         screen: ui.stack[ui.stack.length - 1],
         watch: ui.screen === 'checks' ? false : ui.watch,
         message: undefined,

@@ -37,6 +37,8 @@ export interface StepState {
   elsewhere?: { pid: number; host: string };
   /** every finished attempt, oldest first: failed, interrupted, retried, skipped, overridden */
   history?: Attempt[];
+  /** this attempt runs a step again that had passed (been skipped, overridden): what it was */
+  rerunOf?: StepStatus;
 }
 
 /** One finished attempt of a step, as the report shows it. */
@@ -54,12 +56,16 @@ export interface Attempt {
   early?: { notBefore?: string };
   /** interrupted on another host: who said it has stopped there, when, and how they knew */
   confirmedStopped?: { by: string; at: string; reason: string };
+  /** run again after it had passed (been skipped, overridden): what it was, confirmed by the operator who ran it */
+  rerunOf?: StepStatus;
 }
 
 /** The outcome a step holds now, as an entry of its history. */
 export function attemptOf(st: StepState): Attempt {
   const { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed } = st;
-  return { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
+  const a: Attempt = { status, startedAt, finishedAt, operator, reason, message, exitCode, durationMs, autoConfirmed };
+  if (st.rerunOf) a.rerunOf = st.rerunOf;
+  return a;
 }
 
 /** A sign-off or a reopening of a phase: the record keeps every one. */
@@ -154,6 +160,8 @@ export interface RunState {
   audit?: { seq: number; hash: string };
   /** a run started with a moved clock is a rehearsal for its whole life */
   rehearsal?: { offset: string; offsetMs: number };
+  /** rollback procedures begun and then abandoned, with who said why: each stays in the record */
+  abandoned?: Record<string, Array<{ by: string; at: string; reason: string; stepsDone: number }>>;
 }
 
 export function stepKey(scope: string, stepId: string): string {

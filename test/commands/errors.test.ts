@@ -130,6 +130,18 @@ describe('every bad input or environment is one sentence and exit 2', () => {
       /^waymark: cannot create the folder .*locked\/runs: permission denied\n {2}hint: use a folder you may write to/,
     );
     clean(r.stderr);
+    // a reader says the same, not "No run yet"
+    mkdirSync(join(locked, 'runs'));
+    const status = spawnSync(process.execPath, [BIN, 'status', '--runbook', SMOKE, '--state-dir', locked], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: '/tmp', NO_COLOR: '1' },
+      cwd: '/tmp',
+    });
+    expect(status.stdout).not.toMatch(/No run yet/);
+    expect(status.stderr).toMatch(/^waymark: cannot list the folder .*locked\/runs: permission denied/);
+    expect(status.status).toBe(2);
   });
 
   it.runIf(process.getuid?.() !== 0)('a state folder the user may not enter', () => {

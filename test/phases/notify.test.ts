@@ -104,7 +104,10 @@ describe('notify: webhooks', () => {
     ).toBe(true);
     expect((await s.runStep({ type: 'step.start', scope: 'a', stepId: 'run' })).ok).toBe(true);
     expect((await s.runStep({ type: 'step.start', scope: 'a', stepId: 'so' })).ok).toBe(true);
-    expect(s.dispatch({ type: 'step.confirm', scope: 'rollback:undo', stepId: 'one' }).ok).toBe(true);
+    // a rollback starts only by typing its name
+    expect(s.dispatch({ type: 'step.confirm', scope: 'rollback:undo', stepId: 'one', confirmWord: 'undo' }).ok).toBe(
+      true,
+    );
     expect(s.dispatch({ type: 'step.confirm', scope: 'rollback:undo', stepId: 'two' }).ok).toBe(true);
     expect((await s.runCheck('watch')).status).toBe('fail');
     await s.close();

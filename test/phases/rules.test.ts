@@ -2,7 +2,14 @@
 import { describe, it, expect } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
-import { can, confirmWord, signoffHistoryLine, waitView, type RuleAction } from '../../src/phases/rules.js';
+import {
+  can,
+  confirmWord,
+  rollbacksInProgress,
+  signoffHistoryLine,
+  waitView,
+  type RuleAction,
+} from '../../src/phases/rules.js';
 import { STATE_SCHEMA, migrateState, type RunState } from '../../src/state/run-state.js';
 import { T0, freshState, passed } from '../helpers/engine.js';
 
@@ -190,8 +197,10 @@ describe('waits and points of no return', () => {
 });
 
 describe('destructive procedures', () => {
+  // a rollback has something to undo once a phase has begun
+  const begun = () => apply([[{ type: 'step.confirm', scope: 'a', stepId: 'm' }]]);
   it("a destructive step without a word of its own asks for its procedure's word, and the engine takes that word", () => {
-    const s = fresh();
+    const s = begun();
     const drop = rb.rollback[0].steps[0];
     expect(confirmWord(rb, s, 'rollback:undo', drop)).toBe('UNDO');
     expect(
@@ -201,15 +210,96 @@ describe('destructive procedures', () => {
     expect(r.ok).toBe(true);
   });
   it('a destructive procedure asks once, when it is entered', () => {
-    const s = fresh();
+    const s = begun();
     const after = rb.rollback[0].steps[1];
     expect(confirmWord(rb, s, 'rollback:undo', after)).toBe('UNDO');
     expect(reduce(rb, s, { type: 'step.start', scope: 'rollback:undo', stepId: 'after' }, ctx()).ok).toBe(false);
-    const entered = apply([
-      [{ type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'UNDO' }],
-      [{ type: 'step.finished', scope: 'rollback:undo', stepId: 'drop', ok: true }],
-    ]);
+    const entered = apply(
+      [
+        [{ type: 'step.start', scope: 'rollback:undo', stepId: 'drop', confirmWord: 'UNDO' }],
+        [{ type: 'step.finished', scope: 'rollback:undo', stepId: 'drop', ok: true }],
+      ],
+      s,
+    );
     expect(confirmWord(rb, entered, 'rollback:undo', after)).toBeUndefined();
+  });
+});
+
+describe('rollback is deliberate and visible', () => {
+  const rb2 = loadRunbookText(
+    `id: r
+title: R
+version: 1
+phases:
+  - id: a
+    title: A
+    rollback: back
+    steps:
+      - { id: m, kind: manual, title: Manual }
+rollback:
+  - id: back
+    title: Go back
+    steps:
+      - { id: one, kind: command, title: One, run: [echo, one] }
+      - { id: two, kind: command, title: Two, run: [echo, two] }
+`,
+    '/tmp/rules-rollback.yaml',
+    { env: {} },
+  ).runbook;
+  const go = (events: EngineEvent[], s = fresh()) =>
+    events.reduce((st, e) => {
+      const r = reduce(rb2, st, e, ctx());
+      if (!r.ok) throw new Error(r.error);
+      return r.state;
+    }, s);
+  it('a procedure with nothing to undo says so and does not start', () => {
+    const v = can(rb2, fresh(), { type: 'start', scope: 'rollback:back', stepId: 'one' }, T0);
+    expect(v).toEqual({
+      ok: false,
+      why: 'nothing in this run needs "Go back" yet: no phase it undoes has begun, so there is nothing to roll back',
+    });
+  });
+  it('any procedure, destructive or not, starts only when its name is typed, and says what it will change', () => {
+    const s = go([{ type: 'step.confirm', scope: 'a', stepId: 'm' }]);
+    expect(can(rb2, s, { type: 'start', scope: 'rollback:back', stepId: 'one' }, T0)).toEqual({
+      ok: true,
+      needs: [
+        {
+          kind: 'confirm-word',
+          word: 'back',
+          prompt: 'Start the rollback "Go back": it undoes A. Its steps: 1. One; 2. Two.',
+          rollback: true,
+        },
+      ],
+    });
+    expect(reduce(rb2, s, { type: 'step.start', scope: 'rollback:back', stepId: 'one' }, ctx()).ok).toBe(false);
+  });
+  it('a begun rollback is in progress until it is finished or abandoned with a reason; abandoned, it asks again', () => {
+    const s = go([
+      { type: 'step.confirm', scope: 'a', stepId: 'm' },
+      { type: 'step.start', scope: 'rollback:back', stepId: 'one', confirmWord: 'back' },
+      { type: 'step.finished', scope: 'rollback:back', stepId: 'one', ok: true },
+    ]);
+    expect(rollbacksInProgress(rb2, s)).toEqual([
+      { id: 'back', title: 'Go back', done: 1, total: 2, inProgress: true },
+    ]);
+    expect(can(rb2, s, { type: 'start', scope: 'rollback:back', stepId: 'two' }, T0)).toEqual({ ok: true, needs: [] });
+    expect(reduce(rb2, s, { type: 'rollback.abandon', procedureId: 'back', reason: 'no' }, ctx()).ok).toBe(false);
+    const gave = go([{ type: 'rollback.abandon', procedureId: 'back', reason: 'the app recovered on its own' }], s);
+    expect(rollbacksInProgress(rb2, gave)).toEqual([]);
+    expect(gave.abandoned?.back).toEqual([
+      { by: 'alice', at: T0.toISOString(), reason: 'the app recovered on its own', stepsDone: 1 },
+    ]);
+    const v = can(rb2, gave, { type: 'start', scope: 'rollback:back', stepId: 'two' }, T0);
+    expect(v.ok && v.needs[0]).toMatchObject({ kind: 'confirm-word', word: 'back' });
+    const done = go(
+      [
+        { type: 'step.start', scope: 'rollback:back', stepId: 'two' },
+        { type: 'step.finished', scope: 'rollback:back', stepId: 'two', ok: true },
+      ],
+      s,
+    );
+    expect(rollbacksInProgress(rb2, done)).toEqual([]);
   });
 });
 
@@ -230,7 +320,11 @@ describe('engine and rules agree', () => {
     const given = needs.ok ? needs.needs : [];
     const reason = 'a reason with enough words';
     const word = given.find((n) => n.kind === 'confirm-word');
-    const confirm = { pnrConfirmed: true, confirmWord: word?.kind === 'confirm-word' ? word.word : undefined };
+    const confirm = {
+      pnrConfirmed: true,
+      confirmWord: word?.kind === 'confirm-word' ? word.word : undefined,
+      rerun: given.some((n) => n.kind === 'rerun') || undefined,
+    };
     switch (a.type) {
       case 'start':
         return { type: 'step.start', scope: a.scope, stepId: a.stepId, ...confirm };
@@ -261,6 +355,8 @@ describe('engine and rules agree', () => {
             message: '',
           },
         };
+      case 'abandon-rollback':
+        return { type: 'rollback.abandon', procedureId: a.procedureId, reason };
     }
   };
   const cases: Array<[string, string, RuleAction]> = [];

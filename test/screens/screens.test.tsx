@@ -242,7 +242,10 @@ describe('panels and dialogs', () => {
   });
   it("a destructive step with no word of its own runs by typing its procedure's word (UNDO)", async () => {
     const t = await openTui({ runbook: 'test/fixtures/undo.yaml' });
-    await t.press(KEYS.enter, 'R', KEYS.enter);
+    // something to undo: the phase has begun
+    await t.press(KEYS.enter, KEYS.enter);
+    await t.waitFor(/✔ Look around/);
+    await t.press('R', KEYS.enter);
     expect(t.frame()).toMatch(/Rollback: Undo everything/);
     await t.press(KEYS.enter);
     expect(t.frame()).toMatch(/Type UNDO to go on/);
