@@ -114,6 +114,8 @@ export interface Verdict {
   interruptions: number;
   reopenings: number;
   rehearsal: boolean;
+  /** points of no return crossed: what, when, and who (or --yes) confirmed it */
+  pointsOfNoReturn?: Array<{ step: string; text: string; at?: string; confirmedBy: string }>;
 }
 
 export interface SuccessRow {
@@ -446,6 +448,18 @@ function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {
     reopenings: b.phases.reduce((n, p) => n + p.signoffs.filter((x) => x.kind === 'reopened').length, 0),
     rehearsal: !!b.rehearsal,
   };
+  // a point of no return crossed is a fact a reader must see first, with who (or what) confirmed it
+  const crossed = b.phases.flatMap((p) =>
+    p.steps
+      .filter((st) => st.pointOfNoReturn && st.status === 'passed')
+      .map((st) => ({
+        step: `${p.id}/${st.id}`,
+        text: st.pointOfNoReturn!,
+        at: st.finishedAt,
+        confirmedBy: st.autoConfirmed ? '--yes' : (st.operator ?? '(not recorded)'),
+      })),
+  );
+  if (crossed.length) v.pointsOfNoReturn = crossed;
   if (b.success) {
     v.criteria = b.success.length;
     v.criteriaMet = b.success.filter((s) => s.status === 'met').length;

@@ -27,6 +27,11 @@ export function verdictRows(b: ReportBody): Array<[string, string]> {
     ['Reopened sign-offs', String(v.reopenings)],
     ['Rehearsal', v.rehearsal ? `YES — clock moved +${b.rehearsal?.offset}; not a record of a real run` : 'no'],
   );
+  for (const x of v.pointsOfNoReturn ?? [])
+    rows.push([
+      'Point of no return',
+      `CROSSED: ${x.text} — ${x.step} at ${x.at ?? '?'}, confirmed by ${x.confirmedBy}`,
+    ]);
   const t = b.signoffProofs;
   if (t)
     rows.push([

@@ -112,7 +112,17 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
           width={width}
           tone="red"
         >
-          <Text color={color('red')}>{truncate(dialog.prompt, width * 3)}</Text>
+          <Text color={color('red')}>{dialog.prompt}</Text>
+          {dialog.change?.length ? (
+            <Box flexDirection="column">
+              <Text bold>What it changes:</Text>
+              {dialog.change.map((l, i) => (
+                <Text key={i} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
+                  {l}
+                </Text>
+              ))}
+            </Box>
+          ) : null}
           <Text>
             Type <Text bold>{dialog.word}</Text> to go on:
           </Text>

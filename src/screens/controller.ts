@@ -612,6 +612,12 @@ export class TuiController {
             prompt: `POINT OF NO RETURN: ${n.text}`,
             text: '',
             rerun: given.rerun,
+            change:
+              step.kind === 'edit-env'
+                ? this.envDiff(step, this.session.state.updatedAt)
+                : step.kind === 'command'
+                  ? [`$ ${this.session.commandText(step)}`]
+                  : undefined,
           },
         });
       if (n.kind === 'confirm-word' && given.confirmWord !== n.word)

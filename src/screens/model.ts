@@ -32,6 +32,8 @@ export type Dialog =
       error?: string;
       /** asked after the operator decided to run a done step again */
       rerun?: boolean;
+      /** the whole change the step makes (a diff, the command), shown before the word is typed */
+      change?: string[];
     }
   | { kind: 'message'; title: string; lines: string[] }
   /** one key decides: y goes on, any other key cancels */

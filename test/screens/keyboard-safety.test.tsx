@@ -6,6 +6,10 @@ import { openTui, KEYS } from './harness.js';
 import { renderMarkdown } from '../../src/report/render-md.js';
 import { buildReport } from '../../src/report/build.js';
 import { readAudit } from '../../src/state/audit.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
+import { cli } from '../helpers/cli.js';
 
 describe('re-running a step is a decision', () => {
   it('Enter on a passed step asks first; any key but y cancels; y runs it again, recorded with who confirmed', async () => {
@@ -158,5 +162,63 @@ describe('a rollback is deliberate and visible', () => {
       expect.objectContaining({ by: 'tester', reason: 'the marker is needed after all', stepsDone: 1 }),
     ]);
     await t.close();
+  });
+});
+
+const PNR_RUNBOOK = `id: pnr-test
+title: Point of no return
+version: 1
+vars:
+  WORK: { env: TUI_WORK }
+phases:
+  - id: cut
+    title: Cut over
+    steps:
+      - id: disable
+        kind: edit-env
+        title: Disable dual-write
+        instructions: ${'Read this long instruction twice before you type anything at all. '.repeat(6)}
+        file: \${WORK}/.env
+        set: { DUAL_WRITE_ENABLED: 'false' }
+        point_of_no_return: JSON stops receiving writes
+`;
+
+describe('the point of no return is never crossed silently', () => {
+  it('the TUI shows the whole change before the typed confirmation, the change before the instructions', async () => {
+    const work = tempDir();
+    writeFileSync(join(work, '.env'), 'USE_POSTGRES=true\nDUAL_WRITE_ENABLED=true\n');
+    const file = join(tempDir(), 'pnr.yaml');
+    writeFileSync(file, PNR_RUNBOOK);
+    const t = await openTui({ runbook: file, work });
+    await t.resize(80, 24);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Disable dual-write/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Type disable to go on/);
+    const f = t.frame();
+    expect(f).toMatch(/POINT OF NO RETURN: JSON stops receiving writes/);
+    expect(f).toMatch(/- DUAL_WRITE_ENABLED=true/);
+    expect(f).toMatch(/\+ DUAL_WRITE_ENABLED=false/);
+    await t.type('disable');
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Disable dual-write/);
+    await t.close();
+  });
+
+  it('plain mode prints its own line, and the report shows it in the verdict', async () => {
+    const work = tempDir();
+    writeFileSync(join(work, '.env'), 'DUAL_WRITE_ENABLED=true\n');
+    const file = join(tempDir(), 'pnr.yaml');
+    writeFileSync(file, PNR_RUNBOOK);
+    const env = { TUI_WORK: work, WAYMARK_STATE_DIR: tempDir(), WAYMARK_OPERATOR: 'alice' };
+    const r = cli(['run', '--runbook', file, '--non-interactive', '--yes', '--phase', 'cut'], env);
+    expect(r.stdout).toMatch(
+      /crossed the point of no return: JSON stops receiving writes \(cut\/disable, confirmed by --yes\)/,
+    );
+    const out = join(tempDir(), 'r.md');
+    expect(cli(['report', '--runbook', file, '--all', '--format', 'md', '--out', out], env).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /\| Point of no return \| CROSSED: JSON stops receiving writes — cut\/disable at \S+, confirmed by --yes \|/,
+    );
   });
 });
