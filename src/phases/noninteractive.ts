@@ -2,7 +2,15 @@
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
 import { DONE, splitStepKey } from '../state/run-state.js';
-import { approvalsLine, gateStatus, phaseState, pointOfNoReturn, stepState, signoffBlocker, waitView } from './rules.js';
+import {
+  approvalsLine,
+  gateStatus,
+  phaseState,
+  pointOfNoReturn,
+  stepState,
+  signoffBlocker,
+  waitView,
+} from './rules.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
@@ -203,7 +211,9 @@ async function runOne(
   // crossing a point of no return is said on a line of its own, with who (or what) confirmed it
   const pnr = pointOfNoReturn(session.runbook, scope, step);
   if (pnr && st.status === 'passed')
-    say(`crossed the point of no return: ${pnr} (${label}, confirmed by ${opts.yes ? '--yes' : session.opts.operator})`);
+    say(
+      `crossed the point of no return: ${pnr} (${label}, confirmed by ${opts.yes ? '--yes' : session.opts.operator})`,
+    );
   if (session.failure) return EXIT.failed;
   if (st.status === 'interrupted') return EXIT.interrupted;
   if (!DONE.has(st.status)) return EXIT.failed;

@@ -195,7 +195,15 @@ export function signoffBlock(rb: Runbook, state: RunState, phaseId: string): Sig
   const open = phase.steps.filter(
     (s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, phaseId, s.id).status),
   );
-  if (open.length) return { kind: 'steps', why: `steps not done: ${open.map((s) => s.id).join(', ')}` };
+  if (open.length) {
+    // titles, as the operator sees them; a long list says how many more, so the sentence stays whole
+    const named = open.slice(0, 2).map((s) => `"${s.title}"`);
+    const more = open.length > 2 ? ` and ${open.length - 2} more` : '';
+    return {
+      kind: 'steps',
+      why: `${open.length === 1 ? 'a step is' : `${open.length} steps are`} not done: ${named.join(', ')}${more}`,
+    };
+  }
   const gate = openGates(rb, state, phaseId);
   if (gate.length) {
     const list = gate.map((g) => `${g.checkId} (${g.status === 'failed' ? g.result?.status : 'not run'})`).join(', ');

@@ -125,6 +125,9 @@ export class TuiController {
       else {
         const after = this.liveAfter(c.state);
         let ui = after.message ? { ...this.snap.ui, message: after.message } : this.snap.ui;
+        // a refusal said before the run changed may no longer hold ("not approved" once the approval came)
+        if (!after.message && ui.message?.tone === 'error' && c.state.updatedAt !== this.snap.state.updatedAt)
+          ui = { ...ui, message: undefined };
         // an open quit dialog says whether a step runs now, not when it opened
         const d = ui.dialog;
         const running = Object.values(c.state.steps).some((st) => st.status === 'running');
@@ -491,6 +494,8 @@ export class TuiController {
           { scope: `rollback:${procId}` },
         );
       }
+      case 'unbound':
+        return this.say(action.why, 'error');
       case 'confirm-yes': {
         const d = ui.dialog;
         if (d?.kind !== 'confirm-key') return;

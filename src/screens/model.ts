@@ -93,6 +93,8 @@ export type Action =
   | { type: 'quit' }
   | { type: 'quit-now' }
   | { type: 'confirm-yes' }
+  /** a key that works on other screens: said where, never silently nothing */
+  | { type: 'unbound'; why: string }
   | { type: 'abandon' }
   | { type: 'interrupt' };
 
@@ -186,15 +188,15 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
     case 'R':
       return { type: 'open', screen: 'rollback' };
     case 'c':
-      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'checks' };
+      return { type: 'open', screen: 'checks' };
     case 'm':
-      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'monitor' };
+      return { type: 'open', screen: 'monitor' };
     case 't':
-      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'troubleshooting' };
+      return { type: 'open', screen: 'troubleshooting' };
     case 'p':
-      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'plan' };
+      return { type: 'open', screen: 'plan' };
     case 'G':
-      return ui.screen === 'start' ? { type: 'none' } : { type: 'open', screen: 'success' };
+      return { type: 'open', screen: 'success' };
   }
   if (ui.screen === 'steps' && input === 'v') return { type: 'open', screen: 'step' };
   if (ui.screen === 'start' && input === 'a') return { type: 'ack-drift' };
@@ -212,7 +214,34 @@ export function keyToAction(ui: UiState, input: string, key: KeyInfo): Action {
   }
   if ((ui.screen === 'checks' || ui.screen === 'monitor') && input === 'r') return { type: 'rerun' };
   if (ui.screen === 'checks' && input === 'w') return { type: 'toggle-watch' };
-  return { type: 'none' };
+  return unbound(input, ui.screen);
+}
+
+const SCREEN_NAMES: Partial<Record<ScreenId, string>> = {
+  start: 'the start screen',
+  overview: 'the phases overview',
+  steps: "a phase's steps",
+  checks: 'the checks panel (c)',
+  monitor: 'the monitor (m)',
+  rollback: 'the rollback list (R)',
+  troubleshooting: 'troubleshooting (t)',
+};
+
+/** A key that does something on other screens says where, instead of nothing. */
+function unbound(input: string, here: ScreenId): Action {
+  const where = Object.entries(SCREEN_KEYS)
+    .filter(([id, keys]) => id !== here)
+    .filter(([, keys]) => keys.some(([k]) => k === input || k.split(' / ').includes(input)))
+    .map(([id, keys]) => ({
+      id: id as ScreenId,
+      what: keys.find(([k]) => k === input || k.split(' / ').includes(input))![1],
+    }));
+  if (!where.length || input.length !== 1) return { type: 'none' };
+  const first = where[0];
+  return {
+    type: 'unbound',
+    why: `${input} (${first.what}) works on ${where.map((w) => SCREEN_NAMES[w.id] ?? w.id).join(' and ')}, not here`,
+  };
 }
 
 /** The stack with the screen showing now pushed on it, and the scope it shows. */

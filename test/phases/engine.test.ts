@@ -146,7 +146,7 @@ describe('engine transitions', () => {
       before: [],
       event: { type: 'phase.signoff', phaseId: 'a' },
       ok: false,
-      error: /steps not done: m, c, k/,
+      error: /3 steps are not done: "Manual", "Cmd" and 1 more/,
     },
     {
       name: 'sign-off when all passed',

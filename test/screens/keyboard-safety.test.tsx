@@ -222,3 +222,21 @@ describe('the point of no return is never crossed silently', () => {
     );
   });
 });
+
+describe('messages', () => {
+  it('a refusal that no longer applies disappears on the next change of the run; keys say where they work', async () => {
+    const t = await openTui();
+    await t.press('S'); // on the start screen
+    await t.waitFor(/S \(sign off the phase\) works on a phase's steps, not here/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/› · Look around/);
+    await t.press(KEYS.down, KEYS.enter);
+    await t.waitFor(/do "Look around" first \(steps run in order\)/);
+    t.session.dispatch({ type: 'step.confirm', scope: 'a', stepId: 'look' });
+    await t.waitFor(/✔ Look around/);
+    expect(t.frame()).not.toMatch(/do "Look around" first/);
+    await t.press('S');
+    await t.waitFor(/cannot sign off: 2 steps are not done: "Make the marker", "Marker check"/);
+    await t.close();
+  });
+});

@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { keyToAction, navigate, initialUi, type UiState } from '../../src/screens/model.js';
+import {
+  GLOBAL_KEYS,
+  SCREEN_KEYS,
+  keyToAction,
+  navigate,
+  initialUi,
+  type ScreenId,
+  type UiState,
+} from '../../src/screens/model.js';
 
 const ui = (patch: Partial<UiState> = {}): UiState => ({ ...initialUi(), screen: 'overview', ...patch });
 
@@ -23,7 +31,27 @@ describe('key map', () => {
   it('step keys only on the steps screen', () => {
     expect(keyToAction(ui({ screen: 'steps' }), 's', {}).type).toBe('skip');
     expect(keyToAction(ui({ screen: 'steps' }), 'S', {}).type).toBe('signoff');
-    expect(keyToAction(ui({ screen: 'overview' }), 's', {}).type).toBe('none');
+    // elsewhere it does nothing, but says where it works: a listed key is never silently nothing
+    expect(keyToAction(ui({ screen: 'overview' }), 's', {})).toEqual({
+      type: 'unbound',
+      why: "s (skip the step (with a reason)) works on a phase's steps, not here",
+    });
+    expect(keyToAction(ui({ screen: 'start' }), 'S', {})).toMatchObject({ type: 'unbound' });
+    expect(keyToAction(ui({ screen: 'start' }), 'p', {})).toEqual({ type: 'open', screen: 'plan' });
+    expect(keyToAction(ui({ screen: 'overview' }), 'Z', {}).type).toBe('none');
+  });
+  it('every key the help lists on a screen does something there', () => {
+    for (const [screen, keys] of Object.entries(SCREEN_KEYS))
+      for (const [k] of keys)
+        for (const key of k.split(' / ').filter((x) => x.length === 1)) {
+          const a = keyToAction(ui({ screen: screen as ScreenId, scope: 'rollback:x' }), key, {});
+          expect([screen, key, a.type]).not.toEqual([screen, key, 'none']);
+          expect([screen, key, a.type]).not.toEqual([screen, key, 'unbound']);
+        }
+    for (const [k] of GLOBAL_KEYS)
+      if (k.length === 1)
+        for (const screen of ['start', 'overview', 'steps', 'checks', 'monitor', 'rollback'] as ScreenId[])
+          expect([screen, k, keyToAction(ui({ screen }), k, {}).type]).not.toEqual([screen, k, 'none']);
   });
   it('a dialog takes the keys: text goes into it, Esc closes it', () => {
     const d = ui({ dialog: { kind: 'reason', purpose: 'skip', scope: 'a', stepId: 'x', label: '', text: '' } });
