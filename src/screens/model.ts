@@ -230,7 +230,7 @@ const SCREEN_NAMES: Partial<Record<ScreenId, string>> = {
 /** A key that does something on other screens says where, instead of nothing. */
 function unbound(input: string, here: ScreenId): Action {
   const where = Object.entries(SCREEN_KEYS)
-    .filter(([id, keys]) => id !== here)
+    .filter(([id]) => id !== here)
     .filter(([, keys]) => keys.some(([k]) => k === input || k.split(' / ').includes(input)))
     .map(([id, keys]) => ({
       id: id as ScreenId,
