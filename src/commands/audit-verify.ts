@@ -181,7 +181,9 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
         file: paths.label,
         ...result,
         behind,
-        ok: code === 0,
+        // ok: nothing is broken, untrusted or rewritten; without a trust file nothing says who signed
+        ok: !bad,
+        noTrustFile: noTrust || undefined,
         trustFile: trustFile ?? null,
         signatures: signed.map((s) => s.json),
         unsigned,

@@ -7,7 +7,7 @@ import { parseArgs, type CommandSpec } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { loadRunbook } from '../runbook/loader.js';
 import { stateDir } from '../state/paths.js';
-import { acquireLock, LockError, type Lock } from '../state/lock.js';
+import { acquireLock, alive, LockError, readLock, type Lock } from '../state/lock.js';
 import { operatorName } from '../state/operator.js';
 import { StateStore } from '../state/store.js';
 import { runPathsFor, sessionOptions } from './common.js';
@@ -60,6 +60,9 @@ export async function demoCommand(a: ParsedArgs, commands: Record<string, Comman
   }
   // One demo per state folder, decided before anything is touched: a second one used to stop
   // the first one's PostgreSQL and app and rewrite its ports before the run's own lock refused it.
+  // A second operator in another terminal follows the running one instead (read-only; A approves).
+  const holder = readLock(demoLockFile(layout));
+  if (holder && alive(holder) && !a.flags.reset && chooseMode(a.flags).interactive) return followDemo(a, layout);
   const demoLock = takeDemoLock(layout, a);
   try {
     return await demo(a, layout, demoLock);
@@ -68,16 +71,45 @@ export async function demoCommand(a: ParsedArgs, commands: Record<string, Comman
   }
 }
 
+/** beside the demo's folder, not in it: --reset removes that folder */
+const demoLockFile = (layout: DemoLayout) => join(dirname(layout.dir), 'demo.lock');
+
+/**
+ * Another operator's view of the demo that runs now: the same run, read-only, followed live;
+ * they approve a sign-off with A (their own key), and the running demo takes it in.
+ */
+async function followDemo(a: ParsedArgs, layout: DemoLayout): Promise<number> {
+  await demoEnvironment(layout);
+  const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
+  const { runTui } = await import('../screens/run-tui.js');
+  return runTui(loadRunbook(RUNBOOK), { ...sessionOptions(args, true), follow: true, noProbes: true });
+}
+
+/** The running (or last) demo's vars and, for a shared run, its state database: what its commands see. */
+async function demoEnvironment(layout: DemoLayout): Promise<{ cfg: DemoConfig; password: string }> {
+  const { readEnvFile } = await import('../runbook/template.js');
+  let cfg: DemoConfig;
+  try {
+    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
+  } catch {
+    throw new UsageError('there is no demo yet: run `waymark demo` first');
+  }
+  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
+  Object.assign(process.env, demoVars(layout, cfg, password));
+  if (cfg.sharedState) process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
+  return { cfg, password };
+}
+
 function takeDemoLock(layout: DemoLayout, a: ParsedArgs): Lock {
   try {
-    // beside the demo's folder, not in it: --reset removes that folder
-    return acquireLock(join(dirname(layout.dir), 'demo.lock'), operatorName(a.flags.operator as string | undefined));
+    return acquireLock(demoLockFile(layout), operatorName(a.flags.operator as string | undefined));
   } catch (e) {
     if (!(e instanceof LockError)) throw e;
     const h = e.holder;
     throw new UsageError(
       `a demo is already running on this state folder: ${h.operator} on ${h.host} (pid ${h.pid}) since ${h.since}; ` +
-        'quit it first (q in its TUI), or give this one another --state-dir',
+        'in a terminal, `npm run demo -- --operator NAME` follows it as another operator (read-only, A approves); ' +
+        'to start another, quit it first (q in its TUI), or give this one another --state-dir',
     );
   }
 }
@@ -150,7 +182,12 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
       load = startLoad(rate);
       say(`  load: ${rate} signups/s and a read every 100 ms until the demo stops`);
     }
-    const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
+    // the demo's own database: its run is started there without asking
+    const args: ParsedArgs = {
+      ...a,
+      flags: { ...a.flags, runbook: RUNBOOK, 'new-run': true },
+      fingerprint: DEMO_FINGERPRINT,
+    };
     const lr = loadRunbook(RUNBOOK);
     const mode = chooseMode(a.flags);
     if (mode.interactive) {
@@ -221,15 +258,7 @@ async function passthrough(
   layout: DemoLayout,
   commands: Record<string, CommandSpec>,
 ): Promise<number> {
-  const { readEnvFile } = await import('../runbook/template.js');
-  let cfg: DemoConfig;
-  try {
-    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
-  } catch {
-    throw new UsageError('there is no demo yet: run `waymark demo` first');
-  }
-  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
-  Object.assign(process.env, demoVars(layout, cfg, password));
+  const { cfg, password } = await demoEnvironment(layout);
   const spec = commands[sub];
   const rest = a.positional.slice(1);
   const flags = Object.entries(a.flags).flatMap(([k, v]) =>
@@ -241,7 +270,6 @@ async function passthrough(
   const go = () => spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT }, commands);
   if (!cfg.sharedState) return go();
   // the run lives in the demo's PostgreSQL: when the demo is not running, it is started for this command
-  process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
   if (!(await portFree(cfg.pgPort))) return go();
   await stopLeftoverPostgres(layout);
   const { startEmbedded } = await import('../pg/embedded.js');

@@ -9,7 +9,18 @@ export async function runCommand(a: ParsedArgs): Promise<number> {
   const mode = chooseMode(a.flags);
   if (mode.interactive) {
     const { runTui } = await import('../screens/run-tui.js');
-    return runTui(async () => (await import('./common.js')).load(a), sessionOptions(a));
+    const load = async () => (await import('./common.js')).load(a);
+    try {
+      return await runTui(load, sessionOptions(a));
+    } catch (e) {
+      if ((e as Error).name !== 'NoRunError') throw e;
+      // the state database has no run of this runbook: the operator decides, never a default
+      if (
+        !(await ask(`${(e as Error).message.replace(/; to start one there.*$/, '')}.\nStart a new run there? [y/N] `))
+      )
+        return 2;
+      return runTui(load, { ...sessionOptions(a), newRun: true });
+    }
   }
   if (mode.notice) process.stderr.write(mode.notice + '\n');
   return runPlain(a);
@@ -52,5 +63,16 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
     process.off('SIGTERM', onSig);
     process.off('SIGHUP', onSig);
     await session.close();
+  }
+}
+
+/** One question on the terminal, before the screens are drawn: y or Y is yes, anything else no. */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
   }
 }

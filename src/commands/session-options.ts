@@ -14,5 +14,6 @@ export function sessionOptions(a: ParsedArgs, readOnly = false): SessionOptions 
     stateUrl: stateUrl(a.flags['state-url'] as string | undefined),
     // set by `waymark demo`, never from the command line
     fingerprint: a.fingerprint,
+    newRun: !!a.flags['new-run'],
   };
 }

@@ -41,8 +41,8 @@ export function describeCheck(id: string, def: CheckDef | undefined, redactor: R
   if (!def) return `check ${id}`;
   const short = (v: unknown): string => {
     // masked before it is cut short: a cut can split a secret past recognition
-    const t = redactor.redact(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v));
-    return t.length > 60 ? `${t.slice(0, 59)}…` : t;
+    // whole: a query or a rule the operator must read is never cut (screens wrap it)
+    return redactor.redact(typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : JSON.stringify(v));
   };
   const params = Object.entries(def.params ?? {}).map(([k, v]) => `${k}=${short(v)}`);
   const baseline =

@@ -307,7 +307,10 @@ export function touchedPhases(rb: Runbook, state: RunState): Runbook['phases'] {
   );
 }
 
-/** Whether a rollback procedure has anything to undo: a phase it undoes (any phase, for a procedure no phase names) began. */
+/**
+ * Whether a rollback procedure has anything to undo: a phase it undoes began (any phase, for a
+ * procedure no phase names).
+ */
 export function procedureApplies(rb: Runbook, state: RunState, procId: string): boolean {
   const touched = touchedPhases(rb, state);
   const named = rb.phases.some((p) => p.rollback === procId);

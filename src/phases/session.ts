@@ -6,7 +6,7 @@ import { hostName, thisProcess } from '../state/host.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import type { LoadedRunbook } from '../runbook/loader.js';
-import { InputError } from '../runbook/errors.js';
+import { InputError, NoRunError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';
@@ -16,7 +16,7 @@ import { Notifier, targetLabel } from './notify.js';
 import { approvalMessage, approvalProblem, droppedApprovals } from '../state/approvals.js';
 import { AuditLog, lineHash, type AuditEntry } from '../state/audit.js';
 import { clearStaleTemps, DiskError, writeWhole } from '../state/durable.js';
-import { describeStateUrl, openShared, type SharedRun } from '../state/pg-store.js';
+import { describeStateUrl, openShared, readRun, type SharedRun } from '../state/pg-store.js';
 import { changesState, replay } from './replay.js';
 import { leftRunning, type LeftRunning } from './left-running.js';
 import { Prober } from './probe.js';
@@ -55,6 +55,10 @@ export interface SessionOptions {
   noProbes?: boolean;
   /** a fixed run identity (the demo's ports change between starts; its run must not) */
   fingerprint?: string;
+  /** a read-only session follows the run another session writes: its state is read again every second */
+  follow?: boolean;
+  /** a state database without a run of this runbook may get a new one (never silently: --new-run, or asked) */
+  newRun?: boolean;
   /** a PostgreSQL URL: the run lives in its `waymark` schema (state/pg-store.ts), not in stateDir/runs */
   stateUrl?: string;
   /** webhook retries, timeout and how long closing waits for them (tests make them short) */
@@ -163,6 +167,12 @@ export class Session {
     let existing: RunState | undefined;
     try {
       existing = this.store.load();
+      // a stray run in a team's database is never made by mistake (a wrong runbook, a typo in the URL)
+      if (!existing && this.shared && !opts.readOnly && !opts.newRun && !existsSync(this.paths.audit))
+        throw new NoRunError(
+          `there is no run of "${lr.runbook.title}" in the state database ${this.keptIn} yet: check the runbook ` +
+            'and the state URL; to start one there, say so with --new-run',
+        );
     } catch (e) {
       this.shared?.release();
       throw e;
@@ -207,6 +217,10 @@ export class Session {
     } catch (e) {
       this.lock?.release();
       throw e;
+    }
+    if (opts.readOnly && opts.follow) {
+      this.followTimer = setInterval(() => this.reread(), 1000);
+      this.followTimer.unref();
     }
     if (existing && opts.readOnly) {
       // A reader shows a step whose session died as interrupted, without writing anything.
@@ -594,9 +608,15 @@ export class Session {
   }
 
   /** This session's operator approves another person's sign-off of a phase (the TUI's A), taken in at once. */
-  async approve(phaseId: string): Promise<{ ok: true; given: number; of: number } | { ok: false; error: string }> {
+  async approve(
+    phaseId: string,
+  ): Promise<{ ok: true; given: number; of: number; handedOver?: boolean } | { ok: false; error: string }> {
     const dropped = await this.dropApproval(phaseId);
     if (!dropped.ok) return dropped;
+    const of = this.runbook.phases.find((p) => p.id === phaseId)!.approvals;
+    // a follower's approval is taken in by the session that holds the run, within two seconds
+    if (this.opts.readOnly)
+      return { ok: true, given: 2 + approvalsInForce(this.state.phases[phaseId]).length, of, handedOver: true };
     this.takeApprovals();
     const given = approvalsInForce(this.state.phases[phaseId]);
     if (!given.some((x) => x.keyFingerprint === dropped.keyFingerprint))
@@ -675,7 +695,8 @@ export class Session {
 
   /** Feeds one event to the engine. Refusals (and a state that could not be saved) are returned, not thrown. */
   dispatch(event: EngineEvent): Outcome {
-    if (this.opts.readOnly) return { ok: false, error: 'this session is read-only' };
+    if (this.opts.readOnly)
+      return { ok: false, error: 'this session follows the run another session holds: nothing is changed from here' };
     if (this.failure) return { ok: false, error: this.failure.message };
     const r = reduce(this.runbook, this.state, event, this.ctx());
     if (!r.ok) return r;
@@ -714,6 +735,8 @@ export class Session {
    * (it may not exist before its createdb step) is retried before each step runs.
    */
   async lockTargets(): Promise<string[]> {
+    // a reader runs nothing against the targets: it takes no lock in them
+    if (this.opts.readOnly) return [];
     this.targetLocksWanted = true;
     const waiting: string[] = [];
     for (const [name, c] of Object.entries(this.runbook.connections)) {
@@ -766,6 +789,27 @@ export class Session {
   }
 
   private lateSignatures: Promise<void> = Promise.resolve();
+  private followTimer?: NodeJS.Timeout;
+
+  /**
+   * A follower reads the run again (the folder's state file, or the database's row) and shows it
+   * when another session changed it. It never writes: not the state, not the log, not a lock.
+   */
+  private reread(): void {
+    try {
+      if (this.shared) {
+        const { checkout } = readRun(stateUrlOf(this.opts.stateUrl, this.runbook)!, this.paths.name);
+        if (checkout.state === undefined) return;
+        writeWhole(this.paths.state, checkout.state);
+      }
+      const next = this.store.load();
+      if (!next || next.updatedAt === this.state.updatedAt) return;
+      this.state = next;
+      this.emit({ state: next });
+    } catch {
+      /* a file being replaced, or the database away for a moment: the next second tries again */
+    }
+  }
   /** Resolves once the sign-offs signed late as this session opened are signed (a report waits for them). */
   signaturesSettled(): Promise<void> {
     return this.lateSignatures;
@@ -1005,6 +1049,7 @@ export class Session {
     await this.connections.close();
     if (this.leftRunningTimer) clearInterval(this.leftRunningTimer);
     if (this.approvalTimer) clearInterval(this.approvalTimer);
+    if (this.followTimer) clearInterval(this.followTimer);
     if (this.probeTimer) clearInterval(this.probeTimer);
     for (const p of this.probes) p.stop();
     await this.targetLocks.releaseAll();

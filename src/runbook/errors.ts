@@ -30,3 +30,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** A state database that holds no run of this runbook yet: one is started only when asked for. */
+export class NoRunError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoRunError';
+  }
+}

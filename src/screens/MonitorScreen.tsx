@@ -6,7 +6,7 @@ import { MARK } from './probe-view.js';
 import { ListScreen } from './ListScreen.js';
 import type { ListView } from './list-views.js';
 import type { FrameView } from './frame-view.js';
-import { color, truncate } from './theme.js';
+import { color, truncate, wrapIndented } from './theme.js';
 
 const MARK_COLOR: Record<MarkKind, string | undefined> = { up: 'green', down: 'red', mixed: 'yellow', none: undefined };
 
@@ -34,7 +34,7 @@ export function ProbeTimeline({ view, width }: { view: ProbeView; width: number 
         ))}
         <Text color={color(view.up ? 'green' : 'red')} bold>{` ${view.up ? 'up' : 'DOWN'}`}</Text>
       </Text>
-      <Text dimColor>{truncate(`  ${view.up ? '' : `${view.now} · `}${view.totals}`, width)}</Text>
+      <Text dimColor>{wrapIndented(`  ${view.up ? '' : `${view.now} · `}${view.totals}`, width).join('\n')}</Text>
     </Box>
   );
 }

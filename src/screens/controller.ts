@@ -239,7 +239,15 @@ export class TuiController {
   private frameOf(snap: Pick<Snapshot, 'state' | 'ui' | 'availability'>): FrameView {
     const s = this.session;
     const { state, ui, availability } = snap;
-    return frameView({ rb: s.runbook, state, ui, operator: s.opts.operator, availability, width: this.size.width });
+    return frameView({
+      rb: s.runbook,
+      state,
+      ui,
+      operator: s.opts.operator,
+      availability,
+      width: this.size.width,
+      following: !!s.opts.readOnly,
+    });
   }
 
   private checksView(snap: Snapshot): ChecksView | undefined {
@@ -742,6 +750,11 @@ export class TuiController {
     if (!phase) return;
     const r = await this.session.approve(phase.id);
     if (!r.ok) return this.say(`not approved: ${r.error}`, 'error');
+    if (r.handedOver)
+      return this.say(
+        `approved "${phase.title}" with your key: the session that holds the run takes it in within 2 s`,
+        'ok',
+      );
     this.say(`approved "${phase.title}": ${r.given} of ${r.of} signatures`, 'ok');
   }
 

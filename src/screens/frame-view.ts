@@ -27,6 +27,8 @@ export function frameView(v: {
   operator: string;
   availability?: string;
   width: number;
+  /** this session only follows a run another session holds */
+  following?: boolean;
 }): FrameView {
   const { rb, state, ui, width } = v;
   const drift = !!state.drift && !state.drift.acknowledgedAt;
@@ -50,10 +52,15 @@ export function frameView(v: {
   ].filter(Boolean);
   const rehearsal = rehearsalLabel(state.rehearsal);
   const down = !!v.availability && v.availability !== 'up';
-  const room = width - 22 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);
+  // the run's state (rehearsal, availability) and the operator stay whole: the title gives way first
+  const operator = truncate(
+    `${v.operator}${v.following ? ' · READ-ONLY, following' : ''}`,
+    Math.max(12, Math.floor(width / 2)),
+  );
+  const room = width - operator.length - 2 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);
   return {
     title: truncate(`Waymark · ${rb.title}`, room),
-    operator: truncate(v.operator, 20),
+    operator,
     rehearsal,
     availability: v.availability
       ? { up: !down, alert: down ? truncate(`⚠ ${v.availability}`, width) : undefined }
@@ -61,10 +68,14 @@ export function frameView(v: {
     message: ui.message,
     hints: fitHints(hints, width),
     rollback: rollbacks.length
-      ? `↩ ROLLBACK IN PROGRESS: ${rollbacks.map((r) => `"${r.title}", ${r.done} of ${r.total} steps done`).join('; ')}` +
-        ' — finish it, or abandon it with a reason (a, on its screen)'
+      ? `↩ ROLLBACK IN PROGRESS: ${inProgressText(rollbacks)} — finish it, or abandon it with a reason ` +
+        '(a, on its screen)'
       : undefined,
   };
+}
+
+function inProgressText(rollbacks: ReturnType<typeof rollbacksInProgress>): string {
+  return rollbacks.map((r) => `"${r.title}", ${r.done} of ${r.total} steps done`).join('; ');
 }
 
 /** The rows the frame takes besides the screen itself beyond the fixed ones: a rollback line, wrapped. */

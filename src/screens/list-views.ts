@@ -8,7 +8,7 @@ import { approvalsLine, phaseBlocker, phaseState, signoffHistoryLine, stepState,
 import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
-import { CHECK_WORD, shortTime, truncate, wrap } from './theme.js';
+import { CHECK_WORD, shortTime, truncate, wrapIndented } from './theme.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Step } from '../runbook/schema.js';
 import type { SuccessRow } from '../report/build.js';
@@ -76,37 +76,35 @@ export function overviewView(v: ListInput): ListView {
     const waits = p.steps.filter((s) => s.kind === 'wait');
     for (const s of waits.filter((w) => !DONE.has(stepState(state, p.id, w.id).status)))
       // the hourglass is two columns wide
-      lines.push({
-        text: truncate(`      ⏳ ${s.title}: ${waitView(rb, state, s, now).short}`, width - 1),
-        tone: 'yellow',
-      });
+      lines.push(...wrapped(`      ⏳ ${s.title}: ${waitView(rb, state, s, now).short}`, width - 1, 'yellow'));
     for (const s of waits.filter((w) => stepState(state, p.id, w.id).status === 'overridden'))
-      lines.push({
-        text: truncate(`      ≈ ${s.title}: OVERRIDDEN — ${stepState(state, p.id, s.id).reason ?? ''}`, width),
-        tone: 'red',
-      });
-    if (reopened && sel) lines.push({ text: truncate(`      ${signoffHistoryLine(ps)}`, width * 2), tone: 'dim' });
+      lines.push(
+        ...wrapped(`      ≈ ${s.title}: OVERRIDDEN — ${stepState(state, p.id, s.id).reason ?? ''}`, width, 'red'),
+      );
+    if (reopened && sel) lines.push(...wrapped(`      ${signoffHistoryLine(ps)}`, width, 'dim'));
     // four eyes: who approved, and what is still missing before the next phase
     for (const a of approvalsInForce(ps))
       lines.push({ text: truncate(`      ✔ approved by ${a.by} ${shortTime(a.at)}`, width), tone: 'green' });
     const awaiting = approvalsLine(rb, state, p.id);
-    if (awaiting) lines.push({ text: truncate(`      ✋ ${awaiting}`, width - 1), tone: 'yellow' });
+    // the command another operator types is said whole, wrapped, never cut
+    if (awaiting) lines.push(...wrapped(`      ✋ ${awaiting}`, width - 1, 'yellow'));
     const pnr = p.point_of_no_return ?? p.steps.find((s) => s.point_of_no_return)?.point_of_no_return;
     if (pnr && ps.status !== 'signed-off' && sel)
-      lines.push({ text: truncate(`      ⚠ point of no return: ${pnr}`, width - 1), tone: 'red' });
+      lines.push(...wrapped(`      ⚠ point of no return: ${pnr}`, width - 1, 'red'));
   });
-  return { title: 'Phases', lines };
+  return { title: 'Phases', lines: toSelected(lines, v.height) };
 }
 
 export function rollbackView(v: ListInput): ListView {
   const { rb, state, width } = v;
   const plan = rollbackPlan(rb, state);
   const lines: ListLine[] = [
-    {
-      text: plan.length
+    ...wrapped(
+      plan.length
         ? `Given what this run has done, in this order: ${plan.map((p, i) => `${i + 1}. ${p.title}`).join('  ')}`
         : 'Nothing in this run needs rolling back yet.',
-    },
+      width,
+    ),
     { text: ' ' },
   ];
   orderedProcedures(rb, state).forEach((r, i) => {
@@ -117,10 +115,10 @@ export function rollbackView(v: ListInput): ListView {
       `${sel ? '›' : ' '} ${applies >= 0 ? `${applies + 1}.` : '  '} ${r.title}${r.destructive ? ' ⚠' : ''}  ` +
       `(${r.steps.length} steps${item ? `, ${item.progress}` : ''})`;
     lines.push({ text: truncate(head, width), tone: applies >= 0 ? 'yellow' : undefined, selected: sel });
-    if (r.when) lines.push({ text: truncate(`      when: ${r.when}`, width), tone: 'dim' });
-    if (item) lines.push({ text: truncate(`      undoes: ${item.undoes.join(', ')}`, width), tone: 'dim' });
+    if (r.when) lines.push(...wrapped(`      when: ${r.when}`, width, 'dim'));
+    if (item) lines.push(...wrapped(`      undoes: ${item.undoes.join(', ')}`, width, 'dim'));
   });
-  return { title: 'Rollback procedures', lines };
+  return { title: 'Rollback procedures', lines: toSelected(lines, v.height) };
 }
 
 export function troubleshootingView(v: ListInput): ListView {
@@ -130,16 +128,16 @@ export function troubleshootingView(v: ListInput): ListView {
   const lines: ListLine[] = [];
   rb.troubleshooting.forEach((t, i) => {
     const sel = i === v.cursor;
-    lines.push({ text: truncate(`${sel ? '›' : ' '} ${t.symptom}`, width), selected: sel });
+    lines.push(...wrapped(`${sel ? '›' : ' '} ${t.symptom}`, width).map((l) => ({ ...l, selected: sel })));
     const fixes = t.fixes.join(' · ') || '—';
-    lines.push({ text: truncate(`    ${t.diagnostics.length} diagnostics · fixes: ${fixes}`, width), tone: 'dim' });
+    lines.push(...wrapped(`    ${t.diagnostics.length} diagnostics · fixes: ${fixes}`, width, 'dim'));
   });
-  return { title: 'Troubleshooting — pick a symptom, Enter runs its diagnostics', lines };
+  return { title: 'Troubleshooting — pick a symptom, Enter runs its diagnostics', lines: toSelected(lines, v.height) };
 }
 
 /** The dry-run plan, scrolled to the cursor: nothing here runs or writes anything. */
 export function planView(v: ListInput): ListView {
-  const all = formatPlan(buildPlan(v.rb, v.state, v.redactor, v.now)).map((l) => ({ text: truncate(l, v.width) }));
+  const all = formatPlan(buildPlan(v.rb, v.state, v.redactor, v.now)).flatMap((l) => wrapped(l, v.width));
   const { lines, top, total } = scrolled(all, v.cursor, v.height);
   return { title: `Plan (dry run) — lines ${top + 1}-${top + lines.length} of ${total}`, lines, total };
 }
@@ -185,7 +183,8 @@ export function stepView(v: ListInput): ListView {
   }));
   const { lines, where, total } = scrolled(all, v.cursor, v.height);
   return {
-    title: `${step.title} (${scopeTitle(v.rb, scope).title})${where ? ` — lines ${where}, ↑↓ scroll` : ''}`,
+    // the step's own title: the phase it belongs to is where the operator came from (Esc)
+    title: `${step.title}${where ? ` — lines ${where}, ↑↓ scroll` : ''}`,
     total,
     lines,
   };
@@ -281,8 +280,8 @@ export function monitorView(v: ListInput & { results: Record<string, CheckResult
       text: truncate(`${word}${(rb.checks[id].title ?? id).padEnd(44)}${shown}`, width),
       tone: r ? CHECK_TONE[r.status] : undefined,
     });
-    if (r) lines.push({ text: truncate(`      ${r.summary}`, width), tone: 'dim' });
-    for (const a of alerts) lines.push({ text: truncate(`      alert when ${a.condition}`, width), tone: 'yellow' });
+    if (r) lines.push(...wrapped(`      ${r.summary}`, width, 'dim'));
+    for (const a of alerts) lines.push(...wrapped(`      alert when ${a.condition}`, width, 'yellow'));
   }
   return { title: `Monitor — refreshing every ${mon.interval}`, lines };
 }
@@ -297,13 +296,17 @@ const CHECK_TONE: Record<CheckResult['status'], ListLine['tone']> = {
 /** The first screen: the target, the operator, notices, where the run stands, and what Enter does. */
 export function startView(v: ListInput): ListView {
   const { rb, state, width } = v;
-  const lines: ListLine[] = [{ text: ' ' }];
-  const row = (k: string, value: string): ListLine => ({ text: truncate(`${k.padEnd(16)}${value}`, width) });
+  const lines: ListLine[] = [...wrapped(`version ${rb.version}`, width, 'dim'), { text: ' ' }];
+  // a value too long for its row wraps under itself: a target or a folder is never cut
+  const row = (k: string, value: string, tone?: ListLine['tone']): ListLine[] => {
+    const [first, ...rest] = wrapIndented(`${' '.repeat(16)}${value}`, width);
+    return [`${k.padEnd(16)}${first.slice(16)}`, ...rest].map((text) => ({ text, tone }));
+  };
   if (!Object.keys(state.target).length)
-    lines.push({ ...row('target', 'none: this runbook has no database connections or data files'), tone: 'dim' });
-  for (const [k, val] of Object.entries(state.target)) lines.push(row(k, val));
-  lines.push(row('operator', v.operator ?? ''));
-  if (v.keptIn) lines.push(row('run kept in', `${v.keptIn} (shared; this session holds it)`));
+    lines.push(...row('target', 'none: this runbook has no database connections or data files', 'dim'));
+  for (const [k, val] of Object.entries(state.target)) lines.push(...row(k, val));
+  lines.push(...row('operator', v.operator ?? ''));
+  if (v.keptIn) lines.push(...row('run kept in', `${v.keptIn} (shared; this session holds it)`));
   lines.push({ text: ' ' });
   for (const n of v.notices ?? []) lines.push(...wrapped(`notice: ${n}`, width, 'yellow'));
   const fresh = Object.keys(state.steps).length === 0;
@@ -332,14 +335,26 @@ export function startView(v: ListInput): ListView {
   const drift = state.drift && !state.drift.acknowledgedAt ? state.drift : undefined;
   if (drift) {
     lines.push({ text: 'The runbook changed since this run began:', tone: 'yellow' });
-    for (const c of drift.changed.slice(0, 6)) lines.push({ text: truncate(`  • ${c}`, width) });
+    for (const c of drift.changed.slice(0, 6)) lines.push(...wrapped(`  • ${c}`, width));
     lines.push({ text: 'Press a to acknowledge the changes (recorded), then Enter.' });
   } else lines.push({ text: fresh ? ' Press Enter to begin ' : ' Press Enter to Resume ', selected: true });
-  return { title: truncate(`${rb.title} — version ${rb.version}`, width), lines };
+  return { title: rb.title, lines };
 }
 
 function wrapped(text: string, width: number, tone?: ListLine['tone']): ListLine[] {
-  return wrap(text, width).map((t) => ({ text: t, tone }));
+  return wrapIndented(text, width).map((t) => ({ text: t, tone }));
+}
+
+/** The lines that fit the screen, the selected one among them: a long list scrolls instead of running off it. */
+function toSelected(lines: ListLine[], height: number): ListLine[] {
+  const rows = Math.max(3, height - 4);
+  if (lines.length <= rows) return lines;
+  const at = Math.max(
+    0,
+    lines.findIndex((l) => l.selected),
+  );
+  const top = Math.max(0, Math.min(at - Math.floor(rows / 3), lines.length - rows));
+  return lines.slice(top, top + rows);
 }
 
 export const LIST_VIEWS = {

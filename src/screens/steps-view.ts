@@ -5,7 +5,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { RunState, StepStatus } from '../state/run-state.js';
 import type { Runbook } from '../runbook/schema.js';
 import { approvalsLine, gateStatus, parseScope, phaseState, scopeSteps, stepState, waitView } from '../phases/rules.js';
-import { STEP_ICON, truncate } from './theme.js';
+import { STEP_ICON, truncate, wrapIndented } from './theme.js';
 import { scopeTitle, type ListInput, type ListLine } from './list-views.js';
 import { detailLines, stepParts, stepViewFor, type ViewLine } from './step-view.js';
 
@@ -48,8 +48,19 @@ export function stepsView(
   // every other line of the frame is counted, so the whole frame fits and the header never scrolls away
   const messageLines = v.message ? (v.message.text.length + 2 > width ? 2 : 1) : 0;
   const down = v.availability && v.availability !== 'up' ? 1 : 0;
-  const around =
-    4 + down + (sub ? 1 : 0) + (steps.length > listRows ? 1 : 0) + (phase ? 1 : 0) + (ts?.fixes.length ? 1 : 0);
+  // the gate line is wrapped, never cut: each of its rows is counted
+  const gate = phase
+    ? wrapIndented(
+        `gate: ${
+          gateStatus(rb, state, scope)
+            .map((g) => `${GATE_MARK[g.status] ?? '·'} ${g.checkId}`)
+            .join('  ') || 'none'
+        }` + signedText(rb, state, scope),
+        width,
+      ).join('\n')
+    : undefined;
+  const gateRows = gate ? gate.split('\n').length : 0;
+  const around = 4 + down + (sub ? 1 : 0) + (steps.length > listRows ? 1 : 0) + gateRows + (ts?.fixes.length ? 1 : 0);
   const detailRows = Math.max(3, height - listRows - around - messageLines);
 
   const rows = steps.slice(start, start + listRows).map((s, j) => {
@@ -88,16 +99,6 @@ export function stepsView(
       check = { result: st.check, maxRows: Math.max(0, detailRows - detail.length - 4) };
     } else detail = detailLines(input, detailRows);
   }
-  const gate = phase
-    ? truncate(
-        `gate: ${
-          gateStatus(rb, state, scope)
-            .map((g) => `${GATE_MARK[g.status] ?? '·'} ${g.checkId}`)
-            .join('  ') || 'none'
-        }` + signedText(rb, state, scope),
-        width,
-      )
-    : undefined;
   return {
     title,
     sub: sub ? truncate(sub, width) : undefined,

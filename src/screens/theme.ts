@@ -60,6 +60,12 @@ export function wrap(text: string, width: number): string[] {
   return out;
 }
 
+/** Wrapped, each line after the first indented as the first is: a long line stays readable, never cut. */
+export function wrapIndented(text: string, width: number): string[] {
+  const indent = /^ */.exec(text)![0];
+  return wrap(text.slice(indent.length), width - indent.length).map((l) => indent + l);
+}
+
 /** Key hints that fit one line: whole hints in priority order, never one cut in half. */
 export function fitHints(hints: string[], width: number): string {
   const kept: string[] = [];

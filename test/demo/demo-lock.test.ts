@@ -16,7 +16,7 @@ describe('two demos on one state folder', () => {
     const second = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_OPERATOR: 'second' });
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(
-      /a demo is already running on this state folder: first on .* \(pid \d+\) since .*; quit it first/,
+      /a demo is already running on this state folder: first on .* \(pid \d+\) since .*; in a terminal, `npm run demo -- --operator NAME` follows it as another operator \(read-only, A approves\); to start another, quit it first/,
     );
     expect(second.stderr).not.toMatch(/PostgreSQL \d+ up|at .*\.js:\d+/);
     expect(readFileSync(join(state, 'demo', 'demo.json'), 'utf8')).toBe(ports);

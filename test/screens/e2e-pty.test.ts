@@ -2,7 +2,8 @@
 // mid-phase, start again, and resume at the same step.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostName } from '../../src/state/host.js';
 
 /** Every process's command line, from /proc (no dependence on ps). */
 function commandLines(): string[] {
@@ -36,15 +37,11 @@ afterEach(() => {
   for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function startTui(env: NodeJS.ProcessEnv, base = terminalEnv()) {
-  const child = spawn(
-    'script',
-    ['-qfec', `node ${resolve('bin/waymark.js')} --runbook examples/smoke.yaml`, '/dev/null'],
-    {
-      env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+function startTui(env: NodeJS.ProcessEnv, base = terminalEnv(), args = '--runbook examples/smoke.yaml') {
+  const child = spawn('script', ['-qfec', `node ${resolve('bin/waymark.js')} ${args}`, '/dev/null'], {
+    env: { ...base, ...env, COLUMNS: '80', LINES: '24', TERM: 'xterm-256color' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   started.push(child);
   let out = '';
   let err = '';
@@ -161,5 +158,24 @@ describe('TUI end to end in a pseudo-terminal', () => {
     await a.waitFor(/prepare\/make-dir: passed, exit 0/);
     await a.waitFor(/manual step "Look at the marker" needs the operator's confirmation/);
     expect(await a.done).toBe(1);
+  }, 60_000);
+
+  it('a second operator on a running demo follows it read-only instead of being refused', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'demo', 'workspace'), { recursive: true });
+    writeFileSync(join(dir, 'demo', 'demo.json'), JSON.stringify({ pgPort: 1, appPort: 2 }));
+    writeFileSync(join(dir, 'demo', 'workspace', '.env'), 'DB_PASSWORD=not-a-real-one\n');
+    // the demo that runs now: its lock names a live process (this one)
+    const lock = { operator: 'alice', host: hostName(), pid: process.pid, since: new Date().toISOString() };
+    writeFileSync(join(dir, 'demo.lock'), JSON.stringify(lock));
+    const bob = startTui({ WAYMARK_STATE_DIR: dir }, terminalEnv(), 'demo --operator bob');
+    await bob.waitFor(/bob · READ-ONLY, following/);
+    await bob.waitFor(/Press Enter to begin/);
+    await bob.send('q');
+    await bob.waitFor(/Quit\? y\/n/);
+    await bob.send('y');
+    expect(await bob.done).toBe(0);
+    // nothing of the run was written by the follower
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
   }, 60_000);
 });

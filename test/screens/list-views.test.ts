@@ -60,7 +60,7 @@ describe('list view models', () => {
 
   it('the whole-step view wraps the command and scrolls; the criteria view counts what is met', () => {
     const v = stepView({ ...input(freshState()), scope: 'a', stepIndex: 1, width: 40 });
-    expect(v.title).toBe('Make the marker (Phase A)');
+    expect(v.title).toBe('Make the marker');
     const text = v.lines.map((l) => l.text).join('\n');
     // wrapped at spaces: the same characters, in order
     const squeeze = (t: string) => t.replace(/\s/g, '');
@@ -88,5 +88,29 @@ describe('list view models', () => {
     expect(f.hints.startsWith('? help')).toBe(true);
     expect(f.hints.length).toBeLessThanOrEqual(50);
     expect(f.hints).not.toContain('…');
+  });
+});
+
+describe('nothing the operator must act on is cut', () => {
+  it('the approval command another operator must type is whole at 80 columns, wrapped', () => {
+    const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
+    const phase = rb.phases.find((p) => (p.approvals ?? 1) > 1)!;
+    const state: RunState = {
+      ...freshState(),
+      phases: {
+        [phase.id]: {
+          status: 'signed-off',
+          signedOffAt: T0.toISOString(),
+          signedOffBy: 'alice',
+          overrides: [],
+          history: [{ kind: 'signed-off', by: 'alice', at: T0.toISOString() }],
+        },
+      },
+    };
+    const v = overviewView({ ...input(state, rb.phases.indexOf(phase), 79), rb });
+    const text = v.lines.map((l) => l.text).join('\n');
+    for (const l of v.lines) expect(l.text.length).toBeLessThanOrEqual(79);
+    expect(v.lines.filter((l) => l.text.endsWith('…') && /✋|approve/.test(l.text))).toEqual([]);
+    expect(text.replace(/\n\s+/g, ' ')).toContain(`waymark approve --phase ${phase.id})`);
   });
 });

@@ -68,7 +68,7 @@ describe('a run in a state database, handed over between machines', () => {
     const file = runbookFile();
     const alice = machine('host-a', 'alice', db.url);
     const bob = machine('host-b', 'bob', db.url);
-    const walk = ['--runbook', file, '--non-interactive', '--yes'];
+    const walk = ['--runbook', file, '--non-interactive', '--yes', '--new-run'];
 
     const a = cliAsync(walk, alice);
     await a.waitFor(/▶ p1\/slow/);
@@ -149,7 +149,7 @@ describe('a run in a state database, handed over between machines', () => {
     // the second phase needs three signatures: alice's sign-off, and one approval each from bob and carol
     const file = runbookFile(RB.replace('    title: Second\n', '    title: Second\n    approvals: 3\n'));
     const alice = machine('host-a', 'alice', db.url);
-    const r = cli(['--runbook', file, '--non-interactive', '--yes'], { ...alice, SLOW_SECONDS: '0' });
+    const r = cli(['--runbook', file, '--non-interactive', '--yes', '--new-run'], { ...alice, SLOW_SECONDS: '0' });
     expect(r.stdout).toMatch(/awaiting 2 more approvals/);
     const envs = { bob: machine('host-b', 'bob', db.url), carol: machine('host-c', 'carol', db.url) };
     const results = await atMostAtOnce(
@@ -165,6 +165,7 @@ describe('a run in a state database, handed over between machines', () => {
       operator: 'x',
       readOnly: true,
       stateUrl: db.url,
+      newRun: true,
     });
     expect(
       approvalsInForce(s.state.phases.p2)
@@ -185,13 +186,17 @@ describe('four eyes across machines', () => {
     const file = runbookFile(RB.replace('    title: Second\n', '    title: Second\n    approvals: 2\n'));
     const aliceEnv = machine('host-a', 'alice', db.url);
     expect(
-      cli(['--runbook', file, '--non-interactive', '--yes', '--phase', 'p1'], { ...aliceEnv, SLOW_SECONDS: '0' }).code,
+      cli(['--runbook', file, '--non-interactive', '--yes', '--phase', 'p1', '--new-run'], {
+        ...aliceEnv,
+        SLOW_SECONDS: '0',
+      }).code,
     ).toBe(0);
     const alice = new Session(loadRunbook(file, { env: {} }), {
       stateDir: aliceEnv.WAYMARK_STATE_DIR,
       operator: 'alice',
       noProbes: true,
       stateUrl: db.url,
+      newRun: true,
     });
     expect(alice.dispatch({ type: 'step.confirm', scope: 'p2', stepId: 'm' }).ok).toBe(true);
     expect((await alice.runStep({ type: 'step.start', scope: 'p2', stepId: 'so' })).ok).toBe(true);
@@ -212,7 +217,13 @@ describe('the state database: one writer, its history moved whole, a clear word 
     const db = await createTestDatabase('wmshared');
     const file = runbookFile();
     const lr = loadRunbook(file, { env: {} });
-    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    const s = new Session(lr, {
+      stateDir: tempDir(),
+      operator: 'alice',
+      noProbes: true,
+      stateUrl: db.url,
+      newRun: true,
+    });
     expect(() => HeldRun.open(db.url, s.paths.name, { operator: 'eve', host: 'h', pid: 1 })).toThrow(
       /open in another session: alice/,
     );
@@ -233,7 +244,13 @@ describe('the state database: one writer, its history moved whole, a clear word 
   async function aliceWithOneStepDone() {
     const db = await createTestDatabase('wmshared');
     const lr = loadRunbook(runbookFile(), { env: {} });
-    const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url });
+    const s = new Session(lr, {
+      stateDir: tempDir(),
+      operator: 'alice',
+      noProbes: true,
+      stateUrl: db.url,
+      newRun: true,
+    });
     s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
     return { db, lr, s };
   }
@@ -273,7 +290,13 @@ describe('the state database: one writer, its history moved whole, a clear word 
     expect(s.failure?.message).not.toMatch(/\n\s+at /);
     await s.close();
     // the lock went with the connection: bob opens the run as it was before the refused write
-    const bob = new Session(lr, { stateDir: tempDir(), operator: 'bob', noProbes: true, stateUrl: db.url });
+    const bob = new Session(lr, {
+      stateDir: tempDir(),
+      operator: 'bob',
+      noProbes: true,
+      stateUrl: db.url,
+      newRun: true,
+    });
     expect(bob.state.steps['p1/slow'].status).toBe('skipped');
     expect(bob.state.steps['p1/tok']).toBeUndefined();
     await bob.close();
@@ -286,7 +309,10 @@ describe('the state database: one writer, its history moved whole, a clear word 
     const file = runbookFile(
       `id: busy\ntitle: Busy\nversion: 1\nphases:\n  - id: p\n    title: P\n    steps:\n${steps.join('\n')}\n`,
     );
-    const writer = cliAsync(['--runbook', file, '--non-interactive', '--yes'], machine('host-a', 'alice', db.url));
+    const writer = cliAsync(
+      ['--runbook', file, '--non-interactive', '--yes', '--new-run'],
+      machine('host-a', 'alice', db.url),
+    );
     const lr = loadRunbook(file, { env: {} });
     const name = runPaths('/x', lr.runbook.id, fingerprintOf(lr)).name;
     let reads = 0;
@@ -313,7 +339,7 @@ describe('the state database: one writer, its history moved whole, a clear word 
     );
     const file = runbookFile(withUrl);
     const env = { ...machine('host-a', 'alice', ''), HANDOVER_STATE_URL: db.url, SLOW_SECONDS: '0' };
-    expect(cli(['--runbook', file, '--non-interactive', '--yes'], env).code).toBe(0);
+    expect(cli(['--runbook', file, '--non-interactive', '--yes', '--new-run'], env).code).toBe(0);
     const status = cli(['status', '--runbook', file], env);
     expect(status.stdout).toMatch(/^kept in the state database 127\.0\.0\.1:\d+\/wmshared_\w+$/m);
     expect(status.stdout).toMatch(/all phases signed off/);
@@ -328,7 +354,7 @@ describe('the state database: one writer, its history moved whole, a clear word 
     const db = await createTestDatabase('wmshared');
     const file = runbookFile();
     const m = machine('host-a', 'alice', db.url);
-    cli(['--runbook', file, '--non-interactive', '--yes'], { ...m, SLOW_SECONDS: '0' });
+    cli(['--runbook', file, '--non-interactive', '--yes', '--new-run'], { ...m, SLOW_SECONDS: '0' });
     const before = cli(['audit', '--runbook', file, '--verify'], m).stdout;
     expect(before).toMatch(/sign-off of p1 signed by alice .*verified against this log/);
     const out = cli(['state', 'export', '--runbook', file], m);
@@ -365,7 +391,7 @@ describe('the state database: one writer, its history moved whole, a clear word 
     await db.query('ALTER TABLE waymark.events ENABLE TRIGGER events_append_only');
     // a second import finds the run there: nothing moves
     cli(['state', 'export', '--runbook', file], m);
-    cli(['--runbook', file, '--non-interactive', '--yes'], { ...m, SLOW_SECONDS: '0' }); // a new run in the database
+    cli(['--runbook', file, '--non-interactive', '--yes', '--new-run'], { ...m, SLOW_SECONDS: '0' }); // a new run in the database
     const twice = cli(['state', 'import', '--runbook', file], m);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/already has a run of this runbook and target: nothing was moved/);
