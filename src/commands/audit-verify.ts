@@ -33,50 +33,45 @@ function readFileOrSay(file: string, what: string): string {
   }
 }
 
+/** A signature's verdict: broken (its own problem), untrusted (the trust file's word), or good. */
+function judge(proof: Proof, problem: string | undefined, trust: TrustFile | undefined) {
+  const c = checkProof(proof, trust);
+  const why = problem ?? whyNotTrusted(c, trust?.file);
+  const bad = Boolean(problem) || c.trust === 'untrusted';
+  const trusted = c.trust === 'trusted' ? `; TRUSTED for "${proof.by}"` : '';
+  return { bad, why, trust: c.trust, trusted, json: { trust: c.trust, why: bad ? why : undefined } };
+}
+
 /** Each sign-off and approval of the log: its signature, the head it signed, and whether its key is trusted. */
 function signatureLines(entries: AuditEntry[], lines: string[], trust: TrustFile | undefined) {
   const result: Array<SignedLine & { json: Record<string, unknown> }> = [];
-  const signoffs = checkSignoffSignatures(entries, lines);
-  for (const s of signoffs) {
-    const d = entries.find((e) => e.seq === s.seq)!.data as { message: string; armored: string };
-    const proof: Proof = {
-      kind: 'sign-off',
-      phaseId: s.phaseId,
-      by: s.signer ?? '?',
-      message: d.message,
-      armored: d.armored,
-    };
-    const c = checkProof(proof, trust);
-    const why = s.problem ?? whyNotTrusted(c, trust?.file);
-    const bad = Boolean(s.problem) || c.trust === 'untrusted';
-    const who = `signed by ${s.signer ?? '?'} (${s.keyFingerprint ?? 'no key'})`;
-    result.push({
-      bad,
-      line: s.problem
-        ? `  sign-off of ${s.phaseId} (line ${s.seq}) BROKEN: ${s.problem}`
-        : c.trust === 'untrusted'
-          ? `  sign-off of ${s.phaseId} (line ${s.seq}) ${who}: NOT TRUSTED: ${why}`
-          : `  sign-off of ${s.phaseId} ${who}: verified against this log` +
-            (c.trust === 'trusted' ? `; TRUSTED for "${proof.by}"` : ''),
-      json: { ...s, publicKey: undefined, trust: c.trust, why: bad ? why : undefined },
-    });
+  const dataOf = (seq: number) => entries.find((e) => e.seq === seq)!.data;
+  for (const s of checkSignoffSignatures(entries, lines)) {
+    const d = dataOf(s.seq) as { message: string; armored: string };
+    const by = s.signer ?? '?';
+    const j = judge(
+      { kind: 'sign-off', phaseId: s.phaseId, by, message: d.message, armored: d.armored },
+      s.problem,
+      trust,
+    );
+    const who = `signed by ${by} (${s.keyFingerprint ?? 'no key'})`;
+    const line = s.problem
+      ? `  sign-off of ${s.phaseId} (line ${s.seq}) BROKEN: ${s.problem}`
+      : j.bad
+        ? `  sign-off of ${s.phaseId} (line ${s.seq}) ${who}: NOT TRUSTED: ${j.why}`
+        : `  sign-off of ${s.phaseId} ${who}: verified against this log${j.trusted}`;
+    result.push({ bad: j.bad, line, json: { ...s, publicKey: undefined, ...j.json } });
   }
   for (const x of checkApprovalSignatures(entries)) {
-    const d = entries.find((e) => e.seq === x.seq)!.data as { approval: { message: string; armored: string } };
-    const proof: Proof = { kind: 'approval', phaseId: x.phaseId, by: x.by, ...d.approval };
-    const c = checkProof(proof, trust);
-    const why = x.problem ?? whyNotTrusted(c, trust?.file);
-    const bad = Boolean(x.problem) || c.trust === 'untrusted';
-    result.push({
-      bad,
-      line: x.problem
-        ? `  approval of ${x.phaseId} by ${x.by} (line ${x.seq}) BROKEN: ${x.problem}`
-        : c.trust === 'untrusted'
-          ? `  approval of ${x.phaseId} by ${x.by} (line ${x.seq}, ${x.keyFingerprint}): NOT TRUSTED: ${why}`
-          : `  approval of ${x.phaseId} by ${x.by} (${x.keyFingerprint}): signature valid` +
-            (c.trust === 'trusted' ? `; TRUSTED for "${x.by}"` : ''),
-      json: { ...x, publicKey: undefined, trust: c.trust, why: bad ? why : undefined },
-    });
+    const d = dataOf(x.seq) as { approval: { message: string; armored: string } };
+    const j = judge({ kind: 'approval', phaseId: x.phaseId, by: x.by, ...d.approval }, x.problem, trust);
+    const head = `  approval of ${x.phaseId} by ${x.by}`;
+    const line = x.problem
+      ? `${head} (line ${x.seq}) BROKEN: ${x.problem}`
+      : j.bad
+        ? `${head} (line ${x.seq}, ${x.keyFingerprint}): NOT TRUSTED: ${j.why}`
+        : `${head} (${x.keyFingerprint}): signature valid${j.trusted}`;
+    result.push({ bad: j.bad, line, json: { ...x, publicKey: undefined, ...j.json } });
   }
   return result;
 }
