@@ -2,12 +2,12 @@
 // keys the team trusts, and the chain heads a witness outside the run holds. Each answers a
 // different attacker: the chain a careless edit, the trust file a forger with a key of their
 // own, the witness the holder of a trusted key who rewrites their own history.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { UsageError } from '../runbook/errors.js';
-import { allowedSignersFile, out, type runFilesFor } from './common.js';
+import { allowedSignersFile, out, readFileOrSay, type runFilesFor } from './common.js';
 import { readAudit, readLines, verifyAudit, type AuditEntry } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { changesState, replay } from '../phases/replay.js';
@@ -21,16 +21,6 @@ type Files = Awaited<ReturnType<typeof runFilesFor>>;
 interface SignedLine {
   line: string;
   bad: boolean;
-}
-
-function readFileOrSay(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'not readable';
-    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
-  }
 }
 
 /** A signature's verdict: broken (its own problem), untrusted (the trust file's word), or good. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../runbook/errors.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { thisProcess } from '../state/host.js';
 import { loadRunbookFile } from '../runbook/runbook-cache.js';
@@ -75,4 +77,15 @@ export async function openSession(
 
 export function out(s = ''): void {
   process.stdout.write(s + '\n');
+}
+
+/** A file the operator named, read; one that cannot be read is a sentence saying which and why (exit 2). */
+export function readFileOrSay(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'not readable';
+    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
+  }
 }

@@ -1,7 +1,7 @@
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { allowedSignersFile, load, openSession, out, sessionOptions } from './common.js';
+import { existsSync } from 'node:fs';
+import { allowedSignersFile, load, openSession, out, readFileOrSay, sessionOptions } from './common.js';
 import { phaseState } from '../phases/rules.js';
 
 export async function reportCommand(a: ParsedArgs): Promise<number> {
@@ -70,20 +70,13 @@ export async function verifyCommand(a: ParsedArgs): Promise<number> {
   const file = a.positional[0];
   if (!file) throw new UsageError('name the report file: waymark verify REPORT_FILE [--allowed-signers FILE]');
   const { verifyReportText, VERIFY_EXIT } = await import('../report/verify.js');
-  const read = (f: string, what: string) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `cannot read ${what} ${f}: ` +
-          `${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'not readable'}`,
-      );
-    }
-  };
-  const text = read(file, 'the report');
+  const text = readFileOrSay(file, 'the report');
   const trustFile = await allowedSignersFile(a);
-  const v = verifyReportText(text, trustFile ? read(trustFile, 'the allowed signers file') : undefined, trustFile);
+  const v = verifyReportText(
+    text,
+    trustFile ? readFileOrSay(trustFile, 'the allowed signers file') : undefined,
+    trustFile,
+  );
   const title = v.body ? `"${v.body.title}" (${v.format})` : file;
   for (const n of v.notes ?? []) out(`note: ${n}`);
   if (!v.intact) {

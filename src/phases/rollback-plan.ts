@@ -2,8 +2,7 @@
 // the latest phase that changed anything is undone first.
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
-import { DONE } from '../state/run-state.js';
-import { rollbackProgress, stepState, touchedPhases } from './rules.js';
+import { rollbackProgress, touchedPhases } from './rules.js';
 
 export interface RollbackItem {
   procedureId: string;
@@ -30,8 +29,7 @@ export function rollbackPlan(rb: Runbook, state: RunState): RollbackItem[] {
   }
   return order.map((id) => {
     const proc = rb.rollback.find((r) => r.id === id)!;
-    const done = proc.steps.filter((s) => DONE.has(stepState(state, `rollback:${id}`, s.id).status)).length;
-    const inProgress = rollbackProgress(rb, state, id)!.inProgress;
+    const { done, inProgress } = rollbackProgress(rb, state, id)!;
     const abandoned = done < proc.steps.length && !inProgress && state.abandoned?.[id];
     return {
       procedureId: id,

@@ -333,10 +333,8 @@ export function rollbackProgress(rb: Runbook, state: RunState, procId: string): 
   const scope = `rollback:${proc.id}`;
   const sts = proc.steps.map((st) => stepState(state, scope, st.id));
   const done = sts.filter((x) => DONE.has(x.status)).length;
-  const last = sts.reduce(
-    (t, x) => (x.finishedAt && x.finishedAt > t ? x.finishedAt : (x.startedAt ?? '') > t ? x.startedAt! : t),
-    '',
-  );
+  // its latest activity: an abandonment after it ends the procedure; a step started after it begins it again
+  const last = sts.flatMap((x) => [x.startedAt ?? '', x.finishedAt ?? '']).reduce((a, b) => (b > a ? b : a), '');
   const abandoned = state.abandoned?.[proc.id]?.at(-1);
   const begun = sts.some((x) => x.status !== 'pending');
   const inProgress = begun && done < proc.steps.length && !(abandoned && abandoned.at >= last);
@@ -360,10 +358,19 @@ export function rerunPolicy(rb: Runbook, scope: string, step: Step): 'ask' | 'ne
 export function confirmWord(rb: Runbook, state: RunState, scope: string, step: Step): string | undefined {
   const s = parseScope(scope);
   const proc = s.kind === 'rollback' ? rb.rollback.find((r) => r.id === s.id) : undefined;
-  // a procedure is entered by typing its name, destructive or not: a rollback never starts by Enter alone
-  const entering = !!proc && !rollbackProgress(rb, state, proc.id)!.inProgress;
+  const entering = enteringProcedure(rb, state, scope);
   if (!step.destructive && !entering) return undefined;
   return step.confirm_word ?? proc?.confirm_word ?? proc?.id ?? 'CONFIRM';
+}
+
+/**
+ * The rollback procedure a step of this scope would start (begun and not in progress, or not begun):
+ * a procedure is entered by typing its name, destructive or not, never by Enter alone.
+ */
+function enteringProcedure(rb: Runbook, state: RunState, scope: string): Runbook['rollback'][number] | undefined {
+  const s = parseScope(scope);
+  const proc = s.kind === 'rollback' ? rb.rollback.find((r) => r.id === s.id) : undefined;
+  return proc && !rollbackProgress(rb, state, proc.id)!.inProgress ? proc : undefined;
 }
 
 /** What entering a rollback procedure will change, said before its name is typed. */
@@ -464,19 +471,17 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
       // asked only now that every precondition holds: never "type the word" and then "not yet"
       if (pnr) needs.push({ kind: 'pnr', text: pnr, word: step.id });
       const word = confirmWord(rb, state, action.scope, step);
-      const sc = parseScope(action.scope);
-      const proc = sc.kind === 'rollback' ? rb.rollback.find((r) => r.id === sc.id) : undefined;
-      const entering = !!proc && !rollbackProgress(rb, state, proc.id)!.inProgress;
-      if (entering && !procedureApplies(rb, state, proc.id))
+      const entering = enteringProcedure(rb, state, action.scope);
+      if (entering && !procedureApplies(rb, state, entering.id))
         return no(
-          `nothing in this run needs "${proc.title}" yet: no phase it undoes has begun, so there is nothing to ` +
+          `nothing in this run needs "${entering.title}" yet: no phase it undoes has begun, so there is nothing to ` +
             'roll back',
         );
       if (word)
         needs.push({
           kind: 'confirm-word',
           word,
-          prompt: entering ? enteringPrompt(rb, proc) : `"${step.title}" is destructive.`,
+          prompt: entering ? enteringPrompt(rb, entering) : `"${step.title}" is destructive.`,
           ...(entering ? { rollback: true } : {}),
         });
       return yes(...needs);

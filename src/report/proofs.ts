@@ -11,6 +11,11 @@ export interface EmbeddedCheck {
   check?: ProofCheck;
   /** why it does not count (unsigned, another run's, a bad signature, an untrusted key) */
   why?: string;
+  /**
+   * It does not count. Without a trust file a valid signature is not called untrusted (nothing is said
+   * of its key), but an unsigned, broken or misplaced one is.
+   */
+  untrusted: boolean;
 }
 
 function proofOf(row: ReportSignoff, phase: ReportPhase): Proof | undefined {
@@ -29,16 +34,18 @@ export function checkEmbedded(body: ReportBody, trust: TrustFile | undefined): E
       const label = `${kind} of ${phase.id} by ${row.by}`;
       const proof = proofOf(row, phase);
       if (!proof) {
-        out.push({ label, row, phase, why: 'it is not signed: nothing proves who signed it' });
+        out.push({ label, row, phase, why: 'it is not signed: nothing proves who signed it', untrusted: true });
         continue;
       }
       const lines = proof.message.split('\n');
       if (!lines.includes(`run: ${body.run.id}`) || !lines.some((l) => l.startsWith(`phase: ${phase.id} `))) {
-        out.push({ label, row, phase, why: 'its signed text is of another run or phase' });
+        out.push({ label, row, phase, why: 'its signed text is of another run or phase', untrusted: true });
         continue;
       }
       const check = checkProof(proof, trust);
-      out.push({ label: proofLabel(proof), row, phase, check, why: whyNotTrusted(check, trust?.file) });
+      const why = whyNotTrusted(check, trust?.file);
+      const untrusted = !!why && !(check.trust === 'no-trust-file' && !check.problem);
+      out.push({ label: proofLabel(proof), row, phase, check, why, untrusted });
     }
   return out;
 }
@@ -51,11 +58,9 @@ export function markTrust(body: ReportBody, trust: TrustFile | undefined): strin
   const checks = checkEmbedded(body, trust);
   const untrusted: string[] = [];
   for (const c of checks) {
-    // without a trust file nothing is said of the keys, but an unsigned or broken one is still not trusted
-    const why = c.check?.trust === 'no-trust-file' && !c.check.problem ? undefined : c.why;
-    if (!why) continue;
-    c.row.untrusted = why;
-    untrusted.push(`${c.label}: ${why}`);
+    if (!c.untrusted) continue;
+    c.row.untrusted = c.why;
+    untrusted.push(`${c.label}: ${c.why}`);
   }
   body.signoffProofs = {
     embedded: true,

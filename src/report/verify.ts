@@ -152,7 +152,7 @@ function signoffsOf(
   return checkEmbedded(body, trust).map((c) => ({
     label: c.label,
     keyFingerprint: c.check?.keyFingerprint,
-    trust: c.why && !(c.check?.trust === 'no-trust-file' && !c.check.problem) ? 'untrusted' : c.check?.trust,
+    trust: c.untrusted ? 'untrusted' : c.check?.trust,
     why: c.why,
   }));
 }
