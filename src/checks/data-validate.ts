@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { KINDS, KIND_LABEL, type Diff, type Kind } from './validate-kinds.js';
 import { validateAll, type EntityStats } from './validate-run.js';
 
-const NORMS = ['trim', 'empty_is_null', 'case_insensitive'] as const;
+const NORMS = ['trim', 'empty_is_null', 'case_insensitive', 'midnight_utc_is_date'] as const;
 const fieldSpec = z.union([
   z.string(),
   z
@@ -91,6 +91,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
   let worst = 100;
   let newSince = 0;
   let onlyInPg = 0;
+  let defaults = 0;
   try {
     const all =
       (await inWorkers(p, ctx, out.partPath)) ??
@@ -101,6 +102,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
       for (const k of KINDS) totals[k] += s.kinds[k];
       newSince += s.newSinceRead;
       onlyInPg += s.onlyInPg;
+      defaults += s.defaultsAccepted;
       Object.assign(metrics, {
         [`${spec.name}_json`]: s.json,
         [`${spec.name}_pg`]: s.pg,
@@ -148,7 +150,8 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
         ? `Total Discrepancies Found: 0 — data is consistent ` +
           `(${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')}` +
           `)${newSince ? `; ${newSince} written since the JSON was read` : ''}` +
-          `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}`
+          `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}` +
+          `${defaults ? `; ${defaults} missing values hold their declared column default` : ''}`
         : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
     metrics,
     thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },

@@ -30,6 +30,41 @@ export function entityFile(
 export type OnMalformed = (where: string, what: string) => void;
 
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** two spellings of one key: the same text, or one UUID in either case */
+const sameKey = (a: string, b: string) => a === b || (a.length === 36 && a.toLowerCase() === b.toLowerCase());
+
+/**
+ * The records of a children field the entity declares may be a map (`also_as_map`): each value
+ * with its key, the map's key given to a record that has none. A record whose own key is
+ * another is malformed: which of the two is its key is not for a comparison to guess.
+ */
+function* mapEntries(
+  map: Record<string, unknown>,
+  child: Entity,
+  where: string,
+  onMalformed?: OnMalformed,
+): Generator<[unknown, string]> {
+  for (const [k, item] of Object.entries(map)) {
+    const at = `${where}.${child.field}[${JSON.stringify(k)}]`;
+    if (!isObject(item)) {
+      yield [item, at];
+      continue;
+    }
+    const own = item[child.key];
+    if (own === undefined || own === null || own === '') yield [{ ...item, [child.key]: k }, at];
+    else if ((typeof own === 'string' || typeof own === 'number') && sameKey(String(own), k)) yield [item, at];
+    else onMalformed?.(at, `${child.key} ${JSON.stringify(own)} is not its key ${JSON.stringify(k)} in the map`);
+  }
+}
+
+/** What a children field that is not a list holds: a map's entries, nothing (null), or undefined when malformed. */
+function notAList(v: unknown, child: Entity, where: string, onMalformed?: OnMalformed) {
+  if (v === null && child.null_is_empty) return [];
+  if (isObject(v) && child.also_as_map) return mapEntries(v, child, where, onMalformed);
+  return undefined;
+}
 
 /**
  * Every record of an entity; nested ones are found inside their parents' arrays.
@@ -73,8 +108,12 @@ function* descend(
   const child = chain[depth];
   const arr = rec[child.field ?? ''];
   if (arr === undefined) return;
+  const own = depth === chain.length - 1 ? onMalformed : undefined;
   if (!Array.isArray(arr)) {
-    if (depth === chain.length - 1) onMalformed?.(`${where}.${child.field}`, `${kindOf(arr)}, not a list`);
+    const entries = notAList(arr, child, where, own);
+    if (!entries) return void own?.(`${where}.${child.field}`, `${kindOf(arr)}, not a list`);
+    for (const [item, at] of entries)
+      yield* descend(item, chain, depth + 1, rec[chain[depth - 1].key], at, onMalformed);
     return;
   }
   for (let i = 0; i < arr.length; i++)
@@ -169,7 +208,11 @@ function visit(
   const arr = rec[child.field ?? ''];
   if (arr === undefined) return;
   if (!Array.isArray(arr)) {
-    if (depth === chain.length - 1) pass.onMalformed(name, `${where()}.${child.field}`, `${kindOf(arr)}, not a list`);
+    const own = depth === chain.length - 1 ? (w: string, what: string) => pass.onMalformed(name, w, what) : undefined;
+    const entries = notAList(arr, child, where(), own);
+    if (!entries) return void own?.(`${where()}.${child.field}`, `${kindOf(arr)}, not a list`);
+    for (const [item, at] of entries)
+      visit(item, chain, depth + 1, rec[chain[depth - 1].key], () => at, name, pass, pending);
     return;
   }
   const key = rec[chain[depth - 1].key];

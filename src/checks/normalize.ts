@@ -16,7 +16,7 @@ export function pgTypeToField(dataType: string): FieldType {
 }
 
 /** Normalisations a runbook may declare per field; none applies unless declared. */
-export type Normalisation = 'trim' | 'empty_is_null' | 'case_insensitive';
+export type Normalisation = 'trim' | 'empty_is_null' | 'case_insensitive' | 'midnight_utc_is_date';
 
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -64,6 +64,12 @@ export function isoMicros(v: string): string | undefined {
   return utcMicros(v) ?? isoMicrosByDate(v);
 }
 
+/** A time exactly at midnight UTC as its day (a date some stores write as a time); anything else as it is. */
+function utcDay(v: string): string {
+  const t = isoMicros(v);
+  return t?.endsWith('T00:00:00.000000Z') ? t.slice(0, 10) : v;
+}
+
 /** The reference: through Date, for every notation the pattern allows. */
 export function isoMicrosByDate(v: string): string | undefined {
   const m = ISO.exec(v);
@@ -97,6 +103,7 @@ export function normalize(
   let out: string;
   switch (type) {
     case 'date':
+      if (some && typeof x === 'string' && x.length > 10 && norms.includes('midnight_utc_is_date')) x = utcDay(x);
       out = typeof x === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(x) ? x : raw(x);
       break;
     case 'key':

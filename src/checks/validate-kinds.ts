@@ -5,10 +5,13 @@ export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', '
 export const NEW = 'new-since-read';
 /** Noted, never a discrepancy, in contains mode: a row PostgreSQL has and the JSON never had. */
 export const ONLY_PG = 'only-in-postgresql';
+/** Noted, never a discrepancy: a missing JSON value where PostgreSQL holds the column default the runbook declares. */
+export const DEFAULTED = 'default-as-declared';
 export type Kind = (typeof KINDS)[number];
-export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG, string> = {
+export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED, string> = {
   [NEW]: 'new since the JSON was read (not a discrepancy)',
   [ONLY_PG]: 'only in PostgreSQL (contains mode: not a discrepancy)',
+  [DEFAULTED]: 'default filled as declared (not a discrepancy)',
   missing: 'missing in PostgreSQL',
   extra: 'extra in PostgreSQL',
   differs: 'field differs',
@@ -19,7 +22,7 @@ export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG, string> = {
 
 export type Diff = {
   entity: string;
-  kind: Kind | typeof NEW | typeof ONLY_PG;
+  kind: Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED;
   key: string;
   field: string;
   json: string | null;

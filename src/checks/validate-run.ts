@@ -22,7 +22,7 @@ import type { PgRow, TableShape } from './validate-pg.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
-import { KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
+import { DEFAULTED, KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
 import { deferred, semaphore } from './async-gates.js';
 import { merge } from './validate-merge.js';
 
@@ -113,6 +113,7 @@ class Side {
     const full = { entity: this.spec.name, ...d };
     this.o.emit(full);
     if (d.kind === NEW) return void this.newSinceRead++;
+    if (d.kind === DEFAULTED) return;
     if (d.kind === ONLY_PG) return void this.onlyInPg++;
     this.kinds[d.kind]++;
     if (this.shown[d.kind]++ < this.o.maxExamples) this.examples.push(full);
@@ -129,7 +130,7 @@ class Side {
 
   /** the children of one parent come one after the other: its key is mapped once for them all */
   private lastParent: { key: unknown; text: string } = { key: undefined, text: '' };
-  private parentText(key: unknown): string {
+  parentText(key: unknown): string {
     const last = this.lastParent;
     if (key !== last.key) this.lastParent = { key, text: mapLegacyKey(key, this.o.ns) };
     return this.lastParent.text;
@@ -137,6 +138,15 @@ class Side {
 
   /** the values of the record being hashed: one list for all, as rowHash keeps none of it */
   private readonly scratch: Array<string | null> = [];
+
+  /**
+   * The record's key as PostgreSQL holds it: a legacy key mapped (uuid v5); one unique only
+   * within its parent (key_scope: parent) mapped with the parent's mapped key as namespace.
+   */
+  keyOf(k: unknown, parentKey: unknown): string {
+    if (this.entity.key_scope !== 'parent' || !this.o.ns || parentKey === undefined) return mapLegacyKey(k, this.o.ns);
+    return mapLegacyKey(k, this.parentText(parentKey));
+  }
 
   add(rec: Record<string, unknown>, parentKey: unknown): Promise<void> | undefined {
     const k = rec[this.entity.key];
@@ -150,7 +160,7 @@ class Side {
       });
       return undefined;
     }
-    return this.json.add(mapLegacyKey(k, this.o.ns), rowHash(this.values(rec, parentKey, this.scratch)));
+    return this.json.add(this.keyOf(k, parentKey), rowHash(this.values(rec, parentKey, this.scratch)));
   }
 }
 
@@ -479,7 +489,7 @@ async function nameDifferences(side: Side, ctx: Ctx, signal: AbortSignal, pgVals
   let mismatched = 0;
   let defaults = 0;
   for await (const { value, parentKey } of streamEntity(ctx.data, spec.name, ctx.baseDir, signal)) {
-    const key = mapLegacyKey(value[side.entity.key], o.ns);
+    const key = side.keyOf(value[side.entity.key], parentKey);
     const pv = pgVals.get(key);
     if (!pv) continue;
     pgVals.delete(key);
@@ -490,7 +500,11 @@ async function nameDifferences(side: Side, ctx: Ctx, signal: AbortSignal, pgVals
       const c = shape.columns[i];
       // JSON had no value and PostgreSQL filled its column default
       if (jv[i] === null && pv[i] !== null && shape.hasDefault.has(c.column)) {
-        if (c.dflt !== undefined && normalize(c.dflt, c.type ?? 'text', o.ns) === pv[i]) return void defaults++;
+        if (c.dflt !== undefined && normalize(c.dflt, c.type ?? 'text', o.ns) === pv[i]) {
+          // declared: the migration fills it (and lists it); noted here too, never a discrepancy
+          side.report({ kind: DEFAULTED, key, field: label, json: null, pg: pv[i] });
+          return void defaults++;
+        }
         real++;
         return side.report({ kind: 'default-filled', key, field: label, json: null, pg: pv[i] });
       }

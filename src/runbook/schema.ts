@@ -52,6 +52,21 @@ export const entitySchema = z
     path: z.string().optional().describe('Dotted path to the array inside the file, e.g. "users"'),
     nested_in: z.string().optional().describe('Parent entity whose records hold this one as an array'),
     field: z.string().optional().describe('Field of the parent record holding the array'),
+    also_as_map: z
+      .boolean()
+      .optional()
+      .describe(
+        "Nested: the parent's field may be an object keyed by this entity's key instead of an array; its " +
+          "values are the records (one without a key takes the map's)",
+      ),
+    null_is_empty: z.boolean().optional().describe('Nested: a null field in the parent holds no records'),
+    key_scope: z
+      .enum(['file', 'parent'])
+      .optional()
+      .describe(
+        'parent: a legacy (non-UUID) key is unique only within its parent record, and is mapped with the ' +
+          "parent's key as namespace (data.validate's legacy_id_namespace)",
+      ),
     key: z.string().default('id'),
     table: z.string().optional().describe('PostgreSQL table with the same records'),
     connection: z.string().optional(),

@@ -70,8 +70,8 @@ async function reference(): Promise<Set<string>> {
     const entity = data[spec.name];
     const cols = Object.entries(spec.fields).map(([f, s]) =>
       typeof s === 'string'
-        ? { f, column: s, norms: [] }
-        : { f, column: s.column, type: s.type, norms: s.normalize ?? [] },
+        ? { f, column: s, norms: [], dflt: undefined }
+        : { f, column: s.column, type: s.type, norms: s.normalize ?? [], dflt: s.default },
     );
     type Col = { column_name: string; data_type: string; column_default: string | null };
     const types = (await db.query(
@@ -91,7 +91,9 @@ async function reference(): Promise<Set<string>> {
     };
     const malformed = (where: string) => say('malformed', where, '(entry)');
     for await (const { value, parentKey } of streamEntity(data, spec.name, ws, undefined, malformed)) {
-      const k = mapLegacyKey(value[entity.key], NS);
+      // a legacy key unique only within its parent is mapped with the parent's key as namespace
+      const scope = entity.key_scope === 'parent' ? mapLegacyKey(parentKey, NS) : NS;
+      const k = mapLegacyKey(value[entity.key], scope);
       json.set(k, [...(json.get(k) ?? []), values((c) => value[c.f], parentKey, false)]);
     }
     const ts = (c: string) =>
@@ -133,7 +135,18 @@ async function reference(): Promise<Set<string>> {
         if (j[i] === p[i]) return;
         const column = i < cols.length ? cols[i].column : spec.parent_column!;
         const hasDefault = typeOf(column).column_default !== null;
-        say(j[i] === null && p[i] !== null && hasDefault ? 'default-filled' : 'differs', k, label);
+        const c = cols[i];
+        const t = c && ((c.type ?? pgTypeToField(typeOf(c.column).data_type)) as FieldType);
+        const declared = c?.dflt !== undefined && j[i] === null && normalize(c.dflt, t, NS) === p[i];
+        say(
+          declared
+            ? 'default-as-declared'
+            : j[i] === null && p[i] !== null && hasDefault
+              ? 'default-filled'
+              : 'differs',
+          k,
+          label,
+        );
       });
     }
     for (const k of pg.keys()) if (!json.has(k)) say('extra', k, '(row)');
