@@ -40,13 +40,15 @@ export function createPool(overrides) {
 
 // Legacy records have non-UUID ids; they map to a deterministic UUID (v5), so the
 // migration can be re-run and every reference (ownerId, projectId) maps the same way.
+// A nested record's legacy id (a task's "1") is unique only within its parent: it is mapped
+// with the parent's uuid as namespace, so task "1" of two projects is two tasks.
 export const LEGACY_ID_NAMESPACE = process.env.LEGACY_ID_NAMESPACE || '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function toUuid(id) {
+export function toUuid(id, scope = LEGACY_ID_NAMESPACE) {
   if (id === null || id === undefined || id === '') return null;
   const s = String(id);
   if (UUID.test(s)) return s.toLowerCase();
-  const ns = Buffer.from(LEGACY_ID_NAMESPACE.replace(/-/g, ''), 'hex');
+  const ns = Buffer.from(scope.replace(/-/g, ''), 'hex');
   const h = createHash('sha1').update(Buffer.concat([ns, Buffer.from(s, 'utf8')])).digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;

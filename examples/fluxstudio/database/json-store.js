@@ -118,6 +118,8 @@ export const jsonStore = {
     commitProjects((projects) => {
       const p = projects.find((x) => String(x.id) === String(projectId));
       if (!p) throw Object.assign(new Error('project not found'), { status: 404 });
-      (p.tasks ??= []).push(task);
+      // some stores keep a project's tasks as an object keyed by id
+      if (p.tasks && typeof p.tasks === 'object' && !Array.isArray(p.tasks)) p.tasks[task.id] = task;
+      else (p.tasks ??= []).push(task);
     }),
 };

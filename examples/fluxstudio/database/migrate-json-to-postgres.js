@@ -1,14 +1,17 @@
-// node database/migrate-json-to-postgres.js [--on-duplicate=fail|keep-first|keep-last]
+// node database/migrate-json-to-postgres.js [--on-duplicate=fail|keep-first|keep-last] [--defaults=fill|reject]
 // Copies users.json and projects.json (with their nested tasks and milestones) into
 // PostgreSQL, and never loses a record silently:
 //  1. a pre-flight pass over the JSON (streamed) finds duplicate ids (also ids equal after
 //     the legacy-id mapping, and "777" next to 777), malformed entries, fields without a
 //     column and values that do not convert; it prints the plan and writes it whole to
 //     migration-plan.json. Duplicates stop it before anything is written, unless a
-//     resolution is chosen (--on-duplicate=keep-first or keep-last).
+//     resolution is chosen (--on-duplicate=keep-first or keep-last). A value a unique column
+//     (email) holds twice is decided the same way, by the records' places in the file.
 //  2. the copy: every value converts exactly (conversions.js) or its record is rejected;
 //     one bad record never stops the others; every rejected record goes to
-//     migration-rejected.jsonl with its entity, id, field, value and reason.
+//     migration-rejected.jsonl with its entity, id, field, value and reason. A missing value
+//     whose column has a constant default gets it (--defaults=fill, the default, as the app
+//     does) and each such record goes to migration-defaults.jsonl; --defaults=reject rejects it.
 // Idempotent: rows are upserted only where they differ, so a second run writes nothing.
 //
 // One parse: the pre-flight converts every record and stages its row on disk in COPY form;
@@ -31,6 +34,11 @@ if (!['fail', 'keep-first', 'keep-last'].includes(ON_DUPLICATE)) {
   console.error(`--on-duplicate must be fail, keep-first or keep-last, not "${ON_DUPLICATE}"`);
   process.exit(2);
 }
+const DEFAULTS = arg('defaults', 'fill');
+if (!['fill', 'reject'].includes(DEFAULTS)) {
+  console.error(`--defaults must be fill or reject, not "${DEFAULTS}"`);
+  process.exit(2);
+}
 const REPORT_DIR = arg('report-dir', RUN_DIR);
 mkdirSync(REPORT_DIR, { recursive: true });
 /** rows one INSERT … SELECT upserts: a few seconds of work, so progress moves */
@@ -39,6 +47,11 @@ const line = '='.repeat(60);
 // ---- 1. pre-flight ----
 console.log('🚀 Starting JSON to PostgreSQL Migration');
 console.log(line);
+console.log(
+  DEFAULTS === 'fill'
+    ? `A missing value whose column has a default gets it, and is listed (--defaults=fill)`
+    : `A missing value whose column has a default rejects its record (--defaults=reject)`,
+);
 console.log('\n🔎 Pre-flight check of the JSON files...');
 const { progressEvery } = await import(new URL('../../../dist/checks/progress.js', import.meta.url));
 // a migration of minutes says how far it is every few seconds
@@ -46,18 +59,29 @@ let tell = progressEvery((t) => console.log(`  … ${t}`));
 let done = 0;
 
 let stats = {};
-const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 });
+const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, defaulted: 0, rekeyed: 0 });
 const rejectedFile = join(REPORT_DIR, 'migration-rejected.jsonl');
 const rejectedOut = createWriteStream(`${rejectedFile}.tmp`);
 let rejectedCount = 0;
 /** rejections whose record is looked up again at the end: where → { entity, field, value, reason } */
 const later = new Map();
 
+const defaultsFile = join(REPORT_DIR, 'migration-defaults.jsonl');
+const defaultsOut = createWriteStream(`${defaultsFile}.tmp`);
+let defaultedCount = 0;
+/** A record a column default was filled for: counted, said (the first 10), and written with its record. */
+function defaulted(x, fields) {
+  stat(x.entity).defaulted++;
+  const what = Object.entries(fields).map(([f, v]) => `${f} ${v.written === '(missing)' ? 'missing' : JSON.stringify(v.written)} → ${JSON.stringify(v.filled)}`);
+  if (++defaultedCount <= 10) console.log(`ℹ️  Default filled ${x.entity} ${JSON.stringify(x.rec.id ?? x.mapKey ?? null)} (${x.where}): ${what.join(', ')}`);
+  defaultsOut.write(JSON.stringify({ entity: x.entity, id: x.rec.id ?? x.mapKey ?? null, where: x.where, fields, record: x.rec }) + '\n');
+}
+
 /** A record that is not migrated: counted, said (the first 20), and written with its record. */
 function rejectRecord(x, field, value, reason) {
   stat(x.entity).rejected++;
   rejectedCount++;
-  const id = isRecord(x.rec) ? x.rec.id ?? null : x.id ?? null;
+  const id = isRecord(x.rec) ? x.rec.id ?? x.mapKey ?? null : x.id ?? null;
   if (rejectedCount <= 20) console.log(`❌ Rejected ${x.entity} ${JSON.stringify(id)} (${x.where}): ${field ? `${field} ${JSON.stringify(value)}: ` : ''}${reason}`);
   const entry = { entity: x.entity, id, where: x.where, field, value: value === undefined ? null : value, reason };
   if ('rec' in x) rejectedOut.write(JSON.stringify({ ...entry, record: x.rec }) + '\n');
@@ -84,11 +108,11 @@ async function openCopy(entity) {
   await client.query(`SET temp_buffers = '64MB'`);
   // __skip: staged only to be seen by the duplicate check (a child of a project already rejected)
   await client.query(
-    `CREATE TEMP TABLE stage (__n bigint, __where text, __parent text, __id text, __skip boolean, LIKE ${ENTITIES[entity].table})`,
+    `CREATE TEMP TABLE stage (__n bigint, __where text, __parent text, __id text, __skip boolean, __old uuid, LIKE ${ENTITIES[entity].table})`,
   );
   // the table's own rules (NOT NULL among them) judge each row in the upsert, not the whole COPY
   await client.query(`ALTER TABLE stage ${cols.map((c) => `ALTER COLUMN ${c} DROP NOT NULL`).join(', ')}`);
-  const copy = client.query(copyStreams.from(`COPY stage (__n, __where, __parent, __id, __skip, ${cols.join(', ')}) FROM STDIN`));
+  const copy = client.query(copyStreams.from(`COPY stage (__n, __where, __parent, __id, __skip, __old, ${cols.join(', ')}) FROM STDIN`));
   const finished = new Promise((resolve, reject) => {
     copy.on('finish', resolve);
     copy.on('error', reject);
@@ -106,7 +130,7 @@ const rejectedParents = new Set();
 const checked = () => tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
 
 // users.json in a worker thread, projects.json here, at once
-const worker = new Worker(new URL('./preflight-worker.js', import.meta.url));
+const worker = new Worker(new URL('./preflight-worker.js', import.meta.url), { workerData: { defaults: DEFAULTS } });
 const usersPlan = new Promise((resolve, reject) => {
   // one message after the other: the last rows are written before 'done' is taken
   let queue = Promise.resolve();
@@ -116,6 +140,7 @@ const usersPlan = new Promise((resolve, reject) => {
       if (!s.copy.write(m.text)) await once(s.copy, 'drain');
       worker.postMessage('ack');
     } else if (m.t === 'reject') rejectRecord(m.x, m.field, m.value, m.reason);
+    else if (m.t === 'defaulted') defaulted(m.x, m.fields);
     else if (m.t === 'progress') for (let i = 0; i < m.n; i++) checked();
     else if (m.t === 'done') resolve(m.plan);
   };
@@ -133,21 +158,24 @@ const projectsPlan = preflight('projects', {
     rejectRecord(x, field, value, reason);
     if (x.entity === 'projects') rejectedParents.add(x.where);
   },
+  defaulted,
   progress: checked,
-});
+}, { defaults: DEFAULTS });
 const parts = await Promise.all([usersPlan, projectsPlan]);
-const plan = { entities: {}, duplicates: [], malformed: [], unconvertible: [], withoutColumn: {} };
+const plan = { entities: {}, duplicates: [], unique: [], malformed: [], unconvertible: [], withoutColumn: {}, fromMap: [], defaultsFilled: {} };
 for (const p of parts) {
   Object.assign(plan.entities, p.entities);
   plan.malformed.push(...p.malformed);
   plan.unconvertible.push(...p.unconvertible);
+  plan.fromMap.push(...p.fromMap);
   Object.assign(plan.withoutColumn, p.withoutColumn);
+  Object.assign(plan.defaultsFilled, p.defaultsFilled);
 }
 // the statistics in the files' order, each entity's total from the plan
 const byEntity = stats;
 stats = {};
 for (const [e, s] of Object.entries(plan.entities))
-  stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, ...byEntity[e], total: s.records };
+  stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, defaulted: 0, rekeyed: 0, ...byEntity[e], total: s.records };
 for (const s of Object.values(stage)) {
   await flushStage(s);
   s.copy.end();
@@ -165,28 +193,55 @@ const found = await Promise.all(
   }),
 );
 plan.duplicates.push(...found.flat());
-// which record of a duplicated id is kept (keep-first / keep-last), by where it stands
+// which record of a duplicated id is kept (keep-first / keep-last), by where it stands: where → why not
 const dropped = new Map();
+const keptOf = (records) => (ON_DUPLICATE === 'keep-last' ? records.at(-1) : records[0]).where;
 for (const d of plan.duplicates) {
-  const kept = (ON_DUPLICATE === 'keep-last' ? d.records.at(-1) : d.records[0]).where;
-  for (const r of d.records) if (r.where !== kept) dropped.set(r.where, kept);
+  const kept = keptOf(d.records);
+  for (const r of d.records)
+    if (r.where !== kept) dropped.set(r.where, { field: 'id', value: r.id, reason: `duplicate id: the record at ${kept} was kept (--on-duplicate=${ON_DUPLICATE})` });
 }
+// a value a unique column holds twice (an email), among the records still kept: decided the same way
+for (const p of parts)
+  for (const c of p.unique) {
+    const records = c.records.filter((r) => !dropped.has(r.where));
+    if (records.length < 2) continue;
+    plan.unique.push({ ...c, records });
+    if (ON_DUPLICATE === 'fail') continue;
+    const kept = keptOf(records);
+    const at = kept.slice(kept.indexOf(' ') + 1);
+    for (const r of records)
+      if (r.where !== kept)
+        dropped.set(r.where, { field: c.field, value: c.value, reason: `${c.field} also used by the record at ${at}, which was kept (--on-duplicate=${ON_DUPLICATE})` });
+  }
 
 for (const [e, s] of Object.entries(plan.entities)) {
   const dups = plan.duplicates.filter((d) => d.entity === e);
   const cols = Object.entries(plan.withoutColumn[e] ?? {}).map(([f, n]) => `${f} (${n})`).join(', ');
-  console.log(`  ${e}: ${s.records} records, ${dups.length} duplicate ids, ${s.malformed} malformed, ${s.unconvertible} with values that do not convert${cols ? `; fields without a column, kept for rollback: ${cols}` : ''}`);
+  const uniq = plan.unique.filter((d) => d.entity === e);
+  const filled = Object.entries(plan.defaultsFilled[e] ?? {}).map(([f, n]) => `${f} (${n})`).join(', ');
+  const maps = s.fromMap ?? 0;
+  console.log(
+    `  ${e}: ${s.records} records, ${dups.length} duplicate ids${uniq.length ? `, ${uniq.length} ${uniq[0].field} values used twice` : ''}, ` +
+      `${s.malformed} malformed, ${s.unconvertible} with values that do not convert` +
+      `${filled ? `; default filled: ${filled}` : ''}${maps ? `; ${maps} converted from a map` : ''}` +
+      `${cols ? `; fields without a column, kept for rollback: ${cols}` : ''}`,
+  );
 }
 const planFile = join(REPORT_DIR, 'migration-plan.json');
-writeFileSync(`${planFile}.tmp`, JSON.stringify({ onDuplicate: ON_DUPLICATE, ...plan }, null, 2) + '\n');
+writeFileSync(`${planFile}.tmp`, JSON.stringify({ onDuplicate: ON_DUPLICATE, defaults: DEFAULTS, ...plan }, null, 2) + '\n');
 renameSync(`${planFile}.tmp`, planFile);
 console.log(`  the whole plan: ${planFile}`);
-if (plan.duplicates.length && ON_DUPLICATE === 'fail') {
+if ((plan.duplicates.length || plan.unique.length) && ON_DUPLICATE === 'fail') {
   for (const d of plan.duplicates.slice(0, 10)) console.log(`  ❌ duplicate ${d.entity} id: ${d.records.map((r) => `${JSON.stringify(r.id)} at ${r.where}`).join(', ')}`);
-  console.log(`\n❌ ${plan.duplicates.length} duplicate id(s): nothing was written. Fix them in the JSON, or choose which record to keep`);
+  for (const d of plan.unique.slice(0, 10)) console.log(`  ❌ ${d.entity} ${d.field} ${JSON.stringify(d.value)} used twice: at ${d.records.map((r) => r.where).join(', ')}`);
+  const what = [plan.duplicates.length && `${plan.duplicates.length} duplicate id(s)`, plan.unique.length && `${plan.unique.length} value(s) a unique column holds twice`];
+  console.log(`\n❌ ${what.filter(Boolean).join(' and ')}: nothing was written. Fix them in the JSON, or choose which record to keep`);
   console.log('   with --on-duplicate=keep-first or --on-duplicate=keep-last (the records not kept are reported as rejected).');
   rejectedOut.destroy();
+  defaultsOut.destroy();
   rmSync(`${rejectedFile}.tmp`, { force: true });
+  rmSync(`${defaultsFile}.tmp`, { force: true });
   for (const s of Object.values(stage)) s.client.release(true);
   await pool.end();
   process.exit(1);
@@ -212,13 +267,28 @@ async function dropIn(part, entity, column, wheres, reason) {
   );
   for (const row of r.rows) {
     const id = JSON.parse(row.__id);
-    const kept = dropped.get(row.__where);
+    const why = dropped.get(row.__where);
     const x = { entity, where: row.__where, id };
-    if (column === '__where') rejectRecord(x, 'id', id, `duplicate id: the record at ${kept} was kept (--on-duplicate=${ON_DUPLICATE})`);
+    if (column === '__where') rejectRecord(x, why.field, why.field === 'id' ? id : why.value, why.reason);
     else rejectRecord(x, null, null, reason);
     if (entity === 'projects') rejectedParents.add(row.__where);
   }
   return r.rows.map((row) => row.__where);
+}
+
+/**
+ * Rows migrated before a nested legacy id was mapped within its parent (task "1" was one uuid for
+ * every project) are moved to their id now, where the row is that record's (same parent) and
+ * its new id is free: the upsert then finds them, and the rollback gives them back as written.
+ */
+async function rekey(entity) {
+  for (const s of Object.values(stage).filter((x) => x.entity === entity)) {
+    const r = await s.client.query(
+      `UPDATE ${ENTITIES[entity].table} t SET id = s.id FROM stage s WHERE s.__old IS NOT NULL AND NOT s.__skip ` +
+        `AND t.id = s.__old AND t.project_id = s.project_id AND NOT EXISTS (SELECT 1 FROM ${ENTITIES[entity].table} x WHERE x.id = s.id)`,
+    );
+    stat(entity).rekeyed += r.rowCount;
+  }
 }
 
 /** Upserts an entity's staged rows, its parts at once. */
@@ -294,6 +364,7 @@ try {
   await load('projects');
   // projects went in before their tasks and milestones; a child of a project PostgreSQL refused is rejected with it
   for (const e of ['tasks', 'milestones']) await drop(e, '__parent', [...rejectedParents], 'its project was not migrated');
+  await Promise.all(['tasks', 'milestones'].map(rekey));
   await Promise.all(['tasks', 'milestones'].map(load));
   // the records of rejections decided during the copy, from the files as they are
   if (later.size)
@@ -309,6 +380,8 @@ try {
   await pool.end();
   await new Promise((r) => rejectedOut.end(r));
   renameSync(`${rejectedFile}.tmp`, rejectedFile);
+  await new Promise((r) => defaultsOut.end(r));
+  renameSync(`${defaultsFile}.tmp`, defaultsFile);
 }
 
 
@@ -322,7 +395,15 @@ for (const [name, s] of Object.entries(stats)) {
   console.log(`  Migrated: ${written + s.unchanged} (${s.total ? ((100 * (written + s.unchanged)) / s.total).toFixed(1) : '100.0'}%)`);
   console.log(`  Errors: ${s.rejected}`);
   console.log(`  Written by this run: ${s.inserted} inserted, ${s.updated} updated (${s.unchanged} already up to date)`);
+  if (s.defaulted) console.log(`  Default filled: ${s.defaulted} (each in ${defaultsFile})`);
+  if (plan.entities[name]?.fromMap) console.log(`  Converted from a map: ${plan.entities[name].fromMap}`);
+  if (s.rekeyed) console.log(`  Moved to the id mapped within their project (migrated before with the old mapping): ${s.rekeyed}`);
 }
+// what was filled or read differently, in the last lines (the ones a phase report keeps)
+const by = (key) => Object.entries(stats).filter(([, s]) => s[key]).map(([e, s]) => `${e} ${s[key]}`).join(', ');
+if (defaultedCount) console.log(`\nℹ️  Default filled: ${defaultedCount} record(s) (${by('defaulted')}), each listed in ${defaultsFile}`);
+const fromMaps = Object.entries(plan.entities).filter(([, s]) => s.fromMap).map(([e, s]) => `${e} ${s.fromMap}`);
+if (fromMaps.length) console.log(`ℹ️  Converted from a map: ${fromMaps.join(', ')}`);
 if (rejectedCount || process.exitCode) {
   console.log(`\n❌ Migration finished with ${rejectedCount} rejected record(s), each in ${rejectedFile}`);
   console.log('  Fix the data and re-run: the migration is idempotent.');

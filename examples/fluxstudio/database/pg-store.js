@@ -18,7 +18,8 @@ export function pgStore(pool, log) {
       await timed('insert activity', `INSERT INTO activities (project_id, user_id, action) VALUES ($1, $2, 'project.created')`, [toUuid(p.id), toUuid(p.ownerId)]);
     },
     async insertTask(projectId, t) {
-      await timed('insert task', `INSERT INTO tasks (id, project_id, title, status, priority, due_date, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`, [toUuid(t.id), toUuid(projectId), t.title, t.status ?? 'todo', t.priority ?? 3, t.dueDate ?? null, t.createdAt ?? null]);
+      // a task's legacy id is mapped within its project, as the migration maps it (config.js)
+      await timed('insert task', `INSERT INTO tasks (id, project_id, title, status, priority, due_date, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING`, [toUuid(t.id, toUuid(projectId)), toUuid(projectId), t.title, t.status ?? 'todo', t.priority ?? 3, t.dueDate ?? null, t.createdAt ?? null]);
     },
     async users() {
       const r = await timed('select users', `SELECT id, email, name, role, created_at FROM users ORDER BY created_at`);

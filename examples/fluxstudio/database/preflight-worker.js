@@ -1,7 +1,7 @@
 // users.json's pre-flight in a worker thread, while the main thread checks projects.json.
 // Rows go to the main thread 256 kB at a time, at most a few chunks ahead of what it has
 // written to PostgreSQL; rejections go one by one, with their record.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { preflight } from './preflight.js';
 
 const AHEAD = 8;
@@ -33,10 +33,11 @@ const plan = await preflight('users', {
     return bufs[key].length >= 1 << 18 ? send(key) : undefined;
   },
   reject: (x, field, value, reason) => parentPort.postMessage({ t: 'reject', x, field, value, reason }),
+  defaulted: (x, fields) => parentPort.postMessage({ t: 'defaulted', x, fields }),
   progress() {
     if (++seen % 10_000 === 0) parentPort.postMessage({ t: 'progress', n: 10_000 });
   },
-});
+}, { defaults: workerData?.defaults });
 for (const key of Object.keys(bufs)) await send(key);
 parentPort.postMessage({ t: 'progress', n: seen % 10_000 });
 parentPort.postMessage({ t: 'done', plan });

@@ -66,7 +66,7 @@ const cols = (entity, alias = '') =>
     .join(', ');
 const ORDER = (a) => `(${a}legacy->>'pos')::int NULLS LAST, ${a}created_at, ${a}id`;
 const child = (entity) =>
-  `coalesce((SELECT json_agg(row_to_json(c) ORDER BY c.pos NULLS LAST, c.created_at, c.id) FROM (SELECT ${cols(entity)}, legacy, (legacy->>'pos')::int AS pos FROM ${entity} WHERE project_id = p.id) c), '[]')`;
+  `coalesce((SELECT json_agg(row_to_json(c) ORDER BY c.pos NULLS LAST, c.created_at, c.id) FROM (SELECT ${cols(entity)}, project_id::text AS project_id, legacy, (legacy->>'pos')::int AS pos FROM ${entity} WHERE project_id = p.id) c), '[]')`;
 try {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   await client.query("SET LOCAL TIME ZONE 'UTC'");
@@ -78,9 +78,8 @@ try {
   const projects = await writeArray(PROJECTS_FILE, 'projects', (async function* () {
     const sql = `SELECT ${cols('projects', 'p.')}, p.legacy, ${child('tasks')} AS tasks, ${child('milestones')} AS milestones FROM projects p ORDER BY ${ORDER('p.')}`;
     for await (const p of rows(sql, 500)) {
-      const tasks = p.tasks.map((t) => toRecord('tasks', t));
-      const milestones = p.milestones.map((m) => toRecord('milestones', m));
-      yield toRecord('projects', p, { tasks, milestones });
+      // each child given back as written, in a list or in the map the project had
+      yield toRecord('projects', p, { tasks: p.tasks, milestones: p.milestones });
     }
   })());
   console.log(`✅ Exported ${projects.n} projects (with tasks and milestones)`);

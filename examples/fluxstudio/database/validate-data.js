@@ -39,6 +39,7 @@ for (const { name } of comparisons) {
   if (m[`${name}_mismatched`]) console.log(`  Mismatched: ${m[`${name}_mismatched`]}`);
   if (m[`${name}_duplicates`]) console.log(`  Duplicate in JSON: ${m[`${name}_duplicates`]}`);
   if (m[`${name}_malformed`]) console.log(`  Malformed JSON entries: ${m[`${name}_malformed`]}`);
+  if (m[`${name}_defaults_accepted`]) console.log(`  Default filled by the migration (declared, not a discrepancy): ${m[`${name}_defaults_accepted`]}`);
 }
 console.log('\n' + line);
 console.log('📊 Data Validation Report');

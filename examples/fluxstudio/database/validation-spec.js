@@ -1,20 +1,53 @@
-// What "the same data" means for Flux Studio: JSON field → PostgreSQL column.
-// runbook.yaml's data-validation check declares the same mapping.
+// What "the same data" means for Flux Studio, derived from the conversions the migration and
+// the rollback use (conversions.js), never written beside them: every normalisation the
+// validation applies is one the migration applies. runbook.yaml's data section and its
+// data-validation check declare the same (a test holds them equal to this).
+import { ENTITIES } from './conversions.js';
+
+const FILES = { users: 'users.json', projects: 'projects.json' };
+const nested = Object.entries(ENTITIES.projects.children);
+
+/** The data entities: files, nesting, and how nested records are written in a real store. */
 export const entities = {
-  users: { file: 'users.json', path: 'users', key: 'id', table: 'users' },
-  projects: { file: 'projects.json', path: 'projects', key: 'id', table: 'projects' },
-  tasks: { nested_in: 'projects', field: 'tasks', key: 'id', table: 'tasks' },
-  milestones: { nested_in: 'projects', field: 'milestones', key: 'id', table: 'milestones' },
+  ...Object.fromEntries(
+    Object.entries(FILES).map(([name, file]) => [name, { file, path: name, key: 'id', table: ENTITIES[name].table }]),
+  ),
+  ...Object.fromEntries(
+    nested.map(([field, name]) => [
+      name,
+      {
+        nested_in: 'projects',
+        field,
+        key: 'id',
+        table: ENTITIES[name].table,
+        // task "1" of each project is its own task; a map keyed by id and a null list read as the migration reads them
+        ...(ENTITIES[name].keyScope === 'parent' ? { key_scope: 'parent' } : {}),
+        also_as_map: true,
+        null_is_empty: true,
+      },
+    ]),
+  ),
 };
 
-// Exact: no field declares a normalisation but the due dates, which the migration writes as
-// NULL where the JSON had '' (conversions.js). Every other column is compared or named.
-// Users and projects written after the JSON was read are new, not extra: the app keeps serving.
+/** How the migration converts a missing or empty value of each type, as the validation's normalisations. */
+const NORMS = { timestamp: ['empty_is_null'], date: ['empty_is_null', 'midnight_utc_is_date'], ref: ['empty_is_null'] };
+
+function field({ column, type, default: dflt }) {
+  const spec = {
+    column,
+    ...(type === 'ref' ? { type: 'key' } : {}),
+    ...(NORMS[type] ? { normalize: NORMS[type] } : {}),
+    ...(dflt !== undefined ? { default: dflt } : {}),
+  };
+  return Object.keys(spec).length === 1 ? column : spec;
+}
+
 const legacy = { legacy: 'what the migration keeps for rollback (legacy ids, fields without a column), not data of the app' };
-const dueDate = { column: 'due_date', normalize: ['empty_is_null'] };
-export const comparisons = [
-  { name: 'users', as_of_column: 'created_at', fields: { email: 'email', name: 'name', role: 'role', passwordHash: 'password_hash', createdAt: 'created_at', updatedAt: 'updated_at' }, not_compared: legacy },
-  { name: 'projects', as_of_column: 'created_at', fields: { name: 'name', description: 'description', status: 'status', ownerId: { column: 'owner_id', type: 'key' }, createdAt: 'created_at', updatedAt: 'updated_at' }, not_compared: legacy },
-  { name: 'tasks', parent_column: 'project_id', fields: { title: 'title', status: 'status', priority: 'priority', dueDate, createdAt: 'created_at' }, not_compared: legacy },
-  { name: 'milestones', parent_column: 'project_id', fields: { title: 'title', completed: 'completed', dueDate, createdAt: 'created_at' }, not_compared: legacy },
-];
+
+// Users and projects written after the JSON was read are new, not extra: the app keeps serving.
+export const comparisons = Object.entries(ENTITIES).map(([name, spec]) => ({
+  name,
+  ...(spec.parent ? { parent_column: spec.parent } : { as_of_column: 'created_at' }),
+  fields: Object.fromEntries(Object.entries(spec.fields).filter(([f]) => f !== 'id').map(([f, s]) => [f, field(s)])),
+  not_compared: legacy,
+}));
