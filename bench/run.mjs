@@ -3,7 +3,7 @@
 // the medians are compared: the ratio is what counts, not the machine. Needs `psql` (system
 // PostgreSQL client) for the copy floors; without it those rows say so and are skipped.
 // Starts an embedded PostgreSQL in a temp folder unless DATABASE_URL is set.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, chmodSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,30 +31,68 @@ let server;
 const url = process.env.DATABASE_URL;
 const rows = [];
 
-/** Runs a whole command; its wall time in ms, and its peak RSS in MB (GNU time). */
+/**
+ * Runs a whole command, spawned directly (nothing wrapped around it, as around its floor): its
+ * wall time in ms and its output. Peak memory is taken in a run of its own (peakMb).
+ */
 function timed(cmd, args, env = {}, opts = {}) {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28, input: opts.input });
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28, input: opts.input });
   const ms = performance.now() - t0;
   if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
-  return { ms, rssMb: Number(r.stderr.trim().split('\n').pop()) / 1024, out: r.stdout };
+  return { ms, out: r.stdout };
+}
+/** The peak RSS in MB of one more run of a command, under GNU time (never a timed run). */
+function peakMb(cmd, args, env = {}, opts = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return Number(r.stderr.trim().split('\n').pop()) / 1024;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Interleaves the figure and its floor `n` times; records medians and the ratio. */
-function pair(name, goal, n, figure, floor, note = '') {
+/**
+ * Interleaves the figure and its floor `n` times (each may be async); records medians and the
+ * ratio. `memory`, when given, is one more run of the figure for its peak RSS.
+ */
+async function pair(name, goal, n, figure, floor, note = '', memory) {
   const f = [];
   const g = [];
-  let rss = 0;
   for (let i = 0; i < n; i++) {
-    const a = figure();
-    f.push(a.ms);
-    rss = Math.max(rss, a.rssMb ?? 0);
-    g.push(floor().ms);
+    f.push((await figure()).ms);
+    g.push((await floor()).ms);
   }
+  const rss = memory ? memory() : 0;
   const row = { name, value: median(f), floor: median(g), ratio: median(f) / median(g), goal, rss, note };
   rows.push(row);
   print(row);
+}
+
+/**
+ * Starts a command on a pseudo-terminal of its own (util-linux script: its stdin and stdout are
+ * the pty, as an operator's terminal is) and resolves when `text` is on the screen: the time from
+ * the spawn to the first byte written and to the text. The command is then killed.
+ */
+function onPty(command, text, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, COLUMNS: '80', LINES: '24', ...env } });
+    let out = '';
+    let first;
+    const stop = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    };
+    const timer = setTimeout(() => (stop(), reject(new Error(`${command}: "${text}" not on the screen in 15 s:\n${out.slice(-400)}`))), 15_000);
+    child.stdout.on('data', (d) => {
+      first ??= performance.now() - t0;
+      out += d;
+      if (!out.includes(text)) return;
+      const ms = performance.now() - t0;
+      clearTimeout(timer);
+      stop();
+      resolve({ ms, first });
+    });
+  });
 }
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 function print(r) {
@@ -68,17 +106,24 @@ try {
   console.log(`${'figure'.padEnd(26)} ${'value'.padStart(9)} ${'floor'.padStart(9)} ${'ratio'.padStart(7)}`);
 
   // --- whole-process start-up figures
-  if (want('version')) pair('waymark --version', 1.2, runs * 5, () => timed(process.execPath, [BIN, '--version']), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0');
+  if (want('version')) await pair('waymark --version', 1.2, runs * 5, () => timed(process.execPath, [BIN, '--version']), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0');
   if (want('first-frame')) {
+    // The start screen as an operator meets it: waymark on a pty, from its spawn to "Press Enter"
+    // on the screen (and to its first byte), against node printing one line started the same way.
     const state = join(dir, 'ff');
-    const pty = (cmd, until) => {
-      const t0 = performance.now();
-      const r = spawnSync('script', ['-qfec', `timeout 10 ${cmd}`, '/dev/null'], { env: { ...process.env, WAYMARK_STATE_DIR: state, COLUMNS: '80', LINES: '24', SMOKE_WORK_DIR: join(state, 'w'), BENCH_UNTIL: until }, encoding: 'utf8', input: '' , timeout: 15_000 });
-      return { ms: performance.now() - t0, out: r.stdout };
-    };
-    // both end as soon as their first screen is out: waymark's start screen, node's one line
-    const until = join(ROOT, 'bench/until.mjs');
-    pair('TUI first frame (pty)', 1.5, runs * 5, () => pty(`node ${until} "Press Enter" node ${BIN} --runbook examples/smoke.yaml`), () => pty(`node ${until} "ready" node -e "console.log('ready')"`), 'floor: node printing one line in a pty');
+    const env = { WAYMARK_STATE_DIR: state, SMOKE_WORK_DIR: join(state, 'w') };
+    const tui = `node ${BIN} --runbook examples/smoke.yaml`;
+    const floor = () => onPty(`node -e "console.log('ready')"`, 'ready', env);
+    const firstByte = [];
+    await pair('TUI start screen (pty)', 2, runs * 5, async () => {
+      const r = await onPty(tui, 'Press Enter', env);
+      firstByte.push(r.first);
+      return r;
+    }, floor, 'floor: node printing one line, on a pty the same way');
+    const floors = rows.at(-1).floor;
+    const fb = { name: 'TUI first line (pty)', value: median(firstByte), floor: floors, ratio: median(firstByte) / floors, goal: 1.5, rss: 0, note: 'the first byte on the screen, from the same runs' };
+    rows.push(fb);
+    print(fb);
   }
 
   // --- the database
@@ -92,7 +137,7 @@ try {
     const bare = join(dir, 'bare-connect.mjs');
     writeFileSync(bare, `import pg from '${join(ROOT, 'node_modules/pg/lib/index.js')}';\nconst c = new pg.Client({ connectionString: process.env.DATABASE_URL });\nawait c.connect();\nawait c.query('SELECT 1');\nawait c.end();\n`);
     const env = { DATABASE_URL: dbUrl('waymark_bench'), WAYMARK_STATE_DIR: join(dir, 'state') };
-    pair('check db-connection', 1.5, runs * 5, () => timed(process.execPath, [BIN, 'check', 'db-connection'], env), () => timed(process.execPath, [bare], env), 'floor: bare node-postgres connect + SELECT 1');
+    await pair('check db-connection', 1.5, runs * 5, () => timed(process.execPath, [BIN, 'check', 'db-connection'], env), () => timed(process.execPath, [bare], env), 'floor: bare node-postgres connect + SELECT 1');
   }
 
   if (want('monitor-tick')) {
@@ -132,7 +177,7 @@ await c.end();
     const env = { DATABASE_URL: dbUrl('waymark_bench'), APP_POOL_NAME: 'fluxstudio', API_URL: 'http://127.0.0.1:9' };
     const inner = (file, args = []) => ({ ms: JSON.parse(timed(process.execPath, [file, ...args], env).out.trim().split('\n').pop()).ms });
     const n = String(JSON.parse(timed(process.execPath, [tick], env).out.trim().split('\n').pop()).n);
-    pair('monitor tick (in process)', Infinity, runs * 5, () => inner(tick), () => inner(floorFile, [n]), `floor: ${n} × SELECT 1 on one connection`);
+    await pair('monitor tick (in process)', Infinity, runs * 5, () => inner(tick), () => inner(floorFile, [n]), `floor: ${n} × SELECT 1 on one connection`);
   }
 
   if (want('validate') || want('migrate')) {
@@ -158,7 +203,7 @@ await c.end();
       const env = { DATABASE_URL: dbUrl('waymark_bench'), DATA_DIR: ws, WAYMARK_STATE_DIR: join(dir, 'state') };
       const parse = join(dir, 'parse.mjs');
       writeFileSync(parse, `import { readFileSync } from 'node:fs';\nfor (const f of ['users.json', 'projects.json']) JSON.parse(readFileSync('${ws}/' + f, 'utf8'));\n`);
-      pair(
+      await pair(
         'check data-validation',
         2,
         runs,
@@ -169,11 +214,12 @@ await c.end();
           return { ms: a.ms + b.ms };
         },
         'floor: psql \\copy TO of the 4 tables + JSON.parse of both files',
+        () => peakMb(process.execPath, [BIN, 'check', 'data-validation'], env),
       );
     }
     if (want('migrate') && PSQL) {
       const empty = (db) => psql(db, `TRUNCATE ${tables.join(', ')}, activities CASCADE`);
-      pair(
+      await pair(
         'demo migrate (empty db)',
         1.5,
         runs,
@@ -186,6 +232,10 @@ await c.end();
           return timed(PSQL, ['-X', '-q', '-d', 'waymark_floor', ...tables.flatMap((t) => ['-c', `\\copy ${t} FROM '${join(dir, `${t}.copy`)}'`])], pgEnv);
         },
         `floor: psql \\copy FROM of the same rows; first run ${fmt(first.ms)}`,
+        () => {
+          empty('waymark_bench');
+          return peakMb(process.execPath, ['database/migrate-json-to-postgres.js'], appEnv, { cwd: APP });
+        },
       );
     }
   }
@@ -196,7 +246,7 @@ await c.end();
     timed(process.execPath, [BIN, 'demo', '--non-interactive', '--yes'], env, { allowFail: true });
     timed(process.execPath, [BIN, 'demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' }, { allowFail: true });
     const out = join(dir, 'report.html');
-    pair('report --all --format html', Infinity, runs * 5, () => timed(process.execPath, [BIN, 'demo', 'report', '--all', '--format', 'html', '--out', out], env), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0; the demo walked to its end');
+    await pair('report --all --format html', Infinity, runs * 5, () => timed(process.execPath, [BIN, 'demo', 'report', '--all', '--format', 'html', '--out', out], env), () => timed(process.execPath, ['-e', '0']), 'floor: node -e 0; the demo walked to its end');
   }
 } finally {
   await server?.stop();
