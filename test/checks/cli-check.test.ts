@@ -88,6 +88,14 @@ describe('waymark validate and schema', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });
+  it('--version (read by the entry from package.json) is the version the command line names', async () => {
+    const { VERSION } = await import('../../src/version.js');
+    const pkg = JSON.parse((await import('node:fs')).readFileSync('package.json', 'utf8')) as { version: string };
+    expect(cli(['--version']).stdout).toBe(`${pkg.version}\n`);
+    expect(VERSION).toBe(pkg.version);
+    expect(cli(['--help']).stdout).toMatch(new RegExp(`^waymark ${VERSION.replace(/\./g, '\\.')} `));
+  });
+
   it('--help and --version work on every command; unknown commands and flags exit 2', () => {
     for (const c of [
       'run',
