@@ -53,7 +53,9 @@ export async function runTui(
     if (early) {
       const { width, height } = screenSize(out.columns, out.rows);
       controller.setSize(width, height);
-      drawn = startScreenLines(controller.getSnapshot(), width, height);
+      // a terminal smaller than the screen's layout wraps and scrolls it: then Ink alone draws
+      const fits = (out.columns ?? 0) > width && (out.rows ?? 0) > height;
+      drawn = fits ? startScreenLines(controller.getSnapshot(), width, height) : undefined;
       out.write(`\r\x1b[K${drawn ? `${drawn.join('\n')}\n` : opening}`);
     }
   } catch (e) {

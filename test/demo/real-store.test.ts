@@ -111,6 +111,20 @@ describe('the migration on a real store', () => {
     expect(refused.map((u: { where: string }) => u.where).sort()).toEqual(filledRecords.sort());
   });
 
+  it('keep-last keeps the later of two records holding one email, by their places in the file', async () => {
+    await db.query('TRUNCATE users, projects, tasks, milestones CASCADE');
+    const r = app.run(MIGRATE, ['--on-duplicate=keep-last']);
+    const rejected = lines('migration-rejected.jsonl');
+    const c = rejected.find((x) => x.where === 'users.json users[302]');
+    expect(c?.reason).toBe('email also used by the record at users[305], which was kept (--on-duplicate=keep-last)');
+    expect(rejected.some((x) => x.where === 'users.json users[305]')).toBe(false);
+    expect(r.stdout).toMatch(
+      /Rejected users "user_c" \(users.json users\[302\]\): email "shared@example.com": email also used/,
+    );
+    const kept = (await db.query(`SELECT name FROM users WHERE email = 'shared@example.com'`)).rows;
+    expect(kept).toEqual([{ name: 'Shared second' }]);
+  });
+
   it('keep-first: every record as expected, defaults filled and listed, maps read, legacy task ids per project', async () => {
     await db.query('TRUNCATE users, projects, tasks, milestones CASCADE');
     const r = app.run(MIGRATE, ['--on-duplicate=keep-first']);
