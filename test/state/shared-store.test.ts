@@ -212,18 +212,17 @@ describe('four eyes across machines', () => {
   }, 60_000);
 });
 
+/** alice's session on a fresh state database, nothing done yet */
+async function aliceOnFreshDatabase() {
+  const db = await createTestDatabase('wmshared');
+  const lr = loadRunbook(runbookFile(), { env: {} });
+  const s = new Session(lr, { stateDir: tempDir(), operator: 'alice', noProbes: true, stateUrl: db.url, newRun: true });
+  return { db, lr, s };
+}
+
 describe('the state database: one writer, its history moved whole, a clear word when it is down', () => {
   it('two writers can never both win: a second hold is refused, and a version moved under a session stops it', async () => {
-    const db = await createTestDatabase('wmshared');
-    const file = runbookFile();
-    const lr = loadRunbook(file, { env: {} });
-    const s = new Session(lr, {
-      stateDir: tempDir(),
-      operator: 'alice',
-      noProbes: true,
-      stateUrl: db.url,
-      newRun: true,
-    });
+    const { db, s } = await aliceOnFreshDatabase();
     expect(() => HeldRun.open(db.url, s.paths.name, { operator: 'eve', host: 'h', pid: 1 })).toThrow(
       /open in another session: alice/,
     );
@@ -242,15 +241,7 @@ describe('the state database: one writer, its history moved whole, a clear word 
 
   /** alice's session on a fresh state database, one step skipped (written) */
   async function aliceWithOneStepDone() {
-    const db = await createTestDatabase('wmshared');
-    const lr = loadRunbook(runbookFile(), { env: {} });
-    const s = new Session(lr, {
-      stateDir: tempDir(),
-      operator: 'alice',
-      noProbes: true,
-      stateUrl: db.url,
-      newRun: true,
-    });
+    const { db, lr, s } = await aliceOnFreshDatabase();
     s.dispatch({ type: 'step.skip', scope: 'p1', stepId: 'slow', reason: 'not needed for this test' });
     return { db, lr, s };
   }
