@@ -3,8 +3,10 @@
 // handed the command table rather than importing it.
 import { describe, it, expect } from 'vitest';
 import madge from 'madge';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 describe('the source tree', () => {
   it('has no import cycle', async () => {
@@ -45,5 +47,44 @@ describe('the source tree', () => {
         else if (b > a || (a === b && from.split('/')[0] !== to.split('/')[0])) wrong.push(`${from} -> ${to}`);
       }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('the size of a unit', () => {
+  const tree = (files: Record<string, string>) => {
+    const root = mkdtempSync(join(tmpdir(), 'size-'));
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, f)), { recursive: true });
+      writeFileSync(join(root, f), text);
+    }
+    return root;
+  };
+  const fn = (name: string, lines: number) =>
+    `export function ${name}(): number {\n${'  let x = 1;\n'.repeat(lines - 3)}  return 1;\n}\n`;
+
+  it('scripts/size-limits.mjs fails on a function over 80 lines and a src file over 500, and passes this tree', () => {
+    const script = resolve('scripts/size-limits.mjs');
+    const run = (root?: string) => spawnSync(process.execPath, [script, ...(root ? [root] : [])], { encoding: 'utf8' });
+    const ok = tree({ 'src/a.ts': fn('short', 80), 'src/b/c.ts': fn('alsoShort', 40) });
+    expect(run(ok).status).toBe(0);
+    const long = tree({ 'src/a.ts': fn('tooLong', 81) });
+    expect(run(long).status).toBe(1);
+    expect(run(long).stderr).toContain('src/a.ts:1: tooLong is 81 lines');
+    const arrow = tree({ 'src/a.tsx': `export const view = () => {\n${'  void 0;\n'.repeat(80)}};\n` });
+    expect(run(arrow).stderr).toContain('view is 82 lines');
+    const big = tree({ 'src/big.ts': Array.from({ length: 11 }, (_, i) => fn(`f${i}`, 46)).join('') });
+    expect(run(big).stderr).toContain('src/big.ts: 506 lines');
+    const here = run();
+    expect(here.stderr).toBe('');
+    expect(here.status).toBe(0);
+  });
+
+  it('has one command a file, named after the command', () => {
+    const table = readFileSync('src/commands/table.ts', 'utf8');
+    const entries = [...table.matchAll(/^ {2}(\w+): \{[\s\S]*?import\('\.\/([\w-]+)\.js'\)/gm)];
+    expect(entries.length).toBeGreaterThan(15);
+    expect(entries.filter(([, name, file]) => name !== file).map(([, name, file]) => `${name} in ${file}.ts`)).toEqual(
+      [],
+    );
   });
 });

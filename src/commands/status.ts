@@ -1,6 +1,5 @@
 import type { ParsedArgs } from './args.js';
-import { thisProcess } from '../state/host.js';
-import { load, sessionOptions, openSession, runPathsFor, sharedUrlFor, out } from './common.js';
+import { openSession, out } from './common.js';
 import {
   phaseState,
   stepState,
@@ -13,8 +12,6 @@ import {
   approvalsMissing,
 } from '../phases/rules.js';
 import { rehearsalLabel } from '../state/run-state.js';
-import { StateStore } from '../state/store.js';
-import { acquireLock } from '../state/lock.js';
 
 export async function statusCommand(a: ParsedArgs): Promise<number> {
   const s = await openSession(a, true);
@@ -97,34 +94,5 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
       : 'all phases signed off',
   );
   await s.close();
-  return 0;
-}
-
-export async function resetCommand(a: ParsedArgs): Promise<number> {
-  const lr = await load(a);
-  const opts = sessionOptions(a);
-  const paths = runPathsFor(a, lr);
-  const url = sharedUrlFor(a, lr);
-  if (url) {
-    const { HeldRun, describeStateUrl } = await import('../state/pg-store.js');
-    const held = HeldRun.open(url, paths.name, thisProcess(opts.operator));
-    try {
-      if (held.checkout.state === undefined) out('there was no run to archive');
-      else {
-        held.archive();
-        out(`archived the run in ${describeStateUrl(url)} (its events stay); the next start begins a new run`);
-      }
-    } finally {
-      held.close();
-    }
-    return 0;
-  }
-  const lock = acquireLock(paths.lock, opts.operator);
-  try {
-    const archived = new StateStore(paths.state).archive(paths.archive, [paths.audit]);
-    out(archived ? `archived the run to ${archived}; the next start begins a new run` : 'there was no run to archive');
-  } finally {
-    lock.release();
-  }
   return 0;
 }

@@ -28,7 +28,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'waymark schema',
     summary: 'print the JSON Schema of the runbook format',
     flags: [],
-    run: lazy(() => import('./validate.js'), 'schemaCommand'),
+    run: lazy(() => import('./schema.js'), 'schemaCommand'),
   },
   status: {
     usage: 'waymark status [--json]',
@@ -62,13 +62,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'waymark verify REPORT_FILE [--allowed-signers FILE]',
     summary: 'intact and signed by a trusted key: exit 0; altered or untrusted: 1; no trust file: 3',
     flags: ['--allowed-signers FILE'],
-    run: lazy(() => import('./report.js'), 'verifyCommand'),
+    run: lazy(() => import('./verify.js'), 'verifyCommand'),
   },
   key: {
     usage: 'waymark key [--key FILE]',
     summary: "print the operator's line for an allowed_signers file (the key that signs)",
     flags: [],
-    run: lazy(() => import('./report.js'), 'keyCommand'),
+    run: lazy(() => import('./key.js'), 'keyCommand'),
   },
   runs: {
     usage: 'waymark runs [--json] [--state-url URL]',
@@ -92,7 +92,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'waymark reopen --phase ID --reason TEXT',
     summary: 'reopen a signed-off phase: its sign-off is voided (kept in the record) until signed again',
     flags: ['--phase ID', '--reason TEXT'],
-    run: lazy(() => import('./report.js'), 'reopenCommand'),
+    run: lazy(() => import('./reopen.js'), 'reopenCommand'),
   },
   plan: {
     usage: 'waymark plan [--phase ID] [--json]',
@@ -104,7 +104,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'waymark rollback --plan [--json]',
     summary: 'which rollback procedures apply now, in order',
     flags: ['--plan', '--json'],
-    run: lazy(() => import('./plan.js'), 'rollbackCommand'),
+    run: lazy(() => import('./rollback.js'), 'rollbackCommand'),
   },
   probe: {
     usage: 'waymark probe [--seconds N]',
@@ -122,7 +122,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'waymark reset',
     summary: 'archive the current run and start a new one (nothing is deleted)',
     flags: [],
-    run: lazy(() => import('./status.js'), 'resetCommand'),
+    run: lazy(() => import('./reset.js'), 'resetCommand'),
   },
   demo: {
     usage:

@@ -1,6 +1,5 @@
 import { loadRunbook } from '../runbook/loader.js';
 import { InputError, formatProblem } from '../runbook/errors.js';
-import { jsonSchema } from '../runbook/schema.js';
 import type { ParsedArgs } from './args.js';
 import { out } from './common.js';
 
@@ -49,9 +48,4 @@ export async function validateCommand(a: ParsedArgs): Promise<number> {
     }
     throw e;
   }
-}
-
-export async function schemaCommand(): Promise<number> {
-  out(JSON.stringify(jsonSchema(), null, 2));
-  return 0;
 }
