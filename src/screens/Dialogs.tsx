@@ -2,7 +2,8 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { color, truncate } from './theme.js';
-import { GLOBAL_KEYS, SCREEN_KEYS, type Dialog, type ScreenId } from './model.js';
+import type { Dialog, ScreenId } from './model.js';
+import { GLOBAL_KEYS, SCREEN_KEYS } from './key-map.js';
 import type { SignoffView } from './dialog-view.js';
 
 function Box1({

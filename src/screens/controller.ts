@@ -20,16 +20,8 @@ import {
 import type { EngineEvent } from '../phases/engine.js';
 import { DONE } from '../state/run-state.js';
 import { parseDuration } from '../runbook/duration.js';
-import {
-  initialUi,
-  keyToAction,
-  navigate,
-  pushed,
-  type Action,
-  type DialogPurpose,
-  type KeyInfo,
-  type UiState,
-} from './model.js';
+import { keyToAction } from './key-map.js';
+import { initialUi, navigate, pushed, type Action, type DialogPurpose, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
 import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';

@@ -4,7 +4,8 @@ import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import { parseScope, rollbacksInProgress } from '../phases/rules.js';
-import { SCREEN_KEYS, type UiState } from './model.js';
+import type { UiState } from './model.js';
+import { SCREEN_KEYS } from './key-map.js';
 import { fitHints, truncate } from './theme.js';
 
 export interface FrameView {

@@ -1,13 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  GLOBAL_KEYS,
-  SCREEN_KEYS,
-  keyToAction,
-  navigate,
-  initialUi,
-  type ScreenId,
-  type UiState,
-} from '../../src/screens/model.js';
+import { navigate, initialUi, type ScreenId, type UiState } from '../../src/screens/model.js';
+import { GLOBAL_KEYS, KEY_MAP, SCREEN_KEYS, keyToAction } from '../../src/screens/key-map.js';
+import type { KeyInfo } from '../../src/screens/model.js';
 
 const ui = (patch: Partial<UiState> = {}): UiState => ({ ...initialUi(), screen: 'overview', ...patch });
 
@@ -88,5 +82,43 @@ describe('navigation', () => {
     s = navigate(s, { type: 'backspace' }, 0);
     s = navigate(s, { type: 'backspace' }, 0);
     expect(s.dialog && 'text' in s.dialog && s.dialog.text).toBe('a');
+  });
+});
+
+describe('one table of keys (key-map.ts)', () => {
+  const named: Record<string, KeyInfo> = {
+    up: { upArrow: true },
+    down: { downArrow: true },
+    pageUp: { pageUp: true },
+    pageDown: { pageDown: true },
+    escape: { escape: true },
+    return: { return: true },
+  };
+  it('every key the help lists does, on each of its screens, what its line says', () => {
+    let checked = 0;
+    for (const b of KEY_MAP) {
+      const screens: ScreenId[] = b.screens === 'all' ? ['overview', 'steps', 'checks', 'start'] : b.screens;
+      for (const screen of screens)
+        for (const k of b.keys) {
+          const at = ui({ screen, scope: b.when ? 'rollback:undo' : 'a' });
+          if (b.when && !b.when(at)) continue;
+          const action = keyToAction(at, named[k] ? '' : k, named[k] ?? {});
+          // a screen's own key wins over the same key everywhere: the help lists both, the screen's first
+          const own = KEY_MAP.find((x) => x.keys.includes(k) && x.screens !== 'all' && x.screens.includes(screen));
+          expect(action, `${k} on ${screen}`).toEqual((b.screens === 'all' && own ? own : b).action);
+          checked++;
+        }
+    }
+    expect(checked).toBeGreaterThan(60);
+  });
+
+  it('the help dialog lists exactly the keys of the table, each screen its own first', () => {
+    const listed = KEY_MAP.filter((b) => b.help).length;
+    const shown = GLOBAL_KEYS.length - 1 + Object.values(SCREEN_KEYS).reduce((n, k) => n + (k?.length ?? 0), 0);
+    expect(shown).toBe(
+      KEY_MAP.filter((b) => b.help).reduce((n, b) => n + (b.screens === 'all' ? 1 : b.screens.length), 0),
+    );
+    expect(listed).toBeGreaterThan(30);
+    expect(GLOBAL_KEYS.at(-1)?.[0]).toBe('Ctrl-C');
   });
 });
