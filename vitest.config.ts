@@ -6,5 +6,6 @@ export default defineConfig({
     hookTimeout: 120000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/replay-every-log.ts'],
   },
 });

@@ -13,11 +13,8 @@ export const MAX_FUNCTION = 80;
 export const MAX_FILE = 500;
 
 const KNOWN = new Set([
-  'src/phases/session.ts',
   'src/screens/controller.ts',
-  'src/phases/rules.ts',
   'src/checks/validate-run.ts',
-  'src/phases/engine.ts reduce',
   'src/runbook/loader.ts loadRunbookText',
   'src/state/pg-store-worker.ts serve',
   'src/runbook/crosscheck.ts crossCheck',
@@ -36,10 +33,8 @@ const KNOWN = new Set([
   'src/checks/pg-slow-queries.ts run',
   'src/screens/steps-view.ts stepsView',
   'src/checks/data-validate.ts inWorkers',
-  'src/phases/rules.ts stepRules',
   'src/commands/status.ts statusCommand',
   'src/process/run.ts runProcess',
-  'src/phases/session.ts constructor',
 ]);
 
 function sourceFiles(dir) {

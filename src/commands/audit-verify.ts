@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
 import { UsageError } from '../runbook/errors.js';
-import { allowedSignersFile, out, readFileOrSay, type runFilesFor } from './common.js';
+import { allowedSignersFile, out, readFileOrSay, type RunFiles } from './common.js';
 import { readAudit, readLines, verifyAudit, type AuditEntry } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { changesState, replay } from '../phases/replay.js';
@@ -16,7 +16,7 @@ import { checkApprovalSignatures } from '../state/approvals.js';
 import { checkProof, readTrustFile, whyNotTrusted, type Proof, type TrustFile } from '../state/trust.js';
 import { checkWitness, forkLine, readWitness } from '../state/witness.js';
 
-type Files = Awaited<ReturnType<typeof runFilesFor>>;
+type Files = RunFiles;
 
 interface SignedLine {
   line: string;
@@ -87,7 +87,7 @@ function unsignedSignoffs(lr: LoadedRunbook, entries: AuditEntry[], lines: strin
 
 /** A run in a database: other copies of its log in the state folder must agree with it, line for line. */
 function localCopies(files: Files, dbLines: string[]): SignedLine[] {
-  const folder = files.shared!.folder;
+  const folder = files.database!.folder;
   const dir = join(folder.dir, 'runs');
   const runLine = dbLines[0];
   if (!runLine || !existsSync(dir)) return [];
@@ -150,8 +150,8 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
         'give the JSON lines a webhook receiver kept, a copy of the audit log, or lines with "audit head N sha256:…"',
     );
   const w = witness ? checkWitness(lines, witness.heads) : undefined;
-  const copies = paths.shared ? localCopies(paths, lines) : [];
-  const appendOnlyOff = paths.shared && !paths.shared.appendOnly;
+  const copies = paths.database ? localCopies(paths, lines) : [];
+  const appendOnlyOff = paths.database && !paths.database.appendOnly;
 
   const broken = !v.ok || signed.some((s) => s.bad) || unsigned.length > 0 || Boolean(w?.rewritten.length);
   const bad = broken || copies.some((c) => c.bad) || Boolean(appendOnlyOff);
@@ -175,7 +175,7 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
         witness: w
           ? { file: witnessFile, held: w.held.length, rewritten: w.rewritten, agreesUpTo: w.agreesUpTo }
           : undefined,
-        appendOnly: paths.shared ? paths.shared.appendOnly : undefined,
+        appendOnly: paths.database ? paths.database.appendOnly : undefined,
       }),
     );
     return code;
@@ -190,9 +190,9 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
     out(`  ${behind} event(s) after the state's last: a crash between the two writes; the next start replays them`);
   for (const s of signed) out(s.line);
   for (const u of unsigned) out(`  ${u}`);
-  if (paths.shared)
+  if (paths.database)
     out(
-      paths.shared.appendOnly
+      paths.database.appendOnly
         ? '  the database refuses to change or delete these events (its append-only trigger is in force): it is ' +
             "the run's own witness"
         : '  the append-only trigger on waymark.events is MISSING or disabled: someone with rights on the database ' +

@@ -7,7 +7,7 @@ import { verifyAuditCommand } from './audit-verify.js';
 
 export async function auditCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
-  const paths = await runFilesFor(a, lr);
+  const paths = runFilesFor(a, lr);
   // no log and no state: there is no run here (a wrong --state-dir or runbook, or one killed before
   // its first line), not a broken log
   if (!existsSync(paths.audit) && !existsSync(paths.state)) {

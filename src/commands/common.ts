@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../runbook/errors.js';
 import type { LoadedRunbook } from '../runbook/loader.js';
-import { thisProcess } from '../state/host.js';
 import { loadRunbookFile } from '../runbook/runbook-cache.js';
 import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';
-import { runPaths, stateUrlOf, type RunPaths } from '../state/paths.js';
+import { runPaths, type RunPaths } from '../state/paths.js';
+import { openRunStore, type RunStore } from '../state/run-store.js';
 import { findTrustFile } from '../state/trust.js';
 import { resolve } from 'node:path';
 
@@ -23,34 +23,17 @@ export function runPathsFor(a: ParsedArgs, lr: LoadedRunbook) {
   return runPaths(o.stateDir, lr.runbook.id, o.fingerprint ?? fingerprintOf(lr));
 }
 
-/** The run's state database (--state-url, WAYMARK_STATE_URL, the runbook's state.url), if it has one. */
-export function sharedUrlFor(a: ParsedArgs, lr: LoadedRunbook): string | undefined {
-  return stateUrlOf(sessionOptions(a).stateUrl, lr.runbook);
-}
-
 /**
  * The run's files to read: in a state database, a private copy of them as they are there now
  * (the lines byte for byte, so the chain is checked on exactly what the database holds).
  */
-export async function runFilesFor(
-  a: ParsedArgs,
-  lr: LoadedRunbook,
-): Promise<RunPaths & { where: string; label: string; shared?: { appendOnly: boolean; folder: RunPaths } }> {
-  const paths = runPathsFor(a, lr);
-  const url = sharedUrlFor(a, lr);
-  if (!url) return { ...paths, where: paths.dir, label: paths.audit };
-  const { openShared, describeStateUrl } = await import('../state/pg-store.js');
-  const where = describeStateUrl(url);
-  const label = `the events of run ${paths.name} in ${where}`;
-  const run = openShared(url, paths.name, thisProcess(sessionOptions(a).operator), true);
-  return {
-    ...paths,
-    ...run.files,
-    where,
-    label,
-    shared: { appendOnly: run.appendOnly ?? false, folder: paths },
-  };
+export function runFilesFor(a: ParsedArgs, lr: LoadedRunbook): RunFiles {
+  const o = sessionOptions(a, true);
+  const store = openRunStore(lr.runbook, o.fingerprint ?? fingerprintOf(lr), o);
+  return { ...store.paths, where: store.where, label: store.label, database: store.database };
 }
+
+export type RunFiles = RunPaths & Pick<RunStore, 'where' | 'label' | 'database'>;
 
 /** The trust file: --allowed-signers, else the runbook's `allowed_signers`, else .waymark/allowed_signers beside it. */
 export async function allowedSignersFile(a: ParsedArgs): Promise<string | undefined> {

@@ -244,8 +244,9 @@ async function exportShared(layout: DemoLayout, paths: RunPaths): Promise<string
   const { startEmbedded } = await import('../pg/embedded.js');
   const server = await startEmbedded({ dataDir: layout.pgData, port: cfg.pgPort, password, stage: () => undefined });
   try {
-    const { moveToFolder } = await import('./state.js');
+    const { moveToFolder } = await import('../state/run-transfer.js');
     const moved = moveToFolder(demoStateUrl(cfg, password), paths, operatorName(undefined));
+    if (moved) process.stdout.write(`${moved}\n`);
     return moved ? new StateStore(paths.state).archive(paths.archive, [paths.audit]) : undefined;
   } finally {
     await server.stop().catch(() => {});

@@ -4,9 +4,10 @@
 import { existsSync, renameSync } from 'node:fs';
 import { hostName } from '../state/host.js';
 import type { ParsedArgs } from './args.js';
-import { load, out, runPathsFor, sessionOptions, sharedUrlFor } from './common.js';
+import { load, out, sessionOptions } from './common.js';
+import { openRunStore } from '../state/run-store.js';
+import { fingerprintOf } from '../phases/run-identity.js';
 import { UsageError } from '../runbook/errors.js';
-import { acquireLock } from '../state/lock.js';
 import { AuditLog, readLines, verifyLines, type AuditEntry } from '../state/audit.js';
 import { StateStore } from '../state/store.js';
 import { writeWhole } from '../state/durable.js';
@@ -14,15 +15,12 @@ import { replay } from '../phases/replay.js';
 
 export async function repairCommand(a: ParsedArgs): Promise<number> {
   const lr = await load(a);
-  const paths = runPathsFor(a, lr);
-  const { operator } = sessionOptions(a);
-  if (sharedUrlFor(a, lr))
-    throw new UsageError(
-      'a run in a state database is written one transaction per event, so its state never falls behind its log ' +
-        'and there is nothing to rebuild: `waymark audit --verify` checks its chain; to repair a copy, ' +
-        '`waymark state export` it into a folder',
-    );
-  const lock = acquireLock(paths.lock, operator);
+  const o = sessionOptions(a, true);
+  const store = openRunStore(lr.runbook, o.fingerprint ?? fingerprintOf(lr), o);
+  if (store.rebuildRefusal) throw new UsageError(store.rebuildRefusal);
+  const { operator } = o;
+  const paths = store.paths;
+  store.hold(operator);
   try {
     const { lines, torn } = readLines(paths.audit);
     const v = verifyLines(lines);
@@ -62,6 +60,6 @@ export async function repairCommand(a: ParsedArgs): Promise<number> {
     out('output tails and check evidence are not kept in the audit log: steps replayed from it show none');
     return 0;
   } finally {
-    lock.release();
+    store.release();
   }
 }

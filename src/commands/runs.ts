@@ -1,11 +1,8 @@
 // `waymark runs [--json]`: every run in the state folder, where it stands and who holds it —
 // what a second operator looks at before opening one.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { out, sessionOptions } from './common.js';
-import { StateStore } from '../state/store.js';
-import { alive, readLock } from '../state/lock.js';
+import { storedRuns } from '../state/run-store.js';
 import type { RunState } from '../state/run-state.js';
 
 interface RunRow {
@@ -24,37 +21,20 @@ interface RunRow {
 }
 
 export async function runsCommand(a: ParsedArgs): Promise<number> {
-  const { stateDir, stateUrl } = sessionOptions(a);
-  if (stateUrl) {
-    const { listRuns, describeStateUrl, ago } = await import('../state/pg-store.js');
-    const where = describeStateUrl(stateUrl);
-    const rows = listRuns(stateUrl).map((x) => {
-      const r = describe(x.runKey, () => JSON.parse(x.state) as RunState);
-      const h = x.holder;
-      if (h) r.heldBy = { operator: h.operator, host: h.host, pid: h.pid, since: h.since, stale: !h.connected };
-      if (h?.connected) r.heldBy!.lastSeen = `${ago(h.silentS)} ago`;
-      return r;
-    });
-    return show(a, { stateUrl: where }, where, rows);
-  }
-  const dir = join(stateDir, 'runs');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^[^.].*\.json$/.test(f) && !f.includes('.tmp')) : [];
-  const rows = files.sort().map((f) => row(join(dir, f)));
-  return show(a, { stateDir: dir }, dir, rows);
+  const { where, label, runs } = storedRuns(sessionOptions(a));
+  const rows = runs.map((x) => {
+    const r = describe(x.name, x.load);
+    if (x.holder) r.heldBy = x.holder;
+    return r;
+  });
+  return show(a, where, label, rows);
 }
 
-function show(a: ParsedArgs, where: Record<string, string>, label: string, rows: RunRow[]): number {
+function show(a: ParsedArgs, where: object, label: string, rows: RunRow[]): number {
   if (a.flags.json) out(JSON.stringify({ ...where, runs: rows }, null, 2));
   else if (!rows.length) out(`no runs in ${label}`);
   else for (const r of rows) for (const l of lines(r)) out(l);
   return 0;
-}
-
-function row(file: string): RunRow {
-  const r = describe(file, () => new StateStore(file).load());
-  const lock = readLock(file.replace(/\.json$/, '.lock'));
-  if (lock) r.heldBy = { ...lock, stale: !alive(lock) };
-  return r;
 }
 
 /** A run's row from its state; a state that cannot be read is named with why. */

@@ -6,11 +6,11 @@ import {
   nextStep,
   currentPhase,
   gateStatus,
-  waitView,
-  signoffHistoryLine,
   approvalsLine,
   approvalsMissing,
 } from '../phases/rules.js';
+import { waitView } from '../phases/wait-words.js';
+import { signoffHistoryLine } from '../phases/wording.js';
 import { rehearsalLabel } from '../state/run-state.js';
 
 export async function statusCommand(a: ParsedArgs): Promise<number> {

@@ -30,3 +30,8 @@ export function leftRunning(
   }
   return out;
 }
+
+/** The one sentence for a step a stopped Waymark left running here: every notice and prompt starts with it. */
+export function stillRunsText(o: LeftRunning): string {
+  return `"${o.title}" still runs (process group ${o.pid}, left by a stopped Waymark)`;
+}

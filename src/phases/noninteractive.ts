@@ -2,15 +2,8 @@
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
 import { DONE, splitStepKey } from '../state/run-state.js';
-import {
-  approvalsLine,
-  gateStatus,
-  phaseState,
-  pointOfNoReturn,
-  stepState,
-  signoffBlocker,
-  waitView,
-} from './rules.js';
+import { approvalsLine, gateStatus, phaseState, pointOfNoReturn, stepState, signoffBlocker } from './rules.js';
+import { waitView } from './wait-words.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';

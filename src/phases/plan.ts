@@ -5,7 +5,9 @@ import { MASK, type Redactor } from '../runbook/redact.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { RunState, StepStatus } from '../state/run-state.js';
 import { DONE } from '../state/run-state.js';
-import { phaseState, stepState, gateStatus, phaseBlocker, waitView, signoffHistoryLine } from './rules.js';
+import { phaseState, stepState, gateStatus, phaseBlocker } from './rules.js';
+import { waitView } from './wait-words.js';
+import { signoffHistoryLine } from './wording.js';
 import { outputRulesText } from './output-judge.js';
 
 export interface PlanStep {

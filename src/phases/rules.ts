@@ -3,11 +3,15 @@
 // it needs first: a reason, the point-of-no-return word, a destructive step's word,
 // a sign-off statement. The engine refuses through it; the TUI, the plain mode,
 // `plan` and `status` ask it and never work a rule out again (xstate's `can()`).
-import { parseWaitTarget, type WaitTarget } from '../runbook/wait-target.js';
 import type { Runbook, Step, Phase } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
-import { parseDuration } from '../runbook/duration.js';
-import { DONE, stepKey, approvalsInForce, type RunState, type StepState, type PhaseState } from '../state/run-state.js';
+import { DONE, approvalsInForce, type RunState, type PhaseState } from '../state/run-state.js';
+import { findPhase, findStep, parseScope, phaseState, scopeSteps, stepState, waitFacts } from './lookups.js';
+import { waitWords } from './wait-words.js';
+import { refusalText, type Refusal, type SignoffBlock } from './wording.js';
+
+export * from './lookups.js';
+export type { Refusal, RefusalCode, SignoffBlock } from './wording.js';
 
 export type RuleAction =
   /** run a command or check, confirm a manual step, pass a wait that is due, sign off through its step */
@@ -33,45 +37,14 @@ export type Need =
   | { kind: 'pnr'; text: string; word: string }
   | { kind: 'confirm-word'; word: string; prompt: string; rollback?: boolean };
 
-export type Verdict = { ok: true; needs: Need[] } | { ok: false; why: string };
+/** What `can` answers: allowed, with what it needs first; or refused, with why as facts (refusal-text.ts words them). */
+export type Verdict = { ok: true; needs: Need[] } | { ok: false; refusal: Refusal; why: string };
 
-const no = (why: string): Verdict => ({ ok: false, why });
+/** A refusal: its facts, and the plain words for them (wording.ts), which name no key. */
+function no(rb: Runbook, refusal: Refusal): { ok: false; refusal: Refusal; why: string } {
+  return { ok: false, refusal, why: refusalText(rb, refusal) };
+}
 const yes = (...needs: Need[]): Verdict => ({ ok: true, needs });
-
-// ---- lookups ----
-
-/** What holds a list of steps: a phase ("ID"), "rollback:ID", "troubleshooting:ID" or "maintenance:NAME". */
-export type Scope = { kind: 'phase' | 'rollback' | 'troubleshooting' | 'maintenance'; id: string };
-
-/** A scope string as a typed value: parsed here, once, for every caller. */
-export function parseScope(scope: string): Scope {
-  const m = /^(rollback|troubleshooting|maintenance):(.*)$/.exec(scope);
-  return m ? { kind: m[1] as Scope['kind'], id: m[2] } : { kind: 'phase', id: scope };
-}
-
-export function scopeSteps(rb: Runbook, scope: string): Step[] | undefined {
-  const s = parseScope(scope);
-  if (s.kind === 'rollback') return rb.rollback.find((r) => r.id === s.id)?.steps;
-  if (s.kind === 'troubleshooting') return rb.troubleshooting.find((t) => t.id === s.id)?.diagnostics;
-  if (s.kind === 'maintenance') return rb.maintenance[s.id];
-  return rb.phases.find((p) => p.id === s.id)?.steps;
-}
-
-export function findStep(rb: Runbook, scope: string, stepId: string): Step | undefined {
-  return scopeSteps(rb, scope)?.find((s) => s.id === stepId);
-}
-
-export function findPhase(rb: Runbook, id: string): Phase | undefined {
-  return rb.phases.find((p) => p.id === id);
-}
-
-export function phaseState(state: RunState, id: string): PhaseState {
-  return state.phases[id] ?? { status: 'pending', overrides: [] };
-}
-
-export function stepState(state: RunState, scope: string, stepId: string): StepState {
-  return state.steps[stepKey(scope, stepId)] ?? { status: 'pending' };
-}
 
 /** A reason has to be a real sentence: a few words, not "ok" or "x". */
 export function reasonProblem(reason: string | undefined): string | undefined {
@@ -121,27 +94,6 @@ export function phaseComplete(rb: Runbook, state: RunState, phaseId: string): bo
   return phaseState(state, phaseId).status === 'signed-off' && approvalsMissing(rb, state, phaseId) === 0;
 }
 
-/** The sentence that refuses any change inside a signed-off phase. */
-export function closedSentence(phase: Phase, ps: PhaseState): string {
-  return (
-    `"${phase.title}" is signed off (by ${ps.signedOffBy} at ${ps.signedOffAt}); it is closed — reopen ` +
-    `it (r, or waymark reopen) with a reason to change it`
-  );
-}
-
-/** "signed off by A at T1 · reopened by B at T2: reason · signed off again by C at T3" */
-export function signoffHistoryLine(ps: PhaseState): string {
-  const parts: string[] = [];
-  let signed = 0;
-  for (const h of ps.history ?? []) {
-    if (h.kind === 'signed-off') parts.push(`signed off${signed++ ? ' again' : ''} by ${h.by} at ${h.at}`);
-    else parts.push(`reopened by ${h.by} at ${h.at}: ${h.reason}`);
-    for (const a of h.approvals ?? []) parts.push(`approved by ${a.by} at ${a.at} (key ${a.keyFingerprint})`);
-  }
-  if (!parts.length && ps.signedOffAt) parts.push(`signed off by ${ps.signedOffBy} at ${ps.signedOffAt}`);
-  return parts.join(' · ');
-}
-
 export type GateRow = {
   checkId: string;
   status: 'passed' | 'overridden' | 'failed' | 'not-run';
@@ -173,12 +125,6 @@ export function gateStatus(rb: Runbook, state: RunState, phaseId: string): GateR
 
 export function openGates(rb: Runbook, state: RunState, phaseId: string): GateRow[] {
   return gateStatus(rb, state, phaseId).filter((g) => g.status === 'failed' || g.status === 'not-run');
-}
-
-export interface SignoffBlock {
-  /** what stands in the way: the screen runs the gate checks itself when only they do */
-  kind: 'unknown' | 'closed' | 'blocked' | 'running' | 'steps' | 'gate';
-  why: string;
 }
 
 /** What stands in the way of signing a phase off, or undefined. */
@@ -225,69 +171,6 @@ export function currentPhase(rb: Runbook, state: RunState): Phase | undefined {
 /** The next thing to do in a scope: the first step not done, or undefined when all are. */
 export function nextStep(rb: Runbook, state: RunState, scope: string): Step | undefined {
   return scopeSteps(rb, scope)?.find((s) => !DONE.has(stepState(state, scope, s.id).status));
-}
-
-// ---- waits ----
-
-/** A wait's "after" as a typed target (parsed in runbook/wait-target.ts, where the loader checks it). */
-export function waitTarget(after: string): WaitTarget {
-  // the loader refused any other form: a runbook that loaded has a target here
-  return parseWaitTarget(after) ?? { kind: 'phase', phaseId: after };
-}
-
-/** When a wait step may pass, from recorded events; undefined while its start event has not happened. */
-export function waitNotBefore(rb: Runbook, state: RunState, step: Step): Date | undefined {
-  if (step.kind !== 'wait') return undefined;
-  const ms = parseDuration(step.duration) ?? 0;
-  const t = waitTarget(step.after);
-  let at: string | undefined;
-  if (t.kind === 'phase') at = state.phases[t.phaseId]?.signedOffAt;
-  else {
-    const s = state.steps[stepKey(t.scope, t.stepId)];
-    at = s && DONE.has(s.status) ? s.finishedAt : undefined;
-  }
-  return at ? new Date(Date.parse(at) + ms) : undefined;
-}
-
-/** The wait's target in words: the phase's or the step's title. */
-export function describeAfter(rb: Runbook, after: string): string {
-  const t = waitTarget(after);
-  if (t.kind === 'phase') return `"${findPhase(rb, t.phaseId)?.title ?? t.phaseId}" is signed off`;
-  return `"${findStep(rb, t.scope, t.stepId)?.title ?? `${t.scope}/${t.stepId}`}" is done`;
-}
-
-export function formatRemaining(ms: number): string {
-  if (ms <= 0) return 'now';
-  const m = Math.ceil(ms / 60000);
-  const hours = Math.floor(m / 60);
-  const mm = m % 60;
-  // Days only from two days on: "23 h 59 m" reads better than "1 d 0 h".
-  if (hours >= 48) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
-  if (hours) return `${hours} h ${mm} m`;
-  return `${mm} m`;
-}
-
-export interface WaitView {
-  state: 'not-started' | 'counting' | 'due';
-  notBefore?: Date;
-  /** "available in 3 h 2 m" · "available now" · "starts counting when "X" is signed off" */
-  short: string;
-  /** short, with the exact time: "available in 3 h 2 m (not before 2026-…)" */
-  long: string;
-}
-
-/** The one wording of a wait, for every screen, the plain mode, plan, status and refusals. */
-export function waitView(rb: Runbook, state: RunState, step: Step, now: Date): WaitView {
-  const nb = waitNotBefore(rb, state, step);
-  if (!nb) {
-    const short = `starts counting when ${step.kind === 'wait' ? describeAfter(rb, step.after) : 'its event happens'}`;
-    return { state: 'not-started', short, long: short };
-  }
-  if (nb > now) {
-    const short = `available in ${formatRemaining(nb.getTime() - now.getTime())}`;
-    return { state: 'counting', notBefore: nb, short, long: `${short} (not before ${nb.toISOString()})` };
-  }
-  return { state: 'due', notBefore: nb, short: 'available now', long: 'available now' };
 }
 
 // ---- what a step asks for ----
@@ -383,16 +266,22 @@ function enteringPrompt(rb: Runbook, proc: Runbook['rollback'][number]): string 
   );
 }
 
+const closedPhase = (phase: Phase, ps: PhaseState): Refusal => ({
+  code: 'phase-closed',
+  title: phase.title,
+  by: ps.signedOffBy,
+  at: ps.signedOffAt,
+});
+
 /** Why nothing may change in this step's scope now (drift, closed or blocked phase, order), or undefined. */
-function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, inOrder: boolean): string | undefined {
-  if (state.drift && !state.drift.acknowledgedAt)
-    return 'the runbook changed since this run began; review and acknowledge the changes first';
+function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, inOrder: boolean): Refusal | undefined {
+  if (state.drift && !state.drift.acknowledgedAt) return { code: 'drift-unacknowledged' };
   const phase = findPhase(rb, scope);
   if (!phase) return undefined;
   const ps = phaseState(state, scope);
-  if (ps.status === 'signed-off') return closedSentence(phase, ps);
+  if (ps.status === 'signed-off') return closedPhase(phase, ps);
   const blocked = phaseBlocker(rb, state, scope);
-  if (blocked) return `cannot start "${step.title}": ${blocked}`;
+  if (blocked) return { code: 'phase-blocked', title: step.title, blocker: blocked };
   if (!inOrder) return undefined;
   const steps = phase.steps;
   const before = steps
@@ -401,14 +290,14 @@ function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, in
       steps.findIndex((s) => s.id === step.id),
     )
     .find((s) => s.kind !== 'signoff' && !s.optional && !DONE.has(stepState(state, scope, s.id).status));
-  return before ? `do "${before.title}" first (steps run in order)` : undefined;
+  return before ? { code: 'out-of-order', before: before.title } : undefined;
 }
 
 function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { scope: string }>, now: Date): Verdict {
   const step = findStep(rb, action.scope, action.stepId);
-  if (!step) return no(`unknown step "${action.scope}/${action.stepId}"`);
+  if (!step) return no(rb, { code: 'unknown-step', scope: action.scope, stepId: action.stepId });
   const cur = stepState(state, action.scope, step.id);
-  if (cur.status === 'running') return no(`"${step.title}" is running; stop it first (x)`);
+  if (cur.status === 'running') return no(rb, { code: 'step-running', title: step.title });
   const there = cur.elsewhere;
   if (action.type === 'confirm-stopped')
     return there
@@ -418,53 +307,45 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
             `"${step.title}" may still be running on ${there.host} (process group ${there.pid}). ` +
             'How do you know it has stopped there?',
         })
-      : no(`"${step.title}" is not recorded as running on another host`);
-  if (there)
-    return no(
-      `"${step.title}" may still be running on ${there.host} (process group ${there.pid}): confirm it has ` +
-        'stopped there first, with how you know',
-    );
+      : no(rb, { code: 'not-elsewhere', title: step.title });
+  if (there) return no(rb, { code: 'running-elsewhere', title: step.title, host: there.host, pid: there.pid });
   const closed = scopeClosed(rb, state, action.scope, step, action.type !== 'skip' && action.type !== 'mark-done');
-  if (closed) return no(closed);
-  const wait = step.kind === 'wait' ? waitView(rb, state, step, now) : undefined;
+  if (closed) return no(rb, closed);
+  const wait = step.kind === 'wait' ? waitFacts(rb, state, step, now) : undefined;
   const early = step.kind === 'wait' && step.overridable === false;
   switch (action.type) {
     case 'skip':
     case 'mark-done': {
-      if (step.kind === 'signoff') return no('a sign-off step is done by signing the phase off (S)');
-      if (wait && early)
-        return no(`"${step.title}" cannot be skipped or passed early (the runbook forbids it): ${wait.long}`);
-      if (wait)
-        return no(
-          `a wait is not skipped: o passes "${step.title}" early as an override, with a reason (${wait.short})`,
-        );
+      if (step.kind === 'signoff') return no(rb, { code: 'signoff-step' });
+      if (wait && early) return no(rb, { code: 'wait-forbidden-early', title: step.title, wait, skip: true });
+      if (wait) return no(rb, { code: 'wait-not-skipped', title: step.title, wait });
       const verb = action.type === 'skip' ? `Skip "${step.title}"` : `Mark "${step.title}" done without running it`;
       return yes({ kind: 'reason', label: `${verb} — why?` });
     }
     case 'pass-wait-early': {
-      if (!wait) return no(`"${step.title}" is not a wait`);
-      if (DONE.has(cur.status)) return no(`"${step.title}" is already passed`);
-      if (early) return no(`"${step.title}" cannot be passed early (the runbook forbids it): ${wait.long}`);
-      if (wait.state === 'due') return no(`"${step.title}" is due: Enter passes it, no override needed`);
-      return yes({ kind: 'reason', label: `Pass "${step.title}" early (${wait.short}) — why is it safe?` });
+      if (!wait) return no(rb, { code: 'not-a-wait', title: step.title });
+      if (DONE.has(cur.status)) return no(rb, { code: 'wait-already-passed', title: step.title });
+      if (early) return no(rb, { code: 'wait-forbidden-early', title: step.title, wait, skip: false });
+      if (wait.state === 'due') return no(rb, { code: 'wait-due', title: step.title });
+      return yes({
+        kind: 'reason',
+        label: `Pass "${step.title}" early (${waitWords(rb, wait).short}) — why is it safe?`,
+      });
     }
     case 'start': {
-      if (wait && wait.state !== 'due') return no(`"${step.title}" is ${wait.long}`);
+      if (wait && wait.state !== 'due') return no(rb, { code: 'wait-counting', title: step.title, wait });
       if (step.kind === 'signoff') {
         const phase = findPhase(rb, action.scope);
-        if (!phase) return no('a sign-off step belongs in a phase');
+        if (!phase) return no(rb, { code: 'signoff-outside-phase' });
         return phaseRules(rb, state, { type: 'signoff', phaseId: phase.id });
       }
       const needs: Need[] = [];
       if (DONE.has(cur.status)) {
         // a step that is done runs again only by a decision: never for what cannot be undone
         const said = `${cur.status} at ${cur.finishedAt ?? '?'}${cur.operator ? ` (by ${cur.operator})` : ''}`;
-        if (step.kind === 'wait') return no(`"${step.title}" ${said}: a wait is not run again`);
+        if (step.kind === 'wait') return no(rb, { code: 'wait-done', title: step.title, said });
         if (rerunPolicy(rb, action.scope, step) === 'never')
-          return no(
-            `"${step.title}" ${said} and is never run again (it is destructive or a point of no return; ` +
-              'the runbook says rerun: never)',
-          );
+          return no(rb, { code: 'never-rerun', title: step.title, said });
         needs.push({ kind: 'rerun', text: `Run "${step.title}" again? It ${said}.` });
       }
       const pnr = pointOfNoReturn(rb, action.scope, step);
@@ -473,10 +354,7 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
       const word = confirmWord(rb, state, action.scope, step);
       const entering = enteringProcedure(rb, state, action.scope);
       if (entering && !procedureApplies(rb, state, entering.id))
-        return no(
-          `nothing in this run needs "${entering.title}" yet: no phase it undoes has begun, so there is nothing to ` +
-            'roll back',
-        );
+        return no(rb, { code: 'rollback-not-needed', title: entering.title });
       if (word)
         needs.push({
           kind: 'confirm-word',
@@ -491,34 +369,35 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
 
 function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { phaseId: string }>): Verdict {
   const phase = findPhase(rb, action.phaseId);
-  if (!phase) return no(`unknown phase "${action.phaseId}"`);
+  if (!phase) return no(rb, { code: 'unknown-phase', phaseId: action.phaseId });
   const ps = phaseState(state, phase.id);
   switch (action.type) {
     case 'override-gate': {
-      if (ps.status === 'signed-off') return no(closedSentence(phase, ps));
-      if (!phase.gate.includes(action.checkId)) return no(`"${action.checkId}" is not a gate check of ${phase.title}`);
+      if (ps.status === 'signed-off') return no(rb, closedPhase(phase, ps));
+      if (!phase.gate.includes(action.checkId))
+        return no(rb, { code: 'not-a-gate-check', checkId: action.checkId, phase: phase.title });
       const row = gateStatus(rb, state, phase.id).find((g) => g.checkId === action.checkId);
-      if (row?.status === 'passed') return no(`gate check "${action.checkId}" has passed; nothing to override`);
+      if (row?.status === 'passed') return no(rb, { code: 'gate-passed', checkId: action.checkId });
       const label = `Override gate check "${action.checkId}" (${row?.status ?? 'open'}) — why is it safe to go on?`;
       return yes({ kind: 'reason', label });
     }
     case 'signoff': {
-      const blocked = signoffBlocker(rb, state, phase.id);
-      if (blocked) return no(`cannot sign off: ${blocked}`);
+      const block = signoffBlock(rb, state, phase.id);
+      if (block) return no(rb, { code: 'signoff-blocked', block });
       const so = phase.steps.find((s) => s.kind === 'signoff');
       const text = so?.kind === 'signoff' && so.statement ? so.statement : `I confirm "${phase.title}" is complete.`;
       return yes({ kind: 'statement', text });
     }
     case 'approve': {
-      if ((phase.approvals ?? 1) < 2) return no(`"${phase.title}" needs no approval: its sign-off is enough`);
+      if ((phase.approvals ?? 1) < 2) return no(rb, { code: 'approval-not-needed', title: phase.title });
       const last = ps.history?.[ps.history.length - 1];
       if (ps.status !== 'signed-off' || last?.kind !== 'signed-off')
-        return no(`"${phase.title}" is not signed off yet: there is nothing to approve`);
+        return no(rb, { code: 'approval-not-signed-off', title: phase.title });
       const given = approvalsInForce(ps);
       const same = given.find((a) => a.by === action.by || a.keyFingerprint === action.keyFingerprint);
-      if (same) return no(`${same.by} already approved "${phase.title}" (at ${same.at}): one approval per person`);
+      if (same) return no(rb, { code: 'approval-twice', by: same.by, title: phase.title, at: same.at });
       if (last.by === action.by || last.signature?.keyFingerprint === action.keyFingerprint)
-        return no(`${last.by} signed "${phase.title}" off: an approval must come from someone else`);
+        return no(rb, { code: 'approval-by-signer', by: last.by, title: phase.title });
       if (phase.distinct_from === 'operators') {
         const ran = new Set(
           phase.steps.flatMap((st) => {
@@ -526,20 +405,19 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
             return [x.operator, ...(x.history ?? []).map((a) => a.operator)].filter(Boolean);
           }),
         );
-        if (ran.has(action.by))
-          return no(`${action.by} ran steps of "${phase.title}": its approval must come from someone who did not`);
+        if (ran.has(action.by)) return no(rb, { code: 'approval-by-operator', by: action.by, title: phase.title });
       }
       if (!approvalsMissing(rb, state, phase.id))
-        return no(`"${phase.title}" already has its ${phase.approvals} signatures`);
+        return no(rb, { code: 'approvals-complete', title: phase.title, approvals: phase.approvals ?? 1 });
       return yes();
     }
     case 'reopen': {
-      if (ps.status !== 'signed-off') return no(`"${phase.title}" is not signed off; there is nothing to reopen`);
+      if (ps.status !== 'signed-off') return no(rb, { code: 'reopen-not-signed-off', title: phase.title });
       const i = rb.phases.indexOf(phase);
       const later = rb.phases
         .slice(i + 1)
         .filter((p) => !p.independent && phaseState(state, p.id).status === 'signed-off');
-      if (later.length) return no(`"${later[later.length - 1].title}" is signed off after it: reopen that first`);
+      if (later.length) return no(rb, { code: 'reopen-later-first', later: later[later.length - 1].title });
       return yes({
         kind: 'reason',
         label: `Reopen "${phase.title}" — its sign-off is voided (kept in the record). Why?`,
@@ -552,8 +430,8 @@ function phaseRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { 
 export function can(rb: Runbook, state: RunState, action: RuleAction, now: Date): Verdict {
   if (action.type === 'abandon-rollback') {
     const p = rollbackProgress(rb, state, action.procedureId);
-    if (!p) return no(`unknown rollback procedure "${action.procedureId}"`);
-    if (!p.inProgress) return no(`the rollback "${p.title}" is not in progress: there is nothing to abandon`);
+    if (!p) return no(rb, { code: 'unknown-procedure', procedureId: action.procedureId });
+    if (!p.inProgress) return no(rb, { code: 'rollback-not-in-progress', title: p.title });
     return yes({
       kind: 'reason',
       label: `Abandon the rollback "${p.title}" (${p.done} of ${p.total} steps done) — why?`,

@@ -5,14 +5,8 @@ import type { Redactor } from '../runbook/redact.js';
 import type { RunState, Attempt, SignoffRecord } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
-import {
-  approvalsMissing,
-  gateStatus,
-  phaseState,
-  stepState,
-  waitNotBefore,
-  signoffHistoryLine,
-} from '../phases/rules.js';
+import { approvalsMissing, gateStatus, phaseState, stepState, waitNotBefore } from '../phases/rules.js';
+import { signoffHistoryLine } from '../phases/wording.js';
 import { describeStep } from '../phases/plan.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { ProbeSummary, ProbeWindow } from '../phases/probe.js';

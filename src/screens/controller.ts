@@ -21,8 +21,10 @@ import type { EngineEvent } from '../phases/engine.js';
 import { DONE } from '../state/run-state.js';
 import { parseDuration } from '../runbook/duration.js';
 import { keyToAction } from './key-map.js';
+import { tuiError, tuiRefusal } from './refusal-words.js';
 import { initialUi, navigate, pushed, type Action, type DialogPurpose, type KeyInfo, type UiState } from './model.js';
 import { orderedProcedures } from '../phases/rollback-plan.js';
+import { stillRunsText } from '../phases/left-running.js';
 import { probeView, type ProbeView } from './probe-view.js';
 import type { SuccessRow } from '../report/build.js';
 import { envDiffOf } from './step-view.js';
@@ -437,7 +439,7 @@ export class TuiController {
         const r = this.session.dispatch({ type: 'drift.ack' });
         return r.ok
           ? this.say('runbook changes acknowledged (recorded in the audit log); Enter resumes', 'ok')
-          : this.say(r.error, 'error');
+          : this.say(tuiError(this.session.runbook, r), 'error');
       }
       case 'submit':
         return this.submit();
@@ -452,9 +454,7 @@ export class TuiController {
         const step = this.selectedStep();
         const left = this.session.stillRunning().find((o) => o.key === `${ui.scope}/${step?.id}`);
         if (left && step) {
-          const prompt =
-            `"${left.title}" still runs as process group ${left.pid}, started by a Waymark that ` +
-            `was stopped. Stop it?`;
+          const prompt = `${stillRunsText(left)}. Stop it?`;
           return this.setUi({
             ...ui,
             dialog: {
@@ -598,7 +598,7 @@ export class TuiController {
       { type: 'start', scope, stepId: step.id },
       this.session.now(),
     );
-    if (!v.ok) return this.say(v.why, 'error');
+    if (!v.ok) return this.say(tuiRefusal(this.session.runbook, v.refusal), 'error');
     for (const n of v.needs) {
       if (n.kind === 'rerun' && !given.rerun)
         return this.setUi({
@@ -642,13 +642,13 @@ export class TuiController {
     }
     if (step.kind === 'manual') {
       const r = this.session.dispatch({ type: 'step.confirm', scope, stepId: step.id, ...given });
-      if (!r.ok) return this.say(r.error, 'error');
+      if (!r.ok) return this.say(tuiError(this.session.runbook, r), 'error');
       this.say(`confirmed: ${step.title}`, 'ok');
       return this.advance(scope);
     }
     const started = Date.now();
     const r = this.session.dispatch({ type: 'step.start', scope, stepId: step.id, ...given });
-    if (!r.ok) return this.say(r.error, 'error');
+    if (!r.ok) return this.say(tuiError(this.session.runbook, r), 'error');
     if (r.effects.some((e) => e.type !== 'sign-phase')) {
       const cmd =
         step.kind === 'command'
@@ -690,7 +690,7 @@ export class TuiController {
     ids: { scope: string; stepId?: string; checkId?: string },
   ): void {
     const v = can(this.session.runbook, this.session.state, action, this.session.now());
-    if (!v.ok) return this.say(v.why, 'error');
+    if (!v.ok) return this.say(tuiRefusal(this.session.runbook, v.refusal), 'error');
     const need = v.needs.find((n) => n.kind === 'reason');
     const label = need?.kind === 'reason' ? need.label : 'Why?';
     this.setUi({ ...this.snap.ui, dialog: { kind: 'reason', purpose, ...ids, label, text: '' } });
@@ -774,8 +774,10 @@ export class TuiController {
       return this.askSignoff(true);
     }
     const v = can(this.session.runbook, this.session.state, { type: 'signoff', phaseId }, this.session.now());
-    if (!v.ok)
-      return this.say(block?.kind === 'gate' ? `${v.why} — o overrides a gate check with a reason` : v.why, 'error');
+    if (!v.ok) {
+      const why = tuiRefusal(this.session.runbook, v.refusal);
+      return this.say(block?.kind === 'gate' ? `${why} — o overrides a gate check with a reason` : why, 'error');
+    }
     const need = v.needs.find((n) => n.kind === 'statement');
     this.setUi({ ...ui, dialog: { kind: 'signoff', phaseId, text: need?.kind === 'statement' ? need.text : '' } });
   }
@@ -796,7 +798,7 @@ export class TuiController {
         'abandon-rollback': { type: 'rollback.abandon', procedureId: parseScope(d.scope).id, reason } as const,
       }[d.purpose];
       const r = this.session.dispatch(event);
-      if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
+      if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: tuiError(this.session.runbook, r) } });
       const text = {
         override: `gate check ${d.checkId} overridden`,
         'pass-wait-early': 'wait passed early (recorded as an override)',
@@ -826,7 +828,7 @@ export class TuiController {
           dialog: { ...d, error: 'write a statement of what you vouch for (10+ characters)' },
         });
       const r = this.session.dispatch({ type: 'phase.signoff', phaseId: d.phaseId, statement: d.text.trim() });
-      if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: r.error } });
+      if (!r.ok) return this.setUi({ ...ui, dialog: { ...d, error: tuiError(this.session.runbook, r) } });
       const phases = this.session.runbook.phases;
       const i = phases.findIndex((p) => p.id === d.phaseId);
       // the cursor stays on the signed phase so g writes its report; say how to go on

@@ -4,7 +4,9 @@
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { approvalsInForce, DONE } from '../state/run-state.js';
-import { approvalsLine, phaseBlocker, phaseState, signoffHistoryLine, stepState, waitView } from '../phases/rules.js';
+import { approvalsLine, phaseBlocker, phaseState, stepState } from '../phases/rules.js';
+import { signoffHistoryLine } from '../phases/wording.js';
+import { waitView } from '../phases/wait-words.js';
 import { orderedProcedures, rollbackPlan } from '../phases/rollback-plan.js';
 import { buildPlan, formatPlan } from '../phases/plan.js';
 import type { Redactor } from '../runbook/redact.js';
@@ -50,7 +52,7 @@ export interface ListInput {
   /** where the run is kept, when it is in a shared state database */
   keptIn?: string;
   /** what the session noticed on opening (a lock taken over, a target lock) */
-  notices?: string[];
+  notices?: readonly string[];
   /** where Enter resumes */
   resumeAt?: { scope: string; index: number };
 }

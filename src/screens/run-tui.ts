@@ -38,7 +38,7 @@ export async function runTui(
     ]);
     session = new Session(lr, options);
     try {
-      session.notices.push(...(await session.lockTargets()));
+      for (const n of await session.lockTargets()) session.notice(n);
     } catch (e) {
       await session.close();
       throw e;

@@ -5,7 +5,8 @@
 import type { Runbook, Step } from '../runbook/schema.js';
 import type { RunState, StepState } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
-import { describeAfter, stepState, waitView } from '../phases/rules.js';
+import { stepState } from '../phases/rules.js';
+import { describeAfter, waitView } from '../phases/wait-words.js';
 import { outputRulesText } from '../phases/output-judge.js';
 import { wrap } from './theme.js';
 import { describeStep } from '../phases/plan.js';

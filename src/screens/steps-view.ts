@@ -4,7 +4,8 @@
 import type { CheckResult } from '../checks/types.js';
 import type { RunState, StepStatus } from '../state/run-state.js';
 import type { Runbook } from '../runbook/schema.js';
-import { approvalsLine, gateStatus, parseScope, phaseState, scopeSteps, stepState, waitView } from '../phases/rules.js';
+import { approvalsLine, gateStatus, parseScope, phaseState, scopeSteps, stepState } from '../phases/rules.js';
+import { waitView } from '../phases/wait-words.js';
 import { STEP_ICON, truncate, wrapIndented } from './theme.js';
 import { scopeTitle, type ListInput, type ListLine } from './list-views.js';
 import { detailLines, stepParts, stepViewFor, type ViewLine } from './step-view.js';

@@ -8,8 +8,7 @@
 // there into the audit log and the state, where the rules decide whether it counts.
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { unlinkSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { dropRemoteApproval } from './pg-store.js';
+import { join } from 'node:path';
 import type { Phase } from '../runbook/schema.js';
 import type { ApprovalRecord, RunState, SignoffRecord } from './run-state.js';
 import { parseArmored, verifySignature, fingerprint } from './sshsig.js';
@@ -78,17 +77,6 @@ export function dropApproval(dir: string, phaseId: string, approval: ApprovalRec
   }
   syncFolder(dir);
   return file;
-}
-
-/** The same, into a shared state database (pg-store.ts): one row per phase and key, as one file above. */
-export function dropShared(url: string, paths: { name: string }, phaseId: string, approval: ApprovalRecord): void {
-  const name = basename(approvalFile('.', phaseId, approval.keyFingerprint));
-  const r = dropRemoteApproval(url, paths.name, name, JSON.stringify({ phaseId, approval }, null, 2) + '\n');
-  if (r.inserted) return;
-  const had = r.body ? (JSON.parse(r.body) as Dropped) : undefined;
-  throw new AlreadyApproved(
-    `${had?.approval.by ?? 'this key'} already approved this phase with that key (at ${had?.approval.at ?? '?'})`,
-  );
 }
 
 export interface Dropped {

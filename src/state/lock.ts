@@ -23,6 +23,14 @@ export class LockError extends Error {
   }
 }
 
+/** How this process holds the run it writes. */
+export interface Hold {
+  /** the holder before this one, whose process (or connection) was gone */
+  tookOverFrom?: LockInfo;
+  /** why that holder counted as gone, in a few words */
+  gone?: string;
+}
+
 export interface Lock {
   release(): void;
   /** set when a stale lock was taken over */

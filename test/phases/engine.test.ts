@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
-import { signoffBlocker, waitNotBefore, formatRemaining, reasonProblem } from '../../src/phases/rules.js';
+import { signoffBlocker, waitNotBefore, reasonProblem } from '../../src/phases/rules.js';
+import { formatRemaining } from '../../src/phases/wait-words.js';
 import type { RunState } from '../../src/state/run-state.js';
 import { T0, freshState, passed } from '../helpers/engine.js';
 import type { CheckResult } from '../../src/checks/types.js';

@@ -1,3 +1,4 @@
+import { forged } from '../replay-every-log.js';
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ describe('StartScreen', () => {
       process: { pid: 424242, host: 'host-a' },
     };
     writeFileSync(`${state}/runs/${file}`, JSON.stringify(doc));
+    forged.add(state);
     const t = await openTui({ state, work });
     expect(t.frame()).toMatch(/"Make the marker" may still be running on host-a \(process group\s+424242\)/);
     await t.press(KEYS.enter);
@@ -68,7 +70,12 @@ describe('runbook drift on the start screen', () => {
   it('lists the changes; Enter does not skip them; a acknowledges, then Enter resumes', async () => {
     const t = await openTui({
       prepare: (s) => {
-        s.state = { ...s.state, drift: { hash: 'new', changed: ['phase:b changed'] } };
+        s.dispatch({
+          type: 'runbook.drift',
+          hash: 'new',
+          changed: ['phase:b changed'],
+          partHashes: s.state.partHashes!,
+        });
       },
     });
     expect(t.frame()).toMatch(/The runbook changed since this run began:/);
