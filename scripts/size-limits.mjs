@@ -13,7 +13,6 @@ export const MAX_FUNCTION = 80;
 export const MAX_FILE = 500;
 
 const KNOWN = new Set([
-  'src/screens/controller.ts',
   'src/checks/validate-run.ts',
   'src/runbook/loader.ts loadRunbookText',
   'src/state/pg-store-worker.ts serve',
@@ -21,10 +20,8 @@ const KNOWN = new Set([
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
   'src/phases/notify.ts notificationFor',
-  'src/screens/controller.ts perform',
   'src/screens/Dialogs.tsx DialogView',
   'src/phases/noninteractive.ts walk',
-  'src/screens/controller.ts startSelected',
   'src/checks/validate-run.ts validateAll',
   'src/checks/counts.ts run',
   'src/checks/pg-index-usage.ts run',

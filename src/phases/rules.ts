@@ -37,7 +37,7 @@ export type Need =
   | { kind: 'pnr'; text: string; word: string }
   | { kind: 'confirm-word'; word: string; prompt: string; rollback?: boolean };
 
-/** What `can` answers: allowed, with what it needs first; or refused, with why as facts (refusal-text.ts words them). */
+/** What `can` answers: allowed, with what it needs first; or refused, why as facts and in plain words (wording.ts). */
 export type Verdict = { ok: true; needs: Need[] } | { ok: false; refusal: Refusal; why: string };
 
 /** A refusal: its facts, and the plain words for them (wording.ts), which name no key. */

@@ -111,7 +111,10 @@ function stepRefusal(rb: Runbook, r: Refusal): string | undefined {
         ? `"${r.title}" cannot be skipped or passed early (the runbook forbids it): ${waitWords(rb, r.wait).long}`
         : `"${r.title}" cannot be passed early (the runbook forbids it): ${waitWords(rb, r.wait).long}`;
     case 'wait-not-skipped':
-      return `a wait is not skipped: "${r.title}" is passed early as an override, with a reason (${waitWords(rb, r.wait).short})`;
+      return (
+        `a wait is not skipped: "${r.title}" is passed early as an override, with a reason ` +
+        `(${waitWords(rb, r.wait).short})`
+      );
     case 'not-a-wait':
       return `"${r.title}" is not a wait`;
     case 'wait-already-passed':

@@ -13,7 +13,10 @@ export function tuiRefusal(rb: Runbook, r: Refusal): string {
     case 'signoff-step':
       return 'a sign-off step is done by signing the phase off (S)';
     case 'wait-not-skipped':
-      return `a wait is not skipped: o passes "${r.title}" early as an override, with a reason (${waitWords(rb, r.wait).short})`;
+      return (
+        `a wait is not skipped: o passes "${r.title}" early as an override, with a reason ` +
+        `(${waitWords(rb, r.wait).short})`
+      );
     case 'wait-due':
       return `"${r.title}" is due: Enter passes it, no override needed`;
     default:
