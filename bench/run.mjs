@@ -147,7 +147,7 @@ try {
     const tick = join(dir, 'tick.mjs');
     writeFileSync(
       tick,
-      `const { loadRunbookFile } = await import('${join(ROOT, 'dist/runbook/runbook-cache.js')}');
+      `const { loadRunbookFile } = await import('${join(ROOT, 'dist/load/runbook-cache.js')}');
 const { runCheck } = await import('${join(ROOT, 'dist/checks/run.js')}');
 const { ConnectionManager } = await import('${join(ROOT, 'dist/checks/pg.js')}');
 const lr = await loadRunbookFile('${join(ROOT, 'runbook.yaml')}');

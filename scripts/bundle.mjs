@@ -45,7 +45,7 @@ await build({
   banner: { js: "import { createRequire as __wmCreateRequire } from 'node:module'; const require = __wmCreateRequire(import.meta.url);" },
 });
 
-// This build's identity, for the runbook cache (src/runbook/runbook-cache.ts): a hash of every
+// This build's identity, for the runbook cache (src/load/runbook-cache.ts): a hash of every
 // built file, so a cache made by other code is never read.
 {
   const { createHash } = await import('node:crypto');

@@ -14,9 +14,9 @@ export const MAX_FILE = 500;
 
 const KNOWN = new Set([
   'src/checks/validate-run.ts',
-  'src/runbook/loader.ts loadRunbookText',
+  'src/load/loader.ts loadRunbookText',
   'src/state/pg-store-worker.ts serve',
-  'src/runbook/crosscheck.ts crossCheck',
+  'src/load/crosscheck.ts crossCheck',
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
   'src/phases/notify.ts notificationFor',

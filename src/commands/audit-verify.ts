@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedArgs } from './args.js';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { UsageError } from '../runbook/errors.js';
 import { allowedSignersFile, out, readFileOrSay, type RunFiles } from './common.js';
 import { readAudit, readLines, verifyAudit, type AuditEntry } from '../state/audit.js';

@@ -2,7 +2,7 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, openSession, out } from './common.js';
 import { formatCheck } from '../phases/noninteractive.js';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { FIELDS } from '../runbook/connection-sources.js';
 
 export async function checkCommand(a: ParsedArgs): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../runbook/errors.js';
-import type { LoadedRunbook } from '../runbook/loader.js';
-import { loadRunbookFile } from '../runbook/runbook-cache.js';
+import type { LoadedRunbook } from '../load/loader.js';
+import { loadRunbookFile } from '../load/runbook-cache.js';
 import { sessionOptions } from './session-options.js';
 import type { ParsedArgs } from './args.js';
 import { fingerprintOf, type Session } from '../phases/session.js';

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { loadRunbook } from '../runbook/loader.js';
+import { loadRunbook } from '../load/loader.js';
 import { stateDir } from '../state/paths.js';
 import { acquireLock, alive, LockError, readLock, type Lock } from '../state/lock.js';
 import { operatorName } from '../state/operator.js';

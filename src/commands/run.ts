@@ -1,5 +1,5 @@
 import type { ParsedArgs } from './args.js';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { chooseMode } from './interactive.js';
 import { sessionOptions } from './session-options.js';
 

@@ -1,4 +1,4 @@
-import { loadRunbook } from '../runbook/loader.js';
+import { loadRunbook } from '../load/loader.js';
 import { InputError, formatProblem } from '../runbook/errors.js';
 import type { ParsedArgs } from './args.js';
 import { out } from './common.js';

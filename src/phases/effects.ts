@@ -1,7 +1,7 @@
 // Carries out the effects `reduce` asks for and feeds their results back as events: a step's
 // command, check or env edit (step-runner.ts), taken after the target databases' locks
 // (target-guard.ts); a sign-off's signature (signing.ts). Keeps what runs, to wait for or stop.
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { DiskError } from '../state/durable.js';
 import { stepKey } from '../state/run-state.js';
 import { reduce, type Effect } from './engine.js';

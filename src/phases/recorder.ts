@@ -2,7 +2,7 @@
 // its audit line first (write-ahead), listeners told of each change, and the first write that
 // fails (a full disk) remembered, after which nothing more is written. Every change of state
 // goes through `reduce` before it gets here.
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import type { AuditLog } from '../state/audit.js';
 import { DiskError } from '../state/durable.js';
 import type { RunStore } from '../state/run-store.js';

@@ -3,7 +3,7 @@
 // stopped Waymark left running or interrupted, a changed runbook. Each change of state is an
 // engine event the session applies like any other; the rest are notes and notices.
 import { randomUUID } from 'node:crypto';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { lineHash, type AuditEntry, type AuditLog } from '../state/audit.js';
 import { splitStepKey, type RunState } from '../state/run-state.js';

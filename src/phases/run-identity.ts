@@ -2,7 +2,7 @@
 // fingerprint that names the run, and the clock it keeps (real, or a rehearsal's moved one).
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { InputError } from '../runbook/errors.js';
 import { parseDuration } from '../runbook/duration.js';
 import { describeTarget } from '../checks/pg.js';

@@ -6,7 +6,7 @@
 // drive a Session; neither touches files.
 import { hostName } from '../state/host.js';
 
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { NoRunError } from '../runbook/errors.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';

@@ -1,7 +1,7 @@
 // A sign-off signed with the operator's SSH key, over the chain head of the audit log (which ends
 // with the sign-off itself): rewriting the log afterwards breaks it. Returns the event that
 // attaches the signature, or why it could not be made; the session records either.
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import type { AuditHead } from '../state/audit.js';
 import type { RunState } from '../state/run-state.js';
 import type { EventOf } from './events.js';

@@ -2,7 +2,7 @@
 // output judged and kept as a tail), its check, or its edit of an env file; returns the
 // `step.finished` event the session feeds to the engine. It writes nothing of the run itself.
 import { resolve } from 'node:path';
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult, Metric } from '../checks/types.js';

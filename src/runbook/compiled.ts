@@ -1,7 +1,7 @@
 // What a runbook's text alone decides, once it has been parsed and validated (compiled), and
 // how the environment then completes it. The loader makes a Compiled from the text; this
 // module turns it into a LoadedRunbook, the same way whether the Compiled was just made or
-// read back from the cache (runbook-cache.ts). It imports neither YAML nor zod: a command
+// read back from the cache (load/runbook-cache.ts). It imports neither YAML nor zod: a command
 // that finds its runbook in the cache starts without loading them.
 import { createHash } from 'node:crypto';
 import { dirname, resolve as resolvePath, relative, isAbsolute } from 'node:path';

@@ -3,7 +3,7 @@
 // written at once, the start screen as plain text as soon as the runbook and the state are
 // read (plain-frame.ts); Ink, React and Yoga load after it and draw the same screen over it.
 // pg and execa load only when a check or a command first runs.
-import type { LoadedRunbook } from '../runbook/loader.js';
+import type { LoadedRunbook } from '../load/loader.js';
 import type { SessionOptions } from '../phases/session.js';
 import { screenSize, startScreenLines } from './plain-frame.js';
 

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { hostname } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

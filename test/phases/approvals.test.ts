@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook, loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbook, loadRunbookText } from '../../src/load/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { can, currentPhase, phaseBlocker } from '../../src/phases/rules.js';
 import { Session } from '../../src/phases/session.js';

@@ -1,7 +1,7 @@
 // What the engine asks the session to do: each event's effects, exactly. Deleting an effect
 // from the engine (a command that is never run, a sign-off never signed) fails here.
 import { describe, it, expect } from 'vitest';
-import { loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbookText } from '../../src/load/loader.js';
 import { reduce, type EngineEvent, type Outcome } from '../../src/phases/engine.js';
 import type { RunState } from '../../src/state/run-state.js';
 import { T0, freshState, passed } from '../helpers/engine.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbookText } from '../../src/load/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { signoffBlocker, waitNotBefore, reasonProblem } from '../../src/phases/rules.js';
 import { formatRemaining } from '../../src/phases/wait-words.js';

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { approvalsInForce } from '../../src/state/run-state.js';
 import { cli } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { tempDir } from '../helpers/tmp.js';
 

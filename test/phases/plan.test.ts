@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { STATE_SCHEMA, type RunState } from '../../src/state/run-state.js';
 import { rollbackPlan } from '../../src/phases/rollback-plan.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { cli, cliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { LockError } from '../../src/state/lock.js';
 import { verifyAudit } from '../../src/state/audit.js';

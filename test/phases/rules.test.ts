@@ -1,6 +1,6 @@
 // The rules layer: one answer for the engine, the TUI, the plain mode and the commands.
 import { describe, it, expect } from 'vitest';
-import { loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbookText } from '../../src/load/loader.js';
 import { reduce, type EngineEvent } from '../../src/phases/engine.js';
 import { can, confirmWord, rollbacksInProgress, type RuleAction } from '../../src/phases/rules.js';
 import { signoffHistoryLine } from '../../src/phases/wording.js';

@@ -2,7 +2,7 @@
 // mode and the commands, where no key exists, never name one; the TUI names the key that does what
 // the refusal asks for.
 import { describe, it, expect } from 'vitest';
-import { loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbookText } from '../../src/load/loader.js';
 import { refusalText, type Refusal, type RefusalCode } from '../../src/phases/wording.js';
 import { tuiRefusal } from '../../src/screens/refusal-words.js';
 import { KEY_MAP } from '../../src/screens/key-map.js';

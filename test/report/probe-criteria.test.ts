@@ -1,6 +1,6 @@
 // Zero downtime is judged on what the probe saw the whole time, not on a health check after each restart.
 import { describe, it, expect } from 'vitest';
-import { loadRunbookText } from '../../src/runbook/loader.js';
+import { loadRunbookText } from '../../src/load/loader.js';
 import { buildReport } from '../../src/report/build.js';
 import { Redactor } from '../../src/runbook/redact.js';
 import type { AuditEntry } from '../../src/state/audit.js';

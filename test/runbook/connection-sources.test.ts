@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { cli, cliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook, loadRunbookText, parseDuration } from '../../src/runbook/loader.js';
+import { loadRunbook, loadRunbookText, parseDuration } from '../../src/load/loader.js';
 import { InputError, formatProblem } from '../../src/runbook/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 

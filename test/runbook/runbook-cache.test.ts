@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { serialize, deserialize } from 'node:v8';
 import { join, resolve } from 'node:path';
-import { loadRunbook, compiledOf } from '../../src/runbook/loader.js';
+import { loadRunbook, compiledOf } from '../../src/load/loader.js';
 import { complete, type LoadedRunbook } from '../../src/runbook/compiled.js';
 import { tempDir } from '../helpers/tmp.js';
 

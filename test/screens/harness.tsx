@@ -1,7 +1,7 @@
 // Renders the real App over a real session on a temp state dir, and drives it by keys.
 import { onTestFinished } from 'vitest';
 import { render } from 'ink-testing-library';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session } from '../../src/phases/session.js';
 import { TuiController } from '../../src/screens/controller.js';
 import { App } from '../../src/screens/App.js';

@@ -1,6 +1,6 @@
 // The list screens' view models, from a runbook and a state alone: no session, no terminal.
 import { describe, it, expect } from 'vitest';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import {
   overviewView,
   rollbackView,

@@ -4,7 +4,7 @@ import { render } from 'ink-testing-library';
 import { ListScreen } from '../../src/screens/ListScreen.js';
 import { StepsScreen } from '../../src/screens/StepsScreen.js';
 import { DialogView } from '../../src/screens/Dialogs.js';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { overviewView } from '../../src/screens/list-views.js';
 import { stepsView } from '../../src/screens/steps-view.js';
 import { frameView } from '../../src/screens/frame-view.js';

@@ -298,7 +298,7 @@ describe('panels and dialogs', () => {
     );
     const state = tempDir();
     const { Session } = await import('../../src/phases/session.js');
-    const { loadRunbook } = await import('../../src/runbook/loader.js');
+    const { loadRunbook } = await import('../../src/load/loader.js');
     const alice = new Session(loadRunbook(runbook, { env: {} }), {
       stateDir: state,
       operator: 'alice',

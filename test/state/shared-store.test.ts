@@ -3,7 +3,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRunbook } from '../../src/runbook/loader.js';
+import { loadRunbook } from '../../src/load/loader.js';
 import { Session, fingerprintOf } from '../../src/phases/session.js';
 import { HeldRun, readRun } from '../../src/state/pg-store.js';
 import { runPaths } from '../../src/state/paths.js';

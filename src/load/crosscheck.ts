@@ -1,9 +1,9 @@
 // Cross-references: what names something must name something that exists, and what is
 // written must be able to happen (a wait that can never start is caught here, not at 2 a.m.).
-import type { Runbook, Step } from './schema.js';
+import type { Runbook, Step } from '../runbook/schema.js';
 import { checkParamsProblems, checkParamRefs } from '../checks/params.js';
-import { parseDuration } from './duration.js';
-import { parseWaitTarget } from './wait-target.js';
+import { parseDuration } from '../runbook/duration.js';
+import { parseWaitTarget } from '../runbook/wait-target.js';
 
 export type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
 

@@ -8,8 +8,15 @@ import { readFileSync, statSync, mkdirSync, writeFileSync, renameSync } from 'no
 import { serialize, deserialize } from 'node:v8';
 import { homedir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { complete, displayPath, sha256, MAX_RUNBOOK_BYTES, type Compiled, type LoadedRunbook } from './compiled.js';
-import type { LoadOptions } from './compiled.js';
+import {
+  complete,
+  displayPath,
+  sha256,
+  MAX_RUNBOOK_BYTES,
+  type Compiled,
+  type LoadedRunbook,
+} from '../runbook/compiled.js';
+import type { LoadOptions } from '../runbook/compiled.js';
 
 /** This build's identity (written by the build): a Compiled is trusted only by the code that made it. */
 function buildId(): string | undefined {

@@ -4,11 +4,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
 import type { z } from 'zod';
-import { runbookSchema, type Runbook } from './schema.js';
-import { InputError, type Problem } from './errors.js';
-import { referencedVars } from './template.js';
-import { commandLineValues } from './warnings.js';
-import { resolveConnection } from './connection-sources.js';
+import { runbookSchema, type Runbook } from '../runbook/schema.js';
+import { InputError, type Problem } from '../runbook/errors.js';
+import { referencedVars } from '../runbook/template.js';
+import { commandLineValues } from '../runbook/warnings.js';
+import { resolveConnection } from '../runbook/connection-sources.js';
 import {
   complete,
   displayPath,
@@ -18,9 +18,9 @@ import {
   type Compiled,
   type LoadedRunbook,
   type LoadOptions,
-} from './compiled.js';
+} from '../runbook/compiled.js';
 
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../runbook/duration.js';
 import { crossCheck } from './crosscheck.js';
 
 export { parseDuration, sha256, MAX_RUNBOOK_BYTES, type LoadedRunbook, type Compiled, type LoadOptions };
