@@ -4,6 +4,7 @@ import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { load, openSession, out, sessionOptions } from './common.js';
 import { approvalsInForce, type RunState } from '../state/run-state.js';
+import { findPhase } from '../phases/lookups.js';
 
 const WAIT_MS = 15_000;
 
@@ -11,7 +12,7 @@ export async function approveCommand(a: ParsedArgs): Promise<number> {
   const phaseId = a.flags.phase as string | undefined;
   if (!phaseId) throw new UsageError('name the phase: waymark approve --phase ID');
   const lr = await load(a);
-  const phase = lr.runbook.phases.find((p) => p.id === phaseId);
+  const phase = findPhase(lr.runbook, phaseId);
   if (!phase) throw new UsageError(`unknown phase "${phaseId}"; waymark status lists them`);
   const o = sessionOptions(a);
   // signed and dropped with a read-only view of the run: the signer's session may hold it

@@ -2,6 +2,7 @@
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
 import { openSession, out } from './common.js';
+import { findPhase } from '../phases/lookups.js';
 
 export async function reopenCommand(a: ParsedArgs): Promise<number> {
   const phaseId = a.flags.phase as string | undefined;
@@ -15,7 +16,7 @@ export async function reopenCommand(a: ParsedArgs): Promise<number> {
       return 1;
     }
     out(
-      `reopened "${session.runbook.phases.find((p) => p.id === phaseId)!.title}": its sign-off is voided ` +
+      `reopened "${findPhase(session.runbook, phaseId)!.title}": its sign-off is voided ` +
         `(kept in the record); it needs a new sign-off`,
     );
     return 0;

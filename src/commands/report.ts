@@ -3,6 +3,7 @@ import { UsageError } from '../runbook/errors.js';
 import { existsSync } from 'node:fs';
 import { load, openSession, out } from './common.js';
 import { phaseState } from '../phases/rules.js';
+import { findPhase } from '../phases/lookups.js';
 
 export async function reportCommand(a: ParsedArgs): Promise<number> {
   const format = (a.flags.format as string | undefined) ?? 'html';
@@ -31,7 +32,7 @@ export async function reportCommand(a: ParsedArgs): Promise<number> {
   try {
     if (phaseId && phaseState(session.state, phaseId).status !== 'signed-off') {
       out(
-        `"${lr.runbook.phases.find((p) => p.id === phaseId)!.title}" is not signed off yet: a phase report is ` +
+        `"${findPhase(lr.runbook, phaseId)!.title}" is not signed off yet: a phase report is ` +
           `written after sign-off.`,
       );
       return 1;

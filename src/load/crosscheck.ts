@@ -4,6 +4,7 @@ import type { Runbook, Step } from '../runbook/schema.js';
 import { checkParamsProblems, checkParamRefs } from '../checks/params.js';
 import { parseDuration } from '../runbook/duration.js';
 import { parseWaitTarget } from '../runbook/wait-target.js';
+import { stepKey } from '../runbook/step-key.js';
 
 export type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
 
@@ -118,7 +119,7 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
     if (phaseIds.has(ph.id))
       add(offsetOf(['phases', i, 'id']), `duplicate phase id "${ph.id}"`, 'phase ids must be unique');
     phaseIds.add(ph.id);
-    ph.steps.forEach((s) => stepKeys.add(`${ph.id}/${s.id}`));
+    ph.steps.forEach((s) => stepKeys.add(stepKey(ph.id, s.id)));
     ph.gate.forEach((g, j) => needCheck(g, ['phases', i, 'gate', j]));
     checkSteps(ph.steps, ['phases', i, 'steps'], `phase "${ph.id}"`);
     if (ph.rollback && !rb.rollback.some((r) => r.id === ph.rollback))
@@ -133,7 +134,7 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
       if (s.kind !== 'wait') return;
       const at = offsetOf(['phases', i, 'steps', j, 'after']);
       const t = parseWaitTarget(s.after);
-      const key = t?.kind === 'step' ? `${t.scope}/${t.stepId}` : undefined;
+      const key = t?.kind === 'step' ? stepKey(t.scope, t.stepId) : undefined;
       if (!t)
         add(at, `wait "after" must be phase:ID or step:PHASE/STEP, not "${s.after}"`, 'e.g. after: "phase:backfill"');
       else if (t.kind === 'phase' && !phaseIds.has(t.phaseId))

@@ -7,6 +7,7 @@ import { waitView } from './wait-words.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
+import { stepKey } from '../runbook/step-key.js';
 
 export interface NonInteractiveOptions {
   phase?: string;
@@ -169,7 +170,7 @@ async function runOne(
   opts: NonInteractiveOptions,
   say: (s: string) => void,
 ): Promise<number> {
-  const label = `${scope}/${step.id}`;
+  const label = stepKey(scope, step.id);
   if (step.kind === 'manual' && !opts.yes) {
     say(`${label}: manual step "${step.title}" needs the operator's confirmation; run it in the TUI or pass --yes`);
     return EXIT.failed;

@@ -10,6 +10,7 @@ import type { NOTIFY_EVENT_NAMES, Runbook } from '../runbook/schema.js';
 import type { AuditEntry, AuditHead } from '../state/audit.js';
 import { stepKey, type RunState } from '../state/run-state.js';
 import type { Redactor } from '../runbook/redact.js';
+import { findPhase } from './lookups.js';
 
 export type NotifyEvent = (typeof NOTIFY_EVENT_NAMES)[number];
 
@@ -29,7 +30,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): Notification | undefined {
   const d = data(e);
   const who = `${e.operator} on ${e.host}`;
-  const phaseTitle = (id: string) => rb.phases.find((p) => p.id === id)?.title ?? id;
+  const phaseTitle = (id: string) => findPhase(rb, id)?.title ?? id;
   switch (e.event) {
     // told once the sign-off is signed (or could not be): the message carries the key and the head it signed
     case 'phase.signature': {
@@ -143,7 +144,7 @@ export function notificationsFor(e: AuditEntry, rb: Runbook, before: RunState): 
   const d = data(e);
   if (e.event === 'phase.approve') {
     const a = (d.approval ?? {}) as Record<string, unknown>;
-    const phase = rb.phases.find((p) => p.id === d.phaseId);
+    const phase = findPhase(rb, String(d.phaseId));
     return [
       {
         event: 'signoff',
@@ -153,7 +154,7 @@ export function notificationsFor(e: AuditEntry, rb: Runbook, before: RunState): 
     ];
   }
   if (n?.event !== 'signoff') return n ? [n] : [];
-  const phase = rb.phases.find((p) => p.id === n.fields.phase);
+  const phase = findPhase(rb, String(n.fields.phase));
   const more = (phase?.approvals ?? 1) - 1;
   if (!phase || more < 1) return [n];
   return [

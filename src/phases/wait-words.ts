@@ -3,12 +3,13 @@
 import type { Runbook, Step } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { findPhase, findStep, waitFacts, waitTarget, type WaitFacts } from './lookups.js';
+import { stepKey } from '../runbook/step-key.js';
 
 /** The wait's target in words: the phase's or the step's title. */
 export function describeAfter(rb: Runbook, after: string): string {
   const t = waitTarget(after);
   if (t.kind === 'phase') return `"${findPhase(rb, t.phaseId)?.title ?? t.phaseId}" is signed off`;
-  return `"${findStep(rb, t.scope, t.stepId)?.title ?? `${t.scope}/${t.stepId}`}" is done`;
+  return `"${findStep(rb, t.scope, t.stepId)?.title ?? stepKey(t.scope, t.stepId)}" is done`;
 }
 
 export function formatRemaining(ms: number): string {

@@ -10,6 +10,9 @@ import { signoffHistoryLine } from '../phases/wording.js';
 import { describeStep } from '../phases/plan.js';
 import { parseDuration } from '../runbook/duration.js';
 import type { ProbeSummary, ProbeWindow } from '../phases/probe.js';
+import { findPhase } from '../phases/lookups.js';
+import { stepKey } from '../runbook/step-key.js';
+import { splitStepKey } from '../runbook/step-key.js';
 
 export const REPORT_FORMAT = 'waymark-report/2';
 
@@ -159,7 +162,7 @@ type Input = BuildInput & { runs: Map<string, CheckRun[]> };
 
 function reportPhase(inp: Input, phaseId: string): ReportPhase {
   const { runbook: rb, state, redactor } = inp;
-  const p = rb.phases.find((x) => x.id === phaseId)!;
+  const p = findPhase(rb, phaseId)!;
   const ps = phaseState(state, p.id);
   return {
     id: p.id,
@@ -280,8 +283,8 @@ function successRows(inp: Input): SuccessRow[] {
       );
     }
     for (const key of s.steps) {
-      const i = key.lastIndexOf('/');
-      const st = stepState(state, key.slice(0, i), key.slice(i + 1));
+      const { scope, stepId } = splitStepKey(key);
+      const st = stepState(state, scope, stepId);
       if (st.status === 'pending' || st.status === 'running') pending = true;
       else if (st.status !== 'passed') {
         met = false;
@@ -323,7 +326,7 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
     kind: 'phase' in scope ? 'phase' : 'migration',
     title:
       'phase' in scope
-        ? `${rb.phases.find((p) => p.id === scope.phase)!.title} — signed phase report`
+        ? `${findPhase(rb, scope.phase)!.title} — signed phase report`
         : `${rb.title} — migration report`,
     generatedAt: (inp.realNow ?? inp.now).toISOString(),
     rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
@@ -363,11 +366,11 @@ function phaseAvailability(inp: Input, phaseId: string): PhaseAvailability | und
       end: moved((e.data as ProbeWindow).end, e),
     }))
     .filter((w) => inside(w.start, w.end));
-  const phase = inp.runbook.phases.find((p) => p.id === phaseId)!;
+  const phase = findPhase(inp.runbook, phaseId)!;
   const marks = phase.steps
     .filter((s) => s.kind === 'command')
     .flatMap((s) => {
-      const st = inp.state.steps[`${phaseId}/${s.id}`];
+      const st = inp.state.steps[stepKey(phaseId, s.id)];
       return st?.finishedAt ? [{ at: st.finishedAt, from: st.startedAt, title: s.title }] : [];
     });
   return { from: ps.startedAt, to: new Date(to).toISOString(), spans, outages, marks };
@@ -447,7 +450,7 @@ function verdictOf(b: Omit<ReportBody, 'verdict'>): Verdict {
     p.steps
       .filter((st) => st.pointOfNoReturn && st.status === 'passed')
       .map((st) => ({
-        step: `${p.id}/${st.id}`,
+        step: stepKey(p.id, st.id),
         text: st.pointOfNoReturn!,
         at: st.finishedAt,
         confirmedBy: st.autoConfirmed ? '--yes' : (st.operator ?? '(not recorded)'),

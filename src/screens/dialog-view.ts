@@ -2,6 +2,7 @@
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { gateStatus, scopeSteps, stepState } from '../phases/rules.js';
+import { findPhase } from '../phases/lookups.js';
 
 export interface SignoffView {
   title: string;
@@ -11,7 +12,7 @@ export interface SignoffView {
 }
 
 export function signoffView(rb: Runbook, state: RunState, phaseId: string): SignoffView | undefined {
-  const phase = rb.phases.find((p) => p.id === phaseId);
+  const phase = findPhase(rb, phaseId);
   if (!phase) return undefined;
   const counts: Record<string, number> = {};
   for (const s of scopeSteps(rb, phase.id) ?? []) {

@@ -4,6 +4,8 @@ import { can, openGates, parseScope, phaseState, signoffBlock, type RuleAction }
 import { type DialogPurpose } from './model.js';
 import { tuiError, tuiRefusal } from './refusal-words.js';
 import type { Ctx } from './intent-context.js';
+import { findPhase } from '../phases/lookups.js';
+import { stepKey } from '../runbook/step-key.js';
 
 /** Opens the reason dialog for an action the rules allow, or says why they do not. */
 export function askWhy(
@@ -46,7 +48,7 @@ export function askReopen(c: Ctx): void {
 export async function askSignoff(c: Ctx, gateRun = false): Promise<void> {
   const ui = c.store.snap.ui;
   const phaseId = ui.scope ?? '';
-  const phase = c.session.runbook.phases.find((p) => p.id === phaseId);
+  const phase = findPhase(c.session.runbook, phaseId);
   if (!phase) return c.store.say('only phases are signed off', 'error');
   const block = signoffBlock(c.session.runbook, c.session.state, phaseId);
   if (block?.kind === 'gate' && !gateRun) {
@@ -135,7 +137,7 @@ export function submit(c: Ctx): void {
       return c.store.setUi({ ...ui, dialog: { ...d, error: `type ${d.word} exactly, or Esc to go back` } });
     c.store.setUi({ ...ui, dialog: undefined });
     if (d.purpose === 'stop') {
-      c.session.stopLeftRunning(`${d.scope}/${d.stepId}`);
+      c.session.stopLeftRunning(stepKey(d.scope, d.stepId));
       return c.store.say('stopping it (its whole process group); the step is marked interrupted once it has ended');
     }
     // the rules ask for the point of no return first, then a destructive step's word

@@ -6,6 +6,7 @@ import { DONE, stepKey } from '../state/run-state.js';
 import { stillRunsText } from '../phases/left-running.js';
 import { tuiError, tuiRefusal } from './refusal-words.js';
 import type { Ctx } from './intent-context.js';
+import { findPhase } from '../phases/lookups.js';
 
 type Given = { confirmWord?: string; pnrConfirmed?: boolean; rerun?: boolean };
 
@@ -135,7 +136,7 @@ export function askOverride(c: Ctx): void {
       ...ui,
       dialog: { kind: 'pick-gate', phaseId, options: open.map((g) => g.checkId), cursor: 0 },
     });
-  const checkId = open[0]?.checkId ?? rb.phases.find((p) => p.id === phaseId)!.gate[0] ?? '';
+  const checkId = open[0]?.checkId ?? findPhase(rb, phaseId)!.gate[0] ?? '';
   c.intents.askWhy('override', { type: 'override-gate', phaseId, checkId }, { scope: phaseId, checkId });
 }
 
@@ -143,7 +144,7 @@ export function askOverride(c: Ctx): void {
 export function cancelStep(c: Ctx): void {
   const ui = c.store.snap.ui;
   const step = c.intents.selectedStep();
-  const left = c.session.stillRunning().find((o) => o.key === `${ui.scope}/${step?.id}`);
+  const left = c.session.stillRunning().find((o) => o.key === stepKey(ui.scope ?? '', step?.id ?? ''));
   if (left && step) {
     const prompt = `${stillRunsText(left)}. Stop it?`;
     return c.store.setUi({

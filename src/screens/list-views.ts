@@ -17,6 +17,8 @@ import type { SuccessRow } from '../report/build.js';
 import { currentPhase, findStep, scopeSteps, parseScope } from '../phases/rules.js';
 import { fullLines, stepViewFor, type ViewLine } from './step-view.js';
 import { successLines } from './success-view.js';
+import { findPhase } from '../phases/lookups.js';
+import { splitStepKey } from '../runbook/step-key.js';
 
 export interface ListLine {
   text: string;
@@ -225,7 +227,7 @@ export function scopeTitle(rb: Runbook, scope: string): { title: string; sub?: s
     const t = rb.troubleshooting.find((x) => x.id === s.id);
     return { title: `Troubleshooting: ${t?.symptom ?? scope}` };
   }
-  const p = rb.phases.find((x) => x.id === scope);
+  const p = findPhase(rb, scope);
   return { title: p ? `${p.title}${p.when ? ` (${p.when})` : ''}` : scope, sub: p?.objective };
 }
 
@@ -313,8 +315,8 @@ export function startView(v: ListInput): ListView {
   for (const n of v.notices ?? []) lines.push(...wrapped(`notice: ${n}`, width, 'yellow'));
   const fresh = Object.keys(state.steps).length === 0;
   const rp = v.resumeAt;
-  const phase = rp ? rb.phases.find((p) => p.id === rp.scope) : currentPhase(rb, state);
-  const rpStep = rp ? rb.phases.find((p) => p.id === rp.scope)?.steps[rp.index] : undefined;
+  const phase = rp ? findPhase(rb, rp.scope) : currentPhase(rb, state);
+  const rpStep = rp ? findPhase(rb, rp.scope)?.steps[rp.index] : undefined;
   if (fresh) lines.push({ text: `A new run: ${rb.phases.length} phases, starting with "${rb.phases[0].title}".` });
   else {
     const at = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}Z`;
@@ -323,8 +325,8 @@ export function startView(v: ListInput): ListView {
     else lines.push({ text: 'Every phase is signed off.', tone: 'green' });
     const interrupted = Object.entries(state.steps).find(([, s]) => s.status === 'interrupted');
     if (interrupted) {
-      const i = interrupted[0].lastIndexOf('/');
-      const title = findStep(rb, interrupted[0].slice(0, i), interrupted[0].slice(i + 1))?.title;
+      const { scope, stepId } = splitStepKey(interrupted[0]);
+      const title = findStep(rb, scope, stepId)?.title;
       const there = interrupted[1].elsewhere;
       const text = there
         ? `! "${title}" may still be running on ${there.host} (process group ${there.pid}): confirm it has ` +

@@ -12,6 +12,7 @@ import { wrap } from './theme.js';
 import { describeStep } from '../phases/plan.js';
 import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
 import { resolve } from 'node:path';
+import { stepKey } from '../runbook/step-key.js';
 
 export interface ViewLine {
   text: string;
@@ -168,7 +169,7 @@ export function stepViewFor(
       step.kind === 'edit-env'
         ? `edit ${session.lr.redactor.redact(resolve(session.lr.dir, step.file))}`
         : describeStep(step, session.lr.redactor as never, session.runbook.checks),
-    live: live && live.key === `${scope}/${step.id}` ? live.lines : undefined,
+    live: live && live.key === stepKey(scope, step.id) ? live.lines : undefined,
   };
 }
 

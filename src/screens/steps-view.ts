@@ -9,6 +9,8 @@ import { waitView } from '../phases/wait-words.js';
 import { STEP_ICON, truncate, wrapIndented } from './theme.js';
 import { scopeTitle, type ListInput, type ListLine } from './list-views.js';
 import { detailLines, stepParts, stepViewFor, type ViewLine } from './step-view.js';
+import { findPhase } from '../phases/lookups.js';
+import { stepKey } from '../runbook/step-key.js';
 
 export interface StepsView {
   title: string;
@@ -43,7 +45,7 @@ export function stepsView(
   const { title, sub } = scopeTitle(rb, scope);
   const listRows = Math.max(3, Math.min(steps.length, Math.floor((height - 6) / 2)));
   const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), steps.length - listRows));
-  const phase = rb.phases.find((p) => p.id === scope);
+  const phase = findPhase(rb, scope);
   const parsed = parseScope(scope);
   const ts = parsed.kind === 'troubleshooting' ? rb.troubleshooting.find((t) => t.id === parsed.id) : undefined;
   // every other line of the frame is counted, so the whole frame fits and the header never scrolls away
@@ -81,7 +83,7 @@ export function stepsView(
 
   const step = steps[sel];
   const st = step ? stepState(state, scope, step.id) : undefined;
-  const live = step && v.live?.key === `${scope}/${step.id}` ? v.live : undefined;
+  const live = step && v.live?.key === stepKey(scope, step.id) ? v.live : undefined;
   let detail: ViewLine[] = [];
   let check: StepsView['check'];
   if (step && st) {

@@ -164,14 +164,7 @@ export interface RunState {
   abandoned?: Record<string, Array<{ by: string; at: string; reason: string; stepsDone: number }>>;
 }
 
-export function stepKey(scope: string, stepId: string): string {
-  return `${scope}/${stepId}`;
-}
-
-export function splitStepKey(key: string): { scope: string; stepId: string } {
-  const i = key.lastIndexOf('/');
-  return { scope: key.slice(0, i), stepId: key.slice(i + 1) };
-}
+export { stepKey, splitStepKey } from '../runbook/step-key.js';
 
 export const DONE: ReadonlySet<StepStatus> = new Set(['passed', 'skipped', 'overridden']);
 
