@@ -23,15 +23,7 @@ const KNOWN = new Set([
   'src/screens/Dialogs.tsx DialogView',
   'src/phases/noninteractive.ts walk',
   'src/checks/validate-run.ts validateAll',
-  'src/checks/counts.ts run',
-  'src/checks/pg-index-usage.ts run',
   'src/commands/demo.ts demo',
-  'src/commands/audit-verify.ts verifyAuditCommand',
-  'src/checks/pg-slow-queries.ts run',
-  'src/screens/steps-view.ts stepsView',
-  'src/checks/data-validate.ts inWorkers',
-  'src/commands/status.ts statusCommand',
-  'src/process/run.ts runProcess',
 ]);
 
 function sourceFiles(dir) {

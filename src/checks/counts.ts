@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CheckOutcome, defineCheck, type Metric } from './types.js';
+import { type CheckContext, type CheckOutcome, defineCheck, type Metric } from './types.js';
 import { classifyPgError, quoteIdent } from './pg.js';
 import { dataFileHint } from './json-elements.js';
 import { countEntity } from './json-source.js';
@@ -51,23 +51,7 @@ export const countsCheck = defineCheck({
               metrics,
               hint: `add table: to data.${name}`,
             };
-          const col = asOf ? quoteIdent(p.created_column!) : undefined;
-          const sql = col
-            ? `SELECT count(*)::bigint AS n, count(*) FILTER (WHERE ${col} > $1)::bigint AS s1, count(*) ` +
-              `FILTER (WHERE ${col} > $2)::bigint AS s2 FROM ${quoteIdent(e.table)}`
-            : `SELECT count(*)::bigint AS n FROM ${quoteIdent(e.table)}`;
-          const r = await ctx.connections.readOnly(
-            e.connection ?? ctx.connection,
-            { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
-            (c) =>
-              // a write stamped just before the read may land in the file just after it
-              c.query<{ n: string; s1?: string; s2?: string }>(
-                sql,
-                col ? [new Date(readStart.getTime() - IN_FLIGHT_MS).toISOString(), readEnd.toISOString()] : [],
-              ),
-          );
-          pg = Number(r.rows[0].n);
-          if (col) since = { start: Number(r.rows[0].s1), end: Number(r.rows[0].s2) };
+          ({ pg, since } = await pgCount(ctx, e, asOf ? p.created_column : undefined, readStart, readEnd));
         }
         if (json !== null) metrics[`json_${name}`] = json;
         if (pg !== null) metrics[`pg_${name}`] = pg;
@@ -117,3 +101,33 @@ export const countsCheck = defineCheck({
     };
   },
 });
+
+/**
+ * The table's rows in one snapshot; with a created column, also how many were created since the
+ * JSON's read began (less a moment for writes in flight) and since it ended.
+ */
+async function pgCount(
+  ctx: CheckContext,
+  e: { table?: string; connection?: string },
+  created: string | undefined,
+  readStart: Date,
+  readEnd: Date,
+): Promise<{ pg: number; since: { start: number; end: number } }> {
+  const col = created ? quoteIdent(created) : undefined;
+  const sql = col
+    ? `SELECT count(*)::bigint AS n, count(*) FILTER (WHERE ${col} > $1)::bigint AS s1, count(*) ` +
+      `FILTER (WHERE ${col} > $2)::bigint AS s2 FROM ${quoteIdent(e.table!)}`
+    : `SELECT count(*)::bigint AS n FROM ${quoteIdent(e.table!)}`;
+  const r = await ctx.connections.readOnly(
+    e.connection ?? ctx.connection,
+    { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+    (c) =>
+      // a write stamped just before the read may land in the file just after it
+      c.query<{ n: string; s1?: string; s2?: string }>(
+        sql,
+        col ? [new Date(readStart.getTime() - IN_FLIGHT_MS).toISOString(), readEnd.toISOString()] : [],
+      ),
+  );
+  const since = col ? { start: Number(r.rows[0].s1), end: Number(r.rows[0].s2) } : { start: 0, end: 0 };
+  return { pg: Number(r.rows[0].n), since };
+}

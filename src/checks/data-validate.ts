@@ -248,14 +248,7 @@ async function inWorkers(
     if (running.size < availableParallelism()) for (const w of running) w.postMessage({ spareCore: true });
   };
   ctx.signal.addEventListener('abort', stop, { once: true });
-  const size = (file: string) => {
-    try {
-      return Math.max(1, statSync(file).size);
-    } catch {
-      return 1; // missing: the worker says so
-    }
-  };
-  const bytes = new Map(groups.map((g) => [g.names.join(), size(g.file)]));
+  const bytes = new Map(groups.map((g) => [g.names.join(), fileSize(statSync, g.file)]));
   const total = [...bytes.values()].reduce((a, b) => a + b, 0);
   const budgetOf = (names: string[]) =>
     Math.max(50_000, Math.round((WORKERS_SORT_BUDGET * bytes.get(names.join())!) / total));
@@ -305,6 +298,15 @@ async function inWorkers(
   } finally {
     ctx.signal.removeEventListener('abort', stop);
     stop();
+  }
+}
+
+/** A file's size in bytes, at least 1 (a missing file: its worker says so). */
+function fileSize(statSync: typeof import('node:fs').statSync, file: string): number {
+  try {
+    return Math.max(1, statSync(file).size);
+  } catch {
+    return 1;
   }
 }
 

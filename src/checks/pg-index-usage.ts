@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CheckOutcome, defineCheck } from './types.js';
 import { classifyPgError } from './pg.js';
+import type { PoolClient } from 'pg';
 
 export const pgIndexUsageCheck = defineCheck({
   type: 'pg.index-usage',
@@ -22,42 +23,7 @@ export const pgIndexUsageCheck = defineCheck({
   async run(p, ctx): Promise<CheckOutcome> {
     try {
       const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
-      const { idx, noIndex, seq } = await ctx.connections.readOnly(ctx.connection, opts, async (c) => {
-        const tables = p.tables ?? null;
-        const idx = await c.query<{
-          table: string;
-          index: string;
-          idx_scan: string;
-          idx_tup_read: string;
-          idx_tup_fetch: string;
-        }>(
-          `SELECT relname AS table, indexrelname AS index, idx_scan, idx_tup_read, idx_tup_fetch
-             FROM pg_stat_user_indexes WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
-            ORDER BY idx_scan DESC, relname LIMIT 50`,
-          [p.schema, tables],
-        );
-        const noIndex = await c.query<{ tablename: string }>(
-          `SELECT tablename FROM pg_tables t WHERE schemaname = $1 AND ($2::text[] IS NULL OR tablename = ANY($2))
-              AND NOT EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = t.schemaname
-              AND i.tablename = t.tablename)`,
-          [p.schema, tables],
-        );
-        const seq = await c.query<{
-          table: string;
-          seq_scan: string;
-          idx_scan: string;
-          n_live_tup: string;
-          index_pct: string;
-        }>(
-          `SELECT relname AS table, seq_scan, coalesce(idx_scan, 0) AS idx_scan, n_live_tup,
-                  round(100.0 * coalesce(idx_scan, 0) / nullif(seq_scan + coalesce(idx_scan, 0), 0), 1) AS index_pct
-             FROM pg_stat_user_tables WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
-              AND n_live_tup >= $3
-              AND 100.0 * coalesce(idx_scan, 0) / nullif(seq_scan + coalesce(idx_scan, 0), 0) < $4`,
-          [p.schema, tables, p.min_rows, p.min_index_pct],
-        );
-        return { idx, noIndex, seq };
-      });
+      const { idx, noIndex, seq } = await ctx.connections.readOnly(ctx.connection, opts, (c) => usage(c, p));
       const problems: string[] = [];
       if (noIndex.rows.length)
         problems.push(`tables without indexes: ${noIndex.rows.map((r) => r.tablename).join(', ')}`);
@@ -110,3 +76,41 @@ export const pgIndexUsageCheck = defineCheck({
     }
   },
 });
+
+/** The schema's indexes by use, its tables without one, and the large tables read mostly by sequential scan. */
+async function usage(c: PoolClient, p: z.output<typeof pgIndexUsageCheck.params>) {
+  const tables = p.tables ?? null;
+  const idx = await c.query<{
+    table: string;
+    index: string;
+    idx_scan: string;
+    idx_tup_read: string;
+    idx_tup_fetch: string;
+  }>(
+    `SELECT relname AS table, indexrelname AS index, idx_scan, idx_tup_read, idx_tup_fetch
+       FROM pg_stat_user_indexes WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
+      ORDER BY idx_scan DESC, relname LIMIT 50`,
+    [p.schema, tables],
+  );
+  const noIndex = await c.query<{ tablename: string }>(
+    `SELECT tablename FROM pg_tables t WHERE schemaname = $1 AND ($2::text[] IS NULL OR tablename = ANY($2))
+        AND NOT EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = t.schemaname
+        AND i.tablename = t.tablename)`,
+    [p.schema, tables],
+  );
+  const seq = await c.query<{
+    table: string;
+    seq_scan: string;
+    idx_scan: string;
+    n_live_tup: string;
+    index_pct: string;
+  }>(
+    `SELECT relname AS table, seq_scan, coalesce(idx_scan, 0) AS idx_scan, n_live_tup,
+            round(100.0 * coalesce(idx_scan, 0) / nullif(seq_scan + coalesce(idx_scan, 0), 0), 1) AS index_pct
+       FROM pg_stat_user_tables WHERE schemaname = $1 AND ($2::text[] IS NULL OR relname = ANY($2))
+        AND n_live_tup >= $3
+        AND 100.0 * coalesce(idx_scan, 0) / nullif(seq_scan + coalesce(idx_scan, 0), 0) < $4`,
+    [p.schema, tables, p.min_rows, p.min_index_pct],
+  );
+  return { idx, noIndex, seq };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CheckOutcome, defineCheck } from './types.js';
+import { type CheckContext, type CheckOutcome, defineCheck } from './types.js';
 import { classifyPgError } from './pg.js';
 import { cell } from './pg-query.js';
 
@@ -23,40 +23,7 @@ export const pgSlowQueriesCheck = defineCheck({
         const preload = await c.query<{ v: string }>(`SELECT current_setting('shared_preload_libraries') AS v`);
         return { installed: (ext.rowCount ?? 0) > 0, preloaded: /pg_stat_statements/.test(preload.rows[0].v) };
       });
-      if (!state.installed || !state.preloaded) {
-        const how = !state.preloaded
-          ? 'add pg_stat_statements to shared_preload_libraries in postgresql.conf, restart PostgreSQL, then ' +
-            'CREATE EXTENSION pg_stat_statements'
-          : 'run CREATE EXTENSION pg_stat_statements in this database';
-        const running = await ctx.connections.readOnly(ctx.connection, opts, (c) =>
-          c.query<{ pid: number; running_ms: string; state: string; query: string }>(
-            `SELECT pid, round(extract(epoch FROM now() - query_start) * 1000)::bigint AS running_ms, state,
-            left(query, 200) AS query
-               FROM pg_stat_activity
-              WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()
-                AND now() - query_start > make_interval(secs => $1 / 1000.0)
-              ORDER BY running_ms DESC LIMIT $2`,
-            [p.max_mean_ms, p.limit],
-          ),
-        );
-        const n = running.rowCount ?? 0;
-        return {
-          status: n > 0 ? 'fail' : 'warn',
-          summary:
-            `pg_stat_statements unavailable ` +
-            `(${state.preloaded ? 'extension not created' : 'not preloaded'}); fallback: ${n} ` +
-            `statement${n === 1 ? '' : 's'} running longer than ${p.max_mean_ms} ms now`,
-          metrics: { pg_stat_statements: 'unavailable', long_running: n },
-          thresholds: { running_ms: `<= ${p.max_mean_ms}` },
-          evidence: [
-            {
-              columns: ['pid', 'running ms', 'state', 'query'],
-              rows: running.rows.map((r) => [r.pid, Number(r.running_ms), r.state, ctx.redactor.redact(r.query)]),
-            },
-          ],
-          hint: `To enable: ${how}`,
-        };
-      }
+      if (!state.installed || !state.preloaded) return await longRunning(p, ctx, state.preloaded);
       const r = await ctx.connections.readOnly(ctx.connection, opts, (c) =>
         c.query<{ query: string; calls: string; mean_ms: string; max_ms: string }>(
           `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query, calls,
@@ -102,3 +69,45 @@ export const pgSlowQueriesCheck = defineCheck({
     }
   },
 });
+
+/** Without pg_stat_statements: the statements running longer than the limit now, and how to enable it. */
+async function longRunning(
+  p: z.output<typeof pgSlowQueriesCheck.params>,
+  ctx: CheckContext,
+  preloaded: boolean,
+): Promise<CheckOutcome> {
+  const opts = { timeoutMs: ctx.timeoutMs, signal: ctx.signal };
+  const state = { preloaded };
+  const how = !state.preloaded
+    ? 'add pg_stat_statements to shared_preload_libraries in postgresql.conf, restart PostgreSQL, then ' +
+      'CREATE EXTENSION pg_stat_statements'
+    : 'run CREATE EXTENSION pg_stat_statements in this database';
+  const running = await ctx.connections.readOnly(ctx.connection, opts, (c) =>
+    c.query<{ pid: number; running_ms: string; state: string; query: string }>(
+      `SELECT pid, round(extract(epoch FROM now() - query_start) * 1000)::bigint AS running_ms, state,
+        left(query, 200) AS query
+           FROM pg_stat_activity
+          WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()
+            AND now() - query_start > make_interval(secs => $1 / 1000.0)
+          ORDER BY running_ms DESC LIMIT $2`,
+      [p.max_mean_ms, p.limit],
+    ),
+  );
+  const n = running.rowCount ?? 0;
+  return {
+    status: n > 0 ? 'fail' : 'warn',
+    summary:
+      `pg_stat_statements unavailable ` +
+      `(${state.preloaded ? 'extension not created' : 'not preloaded'}); fallback: ${n} ` +
+      `statement${n === 1 ? '' : 's'} running longer than ${p.max_mean_ms} ms now`,
+    metrics: { pg_stat_statements: 'unavailable', long_running: n },
+    thresholds: { running_ms: `<= ${p.max_mean_ms}` },
+    evidence: [
+      {
+        columns: ['pid', 'running ms', 'state', 'query'],
+        rows: running.rows.map((r) => [r.pid, Number(r.running_ms), r.state, ctx.redactor.redact(r.query)]),
+      },
+    ],
+    hint: `To enable: ${how}`,
+  };
+}

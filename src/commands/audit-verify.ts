@@ -139,16 +139,7 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
   const signed = signatureLines(entries, lines, trust);
   const unsigned = unsignedSignoffs(lr, entries, lines);
   const witnessFile = a.flags.witness as string | undefined;
-  const runId = ((entries[0]?.data ?? {}) as { runId?: string }).runId ?? '';
-  const witness = witnessFile
-    ? readWitness(readFileOrSay(witnessFile, 'the witness file'), witnessFile, runId)
-    : undefined;
-  if (witness && !witness.heads.length)
-    throw new UsageError(
-      `no chain heads of this run in ${witnessFile}` +
-        `${witness.otherRuns ? ` (${witness.otherRuns} of other runs)` : ''}: ` +
-        'give the JSON lines a webhook receiver kept, a copy of the audit log, or lines with "audit head N sha256:…"',
-    );
+  const witness = witnessFile ? witnessOf(witnessFile, entries) : undefined;
   const w = witness ? checkWitness(lines, witness.heads) : undefined;
   const copies = paths.database ? localCopies(paths, lines) : [];
   const appendOnlyOff = paths.database && !paths.database.appendOnly;
@@ -208,6 +199,19 @@ export async function verifyAuditCommand(a: ParsedArgs, lr: LoadedRunbook, paths
   else if (trust && signed.length && !signed.some((s) => s.bad) && !unsigned.length)
     out(`every sign-off and approval is by a key ${trustFile} lists for its name`);
   return code;
+}
+
+/** The chain heads a witness holds of this run; a file with none of them is a usage error. */
+function witnessOf(witnessFile: string, entries: AuditEntry[]) {
+  const runId = ((entries[0]?.data ?? {}) as { runId?: string }).runId ?? '';
+  const witness = readWitness(readFileOrSay(witnessFile, 'the witness file'), witnessFile, runId);
+  if (!witness.heads.length)
+    throw new UsageError(
+      `no chain heads of this run in ${witnessFile}` +
+        `${witness.otherRuns ? ` (${witness.otherRuns} of other runs)` : ''}: ` +
+        'give the JSON lines a webhook receiver kept, a copy of the audit log, or lines with "audit head N sha256:…"',
+    );
+  return witness;
 }
 
 function sayWitness(w: ReturnType<typeof checkWitness>, file: string, otherRuns: number): void {

@@ -1,4 +1,5 @@
 import type { ParsedArgs } from './args.js';
+import type { Session } from '../phases/session.js';
 import { openSession, out } from './common.js';
 import {
   phaseState,
@@ -28,29 +29,7 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
     return 0;
   }
   if (a.flags.json) {
-    const phases = rb.phases.map((p) => ({
-      id: p.id,
-      title: p.title,
-      ...phaseState(st, p.id),
-      signoffLine: signoffHistoryLine(phaseState(st, p.id)) || undefined,
-      approvalsNeeded: approvalsMissing(rb, st, p.id) || undefined,
-      steps: p.steps.map((x) => {
-        const ss = stepState(st, p.id, x.id);
-        return { id: x.id, status: ss.status, attempts: ss.history?.length ?? 0, reason: ss.reason };
-      }),
-      gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })),
-    }));
-    const rehearsal = !!st.rehearsal;
-    const doc = {
-      runId: st.runId,
-      runbook: rb.id,
-      version: rb.version,
-      target: st.target,
-      createdAt: st.createdAt,
-      updatedAt: st.updatedAt,
-      keptIn: s.keptIn,
-    };
-    out(JSON.stringify({ ...doc, rehearsal, clockOffset: st.rehearsal?.offset, drift: st.drift, phases }, null, 2));
+    out(JSON.stringify(statusJson(s), null, 2));
     await s.close();
     return 0;
   }
@@ -95,4 +74,33 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   );
   await s.close();
   return 0;
+}
+
+/** `status --json`: the run, each phase with its steps and gate. */
+function statusJson(s: Session) {
+  const rb = s.runbook;
+  const st = s.state;
+  const phases = rb.phases.map((p) => ({
+    id: p.id,
+    title: p.title,
+    ...phaseState(st, p.id),
+    signoffLine: signoffHistoryLine(phaseState(st, p.id)) || undefined,
+    approvalsNeeded: approvalsMissing(rb, st, p.id) || undefined,
+    steps: p.steps.map((x) => {
+      const ss = stepState(st, p.id, x.id);
+      return { id: x.id, status: ss.status, attempts: ss.history?.length ?? 0, reason: ss.reason };
+    }),
+    gate: gateStatus(rb, st, p.id).map((g) => ({ check: g.checkId, status: g.status })),
+  }));
+  const rehearsal = !!st.rehearsal;
+  const doc = {
+    runId: st.runId,
+    runbook: rb.id,
+    version: rb.version,
+    target: st.target,
+    createdAt: st.createdAt,
+    updatedAt: st.updatedAt,
+    keptIn: s.keptIn,
+  };
+  return { ...doc, rehearsal, clockOffset: st.rehearsal?.offset, drift: st.drift, phases };
 }

@@ -83,21 +83,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   if (pid) live.add(pid);
   let timedOut = false;
   let cancelled = false;
-  const killTree = () => {
-    if (!pid) return;
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 2000).unref();
-  };
+  const killTree = () => killGroup(pid);
   const timer = req.timeoutMs
     ? setTimeout(() => {
         timedOut = true;
@@ -133,6 +119,23 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     pid,
     error: failedToStart ? firstLine(r.message ?? 'failed to start') : undefined,
   };
+}
+
+/** The whole process group: asked to stop, then killed 2 s later if it has not. */
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 2000).unref();
 }
 
 function firstLine(s: string): string {

@@ -1,6 +1,7 @@
 // The steps screen as a view model: a phase's (or procedure's, or diagnostic's) steps as rows,
 // the selected step's detail fitted to what is left of the terminal, the gate and the fixes.
 // Pure: the env file a step would edit is read by the caller and given here.
+import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import type { RunState, StepStatus } from '../state/run-state.js';
 import type { Runbook } from '../runbook/schema.js';
@@ -66,20 +67,7 @@ export function stepsView(
   const around = 4 + down + (sub ? 1 : 0) + (steps.length > listRows ? 1 : 0) + gateRows + (ts?.fixes.length ? 1 : 0);
   const detailRows = Math.max(3, height - listRows - around - messageLines);
 
-  const rows = steps.slice(start, start + listRows).map((s, j) => {
-    const ss = stepState(state, scope, s.id);
-    const extra =
-      s.kind === 'wait' && ss.status === 'pending'
-        ? waitView(rb, state, s, v.now).short
-        : ss.status === 'skipped' || ss.status === 'overridden'
-          ? (ss.reason ?? '')
-          : '';
-    const text =
-      `${start + j === sel ? '›' : ' '} ${STEP_ICON[ss.status]} ` +
-      `${s.title}${s.destructive ? ' ⚠' : ''}${s.point_of_no_return ? ' ⛔' : ''}  ` +
-      `[${s.kind}${ss.status !== 'pending' ? ` · ${ss.status}` : ''}]${extra ? ` ${extra}` : ''}`;
-    return { text: truncate(text, width), status: ss.status, selected: start + j === sel };
-  });
+  const rows = steps.slice(start, start + listRows).map((s, j) => stepRow(v, scope, s, start + j === sel));
 
   const step = steps[sel];
   const st = step ? stepState(state, scope, step.id) : undefined;
@@ -122,4 +110,20 @@ function signedText(rb: Runbook, state: RunState, scope: string): string {
   if (phaseState(state, scope).status !== 'signed-off') return '';
   const awaiting = approvalsLine(rb, state, scope);
   return `   ✔ signed off${awaiting ? ` · ${awaiting}` : ''}`;
+}
+
+/** A step's line in the list: its mark, title, kind, status, and a wait's time or a reason. */
+function stepRow(v: ListInput, scope: string, s: Step, selected: boolean): StepsView['rows'][number] {
+  const ss = stepState(v.state, scope, s.id);
+  const extra =
+    s.kind === 'wait' && ss.status === 'pending'
+      ? waitView(v.rb, v.state, s, v.now).short
+      : ss.status === 'skipped' || ss.status === 'overridden'
+        ? (ss.reason ?? '')
+        : '';
+  const text =
+    `${selected ? '›' : ' '} ${STEP_ICON[ss.status]} ` +
+    `${s.title}${s.destructive ? ' ⚠' : ''}${s.point_of_no_return ? ' ⛔' : ''}  ` +
+    `[${s.kind}${ss.status !== 'pending' ? ` · ${ss.status}` : ''}]${extra ? ` ${extra}` : ''}`;
+  return { text: truncate(text, v.width), status: ss.status, selected };
 }
