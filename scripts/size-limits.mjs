@@ -20,8 +20,6 @@ const KNOWN = new Set([
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
   'src/phases/notify.ts notificationFor',
-  'src/screens/Dialogs.tsx DialogView',
-  'src/phases/noninteractive.ts walk',
   'src/checks/validate-run.ts validateAll',
   'src/commands/demo.ts demo',
 ]);

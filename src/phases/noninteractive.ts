@@ -64,45 +64,8 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
 
 async function walk(session: Session, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
   const rb = session.runbook;
-  for (const o of session.stillRunning()) {
-    say(
-      `${o.key}: "${o.title}" is still running as process group ${o.pid} (pid ${o.pid}), started by a Waymark ` +
-        `that was stopped.`,
-    );
-    say(
-      `  It is not started again while it runs: wait for it to end, or stop it with kill -TERM -${o.pid}, ` +
-        `then run again.`,
-    );
-  }
-  if (session.stillRunning().length) return EXIT.failed;
-  for (const [key, st] of Object.entries(session.state.steps)) {
-    if (!st.elsewhere) continue;
-    const { scope, stepId } = splitStepKey(key);
-    const there = `${st.elsewhere.host} (pid ${st.elsewhere.pid}, process group ${st.elsewhere.pid})`;
-    if (!opts.confirmStopped) {
-      say(`${key}: may still be running on ${there}, where a Waymark stopped while it ran.`);
-      say(
-        '  It is not re-run or marked done before someone confirms it has stopped there: check on that host, ' +
-          'then run again with --confirm-stopped "how you know it stopped".',
-      );
-      return EXIT.failed;
-    }
-    const r = session.dispatch({ type: 'step.confirm-stopped', scope, stepId, reason: opts.confirmStopped });
-    if (!r.ok) {
-      say(`${key}: ${r.error}`);
-      return EXIT.input;
-    }
-    say(`${key}: recorded that it is no longer running on ${there}: ${opts.confirmStopped}`);
-  }
-  if (session.state.drift && !session.state.drift.acknowledgedAt) {
-    say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
-    if (!opts.yes) {
-      say('review the changes, then run again with --yes to acknowledge them');
-      return EXIT.failed;
-    }
-    session.dispatch({ type: 'drift.ack' });
-    say('runbook changes acknowledged (--yes)');
-  }
+  const held = clearToGo(session, opts, say);
+  if (held !== undefined) return held;
   const phases = opts.phase ? rb.phases.filter((p) => p.id === opts.phase) : rb.phases;
   if (!phases.length) {
     say(`unknown phase "${opts.phase}"; phases: ${rb.phases.map((p) => p.id).join(', ')}`);
@@ -161,6 +124,53 @@ async function walk(session: Session, opts: NonInteractiveOptions, say: (s: stri
     }
   }
   return EXIT.ok;
+}
+
+/**
+ * What must be settled before any step runs: steps a stopped Waymark left running here or may
+ * have left running elsewhere, and a changed runbook. An exit code when the walk cannot go on.
+ */
+function clearToGo(session: Session, opts: NonInteractiveOptions, say: (s: string) => void): number | undefined {
+  for (const o of session.stillRunning()) {
+    say(
+      `${o.key}: "${o.title}" is still running as process group ${o.pid} (pid ${o.pid}), started by a Waymark ` +
+        `that was stopped.`,
+    );
+    say(
+      `  It is not started again while it runs: wait for it to end, or stop it with kill -TERM -${o.pid}, ` +
+        `then run again.`,
+    );
+  }
+  if (session.stillRunning().length) return EXIT.failed;
+  for (const [key, st] of Object.entries(session.state.steps)) {
+    if (!st.elsewhere) continue;
+    const { scope, stepId } = splitStepKey(key);
+    const there = `${st.elsewhere.host} (pid ${st.elsewhere.pid}, process group ${st.elsewhere.pid})`;
+    if (!opts.confirmStopped) {
+      say(`${key}: may still be running on ${there}, where a Waymark stopped while it ran.`);
+      say(
+        '  It is not re-run or marked done before someone confirms it has stopped there: check on that host, ' +
+          'then run again with --confirm-stopped "how you know it stopped".',
+      );
+      return EXIT.failed;
+    }
+    const r = session.dispatch({ type: 'step.confirm-stopped', scope, stepId, reason: opts.confirmStopped });
+    if (!r.ok) {
+      say(`${key}: ${r.error}`);
+      return EXIT.input;
+    }
+    say(`${key}: recorded that it is no longer running on ${there}: ${opts.confirmStopped}`);
+  }
+  if (session.state.drift && !session.state.drift.acknowledgedAt) {
+    say(`the runbook changed since this run began: ${session.state.drift.changed.join('; ')}`);
+    if (!opts.yes) {
+      say('review the changes, then run again with --yes to acknowledge them');
+      return EXIT.failed;
+    }
+    session.dispatch({ type: 'drift.ack' });
+    say('runbook changes acknowledged (--yes)');
+  }
+  return undefined;
 }
 
 async function runOne(

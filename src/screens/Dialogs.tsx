@@ -82,54 +82,10 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
           <Text dimColor>↑↓ choose · Enter · Esc cancels</Text>
         </Box1>
       );
-    case 'signoff': {
-      const v = extra.signoff;
-      if (!v) return null;
-      return (
-        <Box1 title={`Sign off: ${v.title}`} width={width} tone="green">
-          <Text>Signing as: {extra.operator}</Text>
-          <Text>{truncate(v.steps, width - 4)}</Text>
-          {v.gate.map((g) => (
-            <Text key={g.text} color={color(g.passed ? 'green' : 'yellow')}>
-              {truncate(g.text, width - 4)}
-            </Text>
-          ))}
-          <Text>Statement (edit it to say what you vouch for):</Text>
-          <Input text={dialog.text} error={dialog.error} />
-        </Box1>
-      );
-    }
+    case 'signoff':
+      return <SignoffDialog dialog={dialog} width={width} extra={extra} />;
     case 'confirm-word':
-      return (
-        <Box1
-          title={
-            {
-              pnr: 'Point of no return',
-              destructive: 'Destructive step',
-              stop: 'Step left running',
-              rollback: 'Start a rollback',
-            }[dialog.purpose]
-          }
-          width={width}
-          tone="red"
-        >
-          <Text color={color('red')}>{dialog.prompt}</Text>
-          {dialog.change?.length ? (
-            <Box flexDirection="column">
-              <Text bold>What it changes:</Text>
-              {dialog.change.map((l, i) => (
-                <Text key={i} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
-                  {l}
-                </Text>
-              ))}
-            </Box>
-          ) : null}
-          <Text>
-            Type <Text bold>{dialog.word}</Text> to go on:
-          </Text>
-          <Input text={dialog.text} error={dialog.error} />
-        </Box1>
-      );
+      return <ConfirmWordDialog dialog={dialog} width={width} />;
     case 'confirm-key':
       return (
         <Box1 title="Run it again?" width={width} tone="yellow">
@@ -148,6 +104,67 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
         </Box1>
       );
   }
+}
+
+/** The sign-off: who signs, what passed, and the statement to edit. */
+function SignoffDialog({
+  dialog,
+  width,
+  extra,
+}: {
+  dialog: Extract<Dialog, { kind: 'signoff' }>;
+  width: number;
+  extra: DialogExtra;
+}) {
+  const v = extra.signoff;
+  if (!v) return null;
+  return (
+    <Box1 title={`Sign off: ${v.title}`} width={width} tone="green">
+      <Text>Signing as: {extra.operator}</Text>
+      <Text>{truncate(v.steps, width - 4)}</Text>
+      {v.gate.map((g) => (
+        <Text key={g.text} color={color(g.passed ? 'green' : 'yellow')}>
+          {truncate(g.text, width - 4)}
+        </Text>
+      ))}
+      <Text>Statement (edit it to say what you vouch for):</Text>
+      <Input text={dialog.text} error={dialog.error} />
+    </Box1>
+  );
+}
+
+/** A word to type before what cannot be undone: what it changes first. */
+function ConfirmWordDialog({ dialog, width }: { dialog: Extract<Dialog, { kind: 'confirm-word' }>; width: number }) {
+  return (
+    <Box1
+      title={
+        {
+          pnr: 'Point of no return',
+          destructive: 'Destructive step',
+          stop: 'Step left running',
+          rollback: 'Start a rollback',
+        }[dialog.purpose]
+      }
+      width={width}
+      tone="red"
+    >
+      <Text color={color('red')}>{dialog.prompt}</Text>
+      {dialog.change?.length ? (
+        <Box flexDirection="column">
+          <Text bold>What it changes:</Text>
+          {dialog.change.map((l, i) => (
+            <Text key={i} color={color(l.startsWith('+') ? 'green' : l.startsWith('-') ? 'red' : undefined)}>
+              {l}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      <Text>
+        Type <Text bold>{dialog.word}</Text> to go on:
+      </Text>
+      <Input text={dialog.text} error={dialog.error} />
+    </Box1>
+  );
 }
 
 export function HelpOverlay({ width, screen }: { width: number; screen: ScreenId }) {
