@@ -19,9 +19,7 @@ const KNOWN = new Set([
   'src/load/crosscheck.ts crossCheck',
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
-  'src/phases/notify.ts notificationFor',
   'src/checks/validate-run.ts validateAll',
-  'src/commands/demo.ts demo',
 ]);
 
 function sourceFiles(dir) {

@@ -138,17 +138,6 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
     process.env.WAYMARK_STATE_URL = demoStateUrl(ports, ws.password);
     say(`  the run's state: in the demo's PostgreSQL (database waymark_state), as a team keeps it`);
   }
-  const appCtl = (cmd: string) => {
-    try {
-      execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], {
-        stdio: 'ignore',
-        env: process.env,
-        timeout: 20_000,
-      });
-    } catch {
-      /* reported by the runbook's health checks */
-    }
-  };
   let stopped = false;
   let load: ReturnType<typeof startLoad> | undefined;
   const stopAll = async () => {
@@ -182,29 +171,46 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
       load = startLoad(rate);
       say(`  load: ${rate} signups/s and a read every 100 ms until the demo stops`);
     }
-    // the demo's own database: its run is started there without asking
-    const args: ParsedArgs = {
-      ...a,
-      flags: { ...a.flags, runbook: RUNBOOK, 'new-run': true },
-      fingerprint: DEMO_FINGERPRINT,
-    };
-    const lr = loadRunbook(RUNBOOK);
-    const mode = chooseMode(a.flags);
-    if (mode.interactive) {
-      const { runTui } = await import('../screens/run-tui.js');
-      running = true;
-      return await runTui(lr, sessionOptions(args));
-    }
-    if (mode.notice) say(mode.notice);
-    const { runPlain } = await import('./run.js');
-    running = true;
-    return await runPlain(args, lr);
+    return await walkDemo(a, say, () => (running = true));
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     await stopAll();
     say('Waymark demo stopped: the app and PostgreSQL are down; run `npm run demo` again to resume.');
   }
+}
+
+/** The app's control script (start, stop, restart); what fails shows in the runbook's health checks. */
+function appCtl(cmd: string): void {
+  try {
+    execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], {
+      stdio: 'ignore',
+      env: process.env,
+      timeout: 20_000,
+    });
+  } catch {
+    /* reported by the runbook's health checks */
+  }
+}
+
+/** The demo's run, in the TUI or plain: its own database, so the run is started there without asking. */
+async function walkDemo(a: ParsedArgs, say: (s: string) => void, started: () => void): Promise<number> {
+  const args: ParsedArgs = {
+    ...a,
+    flags: { ...a.flags, runbook: RUNBOOK, 'new-run': true },
+    fingerprint: DEMO_FINGERPRINT,
+  };
+  const lr = loadRunbook(RUNBOOK);
+  const mode = chooseMode(a.flags);
+  if (mode.interactive) {
+    const { runTui } = await import('../screens/run-tui.js');
+    started();
+    return runTui(lr, sessionOptions(args));
+  }
+  if (mode.notice) say(mode.notice);
+  const { runPlain } = await import('./run.js');
+  started();
+  return runPlain(args, lr);
 }
 
 async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {

@@ -55,23 +55,8 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
         fields: { phase: id, statement: before.phases[id]?.statement, unsigned: d.reason },
       };
     }
-    case 'report.written': {
-      const head = d.auditHead as { seq: number; hash: string } | undefined;
-      const scope = str(d.scope);
-      return {
-        event: 'report',
-        text:
-          `${who} wrote the ${scope === 'all' ? 'migration' : `phase ${scope}`} report (${str(d.format)}, ` +
-          `sha256:${str(d.digest)}) with key ${str(d.keyFingerprint)}`,
-        fields: {
-          scope,
-          format: d.format,
-          digest: d.digest,
-          key: d.keyFingerprint,
-          report: head ? { head: { seq: head.seq, sha256: head.hash } } : undefined,
-        },
-      };
-    }
+    case 'report.written':
+      return reportWritten(d, who);
     case 'gate.override':
       return {
         event: 'override',
@@ -89,26 +74,12 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
       };
     }
     case 'check.result':
-    case 'step.finished': {
-      // a check run by itself, or by a check step; told once when it starts failing, not at every run
-      const c = (e.event === 'step.finished' ? d.check : d) as Record<string, unknown> | undefined;
-      if (!c || (c.status !== 'fail' && c.status !== 'error')) return undefined;
-      const id = str(c.id);
-      const prev = before.checks[id]?.status;
-      if (prev === 'fail' || prev === 'error') return undefined;
-      const gates = rb.phases.filter((p) => p.gate.includes(id)).map((p) => p.id);
-      const check = { id, status: c.status, summary: c.summary };
-      const said = `${String(c.status).toUpperCase()} — ${str(c.summary)}`;
-      if (gates.length)
-        return {
-          event: 'gate-failed',
-          text: `gate check ${id} of phase ${gates.join(', ')}: ${said}`,
-          fields: { phases: gates, check },
-        };
-      if (rb.monitoring?.checks.includes(id))
-        return { event: 'monitoring-alert', text: `monitoring check ${id}: ${said}`, fields: { check } };
-      return undefined;
-    }
+    case 'step.finished':
+      return checkFailed(
+        rb,
+        before,
+        (e.event === 'step.finished' ? d.check : d) as Record<string, unknown> | undefined,
+      );
     case 'probe.outage':
       return {
         event: 'monitoring-alert',
@@ -118,21 +89,69 @@ export function notificationFor(e: AuditEntry, rb: Runbook, before: RunState): N
         fields: { probe: d.probe, outage: d },
       };
     case 'step.start':
-    case 'step.confirm': {
-      const scope = str(d.scope);
-      if (!scope.startsWith('rollback:')) return undefined;
-      const proc = rb.rollback.find((r) => `rollback:${r.id}` === scope);
-      const begun = proc?.steps.some((s) => (before.steps[stepKey(scope, s.id)]?.status ?? 'pending') !== 'pending');
-      if (!proc || begun) return undefined;
-      return {
-        event: 'rollback-started',
-        text: `${who} started rollback "${proc.title}"`,
-        fields: { rollback: proc.id, step: d.stepId },
-      };
-    }
+    case 'step.confirm':
+      return rollbackStarted(rb, before, str(d.scope), d.stepId, who);
     default:
       return undefined;
   }
+}
+
+/** A signed report written: its digest and the chain head it names, for a witness to keep. */
+function reportWritten(d: Record<string, unknown>, who: string): Notification {
+  const head = d.auditHead as { seq: number; hash: string } | undefined;
+  const scope = str(d.scope);
+  return {
+    event: 'report',
+    text:
+      `${who} wrote the ${scope === 'all' ? 'migration' : `phase ${scope}`} report (${str(d.format)}, ` +
+      `sha256:${str(d.digest)}) with key ${str(d.keyFingerprint)}`,
+    fields: {
+      scope,
+      format: d.format,
+      digest: d.digest,
+      key: d.keyFingerprint,
+      report: head ? { head: { seq: head.seq, sha256: head.hash } } : undefined,
+    },
+  };
+}
+
+/** A check run by itself, or by a check step: told once when it starts failing, not at every run. */
+function checkFailed(rb: Runbook, before: RunState, c: Record<string, unknown> | undefined): Notification | undefined {
+  if (!c || (c.status !== 'fail' && c.status !== 'error')) return undefined;
+  const id = str(c.id);
+  const prev = before.checks[id]?.status;
+  if (prev === 'fail' || prev === 'error') return undefined;
+  const gates = rb.phases.filter((p) => p.gate.includes(id)).map((p) => p.id);
+  const check = { id, status: c.status, summary: c.summary };
+  const said = `${String(c.status).toUpperCase()} — ${str(c.summary)}`;
+  if (gates.length)
+    return {
+      event: 'gate-failed',
+      text: `gate check ${id} of phase ${gates.join(', ')}: ${said}`,
+      fields: { phases: gates, check },
+    };
+  if (rb.monitoring?.checks.includes(id))
+    return { event: 'monitoring-alert', text: `monitoring check ${id}: ${said}`, fields: { check } };
+  return undefined;
+}
+
+/** A rollback procedure's first step begun: the rollback has started. */
+function rollbackStarted(
+  rb: Runbook,
+  before: RunState,
+  scope: string,
+  stepId: unknown,
+  who: string,
+): Notification | undefined {
+  if (!scope.startsWith('rollback:')) return undefined;
+  const proc = rb.rollback.find((r) => `rollback:${r.id}` === scope);
+  const begun = proc?.steps.some((s) => (before.steps[stepKey(scope, s.id)]?.status ?? 'pending') !== 'pending');
+  if (!proc || begun) return undefined;
+  return {
+    event: 'rollback-started',
+    text: `${who} started rollback "${proc.title}"`,
+    fields: { rollback: proc.id, step: stepId },
+  };
 }
 
 /**
