@@ -13,13 +13,11 @@ export const MAX_FUNCTION = 80;
 export const MAX_FILE = 500;
 
 const KNOWN = new Set([
-  'src/checks/validate-run.ts',
   'src/load/loader.ts loadRunbookText',
   'src/state/pg-store-worker.ts serve',
   'src/load/crosscheck.ts crossCheck',
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
-  'src/checks/validate-run.ts validateAll',
 ]);
 
 function sourceFiles(dir) {

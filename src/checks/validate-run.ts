@@ -8,12 +8,11 @@
 // work overlaps: a table's query is begun while its file is still parsed (beginEarly), so the
 // server reads, hashes and sorts its rows on the other core, and only the merge is left when
 // the parse ends; the users table is compared while projects.json is parsed.
-import type { Entity } from '../runbook/schema.js';
 import type { CheckContext } from './types.js';
 import { groupByFile, readEntities, streamEntity } from './json-source.js';
 import type { ReadInfo } from './json-elements.js';
-import { normalize, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
-import { SortBudget, SortedRuns } from './sorted-runs.js';
+import { normalize, type Normalisation } from './normalize.js';
+import { SortBudget } from './sorted-runs.js';
 import { IN_FLIGHT_MS, SETTLE_MS } from './live-writes.js';
 import { fmtCount, progressEvery } from './progress.js';
 import { quoteIdent } from './pg.js';
@@ -22,9 +21,12 @@ import type { PgRow, TableShape } from './validate-pg.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import type Cursor from 'pg-cursor';
-import { DEFAULTED, KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
+import { DEFAULTED } from './validate-kinds.js';
 import { deferred, semaphore } from './async-gates.js';
 import { merge } from './validate-merge.js';
+import { Side, type EntitySpec, type EntityStats, type ValidateOptions } from './validate-side.js';
+
+export type { EntitySpec, EntityStats, ValidateOptions } from './validate-side.js';
 
 /** rows a cursor read brings from PostgreSQL */
 const BATCH = 5000;
@@ -37,132 +39,7 @@ const SORT_BUDGET = 800_000;
 /** tables read at once: two cores, and a pool shared with the monitoring probes */
 const PARALLEL_READS = 2;
 
-export interface EntitySpec {
-  name: string;
-  table?: string;
-  key_column: string;
-  parent_column?: string;
-  fields: Record<string, string | { column: string; type?: FieldType; normalize?: Normalisation[]; default?: unknown }>;
-  not_compared?: Record<string, string>;
-  as_of_column?: string;
-}
-
-export interface EntityStats {
-  json: number;
-  pg: number;
-  matched: number;
-  mismatched: number;
-  defaultsAccepted: number;
-  newSinceRead: number;
-  onlyInPg: number;
-  kinds: Record<Kind, number>;
-  /** the table was read while its file was parsed */
-  readEarly: boolean;
-  accuracy: number;
-  examples: Diff[];
-  notCompared: Array<[string, string]>;
-  norms: Array<[string, string]>;
-}
-
-export interface ValidateOptions {
-  ns?: string;
-  maxExamples: number;
-  contains: boolean;
-  emit: (d: Diff) => void;
-  /** for tests: sort memory, and whether the server may hash (the reference hashes everything) */
-  sortBudget?: number;
-  serverHash?: boolean;
-  /**
-   * for tests: whether a table's query is begun while its file is parsed (beginEarly): when the
-   * parse outlasts SETTLE_MS (auto), always (at once, a failure not hidden by asking again), never
-   */
-  early?: 'auto' | 'always' | 'never';
-  /** settles when a core has nothing else to do: only then are queries begun early (auto) */
-  spareCore?: Promise<void>;
-}
-
 type Ctx = CheckContext;
-
-/** One entity's comparison, from its JSON records to its numbers. */
-class Side {
-  readonly kinds = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
-  private readonly shown = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
-  readonly examples: Diff[] = [];
-  newSinceRead = 0;
-  onlyInPg = 0;
-  json: SortedRuns;
-  shape!: TableShape;
-  notCompared: Array<[string, string]> = [];
-  /** rows created after this are new since the JSON read (with grace for a write in flight) */
-  readStart = '';
-  /** the table is not read before this moment */
-  notBefore = 0;
-  readonly fieldNames: string[];
-
-  constructor(
-    readonly spec: EntitySpec,
-    readonly entity: Entity,
-    readonly o: ValidateOptions,
-    budget: SortBudget,
-  ) {
-    this.json = new SortedRuns(budget);
-    this.fieldNames = Object.keys(spec.fields);
-  }
-
-  report(d: Omit<Diff, 'entity'>): void {
-    const full = { entity: this.spec.name, ...d };
-    this.o.emit(full);
-    if (d.kind === NEW) return void this.newSinceRead++;
-    if (d.kind === DEFAULTED) return;
-    if (d.kind === ONLY_PG) return void this.onlyInPg++;
-    this.kinds[d.kind]++;
-    if (this.shown[d.kind]++ < this.o.maxExamples) this.examples.push(full);
-  }
-
-  /** A JSON record's comparable values, in the shape's column order; into `into` when given. */
-  values(rec: Record<string, unknown>, parentKey: unknown, into: Array<string | null> = []): Array<string | null> {
-    const cols = this.shape.columns;
-    const names = this.fieldNames;
-    for (let i = 0; i < names.length; i++) into[i] = normalize(rec[names[i]], cols[i].type, this.o.ns, cols[i].norms);
-    if (this.spec.parent_column) into[names.length] = parentKey === undefined ? null : this.parentText(parentKey);
-    return into;
-  }
-
-  /** the children of one parent come one after the other: its key is mapped once for them all */
-  private lastParent: { key: unknown; text: string } = { key: undefined, text: '' };
-  parentText(key: unknown): string {
-    const last = this.lastParent;
-    if (key !== last.key) this.lastParent = { key, text: mapLegacyKey(key, this.o.ns) };
-    return this.lastParent.text;
-  }
-
-  /** the values of the record being hashed: one list for all, as rowHash keeps none of it */
-  private readonly scratch: Array<string | null> = [];
-
-  /**
-   * The record's key as PostgreSQL holds it: a legacy key mapped (uuid v5); one unique only
-   * within its parent (key_scope: parent) mapped with the parent's mapped key as namespace.
-   */
-  keyOf(k: unknown, parentKey: unknown): string {
-    if (this.entity.key_scope !== 'parent' || !this.o.ns || parentKey === undefined) return mapLegacyKey(k, this.o.ns);
-    return mapLegacyKey(k, this.parentText(parentKey));
-  }
-
-  add(rec: Record<string, unknown>, parentKey: unknown): Promise<void> | undefined {
-    const k = rec[this.entity.key];
-    if (k === undefined || k === null || k === '') {
-      this.report({
-        kind: 'malformed',
-        key: `${this.spec.name} without ${this.entity.key}`,
-        field: '(entry)',
-        json: 'a record without a key',
-        pg: null,
-      });
-      return undefined;
-    }
-    return this.json.add(this.keyOf(k, parentKey), rowHash(this.values(rec, parentKey, this.scratch)));
-  }
-}
 
 export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOptions): Promise<EntityStats[]> {
   const budget = new SortBudget(o.sortBudget ?? SORT_BUDGET);
@@ -200,25 +77,7 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
       const parsing = { done: false, ended: deferred<void>() };
       const early = beginEarly(members, ctx, signal, gate, info, parsing, o);
       begun.push(...early.values());
-      const tell = progressEvery(ctx.progress);
-      let n = 0;
-      try {
-        await readEntities(ctx.data, group.names, ctx.baseDir, {
-          signal,
-          info,
-          onRecord: (name, value, parentKey) => {
-            if ((++n & 1023) === 0)
-              tell(n, (c, rate) => `${fileLabel(group.file)}: ${pct(info)} read, ${c} JSON records (${rate}/s)`);
-            return sides.get(name)!.add(value, parentKey);
-          },
-          onMalformed: (name, where, what) =>
-            sides.get(name)!.report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null }),
-        });
-      } finally {
-        // the early queries stop waiting, whether the parse ended or failed
-        parsing.done = true;
-        parsing.ended.resolve();
-      }
+      await parseGroup(group, sides, ctx, { signal, info }, parsing);
       // the file's content is from when it was opened, unless it was written while read
       const asOf = info.unchangedSinceOpen ? info.openedAt : Date.now();
       // the largest table first: it takes longest, and begun last it ran alone at the end (paired
@@ -253,6 +112,36 @@ export async function validateAll(specs: EntitySpec[], ctx: Ctx, o: ValidateOpti
     };
     await Promise.allSettled(begun.map((b) => b.then(letGo)));
     for (const side of sides.values()) side.json.dispose();
+  }
+}
+
+/** A file read once for all the entities it holds: each record to its side, progress told as it goes. */
+async function parseGroup(
+  group: { file: string; names: string[] },
+  sides: Map<string, Side>,
+  ctx: Ctx,
+  read: { signal: AbortSignal; info: ReadInfo },
+  parsing: { done: boolean; ended: { resolve: () => void } },
+): Promise<void> {
+  const { signal, info } = read;
+  const tell = progressEvery(ctx.progress);
+  let n = 0;
+  try {
+    await readEntities(ctx.data, group.names, ctx.baseDir, {
+      signal,
+      info,
+      onRecord: (name, value, parentKey) => {
+        if ((++n & 1023) === 0)
+          tell(n, (c, rate) => `${fileLabel(group.file)}: ${pct(info)} read, ${c} JSON records (${rate}/s)`);
+        return sides.get(name)!.add(value, parentKey);
+      },
+      onMalformed: (name, where, what) =>
+        sides.get(name)!.report({ kind: 'malformed', key: where, field: '(entry)', json: what, pg: null }),
+    });
+  } finally {
+    // the early queries stop waiting, whether the parse ended or failed
+    parsing.done = true;
+    parsing.ended.resolve();
   }
 }
 
