@@ -15,7 +15,6 @@ export const MAX_FILE = 500;
 const KNOWN = new Set([
   'src/load/loader.ts loadRunbookText',
   'src/state/pg-store-worker.ts serve',
-  'src/load/crosscheck.ts crossCheck',
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
 ]);

@@ -8,10 +8,18 @@ import { stepKey } from '../runbook/step-key.js';
 
 export type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
 
+/** What the cross-checks share: the runbook, where a path is, how a problem is added, what is defined. */
+interface Cross {
+  rb: Runbook;
+  offsetOf: (p: PropertyKey[]) => number | undefined;
+  add: AddProblem;
+  needCheck: (id: string, path: PropertyKey[]) => void;
+  phaseIds: Set<string>;
+  stepKeys: Set<string>;
+}
+
 export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number | undefined, add: AddProblem): void {
   const checkIds = new Set(Object.keys(rb.checks));
-  const phaseIds = new Set<string>();
-  const stepKeys = new Set<string>();
   const needCheck = (id: string, path: PropertyKey[]) => {
     if (!checkIds.has(id))
       add(
@@ -20,6 +28,16 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
         `define it under checks: (known: ${[...checkIds].slice(0, 6).join(', ')}${checkIds.size > 6 ? ', …' : ''})`,
       );
   };
+  const x: Cross = { rb, offsetOf, add, needCheck, phaseIds: new Set(), stepKeys: new Set() };
+  crossCheckChecks(x);
+  crossCheckData(x);
+  crossCheckPhases(x);
+  crossCheckOthers(x);
+}
+
+/** Each check: its connection, its params, its timeout, the entities and baselines it names. */
+function crossCheckChecks(x: Cross): void {
+  const { rb, add, offsetOf, needCheck } = x;
   for (const [cid, c] of Object.entries(rb.checks)) {
     if (c.connection && !rb.connections[c.connection])
       add(
@@ -49,6 +67,11 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
         );
       }
   }
+}
+
+/** Each data entity: its file or parent, its connection. */
+function crossCheckData(x: Cross): void {
+  const { rb, add, offsetOf } = x;
   for (const [eid, e] of Object.entries(rb.data)) {
     if (!e.file && !e.nested_in)
       add(
@@ -75,53 +98,61 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
         'define it under connections:',
       );
   }
-  const checkSteps = (steps: Step[], base: PropertyKey[], scope: string) => {
-    const seen = new Set<string>();
-    steps.forEach((s, i) => {
-      if (seen.has(s.id))
+}
+
+function checkSteps(x: Cross, steps: Step[], base: PropertyKey[], scope: string): void {
+  const { add, offsetOf, needCheck } = x;
+  const seen = new Set<string>();
+  steps.forEach((s, i) => {
+    if (seen.has(s.id))
+      add(
+        offsetOf([...base, i, 'id']),
+        `duplicate step id "${s.id}" in ${scope}`,
+        'step ids must be unique within their phase',
+      );
+    seen.add(s.id);
+    if (s.kind === 'check') needCheck(s.check, [...base, i, 'check']);
+    if (s.kind === 'command') {
+      if (typeof s.run === 'string' && !s.shell)
         add(
-          offsetOf([...base, i, 'id']),
-          `duplicate step id "${s.id}" in ${scope}`,
-          'step ids must be unique within their phase',
+          offsetOf([...base, i, 'run']),
+          'a command given as one string needs shell: true',
+          'write run as an argument list, e.g. [node, script.js], or add shell: true',
         );
-      seen.add(s.id);
-      if (s.kind === 'check') needCheck(s.check, [...base, i, 'check']);
-      if (s.kind === 'command') {
-        if (typeof s.run === 'string' && !s.shell)
-          add(
-            offsetOf([...base, i, 'run']),
-            'a command given as one string needs shell: true',
-            'write run as an argument list, e.g. [node, script.js], or add shell: true',
-          );
-        if (s.timeout && parseDuration(s.timeout) === undefined)
-          add(offsetOf([...base, i, 'timeout']), `bad duration "${s.timeout}"`, 'write e.g. "30s", "5m"');
-        for (const field of ['expect_output', 'expect', 'fail_on'] as const) {
-          const v = s[field];
-          (Array.isArray(v) ? v : v === undefined ? [] : [v]).forEach((pattern, k) => {
-            try {
-              new RegExp(pattern);
-            } catch {
-              const at = offsetOf([...base, i, field, ...(Array.isArray(v) ? [k] : [])]);
-              add(
-                at,
-                `${field}: /${pattern}/ is not a valid regular expression`,
-                'escape ( [ { with \\ to match them literally',
-              );
-            }
-          });
-        }
+      if (s.timeout && parseDuration(s.timeout) === undefined)
+        add(offsetOf([...base, i, 'timeout']), `bad duration "${s.timeout}"`, 'write e.g. "30s", "5m"');
+      for (const field of ['expect_output', 'expect', 'fail_on'] as const) {
+        const v = s[field];
+        (Array.isArray(v) ? v : v === undefined ? [] : [v]).forEach((pattern, k) => {
+          try {
+            new RegExp(pattern);
+          } catch {
+            const at = offsetOf([...base, i, field, ...(Array.isArray(v) ? [k] : [])]);
+            add(
+              at,
+              `${field}: /${pattern}/ is not a valid regular expression`,
+              'escape ( [ { with \\ to match them literally',
+            );
+          }
+        });
       }
-      if (s.kind === 'wait' && parseDuration(s.duration) === undefined)
-        add(offsetOf([...base, i, 'duration']), `bad duration "${s.duration}"`, 'write e.g. "24h", "7d", "30m"');
-    });
-  };
+    }
+    if (s.kind === 'wait' && parseDuration(s.duration) === undefined)
+      add(offsetOf([...base, i, 'duration']), `bad duration "${s.duration}"`, 'write e.g. "24h", "7d", "30m"');
+  });
+}
+
+/** Phases: unique ids, gates, steps, rollbacks; each wait's target exists and can start. */
+function crossCheckPhases(x: Cross): void {
+  const { rb, add, offsetOf, needCheck } = x;
+  const { phaseIds, stepKeys } = x;
   rb.phases.forEach((ph, i) => {
     if (phaseIds.has(ph.id))
       add(offsetOf(['phases', i, 'id']), `duplicate phase id "${ph.id}"`, 'phase ids must be unique');
     phaseIds.add(ph.id);
     ph.steps.forEach((s) => stepKeys.add(stepKey(ph.id, s.id)));
     ph.gate.forEach((g, j) => needCheck(g, ['phases', i, 'gate', j]));
-    checkSteps(ph.steps, ['phases', i, 'steps'], `phase "${ph.id}"`);
+    checkSteps(x, ph.steps, ['phases', i, 'steps'], `phase "${ph.id}"`);
     if (ph.rollback && !rb.rollback.some((r) => r.id === ph.rollback))
       add(
         offsetOf(['phases', i, 'rollback']),
@@ -147,12 +178,18 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
       }
     }),
   );
+}
+
+/** Rollback procedures, troubleshooting, monitoring, success criteria, maintenance. */
+function crossCheckOthers(x: Cross): void {
+  const { rb, add, offsetOf, needCheck } = x;
+  const { stepKeys } = x;
   const procIds = new Set<string>();
   rb.rollback.forEach((p, i) => {
     if (procIds.has(p.id))
       add(offsetOf(['rollback', i, 'id']), `duplicate rollback id "${p.id}"`, 'rollback procedure ids must be unique');
     procIds.add(p.id);
-    checkSteps(p.steps, ['rollback', i, 'steps'], `rollback "${p.id}"`);
+    checkSteps(x, p.steps, ['rollback', i, 'steps'], `rollback "${p.id}"`);
   });
   const tsIds = new Set<string>();
   rb.troubleshooting.forEach((t, i) => {
@@ -163,7 +200,7 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
         'troubleshooting ids must be unique',
       );
     tsIds.add(t.id);
-    checkSteps(t.diagnostics, ['troubleshooting', i, 'diagnostics'], `troubleshooting "${t.id}"`);
+    checkSteps(x, t.diagnostics, ['troubleshooting', i, 'diagnostics'], `troubleshooting "${t.id}"`);
   });
   rb.monitoring?.checks.forEach((c, i) => needCheck(c, ['monitoring', 'checks', i]));
   rb.monitoring?.alerts.forEach((a, i) => needCheck(a.check, ['monitoring', 'alerts', i, 'check']));
@@ -176,7 +213,7 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
     });
   });
   for (const [name, steps] of Object.entries(rb.maintenance))
-    checkSteps(steps, ['maintenance', name], `maintenance "${name}"`);
+    checkSteps(x, steps, ['maintenance', name], `maintenance "${name}"`);
 }
 
 /**
