@@ -75,7 +75,49 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   };
   const add = (offset: number | undefined, message: string, hint?: string) =>
     problems.push({ file: shown, ...pos(offset), message, hint });
+  plainText(text, shown);
+  const { doc, raw } = parseYaml(text, shown, lc, pos, problems);
+  const nodeOffset = (path: PropertyKey[], atKey = false) => offsetIn(doc, path, atKey);
+  const parsed = runbookSchema.safeParse(raw);
+  if (!parsed.success) schemaProblems(parsed.error.issues, raw, nodeOffset, add);
+  const rawObj = raw as Record<string, unknown>;
+  const data = parsed.success ? parsed.data : undefined;
+  const { envFile, rawConns, referenced } = checkVars(doc, rawObj, data, { file, env, nodeOffset, add });
+  if (parsed.success) crossCheck(parsed.data, nodeOffset, add);
+  else {
+    // Cross-references are still worth reporting when the schema failed elsewhere;
+    // defaults fill what is missing, and anything too broken to follow is skipped.
+    try {
+      crossCheck(withDefaults(rawObj), nodeOffset, add);
+    } catch {
+      /* the schema errors already say what is wrong */
+    }
+  }
+  if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
 
+  const partHashes: Record<string, string> = {};
+  for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? [])
+    partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
+  for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? [])
+    partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
+  const compiled: Compiled = {
+    data: parsed.data!,
+    partHashes,
+    envFile,
+    rawConnections: rawConns,
+    referenced: [...referenced],
+    commandValues: commandLineValues(doc, parsed.data!).map((v) => ({ ...pos(v.offset), names: v.names })),
+  };
+  const lr = complete(compiled, file, text, shown, env);
+  // complete() gives up only where the checks above have said why
+  if (!lr) throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook could not be completed' }]);
+  compiledOf.set(lr, compiled);
+  return lr;
+}
+
+/** An empty runbook, or one with control characters (invisible in review; a NUL cuts a command short). */
+function plainText(text: string, shown: string): void {
+  const problems: Problem[] = [];
   if (text.trim() === '')
     throw new InputError([
       {
@@ -101,7 +143,19 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
     });
   }
   if (problems.length) throw new InputError(problems);
+}
 
+/**
+ * The YAML parsed (positions counted in `lc`), its aliases expanded within bounds: a mapping, or
+ * why not. Its warnings join `problems`, reported with the rest.
+ */
+function parseYaml(
+  text: string,
+  shown: string,
+  lc: LineCounter,
+  pos: (offset: number | undefined) => { line: number; col: number },
+  problems: Problem[],
+): { doc: ReturnType<typeof parseDocument>; raw: object } {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   for (const err of [...doc.errors, ...doc.warnings]) {
     const [message, hint] = yamlMessage(err.code, err.message);
@@ -159,49 +213,68 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
         hint: 'see runbook.yaml for an example',
       },
     ]);
+  return { doc, raw };
+}
 
-  const nodeOffset = (path: PropertyKey[], atKey = false): number | undefined => {
-    if (atKey && path.length) {
-      const parent = doc.getIn(path.slice(0, -1) as (string | number)[], true);
-      if (isMapNode(parent)) {
-        const k = findKey(parent, path[path.length - 1]);
-        if (k !== undefined) return k;
-      }
-    }
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as Node | undefined;
-      if (node && node.range) {
-        if (n < path.length && isMapNode(node)) {
-          // Point at the key that is wrong when it exists, else at the mapping.
-          const key = findKey(node, path[n]);
-          if (key !== undefined) return key;
-        }
-        return node.range[0];
-      }
-    }
-    return 0;
-  };
-
-  const parsed = runbookSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const p = issue.path;
-      // An unknown key is reported at the key itself, not at its mapping.
-      const at = issue.code === 'unrecognized_keys' ? [...p, issue.keys[0]] : p;
-      const atKey = issue.code === 'unrecognized_keys' || issue.code === 'invalid_key';
-      const where = issue.code === 'invalid_key' ? p.slice(0, -1) : p;
-      const missing = issue.code === 'invalid_union' && valueAt(raw, p) === undefined;
-      add(
-        nodeOffset(at, atKey),
-        `${where.length ? where.join('.') + ': ' : ''}${missing ? 'missing required field' : describeIssue(issue)}`,
-        hintForIssue(issue),
-      );
+/** Where a path is in the document: the key that is wrong when it exists, else the nearest node. */
+function offsetIn(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], atKey: boolean): number | undefined {
+  if (atKey && path.length) {
+    const parent: unknown = doc.getIn(path.slice(0, -1) as (string | number)[], true);
+    if (isMapNode(parent)) {
+      const k = findKey(parent, path[path.length - 1]);
+      if (k !== undefined) return k;
     }
   }
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as Node | undefined;
+    if (node && node.range) {
+      if (n < path.length && isMapNode(node)) {
+        // Point at the key that is wrong when it exists, else at the mapping.
+        const key = findKey(node, path[n]);
+        if (key !== undefined) return key;
+      }
+      return node.range[0];
+    }
+  }
+  return 0;
+}
 
-  // Vars and templating.
-  const rawObj = raw as Record<string, unknown>;
-  const varDefs = (parsed.success ? parsed.data.vars : (rawObj.vars as Record<string, never>)) ?? {};
+/** The schema's complaints, each at the node it is about. */
+function schemaProblems(
+  issues: z.core.$ZodIssue[],
+  raw: unknown,
+  nodeOffset: (path: PropertyKey[], atKey?: boolean) => number | undefined,
+  add: (offset: number | undefined, message: string, hint?: string) => void,
+): void {
+  for (const issue of issues) {
+    const p = issue.path;
+    // An unknown key is reported at the key itself, not at its mapping.
+    const at = issue.code === 'unrecognized_keys' ? [...p, issue.keys[0]] : p;
+    const atKey = issue.code === 'unrecognized_keys' || issue.code === 'invalid_key';
+    const where = issue.code === 'invalid_key' ? p.slice(0, -1) : p;
+    const missing = issue.code === 'invalid_union' && valueAt(raw, p) === undefined;
+    add(
+      nodeOffset(at, atKey),
+      `${where.length ? where.join('.') + ': ' : ''}${missing ? 'missing required field' : describeIssue(issue)}`,
+      hintForIssue(issue),
+    );
+  }
+}
+
+/** Vars and templating: each ${var} defined (and set when required), none defined by itself, no control character. */
+function checkVars(
+  doc: ReturnType<typeof parseDocument>,
+  rawObj: Record<string, unknown>,
+  data: Runbook | undefined,
+  x: {
+    file: string;
+    env: NodeJS.ProcessEnv;
+    nodeOffset: (path: PropertyKey[]) => number | undefined;
+    add: (offset: number | undefined, message: string, hint?: string) => void;
+  },
+) {
+  const { file, env, nodeOffset, add } = x;
+  const varDefs = (data ? data.vars : (rawObj.vars as Record<string, never>)) ?? {};
   const envFile = typeof rawObj.env_file === 'string' ? rawObj.env_file : '.env';
   const { envFilePath, vars } = environmentOf(
     { data: { vars: typeof varDefs === 'object' && varDefs ? varDefs : {} } as Runbook, envFile },
@@ -251,37 +324,7 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
       }
     },
   });
-
-  if (parsed.success) crossCheck(parsed.data, nodeOffset, add);
-  else {
-    // Cross-references are still worth reporting when the schema failed elsewhere;
-    // defaults fill what is missing, and anything too broken to follow is skipped.
-    try {
-      crossCheck(withDefaults(rawObj), nodeOffset, add);
-    } catch {
-      /* the schema errors already say what is wrong */
-    }
-  }
-  if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
-
-  const partHashes: Record<string, string> = {};
-  for (const ph of (rawObj.phases as Array<Record<string, unknown>>) ?? [])
-    partHashes[`phase:${String(ph.id)}`] = sha256(JSON.stringify(ph));
-  for (const pr of (rawObj.rollback as Array<Record<string, unknown>>) ?? [])
-    partHashes[`rollback:${String(pr.id)}`] = sha256(JSON.stringify(pr));
-  const compiled: Compiled = {
-    data: parsed.data!,
-    partHashes,
-    envFile,
-    rawConnections: rawConns,
-    referenced: [...referenced],
-    commandValues: commandLineValues(doc, parsed.data!).map((v) => ({ ...pos(v.offset), names: v.names })),
-  };
-  const lr = complete(compiled, file, text, shown, env);
-  // complete() gives up only where the checks above have said why
-  if (!lr) throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook could not be completed' }]);
-  compiledOf.set(lr, compiled);
-  return lr;
+  return { envFile, rawConns, referenced };
 }
 
 /** What a full load compiled, for the cache to keep (runbook-cache.ts). */
