@@ -13,7 +13,6 @@ export const MAX_FUNCTION = 80;
 export const MAX_FILE = 500;
 
 const KNOWN = new Set([
-  'src/state/pg-store-worker.ts serve',
   'src/checks/json-elements.ts feed',
   'src/checks/data-validate.ts validate',
 ]);

@@ -208,184 +208,219 @@ function handle(n: number): Open {
   return h;
 }
 
-async function serve(req: Request): Promise<unknown> {
-  switch (req.op) {
-    case 'open': {
-      const client = await connect(req.url);
-      try {
-        await ensureSchema(client);
-        // a machine that dies (power, network) sends no goodbye: the server probes the idle
-        // connection and drops it within about 30 s, and with it the lock; by default it waits hours
-        await client.query(
-          'SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3',
-        );
-        const [a, b] = lockKey(req.runKey);
-        const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [a, b]);
-        if (!got.rows[0].ok) {
-          const holder = await holderOf(client, req.runKey);
-          throw Object.assign(new Error('held'), { kind: 'held', holder });
-        }
-        // a row left behind is a holder whose connection is gone (it would hold the lock otherwise)
-        const before = await holderOf(client, req.runKey);
-        await client.query(
-          `INSERT INTO waymark.sessions VALUES ($1, $2, $3, $4, now(), now(), pg_backend_pid())
-           ON CONFLICT (run_key) DO UPDATE SET operator = $2, host = $3, pid = $4, since = now(), last_seen = now(),
-             backend_pid = pg_backend_pid()`,
-          [req.runKey, req.me.operator, req.me.host, req.me.pid],
-        );
-        const co = await checkout(client, req.runKey);
-        const beat = setInterval(() => {
-          client
-            .query(
-              'UPDATE waymark.sessions SET last_seen = now() WHERE run_key = $1 AND backend_pid = pg_backend_pid()',
-              [req.runKey],
-            )
-            .catch(() => undefined);
-        }, HEARTBEAT_MS);
-        const n = nextHandle++;
-        handles.set(n, { client, runKey: req.runKey, version: co.version, beat });
-        return { handle: n, checkout: co, tookOverFrom: before };
-      } catch (e) {
-        await client.end().catch(() => undefined);
-        throw e;
-      }
+/** Takes the run: its advisory lock, its sessions row, a heartbeat; refused while another session holds it. */
+async function openRun(req: Extract<Request, { op: 'open' }>): Promise<unknown> {
+  const client = await connect(req.url);
+  try {
+    await ensureSchema(client);
+    // a machine that dies (power, network) sends no goodbye: the server probes the idle
+    // connection and drops it within about 30 s, and with it the lock; by default it waits hours
+    await client.query('SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3');
+    const [a, b] = lockKey(req.runKey);
+    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [a, b]);
+    if (!got.rows[0].ok) {
+      const holder = await holderOf(client, req.runKey);
+      throw Object.assign(new Error('held'), { kind: 'held', holder });
     }
-    case 'read':
-      // one snapshot: the state and the lines as of the same commit, while a writer goes on
-      return withClient(req.url, async (c) => {
-        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        try {
-          // the events' own witness is that nobody can change them: the trigger that refuses it is in force
-          const t = await c.query<{ on: boolean }>(
-            `SELECT tgenabled <> 'D' AS on FROM pg_trigger
-              WHERE tgname = 'events_append_only' AND tgrelid = 'waymark.events'::regclass`,
-          );
-          const appendOnly = t.rows.length > 0 && t.rows[0].on;
-          return { checkout: await checkout(c, req.runKey), holder: await holderOf(c, req.runKey), appendOnly };
-        } finally {
-          await c.query('COMMIT').catch(() => undefined);
-        }
-      });
-    case 'commit': {
-      const h = handle(req.handle);
-      const c = h.client;
-      await c.query('BEGIN');
-      try {
-        // the state first: its version is the check that this session is still the one writer
-        const r =
-          h.version === 0
-            ? await c.query<{ stream: string }>(
-                `INSERT INTO waymark.runs (run_key, run_id, stream, state, version)
-                 VALUES ($1, $2, gen_random_uuid(), $3, 1) ON CONFLICT (run_key) DO NOTHING RETURNING stream`,
-                [h.runKey, req.runId, req.state],
-              )
-            : await c.query<{ stream: string }>(
-                `UPDATE waymark.runs SET state = $3, version = version + 1, updated_at = now()
-                  WHERE run_key = $1 AND run_id = $2 AND version = $4 RETURNING stream`,
-                [h.runKey, req.runId, req.state, h.version],
-              );
-        if (r.rowCount !== 1) throw Object.assign(new Error('conflict'), { kind: 'conflict' });
-        await insertEvents(c, r.rows[0].stream, req.lines);
-        await c.query('COMMIT');
-        h.version++;
-        return h.version;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    }
-    case 'approvals': {
-      const h = handle(req.handle);
-      const r = await h.client.query<{ name: string; body: string }>(
-        'SELECT name, body FROM waymark.approvals WHERE run_key = $1 AND NOT refused ORDER BY name',
-        [h.runKey],
+    // a row left behind is a holder whose connection is gone (it would hold the lock otherwise)
+    const before = await holderOf(client, req.runKey);
+    await client.query(
+      `INSERT INTO waymark.sessions VALUES ($1, $2, $3, $4, now(), now(), pg_backend_pid())
+       ON CONFLICT (run_key) DO UPDATE SET operator = $2, host = $3, pid = $4, since = now(), last_seen = now(),
+         backend_pid = pg_backend_pid()`,
+      [req.runKey, req.me.operator, req.me.host, req.me.pid],
+    );
+    const co = await checkout(client, req.runKey);
+    const beat = setInterval(() => {
+      client
+        .query('UPDATE waymark.sessions SET last_seen = now() WHERE run_key = $1 AND backend_pid = pg_backend_pid()', [
+          req.runKey,
+        ])
+        .catch(() => undefined);
+    }, HEARTBEAT_MS);
+    const n = nextHandle++;
+    handles.set(n, { client, runKey: req.runKey, version: co.version, beat });
+    return { handle: n, checkout: co, tookOverFrom: before };
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** One snapshot: the state and the lines as of the same commit, while a writer goes on. */
+async function readRun(req: Extract<Request, { op: 'read' }>): Promise<unknown> {
+  // one snapshot: the state and the lines as of the same commit, while a writer goes on
+  return withClient(req.url, async (c) => {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      // the events' own witness is that nobody can change them: the trigger that refuses it is in force
+      const t = await c.query<{ on: boolean }>(
+        `SELECT tgenabled <> 'D' AS on FROM pg_trigger
+          WHERE tgname = 'events_append_only' AND tgrelid = 'waymark.events'::regclass`,
       );
-      return r.rows;
+      const appendOnly = t.rows.length > 0 && t.rows[0].on;
+      return { checkout: await checkout(c, req.runKey), holder: await holderOf(c, req.runKey), appendOnly };
+    } finally {
+      await c.query('COMMIT').catch(() => undefined);
     }
-    case 'refuse-approval': {
-      const h = handle(req.handle);
-      await h.client.query('UPDATE waymark.approvals SET refused = true WHERE run_key = $1 AND name = $2', [
-        h.runKey,
-        req.name,
-      ]);
-      return true;
-    }
-    case 'drop-approval':
-      return withClient(req.url, async (c) => {
-        const r = await c.query(
-          'INSERT INTO waymark.approvals (run_key, name, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [req.runKey, req.name, req.body],
-        );
-        if (r.rowCount === 1) return { inserted: true };
-        const had = await c.query<{ body: string }>(
-          'SELECT body FROM waymark.approvals WHERE run_key = $1 AND name = $2',
-          [req.runKey, req.name],
-        );
-        return { inserted: false, body: had.rows[0]?.body };
-      });
-    case 'archive': {
-      // the run's rows move aside under the lock this session holds; its events stay, append-only
-      const h = handle(req.handle);
-      const c = h.client;
-      await c.query('BEGIN');
-      try {
-        await c.query(
-          `INSERT INTO waymark.archived_runs SELECT stream, run_key, run_id, state, now()
-             FROM waymark.runs WHERE run_key = $1`,
-          [h.runKey],
-        );
-        await c.query('DELETE FROM waymark.runs WHERE run_key = $1', [h.runKey]);
-        await c.query('DELETE FROM waymark.approvals WHERE run_key = $1', [h.runKey]);
-        await c.query('COMMIT');
-        h.version = 0;
-        return true;
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    }
-    case 'import':
-      return withClient(req.url, async (c) => {
-        await c.query('BEGIN');
-        try {
-          const r = await c.query<{ stream: string }>(
+  });
+}
+
+/** One event (or none) and the state it leads to, in one transaction; a moved version stops it. */
+async function commitEvent(req: Extract<Request, { op: 'commit' }>): Promise<unknown> {
+  const h = handle(req.handle);
+  const c = h.client;
+  await c.query('BEGIN');
+  try {
+    // the state first: its version is the check that this session is still the one writer
+    const r =
+      h.version === 0
+        ? await c.query<{ stream: string }>(
             `INSERT INTO waymark.runs (run_key, run_id, stream, state, version)
              VALUES ($1, $2, gen_random_uuid(), $3, 1) ON CONFLICT (run_key) DO NOTHING RETURNING stream`,
-            [req.runKey, req.runId, req.state],
+            [h.runKey, req.runId, req.state],
+          )
+        : await c.query<{ stream: string }>(
+            `UPDATE waymark.runs SET state = $3, version = version + 1, updated_at = now()
+              WHERE run_key = $1 AND run_id = $2 AND version = $4 RETURNING stream`,
+            [h.runKey, req.runId, req.state, h.version],
           );
-          if (r.rowCount !== 1) throw Object.assign(new Error('conflict'), { kind: 'conflict' });
-          await insertEvents(
-            c,
-            r.rows[0].stream,
-            req.lines.map((line, i) => ({ seq: i + 1, line })),
-          );
-          await c.query('COMMIT');
-          return req.lines.length;
-        } catch (e) {
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      });
-    case 'list':
-      return withClient(req.url, async (c) => {
-        const r = await c.query<{ run_key: string; state: string }>(
-          'SELECT run_key, state FROM waymark.runs ORDER BY run_key',
-        );
-        const held = new Map((await c.query<HolderRow>(HOLDERS, [null])).rows.map((x) => [x.run_key, toHolder(x)]));
-        return r.rows.map((row) => ({ runKey: row.run_key, state: row.state, holder: held.get(row.run_key) }));
-      });
-    case 'close': {
-      const h = handles.get(req.handle);
-      if (!h) return true;
-      handles.delete(req.handle);
-      clearInterval(h.beat);
-      await h.client
-        .query('DELETE FROM waymark.sessions WHERE run_key = $1 AND backend_pid = pg_backend_pid()', [h.runKey])
-        .catch(() => undefined);
-      await h.client.end().catch(() => undefined);
-      return true;
-    }
+    if (r.rowCount !== 1) throw Object.assign(new Error('conflict'), { kind: 'conflict' });
+    await insertEvents(c, r.rows[0].stream, req.lines);
+    await c.query('COMMIT');
+    h.version++;
+    return h.version;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
   }
+}
+
+/** The approvals dropped for the run's writer, not refused. */
+async function listApprovals(req: Extract<Request, { op: 'approvals' }>): Promise<unknown> {
+  const h = handle(req.handle);
+  const r = await h.client.query<{ name: string; body: string }>(
+    'SELECT name, body FROM waymark.approvals WHERE run_key = $1 AND NOT refused ORDER BY name',
+    [h.runKey],
+  );
+  return r.rows;
+}
+
+/** An approval the writer refused, marked so (kept). */
+async function refuseApproval(req: Extract<Request, { op: 'refuse-approval' }>): Promise<unknown> {
+  const h = handle(req.handle);
+  await h.client.query('UPDATE waymark.approvals SET refused = true WHERE run_key = $1 AND name = $2', [
+    h.runKey,
+    req.name,
+  ]);
+  return true;
+}
+
+/** An approval dropped for the run's writer: one per name; false (and what is there) when taken. */
+async function dropApproval(req: Extract<Request, { op: 'drop-approval' }>): Promise<unknown> {
+  return withClient(req.url, async (c) => {
+    const r = await c.query(
+      'INSERT INTO waymark.approvals (run_key, name, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [req.runKey, req.name, req.body],
+    );
+    if (r.rowCount === 1) return { inserted: true };
+    const had = await c.query<{ body: string }>('SELECT body FROM waymark.approvals WHERE run_key = $1 AND name = $2', [
+      req.runKey,
+      req.name,
+    ]);
+    return { inserted: false, body: had.rows[0]?.body };
+  });
+}
+
+/** `waymark reset`: the run's rows move aside under the lock this session holds; its events stay. */
+async function archiveRun(req: Extract<Request, { op: 'archive' }>): Promise<unknown> {
+  // the run's rows move aside under the lock this session holds; its events stay, append-only
+  const h = handle(req.handle);
+  const c = h.client;
+  await c.query('BEGIN');
+  try {
+    await c.query(
+      `INSERT INTO waymark.archived_runs SELECT stream, run_key, run_id, state, now()
+         FROM waymark.runs WHERE run_key = $1`,
+      [h.runKey],
+    );
+    await c.query('DELETE FROM waymark.runs WHERE run_key = $1', [h.runKey]);
+    await c.query('DELETE FROM waymark.approvals WHERE run_key = $1', [h.runKey]);
+    await c.query('COMMIT');
+    h.version = 0;
+    return true;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A run moved in from a folder: its state and every line of its log, refused when the run is there. */
+async function importRun(req: Extract<Request, { op: 'import' }>): Promise<unknown> {
+  return withClient(req.url, async (c) => {
+    await c.query('BEGIN');
+    try {
+      const r = await c.query<{ stream: string }>(
+        `INSERT INTO waymark.runs (run_key, run_id, stream, state, version)
+         VALUES ($1, $2, gen_random_uuid(), $3, 1) ON CONFLICT (run_key) DO NOTHING RETURNING stream`,
+        [req.runKey, req.runId, req.state],
+      );
+      if (r.rowCount !== 1) throw Object.assign(new Error('conflict'), { kind: 'conflict' });
+      await insertEvents(
+        c,
+        r.rows[0].stream,
+        req.lines.map((line, i) => ({ seq: i + 1, line })),
+      );
+      await c.query('COMMIT');
+      return req.lines.length;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/** Every run in the database, with who holds it. */
+async function listRuns(req: Extract<Request, { op: 'list' }>): Promise<unknown> {
+  return withClient(req.url, async (c) => {
+    const r = await c.query<{ run_key: string; state: string }>(
+      'SELECT run_key, state FROM waymark.runs ORDER BY run_key',
+    );
+    const held = new Map((await c.query<HolderRow>(HOLDERS, [null])).rows.map((x) => [x.run_key, toHolder(x)]));
+    return r.rows.map((row) => ({ runKey: row.run_key, state: row.state, holder: held.get(row.run_key) }));
+  });
+}
+
+/** Gives the run up: its sessions row and its connection. */
+async function closeRun(req: Extract<Request, { op: 'close' }>): Promise<unknown> {
+  const h = handles.get(req.handle);
+  if (!h) return true;
+  handles.delete(req.handle);
+  clearInterval(h.beat);
+  await h.client
+    .query('DELETE FROM waymark.sessions WHERE run_key = $1 AND backend_pid = pg_backend_pid()', [h.runKey])
+    .catch(() => undefined);
+  await h.client.end().catch(() => undefined);
+  return true;
+}
+
+type Ops = { [K in Request['op']]: (req: Extract<Request, { op: K }>) => Promise<unknown> };
+
+const OPS: Ops = {
+  open: openRun,
+  read: readRun,
+  commit: commitEvent,
+  approvals: listApprovals,
+  'refuse-approval': refuseApproval,
+  'drop-approval': dropApproval,
+  archive: archiveRun,
+  import: importRun,
+  list: listRuns,
+  close: closeRun,
+};
+
+function serve(req: Request): Promise<unknown> {
+  return (OPS[req.op] as (r: Request) => Promise<unknown>)(req);
 }
 
 runAsWorker(async (req: Request): Promise<Reply> => {
