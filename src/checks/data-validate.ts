@@ -103,20 +103,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
       newSince += s.newSinceRead;
       onlyInPg += s.onlyInPg;
       defaults += s.defaultsAccepted;
-      Object.assign(metrics, {
-        [`${spec.name}_json`]: s.json,
-        [`${spec.name}_pg`]: s.pg,
-        [`${spec.name}_matched`]: s.matched,
-        [`${spec.name}_missing`]: s.kinds.missing,
-        [`${spec.name}_extra`]: s.kinds.extra,
-        [`${spec.name}_mismatched`]: s.mismatched,
-        [`${spec.name}_duplicates`]: s.kinds.duplicate,
-        [`${spec.name}_malformed`]: s.kinds.malformed,
-        [`${spec.name}_defaults_accepted`]: s.defaultsAccepted,
-        [`${spec.name}_new_since_read`]: s.newSinceRead,
-        ...(p.mode === 'contains' ? { [`${spec.name}_only_in_pg`]: s.onlyInPg } : {}),
-        [`${spec.name}_accuracy_pct`]: s.accuracy,
-      });
+      Object.assign(metrics, entityMetrics(spec.name, s, p.mode));
       statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
       examples.push(...s.examples);
       notCompared.push(...s.notCompared.map(([c, why]) => [spec.name, c, why] as [string, string, string]));
@@ -155,41 +142,63 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
         : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
     metrics,
     thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
-    evidence: [
-      {
-        columns: [
-          'entity',
-          'JSON count',
-          'PostgreSQL count',
-          'matched',
-          ...KINDS.map((k) => KIND_LABEL[k]),
-          'accuracy',
-        ],
-        rows: statRows,
-      },
-      {
-        columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
-        rows: examples.map((d) => [
-          d.entity,
-          d.key,
-          KIND_LABEL[d.kind],
-          d.field,
-          ctx.redactor.redact(String(d.json)),
-          ctx.redactor.redact(String(d.pg)),
-        ]),
-      },
-      { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
-      {
-        columns: ['entity', 'field', 'normalisation in force'],
-        rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']],
-      },
-    ],
+    evidence: evidenceOf(statRows, examples, notCompared, normRows, ctx),
     artifacts: [{ name: 'every discrepancy (JSON lines)', ...file }],
     hint: ok
       ? undefined
       : 'Review the discrepancies (every one is in the file named below), fix the data, re-run the ' +
         'migration (it is idempotent), then validate again',
   };
+}
+
+/** One entity's figures, named after it. */
+function entityMetrics(name: string, s: EntityStats, mode: Params['mode']): Record<string, Metric> {
+  return {
+    [`${name}_json`]: s.json,
+    [`${name}_pg`]: s.pg,
+    [`${name}_matched`]: s.matched,
+    [`${name}_missing`]: s.kinds.missing,
+    [`${name}_extra`]: s.kinds.extra,
+    [`${name}_mismatched`]: s.mismatched,
+    [`${name}_duplicates`]: s.kinds.duplicate,
+    [`${name}_malformed`]: s.kinds.malformed,
+    [`${name}_defaults_accepted`]: s.defaultsAccepted,
+    [`${name}_new_since_read`]: s.newSinceRead,
+    ...(mode === 'contains' ? { [`${name}_only_in_pg`]: s.onlyInPg } : {}),
+    [`${name}_accuracy_pct`]: s.accuracy,
+  };
+}
+
+/** The counts per entity, the first discrepancies, what was not compared, and the normalisations in force. */
+function evidenceOf(
+  statRows: Array<Array<string | number>>,
+  examples: Diff[],
+  notCompared: Array<[string, string, string]>,
+  normRows: Array<[string, string, string]>,
+  ctx: CheckContext,
+): NonNullable<CheckOutcome['evidence']> {
+  return [
+    {
+      columns: ['entity', 'JSON count', 'PostgreSQL count', 'matched', ...KINDS.map((k) => KIND_LABEL[k]), 'accuracy'],
+      rows: statRows,
+    },
+    {
+      columns: ['entity', 'key', 'kind', 'field', 'JSON', 'PostgreSQL'],
+      rows: examples.map((d) => [
+        d.entity,
+        d.key,
+        KIND_LABEL[d.kind],
+        d.field,
+        ctx.redactor.redact(String(d.json)),
+        ctx.redactor.redact(String(d.pg)),
+      ]),
+    },
+    { columns: ['entity', 'column not compared', 'why'], rows: notCompared },
+    {
+      columns: ['entity', 'field', 'normalisation in force'],
+      rows: normRows.length ? normRows : [['(all)', '(all)', 'none: exact comparison']],
+    },
+  ];
 }
 
 /** Options of the comparison from the check's params. */
