@@ -277,12 +277,19 @@ export class Notifier {
     for (; attempt < this.attempts && !this.stop.signal.aborted; attempt++) {
       if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1), this.stop.signal);
       if (this.stop.signal.aborted) break;
+      // the timeout held by a timer of its own: a signal of AbortSignal.timeout() that only
+      // AbortSignal.any() refers to can be garbage-collected, and the request then waits for ever
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException('no answer in time', 'TimeoutError')),
+        this.timeoutMs,
+      );
       try {
         const r = await fetchFn(t.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
-          signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.timeoutMs)]),
+          signal: AbortSignal.any([this.stop.signal, timeout.signal]),
         });
         await r.arrayBuffer().catch(() => undefined);
         if (r.ok) return;
@@ -295,6 +302,8 @@ export class Notifier {
       } catch (e) {
         if (this.stop.signal.aborted) break; // cut short by closing, said below
         error = describe(e, this.timeoutMs);
+      } finally {
+        clearTimeout(timer);
       }
     }
     if (this.stop.signal.aborted && !error) error = 'waymark was closing';
