@@ -27,6 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { createPool, RUN_DIR } from './config.js';
 import { ENTITIES } from './conversions.js';
 import { walk, preflight, isRecord, COLUMNS } from './preflight.js';
+import { progressEvery } from './progress.js';
 
 const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
 const ON_DUPLICATE = arg('on-duplicate', 'fail');
@@ -53,7 +54,6 @@ console.log(
     : `A missing value whose column has a default rejects its record (--defaults=reject)`,
 );
 console.log('\n🔎 Pre-flight check of the JSON files...');
-const { progressEvery } = await import(new URL('../../../dist/checks/progress.js', import.meta.url));
 // a migration of minutes says how far it is every few seconds
 let tell = progressEvery((t) => console.log(`  … ${t}`));
 let done = 0;
