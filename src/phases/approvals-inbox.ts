@@ -38,7 +38,7 @@ function problemOf(rb: Runbook, state: RunState, dropped: ReturnType<typeof drop
  * Takes in what the inbox holds: each approval through `dispatch` (the engine and its rules),
  * in turn, each refusal set aside. Returns how many were taken in and what was refused.
  */
-export function takeApprovals(
+function takeApprovals(
   rb: Runbook,
   store: RunStore,
   state: () => RunState,
