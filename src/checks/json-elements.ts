@@ -190,36 +190,10 @@ class Scanner {
     const n = buf.length;
     let i = 0;
     if (this.elementParts.length || this.scalar) this.elementStart = 0;
-    let nextBackslash = -2;
+    this.nextBackslash = -2;
     while (i < n) {
       if (this.inString) {
-        if (this.escapeNext) {
-          this.escapeNext = false;
-          i++;
-          continue;
-        }
-        const q = buf.indexOf(QUOTE, i);
-        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = buf.indexOf(BACKSLASH, i);
-        if (nextBackslash !== -1 && (q === -1 || nextBackslash < q)) {
-          // an escape: skip the byte after the backslash, which may be in the next chunk
-          if (nextBackslash + 1 >= n) {
-            this.escapeNext = true;
-            i = n;
-          } else i = nextBackslash + 2;
-          continue;
-        }
-        if (q === -1) {
-          i = n;
-          continue;
-        }
-        this.inString = false;
-        i = q + 1;
-        if (this.keyParts) {
-          this.keyParts.push(buf.subarray(this.keyStart(), q + 1));
-          this.lastString = JSON.parse(Buffer.concat(this.keyParts).toString('utf8')) as string;
-          this.keyParts = undefined;
-        }
-        if (this.objects.length === this.arrayDepth && this.elementStart >= 0) this.finish(buf, i, out);
+        i = this.inStringAt(buf, i, out);
         continue;
       }
       const c = buf[i];
@@ -235,70 +209,107 @@ class Scanner {
         i++;
         continue;
       }
-      if (!this.sawStart) {
-        this.sawStart = true;
-        if (c !== OPEN_OBJ && c !== OPEN_ARR && !(c === 0xef && i === 0))
-          throw new JsonShapeError('the file is not JSON: it does not begin with { or [');
-        if (c === 0xef) {
-          i += 3; // a byte order mark
-          continue;
-        }
-      }
-      const depth = this.objects.length;
-      const atElement = depth === this.arrayDepth && this.elementStart < 0 && c !== COMMA && c !== CLOSE_ARR;
-      if (atElement) {
-        this.elementStart = i;
-        this.elementOffset = offset + i;
-        if (c !== OPEN_OBJ && c !== OPEN_ARR && c !== QUOTE) {
-          this.scalar = true;
-          i++;
-          continue;
-        }
-      }
-      if (c === QUOTE) {
-        this.inString = true;
-        // a key on the way to the array is read; nothing inside the array is
-        if (this.arrayDepth < 0 && this.objects[depth - 1] === true && depth <= this.want.length) {
-          this.keyParts = [];
-          this.keyFrom = i;
-        }
-        i++;
+      if (!this.sawStart && this.begins(c, i)) {
+        i += 3; // a byte order mark
         continue;
       }
-      if (c === OPEN_OBJ || c === OPEN_ARR) {
-        if (
-          this.arrayDepth < 0 &&
-          !this.found &&
-          c === OPEN_ARR &&
-          depth === this.want.length &&
-          this.want.every((k, d) => this.keys[d] === k)
-        ) {
-          this.arrayDepth = depth + 1;
-          this.found = true;
-        }
-        this.objects.push(c === OPEN_OBJ);
-        this.keys.push(undefined);
-        i++;
-        continue;
-      }
-      if (c === CLOSE_OBJ || c === CLOSE_ARR) {
-        this.objects.pop();
-        this.keys.pop();
-        i++;
-        if (this.objects.length === this.arrayDepth && this.elementStart >= 0) this.finish(buf, i, out);
-        else if (this.arrayDepth >= 0 && this.objects.length === this.arrayDepth - 1) return true;
-        continue;
-      }
-      if (c === COLON && this.arrayDepth < 0 && depth > 0) this.keys[depth - 1] = this.lastString;
-      i++;
+      i = this.structure(buf, c, i, offset, out);
+      if (i < 0) return true;
     }
+    this.carry(buf);
+    return false;
+  }
+
+  /** where the next backslash of this chunk is (-2: not looked for yet, -1: none) */
+  private nextBackslash = -2;
+
+  /** Inside a string: skips to its closing quote or the chunk's end; the index to go on from. */
+  private inStringAt(buf: Buffer, i: number, out: ElementBatch): number {
+    const n = buf.length;
+    if (this.escapeNext) {
+      this.escapeNext = false;
+      return i + 1;
+    }
+    const q = buf.indexOf(QUOTE, i);
+    if (this.nextBackslash !== -1 && this.nextBackslash < i) this.nextBackslash = buf.indexOf(BACKSLASH, i);
+    const bs = this.nextBackslash;
+    if (bs !== -1 && (q === -1 || bs < q)) {
+      // an escape: skip the byte after the backslash, which may be in the next chunk
+      if (bs + 1 < n) return bs + 2;
+      this.escapeNext = true;
+      return n;
+    }
+    if (q === -1) return n;
+    this.inString = false;
+    if (this.keyParts) {
+      this.keyParts.push(buf.subarray(this.keyStart(), q + 1));
+      this.lastString = JSON.parse(Buffer.concat(this.keyParts).toString('utf8')) as string;
+      this.keyParts = undefined;
+    }
+    if (this.objects.length === this.arrayDepth && this.elementStart >= 0) this.finish(buf, q + 1, out);
+    return q + 1;
+  }
+
+  /** The file's first byte that is not a space: true when it is a byte order mark to skip. */
+  private begins(c: number, i: number): boolean {
+    this.sawStart = true;
+    if (c !== OPEN_OBJ && c !== OPEN_ARR && !(c === 0xef && i === 0))
+      throw new JsonShapeError('the file is not JSON: it does not begin with { or [');
+    return c === 0xef;
+  }
+
+  /** A byte outside strings and scalars; the index to go on from, or -1 once the wanted array has closed. */
+  private structure(buf: Buffer, c: number, i: number, offset: number, out: ElementBatch): number {
+    const depth = this.objects.length;
+    if (depth === this.arrayDepth && this.elementStart < 0 && c !== COMMA && c !== CLOSE_ARR) {
+      this.elementStart = i;
+      this.elementOffset = offset + i;
+      if (c !== OPEN_OBJ && c !== OPEN_ARR && c !== QUOTE) {
+        this.scalar = true;
+        return i + 1;
+      }
+    }
+    if (c === QUOTE) {
+      this.inString = true;
+      // a key on the way to the array is read; nothing inside the array is
+      if (this.arrayDepth < 0 && this.objects[depth - 1] === true && depth <= this.want.length) {
+        this.keyParts = [];
+        this.keyFrom = i;
+      }
+    } else if (c === OPEN_OBJ || c === OPEN_ARR) this.open(c === OPEN_OBJ, depth);
+    else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
+      this.objects.pop();
+      this.keys.pop();
+      if (this.objects.length === this.arrayDepth && this.elementStart >= 0) this.finish(buf, i + 1, out);
+      else if (this.arrayDepth >= 0 && this.objects.length === this.arrayDepth - 1) return -1;
+    } else if (c === COLON && this.arrayDepth < 0 && depth > 0) this.keys[depth - 1] = this.lastString;
+    return i + 1;
+  }
+
+  /** A container opens: it is the wanted array when the keys above it are the path. */
+  private open(isObject: boolean, depth: number): void {
+    if (
+      this.arrayDepth < 0 &&
+      !this.found &&
+      !isObject &&
+      depth === this.want.length &&
+      this.want.every((k, d) => this.keys[d] === k)
+    ) {
+      this.arrayDepth = depth + 1;
+      this.found = true;
+    }
+    this.objects.push(isObject);
+    this.keys.push(undefined);
+  }
+
+  /** The chunk ends: a key or an element still open keeps its bytes for the next one. */
+  private carry(buf: Buffer): void {
     if (this.keyParts) {
       this.keyParts.push(buf.subarray(this.keyStart()));
       this.keyFrom = -1;
     }
     if (this.elementStart >= 0) this.elementParts.push(buf.subarray(this.elementStart));
     this.elementStart = -1;
-    return false;
   }
 
   private keyFrom = -1;
