@@ -282,6 +282,8 @@ describe('Flux Studio migration scripts', () => {
       env,
       stdio: 'ignore',
     });
+    // listened for from the start: the load may end before the check does
+    const closed = new Promise((r) => child.on('close', r));
     await new Promise((r) => setTimeout(r, 2000));
     const h = harness(db.url, spec.entities, ws);
     const counts = await h.run('counts', {
@@ -289,7 +291,7 @@ describe('Flux Studio migration scripts', () => {
       created_column: 'created_at',
     });
     await h.close();
-    await new Promise((r) => child.on('close', r));
+    await closed;
     expect(counts.status, counts.summary).toBe('pass');
     expect(counts.summary).toMatch(
       /counts consistent: users: JSON \d+ \(read at [\d:]+\), PostgreSQL \d+, -?\d+ created since: consistent/,
