@@ -1,5 +1,6 @@
 // Time from process start to the TUI's first frame, in a real pseudo-terminal
-// (util-linux `script`). Usage: node bench/first-frame.mjs [runs] [runbook]
+// (util-linux `script`), sized 80×24 as an operator's terminal is (script's own is 0×0).
+// Usage: node bench/first-frame.mjs [runs] [runbook]
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ const firsts = [];
 for (let i = 0; i < runs; i++) {
   const state = mkdtempSync(join(tmpdir(), 'wm-bench-'));
   const t0 = performance.now();
-  const child = spawn('script', ['-qfec', `node bin/waymark.js --runbook ${runbook}`, '/dev/null'], {
+  const child = spawn('script', ['-qfec', `stty cols 80 rows 24; node bin/waymark.js --runbook ${runbook}`, '/dev/null'], {
     env: { ...process.env, WAYMARK_STATE_DIR: state, COLUMNS: '80', LINES: '24', SMOKE_WORK_DIR: join(state, 'w') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

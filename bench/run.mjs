@@ -69,12 +69,15 @@ async function pair(name, goal, n, figure, floor, note = '', memory) {
 /**
  * Starts a command on a pseudo-terminal of its own (util-linux script: its stdin and stdout are
  * the pty, as an operator's terminal is) and resolves when `text` is on the screen: the time from
- * the spawn to the first byte written and to the text. The command is then killed.
+ * the spawn to the first byte written and to the text. The command is then killed. The pty is
+ * 80×24 as an operator's terminal has a size: script, spawned without a terminal, makes one of
+ * 0×0, where Waymark cannot know the start screen fits and leaves the drawing to Ink (2.7× its
+ * floor, measured so from acdfe16 on). Figure and floor get the same stty before them.
  */
 function onPty(command, text, env) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, COLUMNS: '80', LINES: '24', ...env } });
+    const child = spawn('script', ['-qfec', `stty cols 80 rows 24; ${command}`, '/dev/null'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, COLUMNS: '80', LINES: '24', ...env } });
     let out = '';
     let first;
     const stop = () => {
