@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonElements, JsonShapeError } from '../../src/checks/json-elements.js';
 import { tempDir } from '../helpers/tmp.js';
+import { awkwardValue, rand } from '../helpers/json-values.js';
 
 const dir = tempDir();
 let n = 0;
@@ -19,32 +20,11 @@ const all = async (f: string, path?: string, chunk?: number) => {
   return out;
 };
 
-// a small deterministic generator of awkward values
-function rand(seed: number) {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-}
-const awkward = ['', '"', '\\', '\\"', '{', '}', '[', ']', ',', ':', 'é', '😀', '\u0000', '\n', 'ab\\\\"c', '\u2028'];
-function value(r: () => number, depth = 0): unknown {
-  const k = Math.floor(r() * (depth > 2 ? 5 : 7));
-  if (k === 0) return null;
-  if (k === 1) return r() < 0.5;
-  if (k === 2) return (Math.floor(r() * 1e6) / (r() < 0.5 ? 1 : 7)) * (r() < 0.3 ? -1 : 1);
-  if (k === 3 || k === 4) return awkward[Math.floor(r() * awkward.length)] + String(Math.floor(r() * 100));
-  if (k === 5) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
-  return Object.fromEntries(
-    Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
-      awkward[Math.floor(r() * awkward.length)] + i,
-      value(r, depth + 1),
-    ]),
-  );
-}
-
 describe('jsonElements', () => {
   it('gives exactly what JSON.parse gives, at every chunk size from 1 byte up', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const r = rand(seed);
-      const items = Array.from({ length: 1 + Math.floor(r() * 12) }, () => value(r));
+      const items = Array.from({ length: 1 + Math.floor(r() * 12) }, () => awkwardValue(r));
       const decoy = { users: 'not this', 'us\\"ers': [1, 2], nested: { users: [9] } };
       const doc = { ...decoy, users: items, after: [{ users: [7] }] };
       const text = seed % 2 ? JSON.stringify(doc) : JSON.stringify(doc, null, seed % 4);

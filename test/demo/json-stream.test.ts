@@ -6,6 +6,7 @@ import { join } from 'node:path';
 // @ts-expect-error -- plain JS of the demo app
 import { records } from '../../examples/fluxstudio/database/json-stream.js';
 import { tempDir } from '../helpers/tmp.js';
+import { awkwardValue, rand } from '../helpers/json-values.js';
 
 const dir = tempDir();
 let n = 0;
@@ -20,31 +21,11 @@ const all = async (f: string, key?: string, chunk?: number) => {
   return out;
 };
 
-function rand(seed: number) {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-}
-const awkward = ['', '"', '\\', '\\"', '{', '}', '[', ']', ',', ':', 'é', '😀', '\n', 'ab\\\\"c', 'users'];
-function value(r: () => number, depth = 0): unknown {
-  const k = Math.floor(r() * (depth > 2 ? 5 : 7));
-  if (k === 0) return null;
-  if (k === 1) return r() < 0.5;
-  if (k === 2) return Math.floor(r() * 1e6) / 7;
-  if (k === 3 || k === 4) return awkward[Math.floor(r() * awkward.length)] + String(Math.floor(r() * 100));
-  if (k === 5) return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
-  return Object.fromEntries(
-    Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
-      awkward[Math.floor(r() * awkward.length)] + i,
-      value(r, depth + 1),
-    ]),
-  );
-}
-
 describe("the sample app's JSON record reader", () => {
   it('gives exactly what JSON.parse gives, at every chunk size from 1 byte up', async () => {
     for (let seed = 1; seed <= 30; seed++) {
       const r = rand(seed);
-      const items = Array.from({ length: 1 + Math.floor(r() * 10) }, () => value(r));
+      const items = Array.from({ length: 1 + Math.floor(r() * 10) }, () => awkwardValue(r, ['users']));
       // keys and values named like the key, before and inside: only the top-level key's array counts
       const doc = {
         version: 'users',
