@@ -1,24 +1,11 @@
 // The element scanner against JSON.parse, on documents chosen to hit every chunk boundary:
 // escapes split across chunks, keys split, scalars split, strings with brackets in them.
 import { describe, it, expect } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { jsonElements, JsonShapeError } from '../../src/checks/json-elements.js';
-import { tempDir } from '../helpers/tmp.js';
-import { awkwardValue, rand } from '../helpers/json-values.js';
+import { SCALARS, awkwardValue, collect, jsonFiles, rand } from '../helpers/json-values.js';
 
-const dir = tempDir();
-let n = 0;
-const file = (text: string) => {
-  const f = join(dir, `f${n++}.json`);
-  writeFileSync(f, text);
-  return f;
-};
-const all = async (f: string, path?: string, chunk?: number) => {
-  const out: unknown[] = [];
-  for await (const v of jsonElements(f, path, undefined, chunk)) out.push(v);
-  return out;
-};
+const file = jsonFiles();
+const all = (f: string, path?: string, chunk?: number) => collect(jsonElements(f, path, undefined, chunk));
 
 describe('jsonElements', () => {
   it('gives exactly what JSON.parse gives, at every chunk size from 1 byte up', async () => {
@@ -34,14 +21,7 @@ describe('jsonElements', () => {
     }
   });
   it('reads a top-level array, a nested path, scalars and a byte order mark', async () => {
-    expect(await all(file(' [1, -2.5e3 ,"x",true,null,{"a":[]}] '), undefined, 3)).toEqual([
-      1,
-      -2500,
-      'x',
-      true,
-      null,
-      { a: [] },
-    ]);
+    expect(await all(file(SCALARS.text), undefined, 3)).toEqual(SCALARS.values);
     expect(await all(file('{"a":{"b":[{"id":1},{"id":2}]},"b":[3]}'), 'a.b', 4)).toEqual([{ id: 1 }, { id: 2 }]);
     expect(await all(file('\uFEFF{"users":[{"id":"é"}]}'), 'users', 2)).toEqual([{ id: 'é' }]);
     expect(await all(file('{"users":[]}'), 'users')).toEqual([]);

@@ -1,25 +1,13 @@
 // The sample app's own record reader (examples/fluxstudio/database/json-stream.js) against
 // JSON.parse, at every chunk boundary: escapes, keys and records split across chunks.
 import { describe, it, expect } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 // @ts-expect-error -- plain JS of the demo app
 import { records } from '../../examples/fluxstudio/database/json-stream.js';
-import { tempDir } from '../helpers/tmp.js';
-import { awkwardValue, rand } from '../helpers/json-values.js';
+import { SCALARS, awkwardValue, collect, jsonFiles, rand } from '../helpers/json-values.js';
 
-const dir = tempDir();
-let n = 0;
-const file = (text: string) => {
-  const f = join(dir, `f${n++}.json`);
-  writeFileSync(f, text);
-  return f;
-};
-const all = async (f: string, key?: string, chunk?: number) => {
-  const out: unknown[] = [];
-  for await (const v of records(f, key, chunk)) out.push(v);
-  return out;
-};
+const file = jsonFiles();
+const all = (f: string, key?: string, chunk?: number) => collect(records(f, key, chunk));
 
 describe("the sample app's JSON record reader", () => {
   it('gives exactly what JSON.parse gives, at every chunk size from 1 byte up', async () => {
@@ -43,18 +31,11 @@ describe("the sample app's JSON record reader", () => {
   });
 
   it('reads scalars and null records, a byte order mark, an empty array, a file without the key', async () => {
-    expect(await all(file(' [1, -2.5e3 ,"x",true,null,{"a":[]}] '), undefined, 3)).toEqual([
-      1,
-      -2500,
-      'x',
-      true,
-      null,
-      { a: [] },
-    ]);
+    expect(await all(file(SCALARS.text), undefined, 3)).toEqual(SCALARS.values);
     expect(await all(file('\uFEFF{"users":[{"id":"é"}]}'), 'users', 2)).toEqual([{ id: 'é' }]);
     expect(await all(file('{"users":[]}'), 'users')).toEqual([]);
     expect(await all(file('{"projects":[1]}'), 'users')).toEqual([]);
-    expect(await all(join(dir, 'absent.json'), 'users')).toEqual([]);
+    expect(await all(join(dirname(file('[]')), 'absent.json'), 'users')).toEqual([]);
   });
 
   it('says where a record is broken, and when the file is cut short, empty or not JSON', async () => {

@@ -1,5 +1,8 @@
 // Awkward JSON values for the record readers' tests (Waymark's element scanner, the sample app's
 // reader): strings with quotes, backslashes, brackets and keys' names in them, at random depths.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tmp.js';
 
 /** A small deterministic generator: the same seed, the same documents. */
 export function rand(seed: number) {
@@ -25,3 +28,27 @@ export function awkwardValue(r: () => number, also: string[] = [], depth = 0): u
     ]),
   );
 }
+
+/** A writer of numbered JSON files (f0.json, f1.json, …) in a temp folder of the test file's. */
+export function jsonFiles(): (text: string) => string {
+  const dir = tempDir();
+  let n = 0;
+  return (text) => {
+    const f = join(dir, `f${n++}.json`);
+    writeFileSync(f, text);
+    return f;
+  };
+}
+
+/** Every value an async iterable gives, in order. */
+export async function collect(values: AsyncIterable<unknown>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const v of values) out.push(v);
+  return out;
+}
+
+/** A top-level array of every kind of scalar and an object, spaced oddly, and what it holds. */
+export const SCALARS = {
+  text: ' [1, -2.5e3 ,"x",true,null,{"a":[]}] ',
+  values: [1, -2500, 'x', true, null, { a: [] }],
+};
