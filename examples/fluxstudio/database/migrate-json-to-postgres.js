@@ -21,12 +21,10 @@
 // each is reported, the others are written, never one statement per row for a whole batch.
 import { createWriteStream, renameSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
-import copyStreams from 'pg-copy-streams';
-import { Worker } from 'node:worker_threads';
 import { createPool, RUN_DIR } from './config.js';
 import { ENTITIES } from './conversions.js';
-import { walk, preflight, isRecord, COLUMNS } from './preflight.js';
+import { walk, isRecord, COLUMNS } from './preflight.js';
+import { stageStore } from './staging.js';
 import { progressEvery } from './progress.js';
 
 const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
@@ -90,109 +88,29 @@ function rejectRecord(x, field, value, reason) {
 
 // Every row the copy may write goes into a temporary table of its entity while the files are
 // read (COPY, on the server's core while this one parses): nothing touches the real tables
-// before the pre-flight has seen every record. One connection per staged part: a temporary table
-// is its session's, and the parts of a table (preflight.js), and tasks and milestones, are then
-// upserted at once: 7 connections.
+// before the pre-flight has seen every record (staging.js). The parts of a table, and tasks and
+// milestones, are then upserted at once: 7 connections.
 const pool = createPool({ max: 8, connectionTimeoutMillis: 5000 });
-const stage = {};
-const opening = {};
-/** The staging part a row goes to, opened on first use (a COPY on its own connection). */
-async function stageFor(key) {
-  opening[key] ??= openCopy(key.split('#')[0]).then((s) => (stage[key] = { entity: key.split('#')[0], ...s }));
-  return opening[key];
-}
-async function openCopy(entity) {
-  const client = await pool.connect();
-  const cols = COLUMNS[entity];
-  // the staged rows stay in memory rather than in temporary files (allowed only before a temp table is used)
-  await client.query(`SET temp_buffers = '64MB'`);
-  // __skip: staged only to be seen by the duplicate check (a child of a project already rejected)
-  await client.query(
-    `CREATE TEMP TABLE stage (__n bigint, __where text, __parent text, __id text, __skip boolean, __old uuid, LIKE ${ENTITIES[entity].table})`,
-  );
-  // the table's own rules (NOT NULL among them) judge each row in the upsert, not the whole COPY
-  await client.query(`ALTER TABLE stage ${cols.map((c) => `ALTER COLUMN ${c} DROP NOT NULL`).join(', ')}`);
-  const copy = client.query(copyStreams.from(`COPY stage (__n, __where, __parent, __id, __skip, __old, ${cols.join(', ')}) FROM STDIN`));
-  const finished = new Promise((resolve, reject) => {
-    copy.on('finish', resolve);
-    copy.on('error', reject);
-  });
-  finished.catch(() => {}); // awaited when the pre-flight ends; an error meanwhile must not crash it
-  return { client, copy, finished, buf: '' };
-}
-async function flushStage(s) {
-  const text = s.buf;
-  s.buf = '';
-  if (text && !s.copy.write(text)) await once(s.copy, 'drain');
-}
 /** projects not migrated, by where: their tasks and milestones are not either */
 const rejectedParents = new Set();
 const checked = () => tell(++done, (n, rate) => `${n} records checked (${rate}/s)`);
-
-// users.json in a worker thread, projects.json here, at once
-const worker = new Worker(new URL('./preflight-worker.js', import.meta.url), { workerData: { defaults: DEFAULTS } });
-const usersPlan = new Promise((resolve, reject) => {
-  // one message after the other: the last rows are written before 'done' is taken
-  let queue = Promise.resolve();
-  const handle = async (m) => {
-    if (m.t === 'rows') {
-      const s = await stageFor(m.key);
-      if (!s.copy.write(m.text)) await once(s.copy, 'drain');
-      worker.postMessage('ack');
-    } else if (m.t === 'reject') rejectRecord(m.x, m.field, m.value, m.reason);
-    else if (m.t === 'defaulted') defaulted(m.x, m.fields);
-    else if (m.t === 'progress') for (let i = 0; i < m.n; i++) checked();
-    else if (m.t === 'done') resolve(m.plan);
-  };
-  worker.on('message', (m) => (queue = queue.then(() => handle(m)).catch(reject)));
-  worker.on('error', reject);
-  worker.on('exit', (code) => code && reject(new Error(`the users.json check stopped (exit ${code})`)));
-});
-const projectsPlan = preflight('projects', {
-  async stage(entity, part, text) {
-    const s = await stageFor(`${entity}#${part}`);
-    s.buf += text;
-    if (s.buf.length >= 1 << 18) await flushStage(s);
+const { stage, parts, plan } = await stageStore(
+  pool,
+  {
+    reject: (x, field, value, reason) => {
+      rejectRecord(x, field, value, reason);
+      if (x.entity === 'projects') rejectedParents.add(x.where);
+    },
+    defaulted,
+    progress: checked,
   },
-  reject: (x, field, value, reason) => {
-    rejectRecord(x, field, value, reason);
-    if (x.entity === 'projects') rejectedParents.add(x.where);
-  },
-  defaulted,
-  progress: checked,
-}, { defaults: DEFAULTS });
-const parts = await Promise.all([usersPlan, projectsPlan]);
-const plan = { entities: {}, duplicates: [], unique: [], malformed: [], unconvertible: [], withoutColumn: {}, fromMap: [], defaultsFilled: {} };
-for (const p of parts) {
-  Object.assign(plan.entities, p.entities);
-  plan.malformed.push(...p.malformed);
-  plan.unconvertible.push(...p.unconvertible);
-  plan.fromMap.push(...p.fromMap);
-  Object.assign(plan.withoutColumn, p.withoutColumn);
-  Object.assign(plan.defaultsFilled, p.defaultsFilled);
-}
+  { defaults: DEFAULTS },
+);
 // the statistics in the files' order, each entity's total from the plan
 const byEntity = stats;
 stats = {};
 for (const [e, s] of Object.entries(plan.entities))
   stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, defaulted: 0, rekeyed: 0, ...byEntity[e], total: s.records };
-for (const s of Object.values(stage)) {
-  await flushStage(s);
-  s.copy.end();
-}
-await Promise.all(Object.values(stage).map((s) => s.finished));
-// duplicate ids, found by the server in the staged rows: the same uuid twice (777 and "777" too), in file order
-// (each part on its own connection, at once)
-const found = await Promise.all(
-  Object.values(stage).map(async ({ entity, client }) => {
-    const r = await client.query(
-      `SELECT id::text AS uuid, array_agg(__id ORDER BY __n) AS ids, array_agg(__where ORDER BY __n) AS wheres ` +
-        `FROM stage GROUP BY id HAVING count(*) > 1 ORDER BY min(__n)`,
-    );
-    return r.rows.map((d) => ({ entity, uuid: d.uuid, records: d.ids.map((id, i) => ({ id: JSON.parse(id), where: d.wheres[i] })) }));
-  }),
-);
-plan.duplicates.push(...found.flat());
 // which record of a duplicated id is kept (keep-first / keep-last), by where it stands: where → why not
 const dropped = new Map();
 const keptOf = (records) => (ON_DUPLICATE === 'keep-last' ? records.at(-1) : records[0]).where;
