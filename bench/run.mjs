@@ -206,18 +206,31 @@ await c.end();
       const env = { DATABASE_URL: dbUrl('waymark_bench'), DATA_DIR: ws, WAYMARK_STATE_DIR: join(dir, 'state') };
       const parse = join(dir, 'parse.mjs');
       writeFileSync(parse, `import { readFileSync } from 'node:fs';\nfor (const f of ['users.json', 'projects.json']) JSON.parse(readFileSync('${ws}/' + f, 'utf8'));\n`);
+      const copyAndParse = () => {
+        const a = timed(PSQL, ['-X', '-q', '-d', 'waymark_bench', ...tables.flatMap((t) => ['-c', `\\copy ${t} TO '/dev/null'`])], pgEnv);
+        const b = timed(process.execPath, [parse]);
+        return { ms: a.ms + b.ms };
+      };
+      const floorNote = 'floor: psql \\copy TO of the 4 tables + JSON.parse of both files';
       await pair(
         'check data-validation',
         2,
         runs,
         () => timed(process.execPath, [...profile, BIN, 'check', 'data-validation'], env),
-        () => {
-          const a = timed(PSQL, ['-X', '-q', '-d', 'waymark_bench', ...tables.flatMap((t) => ['-c', `\\copy ${t} TO '/dev/null'`])], pgEnv);
-          const b = timed(process.execPath, [parse]);
-          return { ms: a.ms + b.ms };
-        },
-        'floor: psql \\copy TO of the 4 tables + JSON.parse of both files',
+        copyAndParse,
+        floorNote,
         () => peakMb(process.execPath, [BIN, 'check', 'data-validation'], env),
+      );
+      // the sample app's own comparison (its validate-data.js), on the same data against the same floor
+      const script = ['database/validate-data.js'];
+      await pair(
+        'demo validate-data.js',
+        Infinity,
+        runs,
+        () => timed(process.execPath, script, appEnv, { cwd: APP }),
+        copyAndParse,
+        floorNote,
+        () => peakMb(process.execPath, script, appEnv, { cwd: APP }),
       );
     }
     if (want('migrate') && PSQL) {

@@ -4,10 +4,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/pg.js';
-import { demoApp } from '../helpers/demo-app.js';
+import { demoApp, runbookValidation, discrepancyLines, scriptDiscrepancyFile } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
 import { adversarial } from '../fixtures/adversarial.js';
 
+const NS = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ws: string;
 let run: ReturnType<typeof demoApp>['run'];
@@ -93,25 +94,30 @@ describe('migration of an adversarial JSON store', () => {
   });
 
   it('validation names exactly the planted changes, each with its kind, and every column is compared or named', async () => {
-    const discrepancies = (out: string) => {
-      const file = /📄 Every discrepancy: (\S+) \((\d+) lines, sha256 ([0-9a-f]{64})\)/.exec(out)!;
-      const lines = readFileSync(file[1], 'utf8').trim().split('\n').filter(Boolean);
-      expect(lines).toHaveLength(Number(file[2]));
-      return new Set(
-        lines.map((l) => {
-          const d = JSON.parse(l);
-          return `${d.entity} ${d.kind} ${d.key} ${d.field} ${d.json} ${d.pg}`;
-        }),
-      );
+    // the runbook's data-validation check, and the app's own script: each names every change planted below
+    const check = async () => {
+      const r = await runbookValidation(db.url, ws, NS);
+      return { r, lines: discrepancyLines(r.artifacts![0].file) };
     };
-    const before = run('database/validate-data.js');
-    expect(before.stdout).toMatch(/🙈 Not compared: users.legacy \(what the migration keeps for rollback/);
-    const s0 = discrepancies(before.stdout);
+    const script = () => {
+      const r = run('database/validate-data.js');
+      return { r, lines: discrepancyLines(scriptDiscrepancyFile(r.stdout)) };
+    };
+    const c0 = await check();
+    expect(c0.r.evidence?.[2]?.rows).toContainEqual([
+      'users',
+      'legacy',
+      expect.stringMatching(/^what the migration keeps for rollback/),
+    ]);
+    const s0 = c0.lines;
+    const p0 = script().lines;
     // the records the migration rejected are what the store still has and PostgreSQL not: by kind
     expect([...s0].filter((x) => x.startsWith('users duplicate'))).toHaveLength(2);
     expect([...s0].filter((x) => x.startsWith('users malformed'))).toEqual([
       'users malformed users.json users[3] (entry) null, not a record null',
     ]);
+    expect([...p0].filter((x) => x.startsWith('users duplicate'))).toHaveLength(2);
+    expect([...p0].filter((x) => x.startsWith('users not-migrated null (record) null'))).toHaveLength(1);
     const zw = (await db.query(`SELECT * FROM users WHERE email = 'zw@example.com'`)).rows[0];
     const rtl = (await db.query(`SELECT id::text, name FROM users WHERE email = 'rtl@example.com'`)).rows[0];
     const padded = (await db.query(`SELECT id::text FROM users WHERE email LIKE '%padded%'`)).rows[0];
@@ -137,10 +143,9 @@ describe('migration of an adversarial JSON store', () => {
       `INSERT INTO users (id, email, name, role, created_at) VALUES ($1, 'fresh@example.com', 'Fresh', 'user', now() + interval '1 minute')`,
       [fresh],
     );
-    const after = run('database/validate-data.js');
-    expect(after.status).toBe(1);
-    const s1 = discrepancies(after.stdout);
-    const added = [...s1].filter((x) => !s0.has(x)).sort();
+    const c1 = await check();
+    expect(c1.r.status).toBe('fail');
+    const added = [...c1.lines].filter((x) => !s0.has(x)).sort();
     expect(added).toEqual(
       [
         `users missing ${zw.id} (row) present missing`,
@@ -152,7 +157,22 @@ describe('migration of an adversarial JSON store', () => {
         `users default-filled ${caseA.id} createdAt null 2026-01-01T00:00:00.000000Z`,
       ].sort(),
     );
-    expect([...s0].filter((x) => !s1.has(x))).toEqual([]);
+    expect([...s0].filter((x) => !c1.lines.has(x))).toEqual([]);
+    // the script: the same changes in its words (a row written after the read is counted, not listed)
+    const p1 = script();
+    expect(p1.r.status).toBe(1);
+    expect(p1.r.stdout).toMatch(/Validating Users[^]*New since the JSON was read \(not a discrepancy\): 1/);
+    expect([...p1.lines].filter((x) => !p0.has(x)).sort()).toEqual(
+      [
+        `users missing ${zw.id} (row) present missing`,
+        `users differs ${rtl.id} name שלום עולם Changed`,
+        `users extra ${extra} (row) missing present`,
+        `users differs ${padded.id} email   padded@example.com   padded@example.com`,
+        `projects differs ${proj1.id} description  null`,
+        `users differs ${caseA.id} createdAt null 2026-01-01 00:00:00+00`,
+      ].sort(),
+    );
+    expect([...p0].filter((x) => !p1.lines.has(x))).toEqual([]);
     // put PostgreSQL back as the migration left it
     await db.query(`DELETE FROM users WHERE id = ANY($1)`, [[extra, fresh]]);
     await db.query(`UPDATE users SET name = $2 WHERE id = $1`, [rtl.id, rtl.name]);
@@ -164,7 +184,8 @@ describe('migration of an adversarial JSON store', () => {
       `INSERT INTO users (${cols.join(',')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
       cols.map((c) => zw[c]),
     );
-    expect(discrepancies(run('database/validate-data.js').stdout)).toEqual(s0);
+    expect((await check()).lines).toEqual(s0);
+    expect(script().lines).toEqual(p0);
   });
 
   it('the rollback gives back the original, record for record and field for field (but the rejected ones)', () => {

@@ -6,12 +6,15 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { createTestDatabase } from '../helpers/pg.js';
-import { demoApp } from '../helpers/demo-app.js';
+import {
+  demoApp,
+  runbookValidation as runbookCheck,
+  discrepancyLines,
+  scriptDiscrepancyFile,
+} from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
-import { harness } from '../helpers/checks.js';
 import { realStore } from '../fixtures/real-store.js';
 import { uuidv5 } from '../../src/checks/normalize.js';
-import type { Entity } from '../../src/runbook/schema.js';
 // @ts-expect-error -- plain JS of the demo app
 import { entities, comparisons } from '../../examples/fluxstudio/database/validation-spec.js';
 // @ts-expect-error -- plain JS of the demo app
@@ -36,25 +39,7 @@ const writeStore = (users: unknown[], projects: unknown[]) => {
 const count = async (t: string) => Number((await db.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
 const rejectedWheres = () => [...store.expected].filter(([, o]) => o.outcome === 'rejected').map(([w]) => w);
 
-/** The runbook's own data-validation check, as `waymark check data-validation` runs it. */
-async function runbookValidation() {
-  const rb = parse(readFileSync('runbook.yaml', 'utf8')) as {
-    data: Record<string, Entity & { file?: string }>;
-    checks: Record<string, { params: Record<string, unknown> }>;
-  };
-  const data = Object.fromEntries(
-    Object.entries(rb.data).map(([k, e]) => [
-      k,
-      { ...e, key: e.key ?? 'id', ...(e.file ? { file: basename(e.file) } : {}) },
-    ]),
-  );
-  const h = harness(db.url, data, ws);
-  try {
-    return await h.run('data.validate', { ...rb.checks['data-validation'].params, legacy_id_namespace: NS });
-  } finally {
-    await h.close();
-  }
-}
+const runbookValidation = () => runbookCheck(db.url, ws, NS);
 
 beforeAll(async () => {
   db = await createTestDatabase('real');
@@ -177,15 +162,21 @@ describe('the migration on a real store', () => {
       expect(r.stdout).toMatch(new RegExp(`${e}:\\n(?:.*\\n){3}  Written by this run: 0 inserted, 0 updated`));
   });
 
-  it('validation right after: every discrepancy is a record the migration rejected, none a conversion', () => {
-    const r = app.run('database/validate-data.js');
-    const file = /📄 Every discrepancy: (\S+)/.exec(r.stdout)![1];
-    const kinds = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).kind as string);
+  it('validation right after: every discrepancy is a record the migration rejected, none a conversion', async () => {
+    // the runbook's check: by its kinds, the 7 missing values the migration filled with their declared default
+    const check = await runbookValidation();
+    const kinds = [...discrepancyLines(check.artifacts![0].file)].map((l) => l.split(' ')[1]);
     expect(kinds.filter((k) => !['missing', 'malformed', 'default-as-declared'].includes(k))).toEqual([]);
     expect(kinds.filter((k) => k === 'default-as-declared')).toHaveLength(7);
+    // the app's own script: each discrepancy stands where a rejected record stands, and each rejected record is one
+    const r = app.run('database/validate-data.js');
+    expect(r.status).toBe(1);
+    const found = readFileSync(scriptDiscrepancyFile(r.stdout), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { kind: string; where: string });
+    expect(found.filter((d) => !['not-migrated', 'duplicate', 'missing'].includes(d.kind))).toEqual([]);
+    expect(new Set(found.map((d) => d.where))).toEqual(new Set(rejectedWheres()));
   });
 
   it('rollback gives every migrated record back as written: maps as maps, null as null, ids per project', () => {

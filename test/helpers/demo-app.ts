@@ -1,9 +1,12 @@
 // The demo app's scripts against a test database: its .env in a workspace, the environment to
 // run them with, and its schema applied (what the migration and validation tests share).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { expect } from 'vitest';
+import { parse } from 'yaml';
+import type { Entity } from '../../src/runbook/schema.js';
+import { harness } from './checks.js';
 import { psqlFileArgs } from './pg.js';
 
 export const APP = resolve('examples/fluxstudio');
@@ -37,3 +40,39 @@ export function demoApp(
   };
   return { env, run, applySchema };
 }
+
+/** The runbook's own data-validation check on the workspace's JSON, as `waymark check data-validation` runs it. */
+export async function runbookValidation(url: string, ws: string, namespace: string) {
+  const rb = parse(readFileSync('runbook.yaml', 'utf8')) as {
+    data: Record<string, Entity & { file?: string }>;
+    checks: Record<string, { params: Record<string, unknown> }>;
+  };
+  const data = Object.fromEntries(
+    Object.entries(rb.data).map(([k, e]) => [
+      k,
+      { ...e, key: e.key ?? 'id', ...(e.file ? { file: basename(e.file) } : {}) },
+    ]),
+  );
+  const h = harness(url, data, ws);
+  try {
+    return await h.run('data.validate', { ...rb.checks['data-validation'].params, legacy_id_namespace: namespace });
+  } finally {
+    await h.close();
+  }
+}
+
+/** A discrepancy file's lines, each as `entity kind key field json pg` (the check's and the script's alike). */
+export function discrepancyLines(file: string): Set<string> {
+  return new Set(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const d = JSON.parse(l) as Record<string, unknown>;
+        return `${String(d.entity)} ${String(d.kind)} ${String(d.key)} ${String(d.field)} ${String(d.json)} ${String(d.pg)}`;
+      }),
+  );
+}
+
+/** The discrepancy file the demo's validate-data.js names in its output. */
+export const scriptDiscrepancyFile = (stdout: string) => /📄 Every discrepancy: (\S+) \(\d+ lines/.exec(stdout)![1];

@@ -54,6 +54,11 @@ export const COLUMNS = Object.fromEntries(
 // so each part's duplicate check still sees every copy of an id.
 const PARTS = { users: 2, projects: 2, tasks: 2 };
 export const partOf = (entity, uuid) => ((PARTS[entity] ?? 1) > 1 ? (parseInt(uuid[0], 16) < 8 ? 0 : 1) : 0);
+/** How many parts an entity is staged in. */
+export const partsOf = (entity) => PARTS[entity] ?? 1;
+/** partOf in SQL: the rows of a table whose uuid falls in the part (a uuid's text is lower-case hex). */
+export const inPartSql = (entity, part, column = 'id') =>
+  partsOf(entity) > 1 ? `(left(${column}::text, 1) ${part === 0 ? '<' : '>='} '8')` : 'true';
 
 const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
