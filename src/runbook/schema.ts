@@ -103,8 +103,49 @@ export const checkSchema = z
   })
   .strict();
 
+const valueName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'value names are letters, digits and _');
+
+export const inputSchema = z
+  .object({
+    description: z.string().optional().describe('What the value is for, shown where it is asked'),
+    secret: z
+      .boolean()
+      .optional()
+      .describe('Asked masked, never echoed, stored or reported: the record says who gave it and when'),
+    choices: z
+      .array(z.union([z.string(), z.object({ value: z.string(), description: z.string().optional() }).strict()]))
+      .min(1)
+      .optional()
+      .describe('The values it may take, each with what it does'),
+    pattern: z.string().optional().describe('Regular expression the whole value must match'),
+    default: z.string().optional().describe('Proposed where it is asked; taken by --yes'),
+    env: z
+      .string()
+      .optional()
+      .describe('Environment variable that gives it without asking; defaults to the name in upper case'),
+  })
+  .strict();
+
+export const captureSchema = z.union([
+  z.string().describe('Regular expression with one group, matched against each output line: the first match'),
+  z
+    .object({
+      pattern: z.string().optional().describe('Regular expression with one group: the first line it matches'),
+      json: z
+        .string()
+        .optional()
+        .describe("Dotted path into the output read as JSON (a check step: its result's summary and metrics)"),
+      secret: z.boolean().optional().describe('Kept out of the state, the audit log and reports, like a secret input'),
+    })
+    .strict(),
+]);
+
 const stepBase = {
   id,
+  ask: z
+    .array(valueName)
+    .optional()
+    .describe('Inputs asked when the step is reached (a decision), recorded with who gave them'),
   title: z.string(),
   instructions: z.string().optional(),
   destructive: z.boolean().optional(),
@@ -140,11 +181,25 @@ export const commandStepSchema = z
       .describe('Regular expression(s): an output line matching one fails the step, whatever its exit code'),
     timeout: z.string().optional(),
     background: z.boolean().optional().describe('Start and do not wait (e.g. starting a server)'),
+    capture: z
+      .record(valueName, captureSchema)
+      .optional()
+      .describe('Values taken from the output, for later steps as ${steps.STEP.NAME}'),
   })
   .strict();
 
 export const manualStepSchema = z.object({ ...stepBase, kind: z.literal('manual') }).strict();
-export const checkStepSchema = z.object({ ...stepBase, kind: z.literal('check'), check: z.string() }).strict();
+export const checkStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('check'),
+    check: z.string(),
+    capture: z
+      .record(valueName, captureSchema)
+      .optional()
+      .describe("Values taken from the check's result, for later steps as ${steps.STEP.NAME}"),
+  })
+  .strict();
 export const waitStepSchema = z
   .object({
     ...stepBase,
@@ -319,6 +374,13 @@ export const runbookSchema = z
     vars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema)
       .default({}),
+    inputs: z
+      .record(valueName, inputSchema)
+      .default({})
+      .describe(
+        'Values an operator gives the run, as ${inputs.NAME}: asked at the start (or by a step that lists them in ' +
+          'ask:), taken from --var NAME=VALUE or the environment in plain mode',
+      ),
     connections: z.record(z.string(), connectionSchema).default({}),
     data: z.record(z.string(), entitySchema).default({}),
     checks: z.record(z.string(), checkSchema).default({}),
@@ -349,6 +411,8 @@ export type CheckDef = z.output<typeof checkSchema>;
 export type Procedure = Runbook['rollback'][number];
 export type Connection = z.output<typeof connectionSchema>;
 export type Entity = z.output<typeof entitySchema>;
+export type InputDef = z.output<typeof inputSchema>;
+export type CaptureDef = z.output<typeof captureSchema>;
 
 export function jsonSchema(): unknown {
   const schema = z.toJSONSchema(runbookSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
