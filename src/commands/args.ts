@@ -15,6 +15,8 @@ export interface ParsedArgs {
   flags: Record<string, string | boolean>;
   /** a fixed run identity, set by `waymark demo` */
   fingerprint?: string;
+  /** each --var NAME=VALUE: an input's value (never a secret one: the process list shows it) */
+  vars?: Record<string, string>;
 }
 
 const VALUE_FLAGS = new Set([
@@ -47,6 +49,7 @@ export const COMMON = [
 export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
   const positional: string[] = [];
   const flags: Record<string, string | boolean> = {};
+  const vars: Record<string, string> = {};
   const ok = new Set([...allowed, ...COMMON].map((f) => f.replace(/^--/, '').split(' ')[0]));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +60,13 @@ export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
     if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
       if (!ok.has(name)) throw new UsageError(`unknown option --${name}`);
+      if (name === 'var') {
+        const v = inline ?? argv[++i] ?? '';
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+        if (!m) throw new UsageError(`--var takes NAME=VALUE (an input of the runbook), not "${v}"`);
+        vars[m[1]] = m[2];
+        continue;
+      }
       if (VALUE_FLAGS.has(name)) {
         const v = inline ?? argv[++i];
         if (v === undefined || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
@@ -65,5 +75,5 @@ export function parseArgs(argv: string[], allowed: string[]): ParsedArgs {
     } else if (a === '-h') flags.help = true;
     else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, ...(Object.keys(vars).length ? { vars } : {}) };
 }

@@ -54,6 +54,7 @@ export async function runPlain(a: ParsedArgs, given?: LoadedRunbook): Promise<nu
       phase: a.flags.phase as string | undefined,
       yes: !!a.flags.yes,
       confirmStopped: a.flags['confirm-stopped'] as string | undefined,
+      inputs: { vars: a.vars ?? {}, env: process.env },
       out,
       signal: ac.signal,
     });

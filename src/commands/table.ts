@@ -11,11 +11,13 @@ const lazy =
 
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
-    usage: 'waymark run [--non-interactive] [--phase ID] [--yes] [--confirm-stopped REASON] [--new-run]',
+    usage:
+      'waymark run [--non-interactive] [--phase ID] [--yes] [--var NAME=VALUE …] [--confirm-stopped REASON] ' +
+      '[--new-run]',
     summary:
       'walk the runbook: the TUI on a terminal, plain output otherwise (--new-run: start a run in a state ' +
       'database that has none of this runbook; the TUI asks)',
-    flags: ['--non-interactive', '--phase ID', '--yes', '--confirm-stopped REASON', '--new-run'],
+    flags: ['--non-interactive', '--phase ID', '--yes', '--var NAME=VALUE', '--confirm-stopped REASON', '--new-run'],
     run: lazy(() => import('./run.js'), 'runCommand'),
   },
   validate: {

@@ -84,6 +84,7 @@ export function unmet(needs: Need[], given: Given): string | undefined {
     }
     if (n.kind === 'pnr' && !given.pnrConfirmed && !given.auto)
       return `point of no return: ${n.text} — confirm to go on`;
+    if (n.kind === 'input') return `give input "${n.name}" first${n.def.description ? ` (${n.def.description})` : ''}`;
     if (n.kind === 'confirm-word' && !given.auto && given.confirmWord !== n.word)
       return `${n.prompt.replace(/\.$/, '')}: type ${n.word} to go on`;
   }

@@ -37,7 +37,11 @@ export type EngineEvent =
       message?: string;
       check?: CheckResult;
       interrupted?: boolean;
+      /** the values it captured (a secret one without its value) */
+      captured?: Record<string, { value?: string; secret?: boolean }>;
     }
+  /** an operator gave an input (a secret one's value stays with the session, never in the event) */
+  | { type: 'input.given'; name: string; value?: string; step?: string; auto?: boolean }
   | { type: 'step.skip'; scope: string; stepId: string; reason: string }
   | { type: 'step.mark-done'; scope: string; stepId: string; reason: string }
   | { type: 'wait.override'; scope: string; stepId: string; reason: string }

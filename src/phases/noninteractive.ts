@@ -8,6 +8,8 @@ import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { stepKey } from '../runbook/step-key.js';
+import { inputsOf } from '../runbook/values.js';
+import { howToGive, lacking, sourcedValue, startInputs, varProblem, type InputSources } from './input-sources.js';
 
 export interface NonInteractiveOptions {
   phase?: string;
@@ -16,6 +18,8 @@ export interface NonInteractiveOptions {
   confirmStopped?: string;
   out: (line: string) => void;
   signal?: AbortSignal;
+  /** where inputs come from: --var, the environment (and defaults under --yes) */
+  inputs?: Omit<InputSources, 'yes'>;
 }
 
 export const EXIT = { ok: 0, failed: 1, input: 2, interrupted: 130 } as const;
@@ -64,7 +68,7 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
 
 async function walk(session: Session, opts: NonInteractiveOptions, say: (s: string) => void): Promise<number> {
   const rb = session.runbook;
-  const held = clearToGo(session, opts, say);
+  const held = clearToGo(session, opts, say) ?? giveInputs(session, startInputs(rb), opts, say);
   if (held !== undefined) return held;
   const phases = opts.phase ? rb.phases.filter((p) => p.id === opts.phase) : rb.phases;
   if (!phases.length) {
@@ -173,6 +177,53 @@ function clearToGo(session: Session, opts: NonInteractiveOptions, say: (s: strin
   return undefined;
 }
 
+/**
+ * Gives the session the inputs of `names` it lacks, from --var, the environment or (--yes) defaults;
+ * an exit code, with one sentence naming each input still missing and how to give it, when any is.
+ */
+function giveInputs(
+  session: Session,
+  names: string[],
+  opts: NonInteractiveOptions,
+  say: (s: string) => void,
+  step?: { key: string; title: string },
+): number | undefined {
+  const rb = session.runbook;
+  const src = { vars: opts.inputs?.vars ?? {}, env: opts.inputs?.env ?? process.env, yes: opts.yes };
+  for (const name of step ? [] : Object.keys(src.vars)) {
+    const was = session.state.inputs?.[name];
+    const bad =
+      varProblem(rb, name) ??
+      (was && was.value !== src.vars[name]
+        ? `--var ${name}=${src.vars[name]}: this run was given ${name}=${was.value} (by ${was.by} at ${was.at}), ` +
+          'and keeps the values it was given: start a new run (waymark reset) to change it'
+        : undefined);
+    if (bad) {
+      say(bad);
+      return EXIT.input;
+    }
+  }
+  const missing: string[] = [];
+  for (const name of lacking(session, names)) {
+    const def = rb.inputs[name];
+    const v = sourcedValue(name, def, src);
+    if (!v) {
+      missing.push(howToGive(name, def));
+      continue;
+    }
+    const r = session.giveInput(name, v.value, { step: step?.key, auto: v.auto });
+    if (!r.ok) {
+      say(`${step ? `${step.key}: ` : ''}${r.error} (from ${v.from})`);
+      return EXIT.input;
+    }
+    say(`${step ? `${step.key}: ` : ''}input ${name} = ${def.secret ? '*** (secret)' : v.value}, from ${v.from}`);
+  }
+  if (!missing.length) return undefined;
+  const who = step ? `${step.key}: "${step.title}" asks for` : 'the run needs';
+  say(`${who} ${missing.length > 1 ? 'inputs' : 'input'} ${missing.join('; ')}`);
+  return EXIT.input;
+}
+
 async function runOne(
   session: Session,
   scope: string,
@@ -192,7 +243,10 @@ async function runOne(
       return EXIT.failed;
     }
   }
-  say(`▶ ${label}: ${step.title}${step.kind === 'command' ? `\n    $ ${session.commandText(step)}` : ''}`);
+  const lacks = giveInputs(session, inputsOf(session.runbook, step), opts, say, { key: label, title: step.title });
+  if (lacks !== undefined) return lacks;
+  const cmd = step.kind === 'command' ? `\n    $ ${session.commandText(step, scope)}` : '';
+  say(`▶ ${label}: ${step.title}${cmd}`);
   const r = await session.runStep({
     type: 'step.start',
     scope,

@@ -27,6 +27,7 @@ const ENGINE = new Set<EngineEvent['type']>([
   'report.recorded',
   'step.process',
   'rollback.abandon',
+  'input.given',
   'clock.offset-changed',
   'run.target-moved',
   'runbook.drift',

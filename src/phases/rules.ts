@@ -3,7 +3,8 @@
 // it needs first: a reason, the point-of-no-return word, a destructive step's word,
 // a sign-off statement. The engine refuses through it; the TUI, the plain mode,
 // `plan` and `status` ask it and never work a rule out again (xstate's `can()`).
-import type { Runbook, Step, Phase } from '../runbook/schema.js';
+import type { InputDef, Runbook, Step, Phase } from '../runbook/schema.js';
+import { inputsOf, resolveStepRef, stepRefs } from '../runbook/values.js';
 import type { CheckResult } from '../checks/types.js';
 import { DONE, approvalsInForce, type RunState, type PhaseState } from '../state/run-state.js';
 import { findPhase, findStep, parseScope, phaseState, scopeSteps, stepState, waitFacts } from './lookups.js';
@@ -35,7 +36,9 @@ export type Need =
   | { kind: 'reason'; label: string }
   | { kind: 'statement'; text: string }
   | { kind: 'pnr'; text: string; word: string }
-  | { kind: 'confirm-word'; word: string; prompt: string; rollback?: boolean };
+  | { kind: 'confirm-word'; word: string; prompt: string; rollback?: boolean }
+  /** an input the step needs that the run has not been given: asked, recorded, then the step starts */
+  | { kind: 'input'; name: string; def: InputDef; asked: boolean };
 
 /** What `can` answers: allowed, with what it needs first; or refused, why as facts and in plain words (wording.ts). */
 export type Verdict = { ok: true; needs: Need[] } | { ok: false; refusal: Refusal; why: string };
@@ -293,6 +296,24 @@ function scopeClosed(rb: Runbook, state: RunState, scope: string, step: Step, in
   return before ? { code: 'out-of-order', before: before.title } : undefined;
 }
 
+/** A value the step uses that its step has not captured, as a refusal; undefined when all are there. */
+function uncaptured(rb: Runbook, state: RunState, scope: string, step: Step): Refusal | undefined {
+  for (const ref of stepRefs(rb, step)) {
+    if (ref.kind !== 'step') continue;
+    const r = resolveStepRef(rb, ref.step, scope);
+    if ('why' in r || state.captured?.[r.key]?.[ref.name]) continue;
+    return { code: 'value-not-captured', title: step.title, ref: ref.text, from: r.key, fromTitle: r.step.title };
+  }
+  return undefined;
+}
+
+/** The inputs a step needs that the run has not been given, first those it asks for (its decisions). */
+function inputNeeds(rb: Runbook, state: RunState, step: Step): Need[] {
+  return inputsOf(rb, step)
+    .filter((name) => rb.inputs[name] && !state.inputs?.[name])
+    .map((name) => ({ kind: 'input', name, def: rb.inputs[name], asked: (step.ask ?? []).includes(name) }));
+}
+
 function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { scope: string }>, now: Date): Verdict {
   const step = findStep(rb, action.scope, action.stepId);
   if (!step) return no(rb, { code: 'unknown-step', scope: action.scope, stepId: action.stepId });
@@ -339,7 +360,9 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
         if (!phase) return no(rb, { code: 'signoff-outside-phase' });
         return phaseRules(rb, state, { type: 'signoff', phaseId: phase.id });
       }
-      const needs: Need[] = [];
+      const missing = uncaptured(rb, state, action.scope, step);
+      if (missing) return no(rb, missing);
+      const needs: Need[] = inputNeeds(rb, state, step);
       if (DONE.has(cur.status)) {
         // a step that is done runs again only by a decision: never for what cannot be undone
         const said = `${cur.status} at ${cur.finishedAt ?? '?'}${cur.operator ? ` (by ${cur.operator})` : ''}`;

@@ -2,6 +2,7 @@
 // acknowledgement, a rollback given up, and the facts a session finds as it opens a run (a
 // rehearsal's clock moved, the demo's target moved, the runbook changed).
 import { rollbackProgress } from './rules.js';
+import { inputProblem } from '../runbook/values.js';
 import type { EventOf } from './events.js';
 import { recordCheck, refuse, unchanged, type Handlers, type Turn } from './engine-state.js';
 
@@ -21,10 +22,35 @@ function acknowledgeDrift(_: EventOf<'drift.ack'>, t: Turn) {
   return t.ok({ ...t.state, runbookHash: drift.hash, drift: acknowledged });
 }
 
+/** An input given: recorded with who gave it; a secret one as given, never its value. */
+function inputGiven(event: EventOf<'input.given'>, t: Turn) {
+  const def = t.rb.inputs[event.name];
+  if (!def) return refuse(`the runbook has no input "${event.name}"`);
+  if (def.secret && event.value !== undefined)
+    return refuse(`input "${event.name}" is secret: its value is never recorded`);
+  const bad = def.secret ? undefined : inputProblem(event.name, def, event.value);
+  if (bad) return refuse(bad);
+  const given = {
+    ...(def.secret ? { secret: true } : { value: event.value }),
+    by: t.ctx.operator,
+    at: t.now,
+    ...(event.step ? { step: event.step } : {}),
+    ...(event.auto ? { auto: true } : {}),
+  };
+  return t.ok({ ...t.state, inputs: { ...t.state.inputs, [event.name]: given } });
+}
+
 export const runHandlers: Pick<
   Handlers,
-  'check.result' | 'drift.ack' | 'rollback.abandon' | 'clock.offset-changed' | 'run.target-moved' | 'runbook.drift'
+  | 'input.given'
+  | 'check.result'
+  | 'drift.ack'
+  | 'rollback.abandon'
+  | 'clock.offset-changed'
+  | 'run.target-moved'
+  | 'runbook.drift'
 > = {
+  'input.given': inputGiven,
   'check.result': (event, t) => t.ok(recordCheck(t.rb, t.state, event.result)),
   'drift.ack': acknowledgeDrift,
   'rollback.abandon': abandonRollback,

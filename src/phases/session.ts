@@ -29,6 +29,8 @@ import { Effects } from './effects.js';
 import { approveNow, intake, signApproval, type Approved, type Approver } from './approvals-inbox.js';
 import { startWebhooks, Watchers } from './watchers.js';
 import type { SessionOptions } from './session-options.js';
+import { RunValues } from './run-values.js';
+import { inputProblem } from '../runbook/values.js';
 
 export type { Listener } from './recorder.js';
 export { clockOffsetFromEnv, fingerprintOf, targetOf } from './run-identity.js';
@@ -52,6 +54,8 @@ export class Session {
   private readonly runner: StepRunner;
   private readonly targets: TargetGuard;
   private readonly effects: Effects;
+  /** the inputs and captured values the steps use; the secret ones held in memory only */
+  readonly values: RunValues;
   private lateSignatures: Promise<void> = Promise.resolve();
 
   constructor(
@@ -92,11 +96,14 @@ export class Session {
       this.targets = new TargetGuard(lr.runbook, lr.redactor, this.connections, opts.operator, (connection) =>
         this.rec.note('target.locked', { connection }),
       );
+      const values = (this.values = new RunValues(lr, () => this.state));
       this.runner = new StepRunner({
         ...{ lr, connections: this.connections, artifactsDir: this.paths.artifacts, host: this.host, now: this.now },
         baselines: () => this.baselineMetrics(),
         started: (event) => this.rec.apply(event),
         line: (key, line) => this.rec.emit({ state: this.state, line: { ...line, key } }),
+        value: (ref, scope) => values.value(ref, scope),
+        secretCaptured: (key, name, value) => values.captured(key, name, value),
       });
       const { operator, stateDir, signingKey } = opts;
       this.effects = new Effects(lr, this.rec, this.runner, this.targets, { operator, stateDir, signingKey });
@@ -239,8 +246,23 @@ export class Session {
   }
 
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
-  commandText(step: Step): string {
-    return this.runner.commandText(step);
+  /**
+   * An input given by the operator (or by --var, the environment, a default under --yes): recorded
+   * with who gave it; a secret one's value is held by this session only, the record says it was given.
+   */
+  giveInput(name: string, value: string, more: { step?: string; auto?: boolean } = {}): Outcome {
+    const def = this.runbook.inputs[name];
+    if (def?.secret) {
+      const bad = this.values.holdSecret(name, value);
+      if (bad) return { ok: false, error: bad };
+      return this.dispatch({ type: 'input.given', name, ...more });
+    }
+    const bad = def ? inputProblem(name, def, value) : `the runbook has no input "${name}"`;
+    return bad ? { ok: false, error: bad } : this.dispatch({ type: 'input.given', name, value, ...more });
+  }
+
+  commandText(step: Step, scope?: string): string {
+    return this.runner.commandText(step, scope);
   }
 
   baselineMetrics(): Record<string, Record<string, Metric>> {

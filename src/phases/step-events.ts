@@ -1,6 +1,6 @@
 // The engine's handlers for what happens to a step: started, confirmed, finished, skipped or
 // passed by an override, its process recorded, interrupted by a session that died.
-import { DONE, splitStepKey, type StepState } from '../state/run-state.js';
+import { DONE, splitStepKey, stepKey, type StepState } from '../state/run-state.js';
 import { findStep, stepState, waitNotBefore } from './rules.js';
 import type { Effect, EventOf } from './events.js';
 import {
@@ -145,7 +145,13 @@ function finished(event: EventOf<'step.finished'>, t: Turn) {
     message: event.message,
     check: event.check,
   });
-  return t.ok(event.check ? recordCheck(t.rb, s, event.check) : s);
+  const key = stepKey(event.scope, event.stepId);
+  const values = event.captured && Object.entries(event.captured);
+  const captured = values?.length
+    ? { ...s.captured, [key]: Object.fromEntries(values.map(([n, v]) => [n, { ...v, at: t.now }])) }
+    : s.captured;
+  const withValues = captured === s.captured ? s : { ...s, captured };
+  return t.ok(event.check ? recordCheck(t.rb, withValues, event.check) : withValues);
 }
 
 /** A skip, a step marked done, a wait passed early: each with the operator's reason. */

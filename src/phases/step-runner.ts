@@ -15,6 +15,8 @@ import { stepKey } from '../state/run-state.js';
 import { stepCommandLine } from './plan.js';
 import { OPERATOR_CANCEL } from './stop-reason.js';
 import { OutputJudge, outputRules } from './output-judge.js';
+import { Capturer, type Captured } from './capture.js';
+import { substituteDeep, type ValueRef } from '../runbook/values.js';
 
 /** A command step without timeout: is stopped after this (a hung command must not hold the run). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30 * 60_000;
@@ -38,6 +40,10 @@ export interface RunnerContext {
   started(event: EventOf<'step.process'>): void;
   /** a line of output (or a check's progress), secrets masked */
   line(key: string, line: OutputLine): void;
+  /** an input's or a captured value's text for a step of this scope, when the run has it */
+  value(ref: ValueRef, scope: string): string | undefined;
+  /** a secret value a step captured: the session keeps it (in memory only) and masks it from here on */
+  secretCaptured(key: string, name: string, value: string): void;
 }
 
 export class StepRunner {
@@ -51,12 +57,33 @@ export class StepRunner {
   }
 
   /** The command of a step as it will run, secrets masked: for screens, plans and reports. */
-  commandText(step: Step): string {
+  commandText(step: Step, scope?: string): string {
     if (step.kind !== 'command') return '';
-    return stepCommandLine(step, this.c.lr.redactor);
+    return stepCommandLine(scope === undefined ? step : this.withValues(scope, step), this.c.lr.redactor);
   }
 
-  async check(checkId: string, signal?: AbortSignal, progress?: (text: string) => void): Promise<CheckResult> {
+  /** A step with the inputs and captured values it uses written in (those the run has). */
+  withValues<S>(scope: string, step: S): S {
+    return substituteDeep(step, (ref) => this.c.value(ref, scope));
+  }
+
+  /** The captured values as the event records them (a secret one kept by the session, not the event). */
+  private captured(key: string, c: Captured): Finished['captured'] {
+    const out: NonNullable<Finished['captured']> = {};
+    for (const [name, v] of Object.entries(c.values)) {
+      if (v.secret) this.c.secretCaptured(key, name, v.value);
+      out[name] = v.secret ? { secret: true } : { value: this.c.lr.redactor.redact(v.value) };
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+
+  /** A check run; from a step (`scope`), its params hold the inputs and captured values they use. */
+  async check(
+    checkId: string,
+    signal?: AbortSignal,
+    progress?: (text: string) => void,
+    scope = '',
+  ): Promise<CheckResult> {
     const { runCheck } = await import('../checks/run.js');
     const { lr } = this.c;
     const ctx = {
@@ -69,11 +96,13 @@ export class StepRunner {
       artifactsDir: this.c.artifactsDir,
       progress,
     };
-    return runCheck(checkId, lr.runbook.checks[checkId], ctx, signal, this.c.now);
+    return runCheck(checkId, this.withValues(scope, lr.runbook.checks[checkId]), ctx, signal, this.c.now);
   }
 
-  private async command(scope: string, step: Step, signal: AbortSignal): Promise<Finished> {
-    if (step.kind !== 'command') throw new Error(`"${step.title}" is not a command step`);
+  private async command(scope: string, written: Step, signal: AbortSignal): Promise<Finished> {
+    if (written.kind !== 'command') throw new Error(`"${written.title}" is not a command step`);
+    const step = this.withValues(scope, written);
+    const capture = new Capturer(step.capture);
     const { runProcess } = await import('../process/run.js');
     const { lr, host } = this.c;
     const key = stepKey(scope, step.id);
@@ -97,6 +126,7 @@ export class StepRunner {
         if (pid !== undefined) this.c.started({ type: 'step.process', scope, stepId: step.id, pid, host });
       },
       onLine: (line) => {
+        capture.line(line.text, line.stream);
         const safe = { ...line, text: lr.redactor.redact(line.text) };
         judge.line(safe.text);
         tail.push(safe);
@@ -120,6 +150,11 @@ export class StepRunner {
       else if (!v.ok) message = `${message}; ${v.message}`;
       ok = ok && v.ok;
     }
+    const got = ok && !r.timedOut && !r.cancelled && capture.active ? capture.finish() : undefined;
+    if (got?.missing.length) {
+      ok = false;
+      message = got.missing.join('; ');
+    }
     return {
       type: 'step.finished',
       scope,
@@ -131,6 +166,7 @@ export class StepRunner {
       command: this.commandText(step),
       message,
       interrupted: r.cancelled,
+      captured: got && !got.missing.length ? this.captured(key, got) : undefined,
     };
   }
 
@@ -139,15 +175,19 @@ export class StepRunner {
     const key = stepKey(scope, step.id);
     const progress = (text: string) =>
       this.c.line(key, { at: this.c.now().toISOString(), stream: 'stdout', text: this.c.lr.redactor.redact(text) });
-    const result = await this.check(checkId, signal, progress);
+    const result = await this.check(checkId, signal, progress, scope);
+    let ok = result.status === 'pass' || result.status === 'warn';
+    const got = ok && step.kind === 'check' && step.capture ? new Capturer(step.capture).fromCheck(result) : undefined;
+    if (got?.missing.length) ok = false;
     return {
       type: 'step.finished',
       scope,
       stepId: step.id,
-      ok: result.status === 'pass' || result.status === 'warn',
+      ok,
       check: result,
       durationMs: result.durationMs,
-      message: result.summary,
+      message: got?.missing.length ? `${result.summary}; ${got.missing.join('; ')}` : result.summary,
+      captured: got && !got.missing.length ? this.captured(key, got) : undefined,
     };
   }
 

@@ -35,6 +35,8 @@ export type Refusal =
   | { code: 'wait-counting'; title: string; wait: WaitFacts }
   | { code: 'wait-done'; title: string; said: string }
   | { code: 'never-rerun'; title: string; said: string }
+  /** a step uses a value an earlier step has not captured (yet) */
+  | { code: 'value-not-captured'; title: string; ref: string; from: string; fromTitle: string }
   | { code: 'rollback-not-needed'; title: string }
   | { code: 'rollback-not-in-progress'; title: string }
   | { code: 'not-a-gate-check'; checkId: string; phase: string }
@@ -129,6 +131,11 @@ function stepRefusal(rb: Runbook, r: Refusal): string | undefined {
       return (
         `"${r.title}" ${r.said} and is never run again (it is destructive or a point of no return; ` +
         'the runbook says rerun: never)'
+      );
+    case 'value-not-captured':
+      return (
+        `"${r.title}" uses ${r.ref}, which "${r.fromTitle}" (${r.from}) has not captured: run that step first ` +
+        '(it records the value when it passes)'
       );
     case 'rollback-not-needed':
       return (

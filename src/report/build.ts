@@ -13,6 +13,9 @@ import type { ProbeSummary, ProbeWindow } from '../phases/probe.js';
 import { findPhase } from '../phases/lookups.js';
 import { stepKey } from '../runbook/step-key.js';
 import { splitStepKey } from '../runbook/step-key.js';
+import { stepValues, type ReportValue } from './values.js';
+
+export type { ReportValue } from './values.js';
 
 export const REPORT_FORMAT = 'waymark-report/2';
 
@@ -36,6 +39,8 @@ export interface ReportStep {
   pointOfNoReturn?: string;
   /** every finished attempt, oldest first */
   attempts: Attempt[];
+  /** the inputs asked when the step was reached (its decisions), and the values it captured */
+  values?: ReportValue[];
 }
 
 export interface CheckRun {
@@ -136,6 +141,8 @@ export interface ReportBody {
   runbook: { id: string; title: string; version: string; hash: string };
   run: { id: string; createdAt: string; fingerprint: string };
   target: Record<string, string>;
+  /** the inputs given at the start of the run (a step's decisions are shown beside it) */
+  inputs?: ReportValue[];
   phases: ReportPhase[];
   baselines: Array<{ checkId: string; at: string; metrics: Record<string, unknown> }>;
   success?: SuccessRow[];
@@ -227,6 +234,7 @@ function reportPhase(inp: Input, phaseId: string): ReportPhase {
         check: st.check,
         pointOfNoReturn: s.point_of_no_return,
         attempts: st.history ?? [],
+        values: stepValues(state, stepKey(p.id, s.id)),
       };
       if (s.kind === 'wait') out.notBefore = waitNotBefore(rb, state, s)?.toISOString();
       return out;
@@ -333,6 +341,7 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
     runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
     run: { id: state.runId, createdAt: state.createdAt, fingerprint: state.fingerprint },
     target: state.target,
+    inputs: stepValues(state, undefined),
     phases: phases.map((id) => reportPhase(inp, id)),
     baselines: Object.values(state.baselines).map((b) => ({ checkId: b.checkId, at: b.at, metrics: b.metrics })),
   };

@@ -10,6 +10,7 @@ import {
   proofsOf,
   signatureCell,
   signatureRows,
+  valueLines,
   stepRows,
   untrustedBanner,
   verdictRows,
@@ -117,6 +118,9 @@ function phase(p: ReportPhase): string {
         `<div class="step"><h4>${h(s.title)} ${badge(s.status)}</h4><pre>${h(s.action)}</pre>` +
         (s.pointOfNoReturn ? `<p>⚠ Point of no return: ${h(s.pointOfNoReturn)}</p>` : '') +
         (s.notBefore ? `<p>Wait gate: not before ${h(s.notBefore)}</p>` : '') +
+        valueLines(s)
+          .map((l) => `<p>${h(l)}</p>`)
+          .join('') +
         (s.attempts.length
           ? table(['attempt', 'outcome', 'at', 'by', 'detail'], attemptRows(s), '', [9, 15, 22, 14, 40])
           : '') +

@@ -1,6 +1,6 @@
 // Markdown rendering of a signed report. The SSH signature appended after it covers
 // every byte, so nothing visible can change without `verify` saying ALTERED.
-import type { ReportBody, ReportPhase, ReportStep, SignedReport } from './build.js';
+import type { ReportBody, ReportPhase, ReportStep, ReportValue, SignedReport } from './build.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Attempt } from '../state/run-state.js';
 import { str } from './text.js';
@@ -77,8 +77,26 @@ export function headerRows(b: ReportBody): string[][] {
     ['Runbook sha256', b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
     ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
+    ...(b.inputs ?? []).map((v) => [`Input: ${v.name}`, valueOnly(v)]),
     ['Generated', generatedText(b)],
   ];
+}
+
+/** An input or a captured value in words; a secret one by who gave it and when, never its value. */
+export function valueText(v: ReportValue): string {
+  return `${v.name} = ${valueOnly(v)}`;
+}
+
+/** "keep-first — given by alice at T"; a secret one "secret, not recorded — given by …". */
+function valueOnly(v: ReportValue): string {
+  const what = v.secret ? 'secret, not recorded' : (v.value ?? '');
+  if (v.kind === 'captured') return `${what} — captured at ${v.at}`;
+  return `${what} — given by ${v.by ?? '?'} at ${v.at}${v.auto ? ' (its default, under --yes)' : ''}`;
+}
+
+/** A step's decisions and captured values, a line each, as both formats show them. */
+export function valueLines(s: ReportStep): string[] {
+  return (s.values ?? []).map((v) => `${v.kind === 'input' ? 'Decision' : 'Captured'}: ${valueText(v)}`);
 }
 
 export const STEP_COLUMNS = ['#', 'step', 'kind', 'status', 'attempts', 'finished'];
@@ -208,6 +226,7 @@ function phase(p: ReportPhase, out: string[]): void {
     out.push('```', s.action, '```', '');
     if (s.pointOfNoReturn) out.push(`⚠ Point of no return: ${s.pointOfNoReturn}`, '');
     if (s.notBefore) out.push(`Wait gate: not before ${s.notBefore}`, '');
+    for (const l of valueLines(s)) out.push(l, '');
     if (s.attempts.length) out.push(...table(['attempt', 'outcome', 'at', 'by', 'detail'], attemptRows(s)), '');
     if (s.message && s.durationMs !== undefined)
       out.push(`Last result: ${s.message} (${(s.durationMs / 1000).toFixed(1)} s)`, '');

@@ -13,6 +13,13 @@ export class Redactor {
     this.secrets = [...new Set([...secrets].filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
   }
 
+  /** A secret learned while the run goes on (a secret input given, a secret value captured). */
+  add(secret: string): void {
+    if (secret.length < 3 || this.secrets.includes(secret)) return;
+    this.secrets.push(secret);
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
   redact(text: string): string {
     let out = text;
     for (const s of this.secrets) {

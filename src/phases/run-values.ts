@@ -1,0 +1,53 @@
+// The values a session lends the steps it runs: inputs and captured values from the run's record,
+// and the secret ones, which the record never holds, from this session's memory. A secret given
+// in an earlier session is asked again: it was never written anywhere to be read back.
+import type { LoadedRunbook } from '../load/loader.js';
+import type { Step } from '../runbook/schema.js';
+import type { RunState } from '../state/run-state.js';
+import { inputProblem, inputsOf, resolveStepRef, type ValueRef } from '../runbook/values.js';
+
+export class RunValues {
+  private readonly secrets = new Map<string, string>();
+
+  constructor(
+    private readonly lr: LoadedRunbook,
+    private readonly state: () => RunState,
+  ) {}
+
+  /** A reference's text for a step of `scope`, when the run has it. */
+  value(ref: ValueRef, scope: string): string | undefined {
+    const s = this.state();
+    if (ref.kind === 'input') return this.secrets.get(`input:${ref.name}`) ?? s.inputs?.[ref.name]?.value;
+    const r = resolveStepRef(this.lr.runbook, ref.step, scope);
+    if ('why' in r) return undefined;
+    return this.secrets.get(`step:${r.key}:${ref.name}`) ?? s.captured?.[r.key]?.[ref.name]?.value;
+  }
+
+  /** A secret input's value, held here only; undefined, or why it cannot be given. */
+  holdSecret(name: string, value: string): string | undefined {
+    const def = this.lr.runbook.inputs[name];
+    const bad = def ? inputProblem(name, def, value) : `the runbook has no input "${name}"`;
+    if (bad) return bad;
+    this.secrets.set(`input:${name}`, value);
+    this.lr.redactor.add(value);
+    return undefined;
+  }
+
+  /** A secret value a step captured: held here, masked from now on. */
+  captured(key: string, name: string, value: string): void {
+    this.secrets.set(`step:${key}:${name}`, value);
+    this.lr.redactor.add(value);
+  }
+
+  /** The secret inputs a step needs that the run was given, but not in this session (to ask again). */
+  secretsNotHeld(step: Step): string[] {
+    const given = this.state().inputs ?? {};
+    return inputsOf(this.lr.runbook, step).filter(
+      (n) => this.lr.runbook.inputs[n]?.secret && given[n] && !this.secrets.has(`input:${n}`),
+    );
+  }
+
+  holds(name: string): boolean {
+    return this.secrets.has(`input:${name}`);
+  }
+}
