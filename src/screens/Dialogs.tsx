@@ -94,6 +94,8 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
           <Text bold>y runs it again · any other key cancels</Text>
         </Box1>
       );
+    case 'input':
+      return <InputDialog dialog={dialog} width={width} extra={extra} />;
     case 'message':
       return (
         <Box1 title={dialog.title} width={width} tone="green">
@@ -104,6 +106,44 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
         </Box1>
       );
   }
+}
+
+/** An input: its choices with what each does, or a field (masked when secret); who is recorded. */
+function InputDialog({
+  dialog,
+  width,
+  extra,
+}: {
+  dialog: Extract<Dialog, { kind: 'input' }>;
+  width: number;
+  extra: DialogExtra;
+}) {
+  const title = `${dialog.stepId ? 'Decide' : 'Give'}: ${dialog.name}${dialog.again ? ' (again: never stored)' : ''}`;
+  const recorded = dialog.secret
+    ? `Secret: never shown or stored; the record says ${extra.operator} gave it.`
+    : `Recorded with your name (${extra.operator}) in the run, the audit log and the report.`;
+  return (
+    <Box1 title={title} width={width} tone="yellow">
+      {dialog.description ? <Text>{truncate(dialog.description, width - 4)}</Text> : null}
+      <Text dimColor>{truncate(recorded, width - 4)}</Text>
+      {dialog.choices.length ? (
+        <>
+          {dialog.choices.map((c, i) => (
+            <Text key={c.value} inverse={i === dialog.cursor}>
+              {truncate(
+                `${i === dialog.cursor ? '› ' : '  '}${c.value}${c.description ? ` — ${c.description}` : ''}`,
+                width - 4,
+              )}
+            </Text>
+          ))}
+          {dialog.error ? <Text color={color('red')}>{dialog.error}</Text> : null}
+          <Text dimColor>↑↓ choose · Enter confirms · Esc cancels</Text>
+        </>
+      ) : (
+        <Input text={dialog.secret ? '•'.repeat(dialog.text.length) : dialog.text} error={dialog.error} />
+      )}
+    </Box1>
+  );
 }
 
 /** The sign-off: who signs, what passed, and the statement to edit. */

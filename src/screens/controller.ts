@@ -13,6 +13,7 @@ import { ON_ACTION } from './intents.js';
 import { listLength, openSteps, selectedStep } from './intents-nav.js';
 import { advance, askStoppedFirst, startSelected } from './intents-steps.js';
 import { askSignoff, askWhy } from './intents-dialogs.js';
+import { askStartInputs } from './intents-inputs.js';
 
 export { TIMELINE_SECONDS, type PrintedLine, type Snapshot } from './ui-store.js';
 
@@ -35,6 +36,8 @@ export class TuiController {
     const first = { ui: initialUi(), state: session.state, printed: [], results: {}, runningChecks: [], version: 0 };
     this.store = new UiStore(session, () => this.syncTimer(), first);
     this.ctx = this.context();
+    // the inputs of the start are asked before anything else (a secret of an earlier session again)
+    askStartInputs(this.ctx);
     this.watchProbes();
     session.subscribe((c) => {
       if (c.line) return this.store.onLine(c.line.key, c.line.text, c.line.stream);

@@ -6,6 +6,7 @@ import { tuiError, tuiRefusal } from './refusal-words.js';
 import type { Ctx } from './intent-context.js';
 import { findPhase } from '../phases/lookups.js';
 import { stepKey } from '../runbook/step-key.js';
+import { submitInput } from './intents-inputs.js';
 
 /** Opens the reason dialog for an action the rules allow, or says why they do not. */
 export function askWhy(
@@ -98,6 +99,7 @@ export function submit(c: Ctx): void {
     if (!stays.includes(d.purpose)) c.intents.advance(d.scope);
     return;
   }
+  if (d.kind === 'input') return submitInput(c, d);
   if (d.kind === 'pick-gate') {
     const checkId = d.options[d.cursor];
     return c.intents.askWhy(

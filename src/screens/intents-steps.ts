@@ -7,6 +7,7 @@ import { stillRunsText } from '../phases/left-running.js';
 import { tuiError, tuiRefusal } from './refusal-words.js';
 import type { Ctx } from './intent-context.js';
 import { findPhase } from '../phases/lookups.js';
+import { inputDialog } from './intents-inputs.js';
 
 type Given = { confirmWord?: string; pnrConfirmed?: boolean; rerun?: boolean };
 
@@ -20,6 +21,12 @@ export function startSelected(c: Ctx, given: Given = {}): void {
     return c.store.say(`"${step.title}" is running — x stops it`);
   if (step.kind === 'signoff') return void c.intents.askSignoff();
   if (c.intents.askStoppedFirst(scope, step.id)) return;
+  const [again] = c.session.values.secretsNotHeld(step);
+  if (again)
+    return c.store.setUi({
+      ...ui,
+      dialog: inputDialog(c.session.runbook, again, { scope, stepId: step.id, again: true }),
+    });
   const v = can(c.session.runbook, c.session.state, { type: 'start', scope, stepId: step.id }, c.session.now());
   if (!v.ok) return c.store.say(tuiRefusal(c.session.runbook, v.refusal), 'error');
   const ask = v.needs.map((n) => dialogFor(c, step, scope, n, given)).find((d) => d);
@@ -40,6 +47,7 @@ export function startSelected(c: Ctx, given: Given = {}): void {
 
 /** The dialog a need asks with, or undefined when the operator gave it already. */
 function dialogFor(c: Ctx, step: Step, scope: string, n: Need, given: Given): Dialog | undefined {
+  if (n.kind === 'input') return inputDialog(c.session.runbook, n.name, { scope, stepId: step.id });
   if (n.kind === 'rerun' && !given.rerun)
     return { kind: 'confirm-key', purpose: 'rerun', scope, stepId: step.id, prompt: n.text };
   if (n.kind === 'pnr' && !given.pnrConfirmed)
@@ -56,7 +64,7 @@ function dialogFor(c: Ctx, step: Step, scope: string, n: Need, given: Given): Di
         step.kind === 'edit-env'
           ? c.store.envDiff(step, c.session.state.updatedAt)
           : step.kind === 'command'
-            ? [`$ ${c.session.commandText(step)}`]
+            ? [`$ ${c.session.commandText(step, scope)}`]
             : undefined,
     };
   if (n.kind === 'confirm-word' && given.confirmWord !== n.word)
@@ -77,7 +85,7 @@ function dialogFor(c: Ctx, step: Step, scope: string, n: Need, given: Given): Di
 function showRunning(c: Ctx, step: Step, scope: string, started: number): void {
   const cmd =
     step.kind === 'command'
-      ? `$ ${c.session.commandText(step)}`
+      ? `$ ${c.session.commandText(step, scope)}`
       : step.kind === 'check'
         ? `check ${step.check}`
         : `edit ${step.kind === 'edit-env' ? step.file : ''}`;

@@ -181,7 +181,7 @@ function dialogAction(d: Dialog, input: string, key: KeyInfo): Action {
     if (input === 'n' || input === 'N' || key.return) return { type: 'close-dialog' };
     return { type: 'none' };
   }
-  if (d.kind === 'pick-gate') {
+  if (d.kind === 'pick-gate' || (d.kind === 'input' && d.choices.length)) {
     if (key.upArrow || input === 'k') return { type: 'move', delta: -1 };
     if (key.downArrow || input === 'j') return { type: 'move', delta: 1 };
     if (key.return) return { type: 'submit' };

@@ -19,6 +19,7 @@ import { fullLines, stepViewFor, type ViewLine } from './step-view.js';
 import { successLines } from './success-view.js';
 import { findPhase } from '../phases/lookups.js';
 import { splitStepKey } from '../runbook/step-key.js';
+import type { ValueRef } from '../runbook/values.js';
 
 export interface ListLine {
   text: string;
@@ -57,6 +58,8 @@ export interface ListInput {
   notices?: readonly string[];
   /** where Enter resumes */
   resumeAt?: { scope: string; index: number };
+  /** the inputs and captured values the run has, written into the commands shown */
+  values?: { value(ref: ValueRef, scope: string): string | undefined };
 }
 
 export function overviewView(v: ListInput): ListView {
@@ -172,7 +175,7 @@ export function stepView(v: ListInput): ListView {
   const step = scopeSteps(v.rb, scope)?.[v.stepIndex ?? 0];
   if (!step) return { title: 'no step', lines: [] };
   const input = stepViewFor(
-    { runbook: v.rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now },
+    { runbook: v.rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now, values: v.values },
     v.state,
     scope,
     step,

@@ -36,6 +36,22 @@ export type Dialog =
       change?: string[];
     }
   | { kind: 'message'; title: string; lines: string[] }
+  /** an input the run needs: picked from its choices, or typed (masked when secret) */
+  | {
+      kind: 'input';
+      name: string;
+      description?: string;
+      secret: boolean;
+      choices: Array<{ value: string; description?: string }>;
+      cursor: number;
+      text: string;
+      error?: string;
+      /** asked again: a secret given in an earlier session is not stored anywhere to be read back */
+      again?: boolean;
+      /** the step that asks it (a decision); none for the inputs asked as the run starts */
+      scope?: string;
+      stepId?: string;
+    }
   /** one key decides: y goes on, any other key cancels */
   | { kind: 'confirm-key'; purpose: 'rerun'; scope: string; stepId: string; prompt: string };
 
@@ -136,6 +152,11 @@ export function navigate(ui: UiState, action: Action, listLength: number): UiSta
       };
     }
     case 'move': {
+      if (ui.dialog?.kind === 'input' && ui.dialog.choices.length) {
+        const n = ui.dialog.choices.length;
+        const cursor = Math.max(0, Math.min(n - 1, ui.dialog.cursor + action.delta));
+        return { ...ui, dialog: { ...ui.dialog, cursor, error: undefined } };
+      }
       if (ui.dialog?.kind === 'pick-gate') {
         const n = ui.dialog.options.length;
         return {

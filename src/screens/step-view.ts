@@ -13,6 +13,7 @@ import { describeStep } from '../phases/plan.js';
 import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
 import { resolve } from 'node:path';
 import { stepKey } from '../runbook/step-key.js';
+import { substituteDeep, type ValueRef } from '../runbook/values.js';
 
 export interface ViewLine {
   text: string;
@@ -148,7 +149,12 @@ export type { CheckResult };
 
 /** The view input for the selected step of a scope, from the session: one place for both views. */
 export function stepViewFor(
-  session: { runbook: Runbook; lr: { dir: string; redactor: { redact(s: string): string } }; now(): Date },
+  session: {
+    runbook: Runbook;
+    lr: { dir: string; redactor: { redact(s: string): string } };
+    now(): Date;
+    values?: { value(ref: ValueRef, scope: string): string | undefined };
+  },
   state: RunState,
   scope: string,
   step: Step,
@@ -168,7 +174,12 @@ export function stepViewFor(
     action:
       step.kind === 'edit-env'
         ? `edit ${session.lr.redactor.redact(resolve(session.lr.dir, step.file))}`
-        : describeStep(step, session.lr.redactor as never, session.runbook.checks),
+        : describeStep(
+            // as Enter will run it: the inputs and captured values the run has are written in
+            substituteDeep(step, (ref) => session.values?.value(ref, scope)),
+            session.lr.redactor as never,
+            session.runbook.checks,
+          ),
     live: live && live.key === stepKey(scope, step.id) ? live.lines : undefined,
   };
 }

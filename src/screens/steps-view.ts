@@ -76,7 +76,7 @@ export function stepsView(
   let check: StepsView['check'];
   if (step && st) {
     const input = stepViewFor(
-      { runbook: rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now },
+      { runbook: rb, lr: { dir: v.dir, redactor: v.redactor }, now: () => v.now, values: v.values },
       state,
       scope,
       step,

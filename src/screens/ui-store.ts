@@ -136,6 +136,7 @@ export class UiStore {
       cursor: snap.ui.cursor[snap.ui.screen] ?? 0,
       now: s.now(),
       redactor: s.lr.redactor,
+      values: s.values,
       ...this.size,
       // the frame's rollback line takes rows of its own: the screen gets what is left
       height: this.size.height - frameExtraRows(this.frameOf(snap), this.size.width),

@@ -135,6 +135,25 @@ export interface Baseline {
   metrics: Record<string, Metric>;
 }
 
+/** A value an operator gave the run (an input): its value unless it is secret, who gave it, when, where. */
+export interface GivenInput {
+  value?: string;
+  secret?: boolean;
+  by: string;
+  at: string;
+  /** the step that asked for it (a decision), as scope/stepId */
+  step?: string;
+  /** the input's default, taken by --yes */
+  auto?: boolean;
+}
+
+/** A value a step captured from its output: the value unless it is secret. */
+export interface CapturedValue {
+  value?: string;
+  secret?: boolean;
+  at: string;
+}
+
 export interface RunState {
   schema: number;
   runId: string;
@@ -160,6 +179,10 @@ export interface RunState {
   audit?: { seq: number; hash: string };
   /** a run started with a moved clock is a rehearsal for its whole life */
   rehearsal?: { offset: string; offsetMs: number };
+  /** the inputs given so far, by name */
+  inputs?: Record<string, GivenInput>;
+  /** the values steps captured, by step key, then by name */
+  captured?: Record<string, Record<string, CapturedValue>>;
   /** rollback procedures begun and then abandoned, with who said why: each stays in the record */
   abandoned?: Record<string, Array<{ by: string; at: string; reason: string; stepsDone: number }>>;
 }

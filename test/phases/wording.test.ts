@@ -45,6 +45,13 @@ const EVERY: Record<RefusalCode, Refusal> = {
   'wait-counting': { code: 'wait-counting', title: 'Wait a day', wait },
   'wait-done': { code: 'wait-done', title: 'Wait a day', said: 'passed at 2026-12-06T09:00:00Z' },
   'never-rerun': { code: 'never-rerun', title: 'Drop the JSON', said: 'passed at 2026-12-06T09:00:00Z' },
+  'value-not-captured': {
+    code: 'value-not-captured',
+    title: 'Restore',
+    ref: '${steps.backup.file}',
+    from: 'a/backup',
+    fromTitle: 'Back up',
+  },
   'rollback-not-needed': { code: 'rollback-not-needed', title: 'Go back' },
   'rollback-not-in-progress': { code: 'rollback-not-in-progress', title: 'Go back' },
   'not-a-gate-check': { code: 'not-a-gate-check', checkId: 'zz', phase: 'A' },

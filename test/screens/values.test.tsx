@@ -1,0 +1,73 @@
+// Inputs at the keyboard: the start asks for what the run needs (a secret masked, never on the
+// screen), a step asks for its decision when it is reached (its choices, with what each does),
+// the command shown is the one that runs, and a secret given in an earlier session is asked again.
+import { describe, it, expect } from 'vitest';
+import { openTui, KEYS } from './harness.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SECRET = 'tok-4f9a1c77e2';
+const RUNBOOK = 'test/fixtures/values.yaml';
+
+describe('inputs in the TUI', () => {
+  it('asks at the start, masks a secret, asks a decision at its step, and shows the command as it runs', async () => {
+    const state = tempDir();
+    const t = await openTui({ runbook: RUNBOOK, state });
+    await t.waitFor(/Give: target/);
+    expect(t.frame()).toMatch(/Where to write/);
+    expect(t.frame()).toMatch(/› stage/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Give: token/);
+    expect(t.frame()).toMatch(/Secret: never shown or stored; the record says tester gave it\./);
+    await t.type(SECRET);
+    expect(t.frame()).toMatch(/› •{14}/);
+    expect(t.frame()).not.toContain(SECRET);
+    await t.press(KEYS.enter);
+    await t.waitFor(/token given \(secret: not shown or stored\): recorded/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/› · Back up/);
+    expect(t.frame()).toMatch(/\$ TARGET=stage sh -c/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/✔ Back up\s+\[command · passed\]/);
+    await t.waitFor(/› · Migrate/);
+    // the captured file and the masked secret are in the command before it runs
+    expect(t.frame()).toMatch(/TOKEN=\*\*\* sh -c/);
+    expect(t.frame()).toMatch(/\/tmp\/backup-stage\.sql/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Decide: policy/);
+    expect(t.frame()).toMatch(/› fail — stop and change nothing/);
+    expect(t.frame()).toMatch(/ {2}keep-first — keep the first record of each id/);
+    await t.press(KEYS.down, KEYS.enter);
+    await t.waitFor(/✔ Migrate\s+\[command · passed\]/);
+    const st = t.session.state;
+    expect(st.inputs?.policy).toMatchObject({ value: 'keep-first', by: 'tester', step: 'a/migrate' });
+    expect(st.steps['a/migrate'].outputTail?.map((l) => l.text)).toEqual([
+      'policy=--on-duplicate=keep-first file=/tmp/backup-stage.sql token=***',
+    ]);
+    // the rollback procedure uses the backup this run wrote
+    const restore = t.session.runbook.rollback[0].steps[0];
+    expect(t.session.commandText(restore, 'rollback:restore')).toBe("echo 'restoring /tmp/backup-stage.sql'");
+    await t.close();
+
+    // a new session: the secret was never stored, so it is asked again; the others are not
+    const u = await openTui({ runbook: RUNBOOK, state });
+    await u.waitFor(/Give: token \(again: never stored\)/);
+    await u.type(SECRET);
+    await u.press(KEYS.enter);
+    await u.waitFor(/token given/);
+    expect(u.session.state.inputs?.target).toMatchObject({ value: 'stage' });
+    expect(u.session.values.holds('token')).toBe(true);
+  });
+
+  it('a value its pattern refuses stays in the dialog with the rule; Esc leaves the run unchanged', async () => {
+    const t = await openTui({ runbook: RUNBOOK });
+    await t.waitFor(/Give: target/);
+    for (let i = 0; i < 5; i++) await t.press(KEYS.backspace);
+    await t.type('Prod1');
+    await t.press(KEYS.enter);
+    await t.waitFor(/input "target" must match \/\[a-z\]\+\/, and "Prod1" does not/);
+    expect(t.session.state.inputs).toBeUndefined();
+    await t.press(KEYS.esc);
+    expect(t.frame()).not.toMatch(/Give: target/);
+    expect(t.session.state.inputs).toBeUndefined();
+  });
+});
