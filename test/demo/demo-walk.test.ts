@@ -69,6 +69,31 @@ describe('waymark demo, walked non-interactively', () => {
       .find((p: { id: string }) => p.id === 'phase-3-validate')
       .steps.find((s: { id: string }) => s.id === 'validate');
     expect(validation.check.metrics.accuracy_pct).toBe(100);
+    // the migration's duplicate policy is a decision at its step: --yes took the safe default, and said so
+    const migrate = report.body.phases
+      .find((p: { id: string }) => p.id === 'phase-2-migrate')
+      .steps.find((s: { id: string }) => s.id === 'migrate');
+    expect(migrate.action).toMatch(/migrate-json-to-postgres\.js --on-duplicate=fail$/);
+    expect(migrate.values).toEqual([
+      expect.objectContaining({
+        kind: 'input',
+        name: 'duplicate_policy',
+        value: 'fail',
+        by: 'demo-tester',
+        auto: true,
+      }),
+    ]);
+    // the backups' names, as the backup steps wrote them: the emergency rollback lists them
+    const backups = report.body.phases.find((p: { id: string }) => p.id === 'pre-migration').steps;
+    const names = backups.flatMap((s: { values?: Array<{ name: string; value: string }> }) =>
+      (s.values ?? []).map((v) => `${v.name}=${v.value}`),
+    );
+    expect(names).toEqual([
+      expect.stringMatching(/^users_file=\/.*\/users\.json\.\d{8}-\d{6}$/),
+      expect.stringMatching(/^projects_file=\/.*\/projects\.json\.\d{8}-\d{6}$/),
+      expect.stringMatching(/^dump=\/.*\/fluxstudio_db_\d{8}-\d{6}\.sql$/),
+    ]);
+    for (const n of names) expect(existsSync(n.slice(n.indexOf('=') + 1))).toBe(true);
     const trust = join(state, 'allowed_signers');
     // the report is trusted only when every sign-off and approval in it is: the lead approved Phase 5
     writeFileSync(trust, cli(['demo', 'key'], env).stdout);
