@@ -35,6 +35,7 @@ const VALUE_FLAGS = new Set([
   'confirm-stopped',
   'seconds',
   'load',
+  'env',
 ]);
 export const COMMON = [
   '--runbook FILE',
@@ -42,6 +43,7 @@ export const COMMON = [
   '--state-url URL',
   '--operator NAME',
   '--key FILE',
+  '--env NAME',
   '--help',
   '--version',
 ];

@@ -14,7 +14,8 @@ export { sessionOptions };
 
 export function load(a: ParsedArgs, positional = false): Promise<LoadedRunbook> {
   const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
-  return loadRunbookFile(file);
+  const environment = (a.flags.env as string | undefined) ?? (process.env.WAYMARK_ENV?.trim() || undefined);
+  return loadRunbookFile(file, { environment });
 }
 
 /** The files of the run this command works on. */

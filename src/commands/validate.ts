@@ -6,7 +6,9 @@ import { out } from './common.js';
 export async function validateCommand(a: ParsedArgs): Promise<number> {
   const file = a.positional[0] ?? (a.flags.runbook as string | undefined) ?? 'runbook.yaml';
   try {
-    const lr = loadRunbook(file);
+    // one environment when named; else the runbook whole, in none (every environment's steps)
+    const environment = (a.flags.env as string | undefined) ?? (process.env.WAYMARK_ENV?.trim() || undefined);
+    const lr = loadRunbook(file, { environment, anyEnvironment: !environment });
     const rb = lr.runbook;
     // warnings are errors with --strict (for CI): exit 2, and the runbook is not called valid
     const strict = !!a.flags.strict && lr.warnings.length > 0;
@@ -38,7 +40,10 @@ export async function validateCommand(a: ParsedArgs): Promise<number> {
       : '';
     out(
       `${file}: valid${warned} — "${rb.title}" v${rb.version}: ${rb.phases.length} phases, ${steps} steps, ` +
-        `${Object.keys(rb.checks).length} checks, ${rb.rollback.length} rollback procedures`,
+        `${Object.keys(rb.checks).length} checks, ${rb.rollback.length} rollback procedures` +
+        (Object.keys(rb.environments).length
+          ? `; ${lr.environment ? `in ${lr.environment}` : `environments ${Object.keys(rb.environments).join(', ')}`}`
+          : ''),
     );
     return 0;
   } catch (e) {

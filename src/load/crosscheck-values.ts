@@ -121,3 +121,31 @@ export function crossCheckValues(rb: Runbook, off: Offset, add: AddProblem): voi
         add(off(['inputs', name, 'pattern']), `input "${name}": /${def.pattern}/ is not a valid regular expression`);
       }
 }
+
+/** Environments: each promotes from another one, never from itself; the vars they set and the names used exist. */
+export function crossCheckEnvironments(rb: Runbook, off: Offset, add: AddProblem): void {
+  const names = Object.keys(rb.environments);
+  const known = names.length ? `(its environments: ${names.join(', ')})` : '(declare them under environments:)';
+  for (const [name, e] of Object.entries(rb.environments)) {
+    if (e.promote_from === name)
+      add(off(['environments', name, 'promote_from']), `environment "${name}" cannot be promoted from itself`);
+    else if (e.promote_from && !rb.environments[e.promote_from])
+      add(off(['environments', name, 'promote_from']), `promote_from: no environment "${e.promote_from}" ${known}`);
+    for (const v of Object.keys(e.vars))
+      if (!rb.vars[v])
+        add(
+          off(['environments', name, 'vars', v]),
+          `environment "${name}" sets ${v}, which is no var`,
+          'declare it under vars:',
+        );
+  }
+  const limited = (list: string[] | undefined, path: PropertyKey[]) =>
+    (list ?? []).forEach((n, i) => {
+      if (!rb.environments[n]) add(off([...path, 'environments', i]), `no environment "${n}" ${known}`);
+    });
+  rb.phases.forEach((p, i) => {
+    limited(p.environments, ['phases', i]);
+    p.steps.forEach((s, j) => limited(s.environments, ['phases', i, 'steps', j]));
+  });
+  rb.rollback.forEach((r, i) => r.steps.forEach((s, j) => limited(s.environments, ['rollback', i, 'steps', j])));
+}

@@ -5,7 +5,7 @@ import { checkParamsProblems, checkParamRefs } from '../checks/params.js';
 import { parseDuration } from '../runbook/duration.js';
 import { parseWaitTarget } from '../runbook/wait-target.js';
 import { stepKey } from '../runbook/step-key.js';
-import { crossCheckValues } from './crosscheck-values.js';
+import { crossCheckEnvironments, crossCheckValues } from './crosscheck-values.js';
 
 export type AddProblem = (offset: number | undefined, message: string, hint?: string) => void;
 
@@ -35,6 +35,7 @@ export function crossCheck(rb: Runbook, offsetOf: (p: PropertyKey[]) => number |
   crossCheckPhases(x);
   crossCheckOthers(x);
   crossCheckValues(rb, offsetOf, add);
+  crossCheckEnvironments(rb, offsetOf, add);
 }
 
 /** Each check: its connection, its params, its timeout, the entities and baselines it names. */

@@ -82,7 +82,13 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   if (!parsed.success) schemaProblems(parsed.error.issues, raw, nodeOffset, add);
   const rawObj = raw as Record<string, unknown>;
   const data = parsed.success ? parsed.data : undefined;
-  const { envFile, rawConns, referenced } = checkVars(doc, rawObj, data, { file, env, nodeOffset, add });
+  const { envFile, rawConns, referenced } = checkVars(doc, rawObj, data, {
+    file,
+    env,
+    environment: opts.environment,
+    nodeOffset,
+    add,
+  });
   if (parsed.success) crossCheck(parsed.data, nodeOffset, add);
   else {
     // Cross-references are still worth reporting when the schema failed elsewhere;
@@ -108,7 +114,7 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
     referenced: [...referenced],
     commandValues: commandLineValues(doc, parsed.data!).map((v) => ({ ...pos(v.offset), names: v.names })),
   };
-  const lr = complete(compiled, file, text, shown, env);
+  const lr = complete(compiled, file, text, shown, env, opts.environment, opts.anyEnvironment);
   // complete() gives up only where the checks above have said why
   if (!lr) throw new InputError([{ file: shown, line: 1, col: 1, message: 'the runbook could not be completed' }]);
   compiledOf.set(lr, compiled);
@@ -269,6 +275,7 @@ function checkVars(
   x: {
     file: string;
     env: NodeJS.ProcessEnv;
+    environment?: string;
     nodeOffset: (path: PropertyKey[]) => number | undefined;
     add: (offset: number | undefined, message: string, hint?: string) => void;
   },
@@ -276,10 +283,14 @@ function checkVars(
   const { file, env, nodeOffset, add } = x;
   const varDefs = (data ? data.vars : (rawObj.vars as Record<string, never>)) ?? {};
   const envFile = typeof rawObj.env_file === 'string' ? rawObj.env_file : '.env';
+  // the environment's vars count where it is a valid one (complete() says why when it is not)
+  const environments = (data ? data.environments : rawObj.environments) as Runbook['environments'] | undefined;
+  const named = x.environment && environments?.[x.environment] ? x.environment : undefined;
   const { envFilePath, vars } = environmentOf(
-    { data: { vars: typeof varDefs === 'object' && varDefs ? varDefs : {} } as Runbook, envFile },
+    { data: { vars: typeof varDefs === 'object' && varDefs ? varDefs : {}, environments } as Runbook, envFile },
     file,
     env,
+    named,
   );
   const rawConns =
     rawObj.connections && typeof rawObj.connections === 'object' ? (rawObj.connections as Record<string, unknown>) : {};

@@ -45,7 +45,7 @@ export async function loadRunbookFile(file: string, opts: LoadOptions = {}): Pro
         key = sha256(`${id}\0${text}`);
         const compiled = deserialize(readFileSync(join(cacheDir(env), `${key}.v8`))) as Compiled;
         const shown = opts.displayName ?? displayPath(file);
-        const lr = complete(compiled, resolvePath(file), text, shown, env);
+        const lr = complete(compiled, resolvePath(file), text, shown, env, opts.environment, opts.anyEnvironment);
         if (lr) return lr;
       }
     } catch {

@@ -10,6 +10,7 @@ import type { Problem } from './errors.js';
 import { referencedVars, resolveVars, readEnvFile, substitute, type ResolvedVar, type VarDef } from './template.js';
 import { resolveConnection, resolvedDefinition, type Field, type FieldSource } from './connection-sources.js';
 import { Redactor } from './redact.js';
+import { UsageError } from './errors.js';
 
 export const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
 
@@ -28,12 +29,20 @@ export interface LoadedRunbook {
   connections: Record<string, { fields: Record<Field, FieldSource>; url: string | undefined }>;
   /** what the runbook may do but should not (a secret on a command line); `validate` shows them */
   warnings: Problem[];
+  /** the environment the run is of (--env), when the runbook has environments */
+  environment?: string;
+  /** each environment's phases, by id: what a run there signs off (a promotion checks them all) */
+  phasesIn?: Record<string, string[]>;
 }
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** the name shown in messages; defaults to the path as given */
   displayName?: string;
+  /** --env, else WAYMARK_ENV: one of the runbook's environments */
+  environment?: string;
+  /** none named is fine (validate, schema-level reading): the runbook is read whole, in no environment */
+  anyEnvironment?: boolean;
 }
 
 export interface Compiled {
@@ -59,18 +68,70 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-/** The vars the environment gives the runbook: from the environment, the env file, or defaults. */
-export function environmentOf(c: Pick<Compiled, 'data' | 'envFile'>, file: string, env: NodeJS.ProcessEnv) {
+/**
+ * The environment a run is of: the one named (--env, WAYMARK_ENV), which the runbook must have;
+ * a runbook with environments needs one named, one without takes none. Undefined for the latter.
+ */
+export function chosenEnvironment(
+  data: Pick<Runbook, 'environments'>,
+  named: string | undefined,
+  anyEnvironment = false,
+): string | undefined {
+  const names = Object.keys(data.environments ?? {});
+  const list = names.join(', ');
+  if (!named && names.length && !anyEnvironment)
+    throw new UsageError(`this runbook runs in one of its environments (${list}): give --env NAME (or WAYMARK_ENV)`);
+  if (named && !names.length)
+    throw new UsageError(`--env ${named}: this runbook has no environments (declare them under environments:)`);
+  if (named && !names.includes(named)) throw new UsageError(`--env ${named}: the runbook's environments are ${list}`);
+  return named || undefined;
+}
+
+/**
+ * The vars the environment gives the runbook: from the process's environment, the run's
+ * environment (--env), its env file, or defaults.
+ */
+export function environmentOf(
+  c: Pick<Compiled, 'data' | 'envFile'>,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  environment?: string,
+) {
   const dir = dirname(file);
-  const builtins = { RUNBOOK_DIR: dir };
+  // ${ENVIRONMENT} names the run's environment; read in none (validate), it is empty
+  const has = Object.keys(c.data.environments ?? {}).length > 0;
+  const builtins: Record<string, string> = { RUNBOOK_DIR: dir, ...(has ? { ENVIRONMENT: environment ?? '' } : {}) };
+  const own = environment ? c.data.environments?.[environment] : undefined;
   // The env file path may itself use vars from the environment or the builtins.
   const envFilePath = resolvePath(
     dir,
-    substitute(c.envFile, (n) => env[n] ?? (builtins as Record<string, string>)[n]),
+    substitute(own?.env_file ?? c.envFile, (n) => env[n] ?? builtins[n]),
   );
   const defs = (c.data.vars ?? {}) as Record<string, VarDef>;
-  const vars = resolveVars(defs, env, readEnvFile(envFilePath), builtins);
+  const given = Object.fromEntries(Object.entries(own?.vars ?? {}).map(([k, v]) => [k, String(v)]));
+  const vars = resolveVars(defs, env, { ...readEnvFile(envFilePath), ...given }, builtins);
   return { dir, envFilePath, defs, vars };
+}
+
+function phasesIn(rb: Runbook): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.keys(rb.environments).map((e) => [
+      e,
+      rb.phases.filter((p) => !p.environments || p.environments.includes(e)).map((p) => p.id),
+    ]),
+  );
+}
+
+/** The runbook as it is in one environment: the phases and steps limited to others left out. */
+function inEnvironment(rb: Runbook, environment: string | undefined): Runbook {
+  if (!environment) return rb;
+  const here = (x: { environments?: string[] }) => !x.environments || x.environments.includes(environment);
+  const steps = <S extends { environments?: string[] }>(list: S[]) => list.filter(here);
+  return {
+    ...rb,
+    phases: rb.phases.filter(here).map((p) => ({ ...p, steps: steps(p.steps) })),
+    rollback: rb.rollback.map((r) => ({ ...r, steps: steps(r.steps) })),
+  };
 }
 
 /**
@@ -83,8 +144,11 @@ export function complete(
   text: string,
   shown: string,
   env: NodeJS.ProcessEnv,
+  named?: string,
+  anyEnvironment = false,
 ): LoadedRunbook | undefined {
-  const { dir, defs, vars } = environmentOf(c, file, env);
+  const environment = chosenEnvironment(c.data, named, anyEnvironment);
+  const { dir, defs, vars } = environmentOf(c, file, env, environment);
   // libpq's order for each connection field; a var a field fell back for follows it (see connection-sources)
   const connections: LoadedRunbook['connections'] = {};
   for (const [name, conn] of Object.entries(c.rawConnections)) {
@@ -98,7 +162,7 @@ export function complete(
     if (!vars[name] || (vars[name].value === undefined && defs[name]?.required)) return undefined;
 
   const lookup = (n: string) => vars[n]?.value ?? '';
-  const runbook = templateDeep(c.data, lookup) as Runbook;
+  const runbook = inEnvironment(templateDeep(c.data, lookup) as Runbook, environment);
   for (const [name, conn] of Object.entries(connections))
     if (runbook.connections[name])
       runbook.connections[name] = resolvedDefinition(runbook.connections[name], conn.fields, conn.url) as Connection;
@@ -134,6 +198,7 @@ export function complete(
     redactor: new Redactor(secrets),
     warnings,
     connections,
+    ...(environment ? { environment, phasesIn: phasesIn(c.data) } : {}),
   };
 }
 

@@ -140,8 +140,34 @@ export const captureSchema = z.union([
     .strict(),
 ]);
 
+/** A step or phase limited to some environments (absent: all). */
+const onlyIn = z
+  .array(z.string())
+  .min(1)
+  .optional()
+  .describe('The environments it runs in (all when left out); elsewhere it is not part of the run');
+
+export const environmentSchema = z
+  .object({
+    description: z.string().optional(),
+    vars: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe("Var values of this environment: over the env file's and the defaults, under the process's own"),
+    env_file: z.string().optional().describe("This environment's env file, instead of the runbook's env_file"),
+    promote_from: z
+      .string()
+      .optional()
+      .describe(
+        'A run here starts only after a run of the same runbook (same sha256) in that environment has every ' +
+          'phase signed off by trusted keys; its report names that run',
+      ),
+  })
+  .strict();
+
 const stepBase = {
   id,
+  environments: onlyIn,
   ask: z
     .array(valueName)
     .optional()
@@ -256,6 +282,7 @@ export const phaseSchema = z
       .default('signer')
       .describe('An approver is not the signer (signer), nor anyone who ran a step of the phase (operators)'),
     gate: z.array(z.string()).default([]).describe('Check ids that must pass (or be overridden) before sign-off'),
+    environments: onlyIn,
     rollback: z.string().optional().describe('Rollback procedure that undoes this phase'),
     point_of_no_return: z.string().optional(),
     steps: z.array(stepSchema).min(1),
@@ -374,6 +401,10 @@ export const runbookSchema = z
     vars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'var names are letters, digits and _'), varSchema)
       .default({}),
+    environments: z
+      .record(id, environmentSchema)
+      .default({})
+      .describe('Where a run can be (staging, production…): a run is of one, given by --env or WAYMARK_ENV'),
     inputs: z
       .record(valueName, inputSchema)
       .default({})

@@ -115,3 +115,30 @@ describe('waymark validate, on values', () => {
     expect(() => loadRunbook('test/fixtures/values.yaml')).not.toThrow();
   });
 });
+
+describe('waymark validate, on environments', () => {
+  it('names an environment promoted from itself or from none, a var it sets that is no var, a name nowhere', () => {
+    const problems = validate(
+      [
+        'id: v',
+        'title: V',
+        'version: 1',
+        'vars: { A: { default: x } }',
+        'environments:',
+        '  staging: { promote_from: staging, vars: { B: y } }',
+        '  production: { promote_from: stage }',
+        'phases:',
+        '  - id: one',
+        '    title: One',
+        '    environments: [prod]',
+        '    steps: [{ id: s, kind: manual, title: S }]',
+      ].join('\n'),
+    );
+    expect(problems).toEqual([
+      '6:28: environment "staging" cannot be promoted from itself',
+      '6:48: environment "staging" sets B, which is no var',
+      '7:31: promote_from: no environment "stage" (its environments: staging, production)',
+      '11:20: no environment "prod" (its environments: staging, production)',
+    ]);
+  });
+});
