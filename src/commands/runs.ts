@@ -15,6 +15,7 @@ interface RunRow {
   /** phases with a sign-off in force (approvals are the runbook's to count: `waymark status`) */
   phases?: { signedOff: number; started: number; current?: string };
   rehearsal?: boolean;
+  environment?: string;
   /** who has it open now; stale: the holder's process is gone (the next start takes it over) */
   heldBy?: { operator: string; host: string; pid: number; since: string; stale: boolean; lastSeen?: string };
   problem?: string;
@@ -56,6 +57,7 @@ function describe(file: string, read: () => RunState | undefined): RunRow {
       createdAt: st.createdAt,
       updatedAt: st.updatedAt,
       rehearsal: !!st.rehearsal || undefined,
+      environment: st.environment,
       phases: { signedOff: signed.length, started: phases.length, current: st.cursor?.scope },
     });
   }
@@ -76,7 +78,7 @@ function lines(r: RunRow): string[] {
     : 'free';
   return [
     `${name}${r.rehearsal ? ' (rehearsal)' : ''}`,
-    `    ${r.runbook} v${r.version} · run ${r.runId?.slice(0, 8)} started ${r.createdAt} · last change ${r.updatedAt}`,
+    `    ${r.runbook} v${r.version}${r.environment ? ` · ${r.environment.toUpperCase()}` : ''} · run ${r.runId?.slice(0, 8)} started ${r.createdAt} · last change ${r.updatedAt}`,
     `    ${r.phases?.signedOff} phase(s) signed off${r.phases?.current ? ` · at ${r.phases.current}` : ''} · ${held}`,
   ];
 }

@@ -49,6 +49,12 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
   const say = (s: string) => opts.out(`[${time(session.now())}] ${s}`);
   const rehearsal = rehearsalLabel(session.state.rehearsal);
   if (rehearsal) say(`${rehearsal}: times are on the moved clock; the audit log keeps the real time beside them`);
+  const { environment, promotedFrom: from } = session.state;
+  if (environment)
+    say(
+      `environment: ${environment}` +
+        (from ? ` (promoted from ${from.environment} run ${from.runId}, every phase signed off by trusted keys)` : ''),
+    );
   for (const n of session.notices) say(`notice: ${n}`);
   const unsub = session.subscribe((c) => {
     if (c.line) opts.out(`    ${c.line.at.slice(11, 19)} ${c.line.stream === 'stderr' ? '!' : '|'} ${c.line.text}`);

@@ -25,8 +25,11 @@ function newRun(
   fingerprint: string,
   rehearsal: RunState['rehearsal'],
   now: Date,
+  promotedFrom?: RunState['promotedFrom'],
 ): { data: RunCreated; state: RunState } {
   const data: RunCreated = {
+    ...(lr.environment ? { environment: lr.environment } : {}),
+    ...(promotedFrom ? { promotedFrom } : {}),
     runId: randomUUID(),
     runbook: lr.runbook.id,
     version: lr.runbook.version,
@@ -166,7 +169,12 @@ function stillRunningNotices(lr: LoadedRunbook, state: RunState, left: LeftRunni
 }
 
 /** A new run: only where neither a state file nor an audit log of this run exists. */
-export function createRun(rec: Recorder, fingerprint: string, rehearsal: RunState['rehearsal']): RunState {
+export function createRun(
+  rec: Recorder,
+  fingerprint: string,
+  rehearsal: RunState['rehearsal'],
+  promotedFrom?: RunState['promotedFrom'],
+): RunState {
   const { lr, audit, by } = rec;
   if (audit.head.seq > 0) {
     // killed between writing run.created and the first state: the log alone is the run
@@ -176,7 +184,7 @@ export function createRun(rec: Recorder, fingerprint: string, rehearsal: RunStat
     return state;
   }
   const now = by.now();
-  const { data, state } = newRun(lr, fingerprint, rehearsal, now);
+  const { data, state } = newRun(lr, fingerprint, rehearsal, now, promotedFrom);
   if (by.readOnly) return (rec.state = state);
   const torn = audit.setAsideTorn(); // before the first line of the new run
   rec.state = state;

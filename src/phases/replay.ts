@@ -52,6 +52,8 @@ export interface RunCreated {
   rehearsal?: RunState['rehearsal'];
   fingerprint: string;
   partHashes: Record<string, string>;
+  environment?: string;
+  promotedFrom?: RunState['promotedFrom'];
 }
 
 /** A new run's first state: the same whether the run is being created or replayed from its log. */
@@ -73,6 +75,8 @@ export function createdState(d: RunCreated, at: string): RunState {
     baselines: {},
     seq: 0,
     rehearsal: d.rehearsal,
+    ...(d.environment ? { environment: d.environment } : {}),
+    ...(d.promotedFrom ? { promotedFrom: d.promotedFrom } : {}),
   };
 }
 

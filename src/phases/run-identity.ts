@@ -21,10 +21,15 @@ export function targetOf(lr: LoadedRunbook): Record<string, string> {
 }
 
 export function fingerprintOf(lr: LoadedRunbook): string {
-  return createHash('sha256')
-    .update(JSON.stringify([lr.runbook.id, targetOf(lr)]))
-    .digest('hex')
-    .slice(0, 12);
+  return (
+    createHash('sha256')
+      // a run's environment is part of what it is: a staging and a production run never mix
+      .update(
+        JSON.stringify(lr.environment ? [lr.runbook.id, targetOf(lr), lr.environment] : [lr.runbook.id, targetOf(lr)]),
+      )
+      .digest('hex')
+      .slice(0, 12)
+  );
 }
 
 /**

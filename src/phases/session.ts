@@ -30,6 +30,7 @@ import { approveNow, intake, signApproval, type Approved, type Approver } from '
 import { startWebhooks, Watchers } from './watchers.js';
 import type { SessionOptions } from './session-options.js';
 import { RunValues } from './run-values.js';
+import { promotionFor } from './promotion.js';
 import { inputProblem } from '../runbook/values.js';
 
 export type { Listener } from './recorder.js';
@@ -67,8 +68,11 @@ export class Session {
     this.paths = store.paths;
     this.keptIn = store.keptIn;
     let existing: RunState | undefined;
+    let promotedFrom: RunState['promotedFrom'];
     try {
       existing = store.load();
+      // a run promoted from another environment begins only once that one vouches for it
+      if (!existing && !opts.readOnly) promotedFrom = promotionFor(lr, opts);
       if (!existing && !opts.readOnly && !store.mayCreate(!!opts.newRun))
         throw new NoRunError(
           `there is no run of "${lr.runbook.title}" in the state database ${this.keptIn} yet: check the runbook ` +
@@ -108,7 +112,7 @@ export class Session {
       const { operator, stateDir, signingKey } = opts;
       this.effects = new Effects(lr, this.rec, this.runner, this.targets, { operator, stateDir, signingKey });
       if (existing) this.rec.state = existing;
-      else createRun(this.rec, fingerprint, env);
+      else createRun(this.rec, fingerprint, env, promotedFrom);
       if (opts.readOnly) this.watch(!!existing);
       else this.begin(!!existing, env, from);
     } catch (e) {

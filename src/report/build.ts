@@ -2,7 +2,7 @@
 // audit log. Markdown and HTML are renderings of exactly this object.
 import type { Runbook } from '../runbook/schema.js';
 import type { Redactor } from '../runbook/redact.js';
-import type { RunState, Attempt, SignoffRecord } from '../state/run-state.js';
+import type { RunState, Attempt, PromotedFrom, SignoffRecord } from '../state/run-state.js';
 import type { CheckResult } from '../checks/types.js';
 import type { AuditEntry } from '../state/audit.js';
 import { approvalsMissing, gateStatus, phaseState, stepState, waitNotBefore } from '../phases/rules.js';
@@ -139,7 +139,7 @@ export interface ReportBody {
   rehearsal?: { offset: string; clockAt: string };
   verdict: Verdict;
   runbook: { id: string; title: string; version: string; hash: string };
-  run: { id: string; createdAt: string; fingerprint: string };
+  run: { id: string; createdAt: string; fingerprint: string; environment?: string; promotedFrom?: PromotedFrom };
   target: Record<string, string>;
   /** the inputs given at the start of the run (a step's decisions are shown beside it) */
   inputs?: ReportValue[];
@@ -339,7 +339,13 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
     generatedAt: (inp.realNow ?? inp.now).toISOString(),
     rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
     runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
-    run: { id: state.runId, createdAt: state.createdAt, fingerprint: state.fingerprint },
+    run: {
+      id: state.runId,
+      createdAt: state.createdAt,
+      fingerprint: state.fingerprint,
+      ...(state.environment ? { environment: state.environment } : {}),
+      ...(state.promotedFrom ? { promotedFrom: state.promotedFrom } : {}),
+    },
     target: state.target,
     inputs: stepValues(state, undefined),
     phases: phases.map((id) => reportPhase(inp, id)),

@@ -76,6 +76,8 @@ export function headerRows(b: ReportBody): string[][] {
     ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
     ['Runbook sha256', b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
+    ...(b.run.environment ? [['Environment', b.run.environment]] : []),
+    ...(b.run.promotedFrom ? [['Promoted from', promotedText(b.run.promotedFrom)]] : []),
     ...Object.entries(b.target).map(([k, v]) => [`Target: ${k}`, v]),
     ...(b.inputs ?? []).map((v) => [`Input: ${v.name}`, valueOnly(v)]),
     ['Generated', generatedText(b)],
@@ -97,6 +99,17 @@ function valueOnly(v: ReportValue): string {
 /** A step's decisions and captured values, a line each, as both formats show them. */
 export function valueLines(s: ReportStep): string[] {
   return (s.values ?? []).map((v) => `${v.kind === 'input' ? 'Decision' : 'Captured'}: ${valueText(v)}`);
+}
+
+/** The run a run was promoted from, as a report names it: which run, its record's head, who signed what. */
+export function promotedText(p: NonNullable<ReportBody['run']['promotedFrom']>): string {
+  const head = p.auditHead ? `, audit log #${p.auditHead.seq} ${p.auditHead.hash}` : '';
+  const phases = p.phases
+    .map(
+      (x) => `${x.id} by ${x.by} (key ${x.keyFingerprint ?? '?'}${x.reportDigest ? `, report ${x.reportDigest}` : ''})`,
+    )
+    .join('; ');
+  return `${p.environment} run ${p.runId} of runbook sha256 ${p.runbookHash}${head}; signed off: ${phases}`;
 }
 
 export const STEP_COLUMNS = ['#', 'step', 'kind', 'status', 'attempts', 'finished'];

@@ -60,7 +60,8 @@ export function frameView(v: {
   );
   const room = width - operator.length - 2 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);
   return {
-    title: truncate(`Waymark · ${rb.title}`, room),
+    // the environment is read before the title: a production run never looks like a staging one
+    title: truncate(`Waymark · ${state.environment ? `${state.environment.toUpperCase()} · ` : ''}${rb.title}`, room),
     operator,
     rehearsal,
     availability: v.availability

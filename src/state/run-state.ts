@@ -154,6 +154,16 @@ export interface CapturedValue {
   at: string;
 }
 
+/** The run a run was promoted from: which, its record's head, and each phase's trusted sign-off. */
+export interface PromotedFrom {
+  environment: string;
+  runId: string;
+  runbookHash: string;
+  /** its audit log's head when the promotion was checked: the whole record it vouches for */
+  auditHead?: { seq: number; hash: string };
+  phases: Array<{ id: string; by: string; at?: string; keyFingerprint?: string; reportDigest?: string }>;
+}
+
 export interface RunState {
   schema: number;
   runId: string;
@@ -179,6 +189,10 @@ export interface RunState {
   audit?: { seq: number; hash: string };
   /** a run started with a moved clock is a rehearsal for its whole life */
   rehearsal?: { offset: string; offsetMs: number };
+  /** the environment the run is of (--env): part of its identity */
+  environment?: string;
+  /** the run of another environment this one was promoted from (promote_from), as checked when it began */
+  promotedFrom?: PromotedFrom;
   /** the inputs given so far, by name */
   inputs?: Record<string, GivenInput>;
   /** the values steps captured, by step key, then by name */

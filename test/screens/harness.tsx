@@ -22,12 +22,16 @@ export async function openTui(
     state?: string;
     work?: string;
     runbook?: string;
+    environment?: string;
     prepare?: (s: Session) => Promise<void> | void;
   } = {},
 ) {
   const work = opts.work ?? tempDir();
   const stateDir = opts.state ?? tempDir();
-  const lr = loadRunbook(opts.runbook ?? 'test/fixtures/tui.yaml', { env: { TUI_WORK: work } });
+  const lr = loadRunbook(opts.runbook ?? 'test/fixtures/tui.yaml', {
+    env: { TUI_WORK: work },
+    environment: opts.environment,
+  });
   const session = new Session(lr, { stateDir, operator: 'tester', now: opts.now });
   await opts.prepare?.(session);
   const exits: number[] = [];

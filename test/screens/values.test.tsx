@@ -71,3 +71,14 @@ describe('inputs in the TUI', () => {
     expect(t.session.state.inputs).toBeUndefined();
   });
 });
+
+describe('the environment in the TUI', () => {
+  it('is in the header of every screen, before the title', async () => {
+    const t = await openTui({ runbook: 'test/fixtures/environments.yaml', environment: 'staging' });
+    await t.waitFor(/Waymark · STAGING · Envs/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/› · Show/);
+    expect(t.frame()).toMatch(/Waymark · STAGING · Envs/);
+    expect(t.frame()).toMatch(/\$ echo 'target=staging-db env=staging'/);
+  });
+});
