@@ -2,13 +2,12 @@
 // Manual steps and sign-offs need --yes (recorded as accepted by --yes).
 import type { Session } from './session.js';
 import { DONE, splitStepKey } from '../state/run-state.js';
-import { approvalsLine, gateStatus, phaseState, pointOfNoReturn, stepState, signoffBlocker } from './rules.js';
+import { approvalsLine, can, gateStatus, phaseState, pointOfNoReturn, stepState, signoffBlocker } from './rules.js';
 import { waitView } from './wait-words.js';
 import { rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { stepKey } from '../runbook/step-key.js';
-import { inputsOf } from '../runbook/values.js';
 import { howToGive, lacking, sourcedValue, startInputs, varProblem, type InputSources } from './input-sources.js';
 
 export interface NonInteractiveOptions {
@@ -197,7 +196,8 @@ function giveInputs(
   const rb = session.runbook;
   const src = { vars: opts.inputs?.vars ?? {}, env: opts.inputs?.env ?? process.env, yes: opts.yes };
   for (const name of step ? [] : Object.keys(src.vars)) {
-    const was = session.state.inputs?.[name];
+    // a decision a step asks is its own each time it runs; the others are the run's, given once
+    const was = startInputs(rb).includes(name) ? session.state.inputs?.[name] : undefined;
     const bad =
       varProblem(rb, name) ??
       (was && was.value !== src.vars[name]
@@ -210,7 +210,7 @@ function giveInputs(
     }
   }
   const missing: string[] = [];
-  for (const name of lacking(session, names)) {
+  for (const name of step ? names : lacking(session, names)) {
     const def = rb.inputs[name];
     const v = sourcedValue(name, def, src);
     if (!v) {
@@ -249,7 +249,13 @@ async function runOne(
       return EXIT.failed;
     }
   }
-  const lacks = giveInputs(session, inputsOf(session.runbook, step), opts, say, { key: label, title: step.title });
+  // the inputs the rules say it needs now (a decision again, when it runs anew), and secrets not held
+  const v = can(session.runbook, session.state, { type: 'start', scope, stepId: step.id }, session.now());
+  const needed = [
+    ...(v.ok ? v.needs.flatMap((n) => (n.kind === 'input' ? [n.name] : [])) : []),
+    ...session.values.secretsNotHeld(step),
+  ];
+  const lacks = giveInputs(session, needed, opts, say, { key: label, title: step.title });
   if (lacks !== undefined) return lacks;
   const cmd = step.kind === 'command' ? `\n    $ ${session.commandText(step, scope)}` : '';
   say(`▶ ${label}: ${step.title}${cmd}`);

@@ -308,10 +308,16 @@ function uncaptured(rb: Runbook, state: RunState, scope: string, step: Step): Re
 }
 
 /** The inputs a step needs that the run has not been given, first those it asks for (its decisions). */
-function inputNeeds(rb: Runbook, state: RunState, step: Step): Need[] {
+function inputNeeds(rb: Runbook, state: RunState, scope: string, step: Step): Need[] {
+  const asked = new Set(step.ask ?? []);
+  const ended = stepState(state, scope, step.id).finishedAt;
   return inputsOf(rb, step)
-    .filter((name) => rb.inputs[name] && !state.inputs?.[name])
-    .map((name) => ({ kind: 'input', name, def: rb.inputs[name], asked: (step.ask ?? []).includes(name) }));
+    .filter((name) => {
+      const given = state.inputs?.[name];
+      // a decision is the step's: asked again each time it runs anew (after a failure, or again)
+      return rb.inputs[name] && (!given || (asked.has(name) && !!ended && given.at <= ended));
+    })
+    .map((name) => ({ kind: 'input', name, def: rb.inputs[name], asked: asked.has(name) }));
 }
 
 function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { scope: string }>, now: Date): Verdict {
@@ -362,7 +368,7 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
       }
       const missing = uncaptured(rb, state, action.scope, step);
       if (missing) return no(rb, missing);
-      const needs: Need[] = inputNeeds(rb, state, step);
+      const needs: Need[] = [];
       if (DONE.has(cur.status)) {
         // a step that is done runs again only by a decision: never for what cannot be undone
         const said = `${cur.status} at ${cur.finishedAt ?? '?'}${cur.operator ? ` (by ${cur.operator})` : ''}`;
@@ -371,6 +377,8 @@ function stepRules(rb: Runbook, state: RunState, action: Extract<RuleAction, { s
           return no(rb, { code: 'never-rerun', title: step.title, said });
         needs.push({ kind: 'rerun', text: `Run "${step.title}" again? It ${said}.` });
       }
+      // what it needs to know, once it is decided that it runs
+      needs.push(...inputNeeds(rb, state, action.scope, step));
       const pnr = pointOfNoReturn(rb, action.scope, step);
       // asked only now that every precondition holds: never "type the word" and then "not yet"
       if (pnr) needs.push({ kind: 'pnr', text: pnr, word: step.id });

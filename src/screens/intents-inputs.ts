@@ -14,11 +14,13 @@ type InputDialog = Extract<Dialog, { kind: 'input' }>;
 export function inputDialog(
   rb: Runbook,
   name: string,
-  at: { scope?: string; stepId?: string; again?: boolean } = {},
+  at: { scope?: string; stepId?: string; again?: boolean; rerun?: boolean; previous?: string } = {},
 ): InputDialog {
   const def = rb.inputs[name];
   const choices = choicesOf(def);
-  const dflt = def.default ?? '';
+  // asked again (a step run anew), the last answer is proposed; else the default
+  const { previous, ...where } = at;
+  const dflt = previous ?? def.default ?? '';
   return {
     kind: 'input',
     name,
@@ -30,7 +32,7 @@ export function inputDialog(
       choices.findIndex((c) => c.value === dflt),
     ),
     text: choices.length || def.secret ? '' : dflt,
-    ...at,
+    ...where,
   };
 }
 
@@ -51,6 +53,6 @@ export function submitInput(c: Ctx, d: InputDialog): void {
   if (!r.ok) return c.store.setUi({ ...c.store.snap.ui, dialog: { ...d, error: r.error } });
   c.store.setUi({ ...c.store.snap.ui, dialog: undefined });
   c.store.say(`${d.name} ${d.secret ? 'given (secret: not shown or stored)' : `= ${value}`}: recorded`, 'ok');
-  if (step) return c.intents.startSelected();
+  if (step) return c.intents.startSelected({ rerun: d.rerun });
   askStartInputs(c);
 }

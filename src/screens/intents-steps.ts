@@ -47,7 +47,13 @@ export function startSelected(c: Ctx, given: Given = {}): void {
 
 /** The dialog a need asks with, or undefined when the operator gave it already. */
 function dialogFor(c: Ctx, step: Step, scope: string, n: Need, given: Given): Dialog | undefined {
-  if (n.kind === 'input') return inputDialog(c.session.runbook, n.name, { scope, stepId: step.id });
+  if (n.kind === 'input')
+    return inputDialog(c.session.runbook, n.name, {
+      scope,
+      stepId: step.id,
+      rerun: given.rerun,
+      previous: c.session.state.inputs?.[n.name]?.value,
+    });
   if (n.kind === 'rerun' && !given.rerun)
     return { kind: 'confirm-key', purpose: 'rerun', scope, stepId: step.id, prompt: n.text };
   if (n.kind === 'pnr' && !given.pnrConfirmed)

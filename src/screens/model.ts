@@ -51,6 +51,8 @@ export type Dialog =
       /** the step that asks it (a decision); none for the inputs asked as the run starts */
       scope?: string;
       stepId?: string;
+      /** the operator already decided to run the step again: not asked twice */
+      rerun?: boolean;
     }
   /** one key decides: y goes on, any other key cancels */
   | { kind: 'confirm-key'; purpose: 'rerun'; scope: string; stepId: string; prompt: string };

@@ -84,4 +84,43 @@ describe('values in the engine', () => {
     const r = reduce(rb, s, { type: 'step.start', scope: 'a', stepId: 'migrate' }, ctx);
     expect(r.ok && r.effects).toEqual([{ type: 'run-command', scope: 'a', stepId: 'migrate' }]);
   });
+
+  it("a decision is asked again when its step runs anew (after a failure); the run's other inputs are not", () => {
+    const later = new Date(T0.getTime() + 60_000);
+    let s = apply(
+      freshState(),
+      { type: 'input.given', name: 'target', value: 'stage' },
+      { type: 'input.given', name: 'token' },
+      { type: 'step.start', scope: 'a', stepId: 'backup' },
+      { type: 'step.finished', scope: 'a', stepId: 'backup', ok: true, captured: { file: { value: '/b' } } },
+      { type: 'input.given', name: 'policy', value: 'fail', step: 'a/migrate' },
+      { type: 'step.start', scope: 'a', stepId: 'migrate' },
+    );
+    const failed = reduce(
+      rb,
+      s,
+      { type: 'step.finished', scope: 'a', stepId: 'migrate', ok: false },
+      {
+        ...ctx,
+        now: later,
+      },
+    );
+    if (!failed.ok) throw new Error(failed.error);
+    s = failed.state;
+    const v = can(rb, s, { type: 'start', scope: 'a', stepId: 'migrate' }, later);
+    expect(v.ok && v.needs.map((n) => (n.kind === 'input' ? n.name : n.kind))).toEqual(['policy']);
+    const at = new Date(later.getTime() + 1000);
+    const given = reduce(
+      rb,
+      s,
+      { type: 'input.given', name: 'policy', value: 'keep-first', step: 'a/migrate' },
+      {
+        ...ctx,
+        now: at,
+      },
+    );
+    expect(given.ok).toBe(true);
+    const again = can(rb, (given as { state: RunState }).state, { type: 'start', scope: 'a', stepId: 'migrate' }, at);
+    expect(again.ok && again.needs).toEqual([]);
+  });
 });

@@ -43,6 +43,19 @@ describe('inputs in the TUI', () => {
     expect(st.steps['a/migrate'].outputTail?.map((l) => l.text)).toEqual([
       'policy=--on-duplicate=keep-first file=/tmp/backup-stage.sql token=***',
     ]);
+    // run again: decided once (y), then the decision is asked again, the last answer proposed
+    await t.press(KEYS.up);
+    await t.waitFor(/› ✔ Migrate/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Run it again\?/);
+    await t.press('y');
+    await t.waitFor(/Decide: policy/);
+    expect(t.frame()).toMatch(/› keep-first — keep the first record of each id/);
+    await t.press(KEYS.up, KEYS.enter);
+    await t.waitFor(/Migrate: passed, exit 0/);
+    expect(t.frame()).not.toMatch(/Run it again\?/);
+    expect(t.session.state.steps['a/migrate'].attempts).toBe(2);
+    expect(t.session.state.inputs?.policy).toMatchObject({ value: 'fail', step: 'a/migrate' });
     // the rollback procedure uses the backup this run wrote
     const restore = t.session.runbook.rollback[0].steps[0];
     expect(t.session.commandText(restore, 'rollback:restore')).toBe("echo 'restoring /tmp/backup-stage.sql'");
