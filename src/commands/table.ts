@@ -150,6 +150,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '--seconds N',
       '--load N',
       '--shared-state',
+      '--var NAME=VALUE',
     ],
     run: lazy(() => import('./demo.js'), 'demoCommand'),
   },
