@@ -9,6 +9,8 @@ import { phaseState, stepState, gateStatus, phaseBlocker } from './rules.js';
 import { waitView } from './wait-words.js';
 import { signoffHistoryLine } from './wording.js';
 import { outputRulesText } from './output-judge.js';
+import { substituteDeep } from '../runbook/values.js';
+import { recordedValue } from './run-values.js';
 
 export interface PlanStep {
   id: string;
@@ -139,7 +141,12 @@ export function buildPlan(
             title: s.title,
             status: st.status,
             reason: st.reason,
-            action: describeStep(s, redactor, rb.checks),
+            // with the values the run has recorded written in (a secret one stays a reference)
+            action: describeStep(
+              substituteDeep(s, (ref) => recordedValue(rb, state, ref, p.id)),
+              redactor,
+              rb.checks,
+            ),
           };
           if (s.destructive) out.destructive = true;
           const judged = outputRulesText(s);

@@ -2,9 +2,16 @@
 // and the secret ones, which the record never holds, from this session's memory. A secret given
 // in an earlier session is asked again: it was never written anywhere to be read back.
 import type { LoadedRunbook } from '../load/loader.js';
-import type { Step } from '../runbook/schema.js';
+import type { Runbook, Step } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
 import { inputProblem, inputsOf, resolveStepRef, type ValueRef } from '../runbook/values.js';
+
+/** A reference's value as the run's record holds it (never a secret one: the record has none). */
+export function recordedValue(rb: Runbook, state: RunState, ref: ValueRef, scope: string): string | undefined {
+  if (ref.kind === 'input') return state.inputs?.[ref.name]?.value;
+  const r = resolveStepRef(rb, ref.step, scope);
+  return 'why' in r ? undefined : state.captured?.[r.key]?.[ref.name]?.value;
+}
 
 export class RunValues {
   private readonly secrets = new Map<string, string>();
@@ -16,11 +23,9 @@ export class RunValues {
 
   /** A reference's text for a step of `scope`, when the run has it. */
   value(ref: ValueRef, scope: string): string | undefined {
-    const s = this.state();
-    if (ref.kind === 'input') return this.secrets.get(`input:${ref.name}`) ?? s.inputs?.[ref.name]?.value;
-    const r = resolveStepRef(this.lr.runbook, ref.step, scope);
-    if ('why' in r) return undefined;
-    return this.secrets.get(`step:${r.key}:${ref.name}`) ?? s.captured?.[r.key]?.[ref.name]?.value;
+    const rb = this.lr.runbook;
+    const key = ref.kind === 'input' ? `input:${ref.name}` : stepSecretKey(rb, ref, scope);
+    return (key && this.secrets.get(key)) ?? recordedValue(rb, this.state(), ref, scope);
   }
 
   /** A secret input's value, held here only; undefined, or why it cannot be given. */
@@ -50,4 +55,9 @@ export class RunValues {
   holds(name: string): boolean {
     return this.secrets.has(`input:${name}`);
   }
+}
+
+function stepSecretKey(rb: Runbook, ref: Extract<ValueRef, { kind: 'step' }>, scope: string): string | undefined {
+  const r = resolveStepRef(rb, ref.step, scope);
+  return 'why' in r ? undefined : `step:${r.key}:${ref.name}`;
 }

@@ -100,14 +100,15 @@ describe('inputs in plain mode', () => {
     expect(md).toMatch(/\| Input: token \| secret, not recorded — given by alice at \S+ \|/);
     expect(md).toMatch(/Captured: file = \/tmp\/backup-stage\.sql — captured at /);
     expect(md).toMatch(/Decision: policy = keep-first — given by alice at /);
+    // the dry run writes in what the record holds; a secret stays a reference (the record has none)
+    const plan = cli(['plan', '--runbook', RUNBOOK, '--state-dir', state]).stdout;
+    expect(plan).toMatch(/TOKEN='\$\{inputs\.token\}' sh -c .* --on-duplicate=keep-first \/tmp\/backup-stage\.sql/);
     // nothing under the state folder holds the secret: state, audit log, reports
     expect(everything(state)).not.toContain(SECRET);
     expect(md).not.toContain(SECRET);
-    // a run keeps the values it was given
-    const change = run(state, ['--var', 'policy=fail'], { VALUES_TOKEN: SECRET });
+    // a run keeps the inputs it was given at its start (a decision is its step's, asked each time it runs)
+    const change = run(state, ['--var', 'target=prod'], { VALUES_TOKEN: SECRET });
     expect(change.code).toBe(2);
-    expect(change.stdout).toMatch(
-      /--var policy=fail: this run was given policy=keep-first \(by alice at \S+\), and keeps/,
-    );
+    expect(change.stdout).toMatch(/--var target=prod: this run was given target=stage \(by alice at \S+\), and keeps/);
   });
 });
