@@ -78,7 +78,8 @@ function lines(r: RunRow): string[] {
     : 'free';
   return [
     `${name}${r.rehearsal ? ' (rehearsal)' : ''}`,
-    `    ${r.runbook} v${r.version}${r.environment ? ` · ${r.environment.toUpperCase()}` : ''} · run ${r.runId?.slice(0, 8)} started ${r.createdAt} · last change ${r.updatedAt}`,
+    `    ${r.runbook} v${r.version}${r.environment ? ` · ${r.environment.toUpperCase()}` : ''} · ` +
+      `run ${r.runId?.slice(0, 8)} started ${r.createdAt} · last change ${r.updatedAt}`,
     `    ${r.phases?.signedOff} phase(s) signed off${r.phases?.current ? ` · at ${r.phases.current}` : ''} · ${held}`,
   ];
 }
