@@ -31,6 +31,8 @@ export interface StepViewInput {
   envDiff: string[];
   /** output lines of the step while it runs */
   live?: string[];
+  /** what the step decided and captured, a line each ("captured file = …") */
+  values?: string[];
   now: Date;
   width: number;
 }
@@ -79,6 +81,7 @@ export function stepParts(v: StepViewInput): {
     for (const l of v.live) output.push(...lines(`│ ${l}`, width, 'out'));
   } else if (st.status !== 'pending' && !st.check) {
     output.push(...lines(statusLine(st), width, 'status'));
+    for (const l of v.values ?? []) output.push(...lines(l, width));
     for (const l of st.outputTail ?? []) output.push(...lines(`│ ${l.text}`, width, 'out'));
   }
   return { instructions, action, notes, diff, output };
@@ -181,7 +184,18 @@ export function stepViewFor(
             session.runbook.checks,
           ),
     live: live && live.key === stepKey(scope, step.id) ? live.lines : undefined,
+    values: valueLinesOf(state, stepKey(scope, step.id)),
   };
+}
+
+/** A step's decisions and captured values as the step view says them; a secret one never with its value. */
+function valueLinesOf(state: RunState, key: string): string[] {
+  const shown = (v: { value?: string; secret?: boolean }) => (v.secret ? '(secret, not shown)' : (v.value ?? ''));
+  const decided = Object.entries(state.inputs ?? {})
+    .filter(([, g]) => g.step === key)
+    .map(([n, g]) => `decided ${n} = ${shown(g)} (${g.by})`);
+  const captured = Object.entries(state.captured?.[key] ?? {}).map(([n, c]) => `captured ${n} = ${shown(c)}`);
+  return [...decided, ...captured];
 }
 
 /** What an edit-env step would change, secrets masked (reads the env file). */

@@ -29,6 +29,11 @@ describe('inputs in the TUI', () => {
     await t.press(KEYS.enter);
     await t.waitFor(/✔ Back up\s+\[command · passed\]/);
     await t.waitFor(/› · Migrate/);
+    // the step says what it captured
+    await t.press(KEYS.up);
+    await t.waitFor(/captured file = \/tmp\/backup-stage\.sql/);
+    await t.press(KEYS.down);
+    await t.waitFor(/› · Migrate/);
     // the captured file and the masked secret are in the command before it runs
     expect(t.frame()).toMatch(/TOKEN=\*\*\* sh -c/);
     expect(t.frame()).toMatch(/\/tmp\/backup-stage\.sql/);
@@ -38,6 +43,9 @@ describe('inputs in the TUI', () => {
     expect(t.frame()).toMatch(/ {2}keep-first — keep the first record of each id/);
     await t.press(KEYS.down, KEYS.enter);
     await t.waitFor(/✔ Migrate\s+\[command · passed\]/);
+    await t.press(KEYS.up);
+    await t.waitFor(/decided policy = keep-first \(tester\)/);
+    await t.press(KEYS.down);
     const st = t.session.state;
     expect(st.inputs?.policy).toMatchObject({ value: 'keep-first', by: 'tester', step: 'a/migrate' });
     expect(st.steps['a/migrate'].outputTail?.map((l) => l.text)).toEqual([
