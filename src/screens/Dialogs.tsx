@@ -1,7 +1,7 @@
 // Dialogs: a reason, a sign-off, a typed confirmation word, quitting, help.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { color, truncate } from './theme.js';
+import { color, truncate, wrap } from './theme.js';
 import type { Dialog, ScreenId } from './model.js';
 import { GLOBAL_KEYS, SCREEN_KEYS } from './key-map.js';
 import type { SignoffView } from './dialog-view.js';
@@ -108,7 +108,7 @@ export function DialogView({ dialog, width, extra }: { dialog: Dialog; width: nu
   }
 }
 
-/** An input: its choices with what each does, or a field (masked when secret); who is recorded. */
+/** An input: its choices with what each does, or a field (masked when secret); who is recorded. Wrapped, never cut. */
 function InputDialog({
   dialog,
   width,
@@ -122,18 +122,18 @@ function InputDialog({
   const recorded = dialog.secret
     ? `Secret: never shown or stored; the record says ${extra.operator} gave it.`
     : `Recorded with your name (${extra.operator}) in the run, the audit log and the report.`;
+  const inner = width - 4;
   return (
     <Box1 title={title} width={width} tone="yellow">
-      {dialog.description ? <Text>{truncate(dialog.description, width - 4)}</Text> : null}
-      <Text dimColor>{truncate(recorded, width - 4)}</Text>
+      {dialog.description ? <Text>{wrap(dialog.description, inner).join('\n')}</Text> : null}
+      <Text dimColor>{wrap(recorded, inner).join('\n')}</Text>
       {dialog.choices.length ? (
         <>
           {dialog.choices.map((c, i) => (
             <Text key={c.value} inverse={i === dialog.cursor}>
-              {truncate(
-                `${i === dialog.cursor ? '› ' : '  '}${c.value}${c.description ? ` — ${c.description}` : ''}`,
-                width - 4,
-              )}
+              {wrap(`${c.value}${c.description ? ` — ${c.description}` : ''}`, inner - 2)
+                .map((l, k) => `${k ? '  ' : i === dialog.cursor ? '› ' : '  '}${l}`)
+                .join('\n')}
             </Text>
           ))}
           {dialog.error ? <Text color={color('red')}>{dialog.error}</Text> : null}

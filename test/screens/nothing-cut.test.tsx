@@ -68,3 +68,23 @@ describe('nothing the operator must act on is cut (runbook.yaml at 80×24)', () 
     expect(seen).toEqual([]);
   }, 120_000);
 });
+
+describe("the seed runbook's inputs, as the TUI asks them at 80 columns", () => {
+  it('each dialog shows every choice and what it does whole, wrapped, never cut', async () => {
+    const { render } = await import('ink-testing-library');
+    const { DialogView } = await import('../../src/screens/Dialogs.js');
+    const { inputDialog } = await import('../../src/screens/intents-inputs.js');
+    const { loadRunbook } = await import('../../src/load/loader.js');
+    const rb = loadRunbook('runbook.yaml').runbook;
+    expect(Object.keys(rb.inputs).length).toBeGreaterThan(0);
+    for (const name of Object.keys(rb.inputs)) {
+      const dialog = inputDialog(rb, name, { scope: 'phase-2-migrate', stepId: 'migrate' });
+      const r = render(<DialogView dialog={dialog} width={80} extra={{ operator: 'ops-alice', screen: 'steps' }} />);
+      const frame = r.lastFrame() ?? '';
+      r.unmount();
+      expect(cut(frame), `${name}:\n${frame}`).toEqual([]);
+      const flat = frame.replace(/[│╭╮╰╯─]/g, ' ').replace(/\s+/g, ' ');
+      for (const c of dialog.choices) expect(flat).toContain(`${c.value} — ${c.description ?? ''}`.trim());
+    }
+  });
+});
