@@ -63,6 +63,8 @@ export function stepParts(v: StepViewInput): {
     notes.push(...lines(waitSentence(v.rb, v.state, step, v.now), width));
   if (step.point_of_no_return) notes.push(...lines(`⛔ point of no return: ${step.point_of_no_return}`, width, 'red'));
   if (step.destructive) notes.push({ text: '⚠ destructive: you will type a confirmation word', tone: 'red' });
+  // what it decided and captured stays in view with the command, whatever the output's length
+  for (const l of v.values ?? []) notes.push(...lines(l, width));
   const diff: ViewLine[] = [];
   if (step.kind === 'edit-env' && st.status !== 'passed') {
     const changes = v.envDiff.some((l) => /^[+-]/.test(l));
@@ -81,7 +83,6 @@ export function stepParts(v: StepViewInput): {
     for (const l of v.live) output.push(...lines(`│ ${l}`, width, 'out'));
   } else if (st.status !== 'pending' && !st.check) {
     output.push(...lines(statusLine(st), width, 'status'));
-    for (const l of v.values ?? []) output.push(...lines(l, width));
     for (const l of st.outputTail ?? []) output.push(...lines(`│ ${l.text}`, width, 'out'));
   }
   return { instructions, action, notes, diff, output };
