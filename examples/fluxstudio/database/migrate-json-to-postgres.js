@@ -57,10 +57,12 @@ let tell = progressEvery((t) => console.log(`  … ${t}`));
 let done = 0;
 
 let stats = {};
-const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, defaulted: 0, rekeyed: 0 });
+const stat = (e) => (stats[e] ??= { total: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, notKept: 0, defaulted: 0, rekeyed: 0 });
 const rejectedFile = join(REPORT_DIR, 'migration-rejected.jsonl');
 const rejectedOut = createWriteStream(`${rejectedFile}.tmp`);
 let rejectedCount = 0;
+/** records not migrated because the operator chose which copy of a duplicated id to keep: not errors */
+let notKeptCount = 0;
 /** rejections whose record is looked up again at the end: where → { entity, field, value, reason } */
 const later = new Map();
 
@@ -76,12 +78,24 @@ function defaulted(x, fields) {
 }
 
 /** A record that is not migrated: counted, said (the first 20), and written with its record. */
-function rejectRecord(x, field, value, reason) {
+function rejectRecord(x, field, value, reason, decided = false) {
+  if (decided) return notKept(x, field, value, reason);
   stat(x.entity).rejected++;
   rejectedCount++;
   const id = isRecord(x.rec) ? x.rec.id ?? x.mapKey ?? null : x.id ?? null;
   if (rejectedCount <= 20) console.log(`❌ Rejected ${x.entity} ${JSON.stringify(id)} (${x.where}): ${field ? `${field} ${JSON.stringify(value)}: ` : ''}${reason}`);
   const entry = { entity: x.entity, id, where: x.where, field, value: value === undefined ? null : value, reason };
+  if ('rec' in x) rejectedOut.write(JSON.stringify({ ...entry, record: x.rec }) + '\n');
+  else later.set(x.where, entry);
+}
+
+/** A copy of a duplicated id (or of a unique value) the operator chose not to keep: said, listed, not an error. */
+function notKept(x, field, value, reason) {
+  stat(x.entity).notKept++;
+  notKeptCount++;
+  const id = isRecord(x.rec) ? x.rec.id ?? x.mapKey ?? null : x.id ?? null;
+  if (notKeptCount <= 20) console.log(`↷ Not kept ${x.entity} ${JSON.stringify(id)} (${x.where}): ${reason}`);
+  const entry = { entity: x.entity, id, where: x.where, field, value: value === undefined ? null : value, reason, decided: `--on-duplicate=${ON_DUPLICATE}` };
   if ('rec' in x) rejectedOut.write(JSON.stringify({ ...entry, record: x.rec }) + '\n');
   else later.set(x.where, entry);
 }
@@ -110,7 +124,7 @@ const { stage, parts, plan } = await stageStore(
 const byEntity = stats;
 stats = {};
 for (const [e, s] of Object.entries(plan.entities))
-  stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, defaulted: 0, rekeyed: 0, ...byEntity[e], total: s.records };
+  stats[e] = { inserted: 0, updated: 0, unchanged: 0, rejected: 0, notKept: 0, defaulted: 0, rekeyed: 0, ...byEntity[e], total: s.records };
 // which record of a duplicated id is kept (keep-first / keep-last), by where it stands: where → why not
 const dropped = new Map();
 const keptOf = (records) => (ON_DUPLICATE === 'keep-last' ? records.at(-1) : records[0]).where;
@@ -155,7 +169,7 @@ if ((plan.duplicates.length || plan.unique.length) && ON_DUPLICATE === 'fail') {
   for (const d of plan.unique.slice(0, 10)) console.log(`  ❌ ${d.entity} ${d.field} ${JSON.stringify(d.value)} used twice: at ${d.records.map((r) => r.where).join(', ')}`);
   const what = [plan.duplicates.length && `${plan.duplicates.length} duplicate id(s)`, plan.unique.length && `${plan.unique.length} value(s) a unique column holds twice`];
   console.log(`\n❌ ${what.filter(Boolean).join(' and ')}: nothing was written. Fix them in the JSON, or choose which record to keep`);
-  console.log('   with --on-duplicate=keep-first or --on-duplicate=keep-last (the records not kept are reported as rejected).');
+  console.log('   with --on-duplicate=keep-first or --on-duplicate=keep-last (the records not kept are listed, with why).');
   rejectedOut.destroy();
   defaultsOut.destroy();
   rmSync(`${rejectedFile}.tmp`, { force: true });
@@ -187,7 +201,7 @@ async function dropIn(part, entity, column, wheres, reason) {
     const id = JSON.parse(row.__id);
     const why = dropped.get(row.__where);
     const x = { entity, where: row.__where, id };
-    if (column === '__where') rejectRecord(x, why.field, why.field === 'id' ? id : why.value, why.reason);
+    if (column === '__where') rejectRecord(x, why.field, why.field === 'id' ? id : why.value, why.reason, true);
     else rejectRecord(x, null, null, reason);
     if (entity === 'projects') rejectedParents.add(row.__where);
   }
@@ -313,6 +327,7 @@ for (const [name, s] of Object.entries(stats)) {
   console.log(`  Migrated: ${written + s.unchanged} (${s.total ? ((100 * (written + s.unchanged)) / s.total).toFixed(1) : '100.0'}%)`);
   console.log(`  Errors: ${s.rejected}`);
   console.log(`  Written by this run: ${s.inserted} inserted, ${s.updated} updated (${s.unchanged} already up to date)`);
+  if (s.notKept) console.log(`  Not kept, as chosen (--on-duplicate=${ON_DUPLICATE}): ${s.notKept}`);
   if (s.defaulted) console.log(`  Default filled: ${s.defaulted} (each in ${defaultsFile})`);
   if (plan.entities[name]?.fromMap) console.log(`  Converted from a map: ${plan.entities[name].fromMap}`);
   if (s.rekeyed) console.log(`  Moved to the id mapped within their project (migrated before with the old mapping): ${s.rekeyed}`);
@@ -322,6 +337,8 @@ const by = (key) => Object.entries(stats).filter(([, s]) => s[key]).map(([e, s])
 if (defaultedCount) console.log(`\nℹ️  Default filled: ${defaultedCount} record(s) (${by('defaulted')}), each listed in ${defaultsFile}`);
 const fromMaps = Object.entries(plan.entities).filter(([, s]) => s.fromMap).map(([e, s]) => `${e} ${s.fromMap}`);
 if (fromMaps.length) console.log(`ℹ️  Converted from a map: ${fromMaps.join(', ')}`);
+if (notKeptCount)
+  console.log(`\n↷ Not kept, as chosen with --on-duplicate=${ON_DUPLICATE}: ${notKeptCount} record(s) (${by('notKept')}), each in ${rejectedFile}`);
 if (rejectedCount || process.exitCode) {
   console.log(`\n❌ Migration finished with ${rejectedCount} rejected record(s), each in ${rejectedFile}`);
   console.log('  Fix the data and re-run: the migration is idempotent.');

@@ -48,7 +48,7 @@ function discrepancyFile(file) {
 
 const stats = {};
 const stat = (e) =>
-  (stats[e] ??= { json: 0, pg: 0, matched: 0, missing: 0, extra: 0, mismatched: 0, mismatchedRows: 0, duplicate: 0, notMigrated: 0, filled: 0, newSince: 0, changedSince: 0 });
+  (stats[e] ??= { json: 0, pg: 0, matched: 0, missing: 0, extra: 0, mismatched: 0, mismatchedRows: 0, duplicate: 0, notKept: 0, notMigrated: 0, filled: 0, newSince: 0, changedSince: 0 });
 const examples = {};
 let out;
 /** One discrepancy: in the file, in its entity's counts, and among the first examples of its kind. */
@@ -119,7 +119,11 @@ async function compareStaged(entity, client, dupIds, readStart) {
   if (dupIds.length) await compareDuplicates(entity, client, dupIds);
 }
 
-/** A duplicated id: the copy equal to the table's row is the one kept; each other copy is a discrepancy. */
+/**
+ * A duplicated id: the copy equal to the table's row is the one kept (the operator chose which,
+ * --on-duplicate); the others are counted as not kept, not discrepancies. With no copy equal to
+ * the row, or no row, each copy but the first is a discrepancy.
+ */
 async function compareDuplicates(entity, client, dupIds) {
   const { s, t } = shape(entity);
   const r = await client.query(
@@ -131,10 +135,13 @@ async function compareDuplicates(entity, client, dupIds) {
   for (const x of r.rows) byKey.set(x.key, [...(byKey.get(x.key) ?? []), x]);
   for (const [key, copies] of byKey) {
     const kept = copies.find((c) => c.same && !c.absent);
-    if (kept) stat(entity).matched++;
-    for (const c of copies) {
-      if (c === kept) continue;
-      const pg = kept ? `holds the record at ${kept.__where}` : copies[0].absent ? 'missing' : 'equal to none of the copies';
+    if (kept) {
+      stat(entity).matched++;
+      stat(entity).notKept += copies.length - 1;
+      continue;
+    }
+    for (const c of copies.slice(1)) {
+      const pg = copies[0].absent ? 'missing' : 'equal to none of the copies';
       report({ entity, kind: 'duplicate', key, where: c.__where, field: 'id', json: `one of ${copies.length} records with this id`, pg });
     }
   }
@@ -200,7 +207,11 @@ async function validate() {
 }
 
 const label = (n) => n.charAt(0).toUpperCase() + n.slice(1);
-const accuracy = (s) => (s.json - s.changedSince > 0 ? (100 * s.matched) / (s.json - s.changedSince) : 100);
+/** of the records that could be judged: not those changed since the read, nor the copies not kept */
+const accuracy = (s) => {
+  const judged = s.json - s.changedSince - s.notKept;
+  return judged > 0 ? (100 * s.matched) / judged : 100;
+};
 function printEntity(name, s) {
   console.log(`\n🔍 Validating ${label(name)}...`);
   console.log(`  JSON ${name}: ${s.json}`);
@@ -211,6 +222,7 @@ function printEntity(name, s) {
     ['Extra in PostgreSQL', s.extra],
     ['Mismatched', s.mismatchedRows],
     ['Duplicate in JSON', s.duplicate],
+    ['Not kept (a copy of a duplicated id; PostgreSQL holds another copy exactly)', s.notKept],
     ["Not migratable (the migration's conversions reject it)", s.notMigrated],
     ['Default filled by the migration (declared, not a discrepancy)', s.filled],
     ['New since the JSON was read (not a discrepancy)', s.newSince],
