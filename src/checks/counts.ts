@@ -14,6 +14,13 @@ export const countsCheck = defineCheck({
     .object({
       entities: z.array(z.string()).min(1).describe('data entities to count; each needs a table unless source is json'),
       source: z.enum(['both', 'json', 'pg']).default('both'),
+      distinct_keys: z
+        .boolean()
+        .optional()
+        .describe(
+          'count a key the JSON holds twice once (777 and "777" too): a migration that keeps one copy of a ' +
+            'duplicated id (--on-duplicate) writes one row',
+        ),
       created_column: z
         .string()
         .optional()
@@ -37,7 +44,8 @@ export const countsCheck = defineCheck({
         if (!e) return { status: 'error', summary: `unknown data entity "${name}"`, metrics };
         // the JSON is read first, and when: PostgreSQL then, in one snapshot, says what came after
         const readStart = new Date();
-        const json = p.source === 'pg' ? null : await countEntity(ctx.data, name, ctx.baseDir, ctx.signal);
+        const json =
+          p.source === 'pg' ? null : await countEntity(ctx.data, name, ctx.baseDir, ctx.signal, p.distinct_keys);
         const readEnd = new Date();
         // a write already in the JSON reaches PostgreSQL a moment later (dual-write): let it land
         if (asOf) await settle();

@@ -91,6 +91,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
   let worst = 100;
   let newSince = 0;
   let onlyInPg = 0;
+  let notKept = 0;
   let defaults = 0;
   try {
     const all =
@@ -102,6 +103,7 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
       for (const k of KINDS) totals[k] += s.kinds[k];
       newSince += s.newSinceRead;
       onlyInPg += s.onlyInPg;
+      notKept += s.notKept;
       defaults += s.defaultsAccepted;
       Object.assign(metrics, entityMetrics(spec.name, s, p.mode));
       statRows.push([spec.name, s.json, s.pg, s.matched, ...KINDS.map((k) => s.kinds[k]), `${s.accuracy.toFixed(1)}%`]);
@@ -138,7 +140,8 @@ async function validate(p: Params, ctx: CheckContext): Promise<CheckOutcome> {
           `(${statRows.map((r) => `${r[0]} ${r[3]}/${r[1]}`).join(', ')}` +
           `)${newSince ? `; ${newSince} written since the JSON was read` : ''}` +
           `${onlyInPg ? `; ${onlyInPg} only in PostgreSQL (contains mode)` : ''}` +
-          `${defaults ? `; ${defaults} missing values hold their declared column default` : ''}`
+          `${defaults ? `; ${defaults} missing values hold their declared column default` : ''}` +
+          `${notKept ? `; ${notKept} copies of duplicated ids not kept (PostgreSQL holds another copy exactly)` : ''}`
         : `Total Discrepancies Found: ${discrepancies} — ${byKind}; lowest accuracy ${worst.toFixed(1)}%`,
     metrics,
     thresholds: { accuracy_pct: `>= ${p.min_accuracy_pct}` },
@@ -164,6 +167,7 @@ function entityMetrics(name: string, s: EntityStats, mode: Params['mode']): Reco
     [`${name}_malformed`]: s.kinds.malformed,
     [`${name}_defaults_accepted`]: s.defaultsAccepted,
     [`${name}_new_since_read`]: s.newSinceRead,
+    [`${name}_not_kept`]: s.notKept,
     ...(mode === 'contains' ? { [`${name}_only_in_pg`]: s.onlyInPg } : {}),
     [`${name}_accuracy_pct`]: s.accuracy,
   };

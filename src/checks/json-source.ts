@@ -125,10 +125,42 @@ export async function countEntity(
   name: string,
   baseDir: string,
   signal?: AbortSignal,
+  distinct = false,
 ): Promise<number> {
+  if (distinct) return countDistinct(entities, name, baseDir, signal);
   let n = 0;
   for await (const _ of streamEntity(entities, name, baseDir, signal)) n++;
   return n;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A key as a table holds it once: 777 and "777" are one, a UUID in any case is one. */
+const keyText = (k: unknown) => {
+  const t = String(k);
+  return UUID.test(t) ? t.toLowerCase() : t;
+};
+
+/**
+ * The records of an entity, an id held twice counted once (a nested one within its parent, where
+ * its key is unique only there): what a table holds after a migration that keeps one copy of each.
+ * A record without a key counts on its own.
+ */
+async function countDistinct(
+  entities: Record<string, Entity>,
+  name: string,
+  baseDir: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  const e = entities[name];
+  const scoped = e.key_scope === 'parent';
+  const seen = new Set<string>();
+  let keyless = 0;
+  for await (const r of streamEntity(entities, name, baseDir, signal)) {
+    const k = r.value[e.key ?? 'id'];
+    if (k === undefined || k === null || k === '') keyless++;
+    else seen.add(scoped ? `${keyText(r.parentKey)}\0${keyText(k)}` : keyText(k));
+  }
+  return seen.size + keyless;
 }
 
 /** The entities of a list grouped by the file (and path) they are read from, in first-named order. */

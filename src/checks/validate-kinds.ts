@@ -5,10 +5,16 @@ export const KINDS = ['missing', 'extra', 'differs', 'duplicate', 'malformed', '
 export const NEW = 'new-since-read';
 /** Noted, never a discrepancy, in contains mode: a row PostgreSQL has and the JSON never had. */
 export const ONLY_PG = 'only-in-postgresql';
+/**
+ * Noted, never a discrepancy: a copy of an id the JSON holds twice, where PostgreSQL holds another
+ * copy exactly (the migration kept one, as the operator chose).
+ */
+export const NOT_KEPT = 'duplicate-not-kept';
 /** Noted, never a discrepancy: a missing JSON value where PostgreSQL holds the column default the runbook declares. */
 export const DEFAULTED = 'default-as-declared';
 export type Kind = (typeof KINDS)[number];
-export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED, string> = {
+export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED | typeof NOT_KEPT, string> = {
+  [NOT_KEPT]: 'a copy of a duplicated id not kept: PostgreSQL holds another copy (not a discrepancy)',
   [NEW]: 'new since the JSON was read (not a discrepancy)',
   [ONLY_PG]: 'only in PostgreSQL (contains mode: not a discrepancy)',
   [DEFAULTED]: 'default filled as declared (not a discrepancy)',
@@ -22,7 +28,7 @@ export const KIND_LABEL: Record<Kind | typeof NEW | typeof ONLY_PG | typeof DEFA
 
 export type Diff = {
   entity: string;
-  kind: Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED;
+  kind: Kind | typeof NEW | typeof ONLY_PG | typeof DEFAULTED | typeof NOT_KEPT;
   key: string;
   field: string;
   json: string | null;

@@ -2,7 +2,7 @@
 // pairs against the table's rows in key order, each difference told to the side as it is met.
 import type { Batch } from './sorted-runs.js';
 import type { PgRow } from './validate-pg.js';
-import { NEW, ONLY_PG, type Diff } from './validate-kinds.js';
+import { NEW, NOT_KEPT, ONLY_PG, type Diff } from './validate-kinds.js';
 
 /** What the merge tells its differences to. */
 export interface MergeSide {
@@ -39,6 +39,8 @@ export async function merge(side: MergeSide, jsonBatches: AsyncIterator<Batch>, 
   const js = new Cursorish({ next: async () => wrap(await jsonBatches.next()) });
   const ps = new Cursorish(pgBatches);
   let lastJsonKey: string | undefined;
+  /** the row the last JSON key met, to tell which copy of a duplicated id PostgreSQL holds */
+  let met: { key: string; pgKey: string; hash: string; kept: boolean } | undefined;
   let jOk = await js.ready();
   let pOk = await ps.ready();
   while (jOk || pOk) {
@@ -46,12 +48,22 @@ export async function merge(side: MergeSide, jsonBatches: AsyncIterator<Batch>, 
     const jKey = jOk ? jb!.keys[js.at] : undefined;
     const p = pOk ? ps.batch![ps.at] : undefined;
     if (jKey !== undefined && jKey === lastJsonKey) {
-      // the same key twice in JSON: one of them cannot match anything
-      side.report({ kind: 'duplicate', key: jKey, field: '(row)', json: 'twice or more', pg: null });
+      // the same key twice in JSON: PostgreSQL holds one row; a copy equal to it is the one kept
+      const copy = met?.key === jKey ? jb!.values[js.at] : undefined;
+      if (met && copy !== undefined && (met.kept || copy === met.hash)) {
+        if (!met.kept) {
+          // this copy is the row, exactly: the one met first was not kept
+          matched++;
+          mismatched.delete(met.pgKey);
+          met.kept = true;
+        }
+        side.report({ kind: NOT_KEPT, key: jKey, field: '(row)', json: 'another copy of this id', pg: 'holds one' });
+      } else side.report({ kind: 'duplicate', key: jKey, field: '(row)', json: 'twice or more', pg: null });
       js.at++;
     } else if (!p || (jKey !== undefined && jKey < p.key)) {
       side.report({ kind: 'missing', key: jKey!, field: '(row)', json: 'present', pg: 'missing' });
       lastJsonKey = jKey;
+      met = undefined;
       js.at++;
     } else if (jKey === undefined || p.key < jKey) {
       pgCount++;
@@ -62,8 +74,10 @@ export async function merge(side: MergeSide, jsonBatches: AsyncIterator<Batch>, 
       ps.at++;
     } else {
       pgCount++;
-      if (jb!.values[js.at] === p.hash) matched++;
+      const same = jb!.values[js.at] === p.hash;
+      if (same) matched++;
       else mismatched.set(p.key, p.rawKey);
+      met = { key: jKey, pgKey: p.key, hash: p.hash, kept: same };
       lastJsonKey = jKey;
       js.at++;
       ps.at++;

@@ -320,7 +320,8 @@ async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal, early?: E
       ? await nameDifferences(side, ctx, signal, pgVals)
       : { matched: 0, mismatched: 0, defaults: 0 };
     const matched = merged.matched + named.matched;
-    const denom = Math.max(jsonCount, merged.pgCount - side.newSinceRead - side.onlyInPg);
+    // a copy of a duplicated id that was not kept (another copy is there, exactly) is no record to find
+    const denom = Math.max(jsonCount - side.notKept, merged.pgCount - side.newSinceRead - side.onlyInPg);
     return {
       json: jsonCount,
       pg: merged.pgCount,
@@ -329,6 +330,7 @@ async function compareTable(side: Side, ctx: Ctx, signal: AbortSignal, early?: E
       defaultsAccepted: named.defaults,
       newSinceRead: side.newSinceRead,
       onlyInPg: side.onlyInPg,
+      notKept: side.notKept,
       kinds: side.kinds,
       readEarly: early !== undefined,
       accuracy: denom === 0 ? 100 : Math.floor((matched / denom) * 1000) / 10,

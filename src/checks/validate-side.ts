@@ -4,7 +4,7 @@ import type { Entity } from '../runbook/schema.js';
 import { normalize, rowHash, mapLegacyKey, type FieldType, type Normalisation } from './normalize.js';
 import { SortBudget, SortedRuns } from './sorted-runs.js';
 import type { TableShape } from './validate-pg.js';
-import { DEFAULTED, KINDS, NEW, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
+import { DEFAULTED, KINDS, NEW, NOT_KEPT, ONLY_PG, type Diff, type Kind } from './validate-kinds.js';
 
 export interface EntitySpec {
   name: string;
@@ -24,6 +24,8 @@ export interface EntityStats {
   defaultsAccepted: number;
   newSinceRead: number;
   onlyInPg: number;
+  /** copies of a duplicated id PostgreSQL does not hold, where it holds another copy exactly */
+  notKept: number;
   kinds: Record<Kind, number>;
   /** the table was read while its file was parsed */
   readEarly: boolean;
@@ -57,6 +59,7 @@ export class Side {
   readonly examples: Diff[] = [];
   newSinceRead = 0;
   onlyInPg = 0;
+  notKept = 0;
   json: SortedRuns;
   shape!: TableShape;
   notCompared: Array<[string, string]> = [];
@@ -82,6 +85,7 @@ export class Side {
     if (d.kind === NEW) return void this.newSinceRead++;
     if (d.kind === DEFAULTED) return;
     if (d.kind === ONLY_PG) return void this.onlyInPg++;
+    if (d.kind === NOT_KEPT) return void this.notKept++;
     this.kinds[d.kind]++;
     if (this.shown[d.kind]++ < this.o.maxExamples) this.examples.push(full);
   }

@@ -103,7 +103,8 @@ export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, users = 25): 
   if (created)
     execFileSync(
       process.execPath,
-      [join(APP_DIR, 'generate-data.js'), '--users', String(users), '--out', l.workspace],
+      // two users appended again, renamed, as a real store accumulates: the migration asks which copy to keep
+      [join(APP_DIR, 'generate-data.js'), '--users', String(users), '--duplicates', '2', '--out', l.workspace],
       { stdio: 'ignore' },
     );
   const env = readEnvFile(l.envFile);

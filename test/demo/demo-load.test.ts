@@ -22,7 +22,10 @@ const summary = (stderr: string): LoadSummary => JSON.parse(stderr.match(/load s
 function walk(extra: NodeJS.ProcessEnv) {
   const state = tempDir();
   const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'load-tester', ...extra };
-  const first = cli(['demo', '--non-interactive', '--yes', '--load', '50'], { ...env, WAYMARK_CLOCK_OFFSET: '0s' });
+  const first = cli(['demo', '--non-interactive', '--yes', '--load', '50', '--var', 'duplicate_policy=keep-first'], {
+    ...env,
+    WAYMARK_CLOCK_OFFSET: '0s',
+  });
   const later = cli(['demo', '--non-interactive', '--yes', '--load', '50'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' });
   const out = join(state, 'final.json');
   const rep = cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env);

@@ -10,7 +10,7 @@ describe('two demos on one state folder', () => {
   it('the second is refused with who runs the first; the first goes on and finishes', async () => {
     const state = tempDir();
     const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'first', WAYMARK_CLOCK_OFFSET: '0s' };
-    const first = cliAsync(['demo', '--non-interactive', '--yes'], env);
+    const first = cliAsync(['demo', '--non-interactive', '--yes', '--var', 'duplicate_policy=keep-first'], env);
     await first.waitFor(/== Phase 1/, 60_000);
     const ports = readFileSync(join(state, 'demo', 'demo.json'), 'utf8');
     const second = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_OPERATOR: 'second' });

@@ -11,7 +11,10 @@ describe('waymark demo, walked non-interactively', () => {
     const state = tempDir();
     const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester' };
     // a rehearsal from its first step: the clock may then move on to pass the waits
-    const first = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '0s' });
+    const first = cli(['demo', '--non-interactive', '--yes', '--var', 'duplicate_policy=keep-first'], {
+      ...env,
+      WAYMARK_CLOCK_OFFSET: '0s',
+    });
     expect(first.stdout).toMatch(/REHEARSAL · clock \+0s/);
     expect(first.stderr).toMatch(/PostgreSQL up in \d+ ms/);
     expect(first.code).toBe(1);
@@ -19,6 +22,15 @@ describe('waymark demo, walked non-interactively', () => {
     expect(first.stdout).toMatch(/stable-24h: PostgreSQL reads stable for 24 h — available in 2[34] h \d+ m/);
     expect(first.stdout).toMatch(/PASS data-validation: Total Discrepancies Found: 0/);
     expect(first.stdout).toMatch(/✅ Migration completed successfully!/);
+    // the demo's store holds two users twice (an edit appended): the operator's decision keeps the first of
+    // each; the gates count an id once and take the copy PostgreSQL holds as kept, not as a discrepancy
+    expect(first.stdout).toMatch(/input duplicate_policy = keep-first, from --var/);
+    expect(first.stdout).toMatch(/↷ Not kept, as chosen with --on-duplicate=keep-first: 2 record\(s\) \(users 2\)/);
+    expect(first.stdout).toMatch(/PASS counts-match: counts consistent/);
+    expect(first.stdout).toMatch(
+      /PASS data-validation: Total Discrepancies Found: 0 .*; 2 copies of duplicated ids not kept \(PostgreSQL holds/,
+    );
+    expect(first.stdout).toMatch(/Not kept \(a copy of a duplicated id; PostgreSQL holds another copy exactly\): 2/);
 
     // Stopped after the run: no app, no PostgreSQL.
     const ws = join(state, 'demo', 'workspace');
@@ -73,15 +85,9 @@ describe('waymark demo, walked non-interactively', () => {
     const migrate = report.body.phases
       .find((p: { id: string }) => p.id === 'phase-2-migrate')
       .steps.find((s: { id: string }) => s.id === 'migrate');
-    expect(migrate.action).toMatch(/migrate-json-to-postgres\.js --on-duplicate=fail$/);
+    expect(migrate.action).toMatch(/migrate-json-to-postgres\.js --on-duplicate=keep-first$/);
     expect(migrate.values).toEqual([
-      expect.objectContaining({
-        kind: 'input',
-        name: 'duplicate_policy',
-        value: 'fail',
-        by: 'demo-tester',
-        auto: true,
-      }),
+      expect.objectContaining({ kind: 'input', name: 'duplicate_policy', value: 'keep-first', by: 'demo-tester' }),
     ]);
     // the backups' names, as the backup steps wrote them: the emergency rollback lists them
     const backups = report.body.phases.find((p: { id: string }) => p.id === 'pre-migration').steps;
@@ -121,6 +127,22 @@ describe('waymark demo, walked non-interactively', () => {
     ])
       expect(readFileSync(join(state, f), 'utf8')).not.toContain(password);
     expect(later.stdout + first.stdout).not.toContain(password);
+  }, 240_000);
+
+  it("the duplicate policy is the operator's: --yes takes fail, which writes nothing; the step asks again", () => {
+    const state = tempDir();
+    const env = { WAYMARK_STATE_DIR: state, WAYMARK_OPERATOR: 'demo-tester', WAYMARK_CLOCK_OFFSET: '0s' };
+    const first = cli(['demo', '--non-interactive', '--yes'], env);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/input duplicate_policy = fail, from its default \(--yes\)/);
+    expect(first.stdout).toMatch(/❌ 2 duplicate id\(s\): nothing was written/);
+    expect(first.stdout).toMatch(/phase-2-migrate\/migrate: failed/);
+    // decided again when the step runs again, now to keep the first copy of each
+    const again = cli(['demo', '--non-interactive', '--yes', '--var', 'duplicate_policy=keep-first'], env);
+    expect(again.stdout).toMatch(/phase-2-migrate\/migrate: input duplicate_policy = keep-first, from --var/);
+    expect(again.stdout).toMatch(/Phase 2: Migrate historical data: signed off by demo-tester/);
+    const status = JSON.parse(cli(['demo', 'status', '--json'], env).stdout);
+    expect(status.phases.find((p: { id: string }) => p.id === 'phase-2-migrate').status).toBe('signed-off');
   }, 240_000);
 
   it('--reset starts clean and archives the previous run', () => {

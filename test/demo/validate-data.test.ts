@@ -4,7 +4,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { loadRunbook } from '../../src/load/loader.js';
+import { harness } from '../helpers/checks.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { demoApp, discrepancyLines, scriptDiscrepancyFile } from '../helpers/demo-app.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -12,6 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ws: string;
 let app: ReturnType<typeof demoApp>;
+const NS = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
 const U1 = '00000000-0000-4000-8000-000000000001';
 const P1 = '00000000-0000-4000-8000-0000000000a1';
 const users = [
@@ -96,6 +99,50 @@ describe("the sample app's validate-data.js", () => {
     expect([...r.lines]).toEqual([`tasks extra ${old} (row) missing present`]);
     expect(r.stdout).toMatch(/Validating Tasks[^]*New since the JSON was read \(not a discrepancy\): 1/);
     await db.query(`DELETE FROM tasks WHERE id = ANY($1)`, [[old, fresh]]);
+  });
+
+  it('an id the store holds twice: keep-first migrates one copy, and the gates hold the other as not kept', async () => {
+    const dir = tempDir();
+    const twice = demoApp(db, dir);
+    const copy = { ...users[0], name: 'A (renamed)', updatedAt: '2024-02-01T00:00:00Z' };
+    writeFileSync(join(dir, 'users.json'), JSON.stringify({ users: [...users, copy] }));
+    writeFileSync(join(dir, 'projects.json'), JSON.stringify({ projects }));
+    const refused = twice.run('database/migrate-json-to-postgres.js');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/❌ 1 duplicate id\(s\): nothing was written/);
+    const m = twice.run('database/migrate-json-to-postgres.js', ['--on-duplicate=keep-first']);
+    expect(m.status, m.stdout).toBe(0);
+    expect(m.stdout).toMatch(/↷ Not kept users "0{8}-0{4}-4000-8000-0{11}1" \(users.json users\[2\]\): duplicate id/);
+    expect(m.stdout).toMatch(/✅ Migration completed successfully!/);
+    const script = twice.run('database/validate-data.js');
+    expect(script.status, script.stdout).toBe(0);
+    expect(script.stdout).toMatch(/Not kept \(a copy of a duplicated id; PostgreSQL holds another copy exactly\): 1/);
+    const rb = loadRunbook('runbook.yaml').runbook;
+    const data = Object.fromEntries(
+      Object.entries(rb.data).map(([k, e]) => [k, e.file ? { ...e, file: basename(e.file) } : e]),
+    );
+    const h = harness(db.url, data, dir);
+    try {
+      const counts = await h.run('counts', { ...rb.checks['counts-match'].params });
+      expect(counts.status, counts.summary).toBe('pass');
+      const plain = await h.run('counts', { entities: ['users'] });
+      expect(plain.summary).toMatch(/users 3≠2/);
+      const check = await h.run('data.validate', { ...rb.checks['data-validation'].params, legacy_id_namespace: NS });
+      expect(check.status, check.summary).toBe('pass');
+      expect(check.summary).toMatch(/1 copies of duplicated ids not kept \(PostgreSQL holds another copy exactly\)/);
+      // with the renamed copy kept instead, the first copy is the one not kept
+      await db.query(`UPDATE users SET name = 'A (renamed)', updated_at = '2024-02-01T00:00:00Z' WHERE id = $1`, [U1]);
+      const last = await h.run('data.validate', { ...rb.checks['data-validation'].params, legacy_id_namespace: NS });
+      expect(last.status, last.summary).toBe('pass');
+      // a row equal to neither copy: a discrepancy
+      await db.query(`UPDATE users SET name = 'Neither' WHERE id = $1`, [U1]);
+      const neither = await h.run('data.validate', { ...rb.checks['data-validation'].params, legacy_id_namespace: NS });
+      expect(neither.status).toBe('fail');
+      expect(neither.summary).toMatch(/duplicate in JSON 1/);
+    } finally {
+      await h.close();
+      await db.query(`UPDATE users SET name = 'A', updated_at = '2024-01-02T00:00:00Z' WHERE id = $1`, [U1]);
+    }
   });
 
   it('a server that refuses, or a store that is not there: one sentence, exit 1, no stack', async () => {
