@@ -118,7 +118,7 @@ function InputDialog({
   width: number;
   extra: DialogExtra;
 }) {
-  const title = `${dialog.stepId ? 'Decide' : 'Give'}: ${dialog.name}${dialog.again ? ' (again: never stored)' : ''}`;
+  const title = `${dialog.decision ? 'Decide' : 'Give'}: ${dialog.name}${dialog.again ? ' (again: never stored)' : ''}`;
   const recorded = dialog.secret
     ? `Secret: never shown or stored; the record says ${extra.operator} gave it.`
     : `Recorded with your name (${extra.operator}) in the run, the audit log and the report.`;

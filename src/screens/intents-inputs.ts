@@ -14,7 +14,7 @@ type InputDialog = Extract<Dialog, { kind: 'input' }>;
 export function inputDialog(
   rb: Runbook,
   name: string,
-  at: { scope?: string; stepId?: string; again?: boolean; rerun?: boolean; previous?: string } = {},
+  at: { scope?: string; stepId?: string; again?: boolean; rerun?: boolean; decision?: boolean; previous?: string } = {},
 ): InputDialog {
   const def = rb.inputs[name];
   const choices = choicesOf(def);

@@ -52,6 +52,7 @@ function dialogFor(c: Ctx, step: Step, scope: string, n: Need, given: Given): Di
       scope,
       stepId: step.id,
       rerun: given.rerun,
+      decision: n.asked,
       previous: c.session.state.inputs?.[n.name]?.value,
     });
   if (n.kind === 'rerun' && !given.rerun)

@@ -53,6 +53,8 @@ export type Dialog =
       stepId?: string;
       /** the operator already decided to run the step again: not asked twice */
       rerun?: boolean;
+      /** a decision the step asks for (its `ask:`), not an input of the run it happens to use */
+      decision?: boolean;
     }
   /** one key decides: y goes on, any other key cancels */
   | { kind: 'confirm-key'; purpose: 'rerun'; scope: string; stepId: string; prompt: string };

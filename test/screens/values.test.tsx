@@ -79,6 +79,16 @@ describe('inputs in the TUI', () => {
     expect(u.session.values.holds('token')).toBe(true);
   });
 
+  it("an input of the run a step needs is asked as such, not as the step's decision", async () => {
+    const t = await openTui({ runbook: RUNBOOK });
+    await t.waitFor(/Give: target/);
+    await t.press(KEYS.esc, KEYS.enter);
+    await t.waitFor(/› · Back up/);
+    await t.press(KEYS.enter);
+    await t.waitFor(/Give: target/);
+    expect(t.frame()).not.toMatch(/Decide: target/);
+  });
+
   it('a value its pattern refuses stays in the dialog with the rule; Esc leaves the run unchanged', async () => {
     const t = await openTui({ runbook: RUNBOOK });
     await t.waitFor(/Give: target/);
