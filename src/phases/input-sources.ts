@@ -24,8 +24,7 @@ export function startInputs(rb: Runbook): string[] {
 
 /** The inputs (of `names`) the session still lacks: never given, or secret and given in another session. */
 export function lacking(session: Session, names: string[]): string[] {
-  const given = session.state.inputs ?? {};
-  return names.filter((n) => !given[n] || (session.runbook.inputs[n]?.secret && !session.values.holds(n)));
+  return names.filter((n) => !session.state.inputs?.[n] || session.values.givenNotHeld(n));
 }
 
 /** The value an input has without asking, and from where; undefined when nothing gives it. */

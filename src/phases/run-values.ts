@@ -46,10 +46,12 @@ export class RunValues {
 
   /** The secret inputs a step needs that the run was given, but not in this session (to ask again). */
   secretsNotHeld(step: Step): string[] {
-    const given = this.state().inputs ?? {};
-    return inputsOf(this.lr.runbook, step).filter(
-      (n) => this.lr.runbook.inputs[n]?.secret && given[n] && !this.secrets.has(`input:${n}`),
-    );
+    return inputsOf(this.lr.runbook, step).filter((n) => this.givenNotHeld(n));
+  }
+
+  /** A secret input the run was given in another session: this one has to ask for it again. */
+  givenNotHeld(name: string): boolean {
+    return !!this.lr.runbook.inputs[name]?.secret && !!this.state().inputs?.[name] && !this.holds(name);
   }
 
   holds(name: string): boolean {

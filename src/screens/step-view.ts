@@ -14,6 +14,7 @@ import { planEnvEdit, formatEnvDiff } from '../phases/env-edit.js';
 import { resolve } from 'node:path';
 import { stepKey } from '../runbook/step-key.js';
 import { substituteDeep, type ValueRef } from '../runbook/values.js';
+import { stepValues } from '../report/values.js';
 
 export interface ViewLine {
   text: string;
@@ -191,12 +192,10 @@ export function stepViewFor(
 
 /** A step's decisions and captured values as the step view says them; a secret one never with its value. */
 function valueLinesOf(state: RunState, key: string): string[] {
-  const shown = (v: { value?: string; secret?: boolean }) => (v.secret ? '(secret, not shown)' : (v.value ?? ''));
-  const decided = Object.entries(state.inputs ?? {})
-    .filter(([, g]) => g.step === key)
-    .map(([n, g]) => `decided ${n} = ${shown(g)} (${g.by})`);
-  const captured = Object.entries(state.captured?.[key] ?? {}).map(([n, c]) => `captured ${n} = ${shown(c)}`);
-  return [...decided, ...captured];
+  return (stepValues(state, key) ?? []).map((v) => {
+    const shown = v.secret ? '(secret, not shown)' : (v.value ?? '');
+    return v.kind === 'input' ? `decided ${v.name} = ${shown} (${v.by})` : `captured ${v.name} = ${shown}`;
+  });
 }
 
 /** What an edit-env step would change, secrets masked (reads the env file). */
