@@ -15,5 +15,6 @@ export function sessionOptions(a: ParsedArgs, readOnly = false): SessionOptions 
     // set by `waymark demo`, never from the command line
     fingerprint: a.fingerprint,
     newRun: !!a.flags['new-run'],
+    allowedSigners: a.flags['allowed-signers'] as string | undefined,
   };
 }

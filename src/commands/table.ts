@@ -13,11 +13,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     usage:
       'waymark run [--non-interactive] [--phase ID] [--yes] [--var NAME=VALUE …] [--confirm-stopped REASON] ' +
-      '[--new-run]',
+      '[--new-run] [--allowed-signers FILE]',
     summary:
       'walk the runbook: the TUI on a terminal, plain output otherwise (--new-run: start a run in a state ' +
       'database that has none of this runbook; the TUI asks)',
-    flags: ['--non-interactive', '--phase ID', '--yes', '--var NAME=VALUE', '--confirm-stopped REASON', '--new-run'],
+    flags: [
+      '--non-interactive',
+      '--phase ID',
+      '--yes',
+      '--var NAME=VALUE',
+      '--confirm-stopped REASON',
+      '--new-run',
+      '--allowed-signers FILE',
+    ],
     run: lazy(() => import('./run.js'), 'runCommand'),
   },
   validate: {

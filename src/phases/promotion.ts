@@ -63,11 +63,12 @@ export function promotionFor(lr: LoadedRunbook, opts: SessionOptions): PromotedF
   const from = env ? lr.runbook.environments[env]?.promote_from : undefined;
   if (!env || !from) return undefined;
   const head = `a ${env} run of "${lr.runbook.title}" begins only after a ${from} run of the same runbook`;
-  const file = findTrustFile(undefined, lr.file, lr.runbook);
+  const file = findTrustFile(opts.allowedSigners, lr.file, lr.runbook);
   if (!file)
     throw new InputError(
       `${head} is signed off by trusted keys, and there is no trust file to check them against: keep the ` +
-        "team's allowed_signers beside the runbook (.waymark/allowed_signers) or name it with allowed_signers:",
+        "team's allowed_signers beside the runbook (.waymark/allowed_signers), name it with allowed_signers:, " +
+        'or give --allowed-signers FILE',
     );
   const trust = readTrustFile(file);
   const phases = lr.phasesIn?.[from] ?? [];

@@ -16,6 +16,8 @@ export interface SessionOptions {
   follow?: boolean;
   /** a state database without a run of this runbook may get a new one (never silently: --new-run, or asked) */
   newRun?: boolean;
+  /** the trust file a promoted run's staging run is checked against (--allowed-signers); else the runbook's */
+  allowedSigners?: string;
   /** a PostgreSQL URL: the run lives in its `waymark` schema (state/pg-store.ts), not in stateDir/runs */
   stateUrl?: string;
   /** webhook retries, timeout and how long closing waits for them (tests make them short) */

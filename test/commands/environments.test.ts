@@ -94,4 +94,17 @@ describe('environments', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the sign-off of "two" by alice signs another run or phase/);
   });
+
+  it('--allowed-signers names the trust file production is promoted on, wherever the team keeps it', () => {
+    const { dir, run } = setup();
+    expect(run(['run', '--non-interactive', '--yes', '--env', 'staging']).code).toBe(0);
+    const prod = ['run', '--non-interactive', '--yes', '--env', 'production'];
+    const trust = join(dir, 'team-signers');
+    writeFileSync(trust, run(['key']).stdout);
+    // none beside the runbook: without the flag there is nothing to check staging's keys against
+    expect(run(prod).stderr).toMatch(/there is no trust file to check them against: .* or give --allowed-signers/);
+    const go = run([...prod, '--allowed-signers', trust]);
+    expect(go.code, go.stderr).toBe(0);
+    expect(go.stdout).toMatch(/environment: production \(promoted from staging run [0-9a-f-]{36}/);
+  });
 });
