@@ -12,7 +12,7 @@ import {
 } from '../phases/rules.js';
 import { waitView } from '../phases/wait-words.js';
 import { signoffHistoryLine } from '../phases/wording.js';
-import { rehearsalLabel } from '../state/run-state.js';
+import { environmentLine, rehearsalLabel } from '../state/run-state.js';
 
 export async function statusCommand(a: ParsedArgs): Promise<number> {
   const s = await openSession(a, true);
@@ -35,6 +35,8 @@ export async function statusCommand(a: ParsedArgs): Promise<number> {
   }
   out(`${rb.title} v${rb.version} — run ${st.runId.slice(0, 8)} started ${st.createdAt}`);
   if (s.keptIn) out(`kept in the state database ${s.keptIn}`);
+  const environment = environmentLine(st);
+  if (environment) out(environment);
   const rehearsal = rehearsalLabel(st.rehearsal);
   if (rehearsal) out(`${rehearsal} — a rehearsal: its times are on the moved clock`);
   out(
@@ -98,6 +100,8 @@ function statusJson(s: Session) {
     runbook: rb.id,
     version: rb.version,
     target: st.target,
+    ...(st.environment ? { environment: st.environment } : {}),
+    ...(st.promotedFrom ? { promotedFrom: st.promotedFrom } : {}),
     createdAt: st.createdAt,
     updatedAt: st.updatedAt,
     keptIn: s.keptIn,

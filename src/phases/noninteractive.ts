@@ -4,7 +4,7 @@ import type { Session } from './session.js';
 import { DONE, splitStepKey } from '../state/run-state.js';
 import { approvalsLine, can, gateStatus, phaseState, pointOfNoReturn, stepState, signoffBlocker } from './rules.js';
 import { waitView } from './wait-words.js';
-import { rehearsalLabel } from '../state/run-state.js';
+import { environmentLine, rehearsalLabel } from '../state/run-state.js';
 import type { Step } from '../runbook/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { stepKey } from '../runbook/step-key.js';
@@ -48,12 +48,8 @@ export async function runNonInteractive(session: Session, opts: NonInteractiveOp
   const say = (s: string) => opts.out(`[${time(session.now())}] ${s}`);
   const rehearsal = rehearsalLabel(session.state.rehearsal);
   if (rehearsal) say(`${rehearsal}: times are on the moved clock; the audit log keeps the real time beside them`);
-  const { environment, promotedFrom: from } = session.state;
-  if (environment)
-    say(
-      `environment: ${environment}` +
-        (from ? ` (promoted from ${from.environment} run ${from.runId}, every phase signed off by trusted keys)` : ''),
-    );
+  const environment = environmentLine(session.state);
+  if (environment) say(environment);
   for (const n of session.notices) say(`notice: ${n}`);
   const unsub = session.subscribe((c) => {
     if (c.line) opts.out(`    ${c.line.at.slice(11, 19)} ${c.line.stream === 'stderr' ? '!' : '|'} ${c.line.text}`);

@@ -234,3 +234,13 @@ export function migrateState(doc: RunState): RunState {
 export function rehearsalLabel(r: { offset: string } | undefined): string | undefined {
   return r ? `REHEARSAL · clock +${r.offset}` : undefined;
 }
+
+/** The run's environment, and what it was promoted from, in a line; undefined for a run of none. */
+export function environmentLine(st: Pick<RunState, 'environment' | 'promotedFrom'>): string | undefined {
+  const from = st.promotedFrom;
+  if (!st.environment) return undefined;
+  return (
+    `environment: ${st.environment}` +
+    (from ? ` (promoted from ${from.environment} run ${from.runId}, every phase signed off by trusted keys)` : '')
+  );
+}

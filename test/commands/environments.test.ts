@@ -31,6 +31,9 @@ describe('environments', () => {
     expect(staging.stdout).toMatch(/environment: staging\n/);
     expect(staging.stdout).toMatch(/\| target=staging-db env=staging/);
     expect(staging.stdout).toMatch(/one\/rehearse: passed/);
+    const status = run(['status', '--env', 'staging']).stdout;
+    expect(status.split('\n')[1]).toBe('environment: staging');
+    expect(JSON.parse(run(['status', '--env', 'staging', '--json']).stdout)).toMatchObject({ environment: 'staging' });
     const runs = run(['runs']).stdout;
     expect(runs).toMatch(/envs v1 · STAGING · run/);
     expect(run(['validate']).stdout).toMatch(/valid — "Envs" v1: .*; environments staging, production/);
@@ -64,6 +67,9 @@ describe('environments', () => {
     );
     expect(go.stdout).toMatch(/\| target=prod-db env=production/);
     expect(go.stdout).not.toMatch(/rehearse/);
+    expect(run(['status', '--env', 'production']).stdout).toMatch(
+      /^environment: production \(promoted from staging run [0-9a-f-]{36}, every phase signed off/m,
+    );
     const out = join(dir, 'prod.md');
     expect(run(['report', '--env', 'production', '--format', 'md', '--out', out]).code).toBe(0);
     const md = readFileSync(out, 'utf8');
