@@ -3,7 +3,7 @@
 // to the width. The controller publishes them in its snapshot; the screens only draw them.
 import type { Runbook } from '../runbook/schema.js';
 import type { RunState } from '../state/run-state.js';
-import { approvalsInForce, DONE } from '../state/run-state.js';
+import { approvalsInForce, DONE, environmentLine } from '../state/run-state.js';
 import { approvalsLine, phaseBlocker, phaseState, stepState } from '../phases/rules.js';
 import { signoffHistoryLine } from '../phases/wording.js';
 import { waitView } from '../phases/wait-words.js';
@@ -312,6 +312,8 @@ export function startView(v: ListInput): ListView {
   if (!Object.keys(state.target).length)
     lines.push(...row('target', 'none: this runbook has no database connections or data files', 'dim'));
   for (const [k, val] of Object.entries(state.target)) lines.push(...row(k, val));
+  const environment = environmentLine(state);
+  if (environment) lines.push(...row('environment', environment.slice('environment: '.length)));
   lines.push(...row('operator', v.operator ?? ''));
   if (v.keptIn) lines.push(...row('run kept in', `${v.keptIn} (shared; this session holds it)`));
   lines.push({ text: ' ' });

@@ -78,6 +78,23 @@ describe('list view models', () => {
     expect(texts).toContain('operator        alice');
     expect(texts).toContain('notice: a lock was taken over');
     expect(st.lines.at(-1)).toEqual({ text: ' Press Enter to begin ', selected: true });
+    // the run's environment, and the run it was promoted from, whole at 79 columns
+    const promotedFrom = {
+      environment: 'staging',
+      runId: '9bbca2ce-1111-4222-8333-444455556666',
+      runbookHash: 'a'.repeat(64),
+      phases: [],
+    };
+    const prod = startView({
+      ...input({ ...freshState(), environment: 'production', promotedFrom }),
+      operator: 'alice',
+    });
+    const text = prod.lines.map((l) => l.text);
+    expect(text.join(' ').replace(/\s+/g, ' ')).toContain(
+      'environment production (promoted from staging run 9bbca2ce-1111-4222-8333-444455556666, every phase ' +
+        'signed off by trusted keys) operator alice',
+    );
+    for (const l of text) expect(l.length).toBeLessThanOrEqual(79);
     const f = frameView({
       rb: lr.runbook,
       state: freshState(),
@@ -93,7 +110,7 @@ describe('list view models', () => {
 
 describe('nothing the operator must act on is cut', () => {
   it('the approval command another operator must type is whole at 80 columns, wrapped', () => {
-    const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
+    const rb = loadRunbook('runbook.yaml', { env: {}, environment: 'production' }).runbook;
     const phase = rb.phases.find((p) => (p.approvals ?? 1) > 1)!;
     const state: RunState = {
       ...freshState(),
