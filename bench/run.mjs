@@ -139,7 +139,8 @@ try {
   if (want('db-connection')) {
     const bare = join(dir, 'bare-connect.mjs');
     writeFileSync(bare, `import pg from '${join(ROOT, 'node_modules/pg/lib/index.js')}';\nconst c = new pg.Client({ connectionString: process.env.DATABASE_URL });\nawait c.connect();\nawait c.query('SELECT 1');\nawait c.end();\n`);
-    const env = { DATABASE_URL: dbUrl('waymark_bench'), WAYMARK_STATE_DIR: join(dir, 'state') };
+    // a staging run (runbook.yaml is of an environment); staging names its database, here the bench's
+    const env = { DATABASE_URL: dbUrl('waymark_bench'), WAYMARK_STATE_DIR: join(dir, 'state'), WAYMARK_ENV: 'staging', DB_NAME: 'waymark_bench' };
     await pair('check db-connection', 1.5, runs * 5, () => timed(process.execPath, [BIN, 'check', 'db-connection'], env), () => timed(process.execPath, [bare], env), 'floor: bare node-postgres connect + SELECT 1');
   }
 
@@ -153,7 +154,7 @@ try {
       `const { loadRunbookFile } = await import('${join(ROOT, 'dist/load/runbook-cache.js')}');
 const { runCheck } = await import('${join(ROOT, 'dist/checks/run.js')}');
 const { ConnectionManager } = await import('${join(ROOT, 'dist/checks/pg.js')}');
-const lr = await loadRunbookFile('${join(ROOT, 'runbook.yaml')}');
+const lr = await loadRunbookFile('${join(ROOT, 'runbook.yaml')}', { environment: 'production' });
 const ids = lr.runbook.monitoring.checks;
 const connections = new ConnectionManager(lr.runbook.connections);
 const ctx = { connections, connectionDefs: lr.runbook.connections, data: lr.runbook.data, baseDir: lr.dir, redactor: lr.redactor, baselines: {} };

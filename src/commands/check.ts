@@ -22,7 +22,14 @@ export async function checkCommand(a: ParsedArgs): Promise<number> {
     // one check now is not a session walking the run: the availability probes stay off
     s = await openSession(a, false, lr, { noProbes: true });
   } catch (e) {
-    if ((e as Error).name !== 'LockError') throw e;
+    // a production run that may not begin yet: the check still answers, recorded in no run
+    const refused = (e as { refused?: boolean }).refused;
+    if ((e as Error).name !== 'LockError' && !refused) throw e;
+    if (refused)
+      process.stderr.write(
+        `note: not recorded: no ${lr.environment} run may begin yet (${lr.environment} is promoted from ` +
+          `${lr.environment ? lr.runbook.environments[lr.environment]?.promote_from : ''}, not signed off yet)\n`,
+      );
     s = await openSession(a, true, lr, { noProbes: true });
   }
   try {

@@ -15,21 +15,29 @@ import { chooseMode } from './interactive.js';
 import {
   APP_DIR,
   RUNBOOK,
-  DEMO_FINGERPRINT,
+  DEMO_ENVIRONMENTS,
+  demoFingerprint,
   demoLayout,
   demoPorts,
   prepareWorkspace,
   demoVars,
+  demoPassword,
+  newPassword,
+  readDemoConfig,
+  saveDemoConfig,
   stopLeftoverPostgres,
   removeDemo,
   demoStateUrl,
   ensureStateDatabase,
   portFree,
+  writeDemoTrustFile,
+  appPortOf,
   type DemoConfig,
+  type DemoEnvironment,
   type DemoLayout,
 } from '../demo/setup.js';
 import type { RunPaths } from '../state/paths.js';
-import { readFileSync } from 'node:fs';
+import type { LoadedRunbook } from '../load/loader.js';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
 const PASSTHROUGH = new Set([
@@ -51,7 +59,7 @@ const PASSTHROUGH = new Set([
 
 export async function demoCommand(a: ParsedArgs, commands: Record<string, CommandSpec>): Promise<number> {
   const dir = stateDir(a.flags['state-dir'] as string | undefined);
-  const layout = demoLayout(dir);
+  const layout = demoLayout(dir, environmentOfDemo(a, dir));
   const sub = a.positional[0];
   if (sub) {
     if (!PASSTHROUGH.has(sub))
@@ -71,6 +79,29 @@ export async function demoCommand(a: ParsedArgs, commands: Record<string, Comman
   }
 }
 
+/**
+ * The environment a demo command is of: --env (or WAYMARK_ENV), else the one the demo walked last
+ * (a resumed demo resumes that run), else staging: the demo walks staging first.
+ */
+function environmentOfDemo(a: ParsedArgs, dir: string): DemoEnvironment {
+  const named = (a.flags.env as string | undefined) ?? (process.env.WAYMARK_ENV?.trim() || undefined);
+  // --reset begins the demo again, from staging
+  if (!named) return (!a.flags.reset && readDemoConfig(demoLayout(dir))?.environment) || 'staging';
+  const known = DEMO_ENVIRONMENTS as readonly string[];
+  if (!known.includes(named))
+    throw new UsageError(`--env ${named}: the demo's environments are ${DEMO_ENVIRONMENTS.join(' and ')}`);
+  return named as DemoEnvironment;
+}
+
+/** The demo's runbook in the layout's environment, and the flags its commands take to work on that run. */
+function demoRun(a: ParsedArgs, layout: DemoLayout, extra: Record<string, string | boolean> = {}) {
+  const flags: ParsedArgs['flags'] = { ...a.flags, runbook: RUNBOOK, env: layout.environment, ...extra };
+  // the demo's trust file unless one is named: its production run is promoted on it, its reports verified
+  if (!flags['allowed-signers']) flags['allowed-signers'] = layout.trustFile;
+  const args: ParsedArgs = { ...a, flags, fingerprint: demoFingerprint(layout.environment) };
+  return { args, load: (): LoadedRunbook => loadRunbook(RUNBOOK, { environment: layout.environment }) };
+}
+
 /** beside the demo's folder, not in it: --reset removes that folder */
 const demoLockFile = (layout: DemoLayout) => join(dirname(layout.dir), 'demo.lock');
 
@@ -80,21 +111,17 @@ const demoLockFile = (layout: DemoLayout) => join(dirname(layout.dir), 'demo.loc
  */
 async function followDemo(a: ParsedArgs, layout: DemoLayout): Promise<number> {
   await demoEnvironment(layout);
-  const args: ParsedArgs = { ...a, flags: { ...a.flags, runbook: RUNBOOK }, fingerprint: DEMO_FINGERPRINT };
+  const { args, load } = demoRun(a, layout);
   const { runTui } = await import('../screens/run-tui.js');
-  return runTui(loadRunbook(RUNBOOK), { ...sessionOptions(args, true), follow: true, noProbes: true });
+  return runTui(load(), { ...sessionOptions(args, true), follow: true, noProbes: true });
 }
 
 /** The running (or last) demo's vars and, for a shared run, its state database: what its commands see. */
 async function demoEnvironment(layout: DemoLayout): Promise<{ cfg: DemoConfig; password: string }> {
-  const { readEnvFile } = await import('../runbook/template.js');
-  let cfg: DemoConfig;
-  try {
-    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
-  } catch {
-    throw new UsageError('there is no demo yet: run `waymark demo` first');
-  }
-  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
+  const cfg = readDemoConfig(layout);
+  if (!cfg) throw new UsageError('there is no demo yet: run `waymark demo` first');
+  const password = demoPassword(dirname(layout.dir)) ?? '';
+  writeDemoTrustFile(layout, dirname(layout.dir));
   Object.assign(process.env, demoVars(layout, cfg, password));
   if (cfg.sharedState) process.env.WAYMARK_STATE_URL = demoStateUrl(cfg, password);
   return { cfg, password };
@@ -125,26 +152,33 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   await stopLeftoverPostgres(layout);
   const ports = await demoPorts(layout, !!a.flags['shared-state']);
   const { startEmbedded } = await import('../pg/embedded.js');
-  const ws = prepareWorkspace(layout, ports);
+  const stateFolder = dirname(layout.dir);
+  const password = demoPassword(stateFolder) ?? newPassword();
+  // production first: staging's JSON files are a copy of production's
+  const made = [...DEMO_ENVIRONMENTS]
+    .reverse()
+    .filter((e) => prepareWorkspace(demoLayout(stateFolder, e), ports, password).created);
   const server = await startEmbedded({
     dataDir: layout.pgData,
     port: ports.pgPort,
-    password: ws.password,
+    password,
     stage: (s) => say(`  ${s}`),
   });
-  Object.assign(process.env, demoVars(layout, ports, ws.password));
+  writeDemoTrustFile(layout, stateFolder);
+  Object.assign(process.env, demoVars(layout, ports, password));
   if (ports.sharedState) {
-    await ensureStateDatabase(ports, ws.password);
-    process.env.WAYMARK_STATE_URL = demoStateUrl(ports, ws.password);
+    await ensureStateDatabase(ports, password);
+    process.env.WAYMARK_STATE_URL = demoStateUrl(ports, password);
     say(`  the run's state: in the demo's PostgreSQL (database waymark_state), as a team keeps it`);
   }
   let stopped = false;
+  let walked = false;
   let load: ReturnType<typeof startLoad> | undefined;
   const stopAll = async () => {
     if (stopped) return;
     stopped = true;
     if (load) say(await load.stop());
-    appCtl('stop');
+    for (const e of DEMO_ENVIRONMENTS) appCtl('stop', demoVars(demoLayout(stateFolder, e), ports, password));
     await server.stop().catch(() => {});
   };
   // Once the run has started, it handles SIGTERM/SIGHUP itself (stops the running
@@ -158,34 +192,88 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
-    const t0 = Date.now();
-    say(`  starting the Flux Studio app`);
-    appCtl('restart'); // a leftover app from a killed demo may hold old settings
-    say(
-      `  Flux Studio app on http://127.0.0.1:${ports.appPort} in ${Date.now() - t0} ms ` +
-        `(workspace ${layout.workspace}${ws.created ? ', sample data created' : ''})`,
-    );
+    startApps(stateFolder, ports, password, made, say);
+    say(`  walking ${walkNote(layout.environment)}`);
     if (a.flags.load) {
       const rate = Number(a.flags.load);
       if (!(rate > 0)) throw new UsageError('--load takes signups per second, e.g. --load 50');
       load = startLoad(rate);
       say(`  load: ${rate} signups/s and a read every 100 ms until the demo stops`);
     }
-    return await walkDemo(a, say, () => (running = true));
+    const code = await walkDemo(a, layout, say, () => (running = true));
+    // the environment walked is the one the next `npm run demo` resumes; a run refused (production
+    // before staging is signed off) leaves it as it was
+    saveDemoConfig(layout, { ...ports, environment: layout.environment });
+    walked = true;
+    return code;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    const done = walked && layout.environment === 'staging' && (await stagingSignedOff(a, layout));
     await stopAll();
-    say('Waymark demo stopped: the app and PostgreSQL are down; run `npm run demo` again to resume.');
+    say(
+      `Waymark demo stopped: the app and PostgreSQL are down${walked ? '; run `npm run demo` again to resume' : ''}.`,
+    );
+    if (done)
+      say('  staging is signed off in full: `npm run demo -- --env production` walks production, promoted from it.');
   }
 }
 
+/** Whether the staging run just walked has every phase signed off (read from its state, nothing taken). */
+async function stagingSignedOff(a: ParsedArgs, layout: DemoLayout): Promise<boolean> {
+  try {
+    const { args, load } = demoRun(a, layout);
+    const lr = load();
+    const { Session } = await import('../phases/session.js');
+    const { approvalsMissing, phaseState } = await import('../phases/rules.js');
+    const s = new Session(lr, { ...sessionOptions(args, true), noProbes: true });
+    try {
+      const st = s.state;
+      return lr.runbook.phases.every(
+        (p) => phaseState(st, p.id).status === 'signed-off' && !approvalsMissing(lr.runbook, st, p.id),
+      );
+    } finally {
+      await s.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Each environment's app, (re)started: a leftover app from a killed demo may hold old settings. */
+function startApps(
+  stateFolder: string,
+  ports: DemoConfig,
+  password: string,
+  made: DemoEnvironment[],
+  say: (s: string) => void,
+): void {
+  for (const e of DEMO_ENVIRONMENTS) {
+    const t0 = Date.now();
+    const l = demoLayout(stateFolder, e);
+    appCtl('restart', demoVars(l, ports, password));
+    const data = !made.includes(e) ? '' : e === 'staging' ? ", a copy of production's data" : ', sample data created';
+    say(
+      `  ${e}: Flux Studio app on http://127.0.0.1:${appPortOf(ports, e)} in ${Date.now() - t0} ms ` +
+        `(workspace ${l.workspace}${data})`,
+    );
+  }
+}
+
+/** What the demo says of the environment it walks, at its start. */
+function walkNote(environment: DemoEnvironment): string {
+  return environment === 'staging'
+    ? 'staging first: production begins only once its run has every phase signed off ' +
+        '(then `npm run demo -- --env production`)'
+    : "production: its run begins only after staging's run has every phase signed off by keys the demo trusts";
+}
+
 /** The app's control script (start, stop, restart); what fails shows in the runbook's health checks. */
-function appCtl(cmd: string): void {
+function appCtl(cmd: string, vars: Record<string, string>): void {
   try {
     execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), cmd], {
       stdio: 'ignore',
-      env: process.env,
+      env: { ...process.env, ...vars },
       timeout: 20_000,
     });
   } catch {
@@ -194,13 +282,15 @@ function appCtl(cmd: string): void {
 }
 
 /** The demo's run, in the TUI or plain: its own database, so the run is started there without asking. */
-async function walkDemo(a: ParsedArgs, say: (s: string) => void, started: () => void): Promise<number> {
-  const args: ParsedArgs = {
-    ...a,
-    flags: { ...a.flags, runbook: RUNBOOK, 'new-run': true },
-    fingerprint: DEMO_FINGERPRINT,
-  };
-  const lr = loadRunbook(RUNBOOK);
+async function walkDemo(
+  a: ParsedArgs,
+  layout: DemoLayout,
+  say: (s: string) => void,
+  started: () => void,
+): Promise<number> {
+  const run = demoRun(a, layout, { 'new-run': true });
+  const args = run.args;
+  const lr = run.load();
   const mode = chooseMode(a.flags);
   if (mode.interactive) {
     const { runTui } = await import('../screens/run-tui.js');
@@ -214,46 +304,58 @@ async function walkDemo(a: ParsedArgs, say: (s: string) => void, started: () => 
 }
 
 async function resetDemo(a: ParsedArgs, layout: DemoLayout): Promise<void> {
-  const lr = loadRunbook(RUNBOOK);
-  const paths = runPathsFor({ ...a, fingerprint: DEMO_FINGERPRINT }, lr);
-  try {
-    execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), 'stop'], {
-      stdio: 'ignore',
-      env: { ...process.env, ENV_FILE: layout.envFile },
-    });
-  } catch {
-    /* not running */
-  }
+  const stateFolder = dirname(layout.dir);
+  const runs = DEMO_ENVIRONMENTS.map((e) => {
+    const l = demoLayout(stateFolder, e);
+    try {
+      execFileSync(process.execPath, [join(APP_DIR, 'app-control.js'), 'stop'], {
+        stdio: 'ignore',
+        env: { ...process.env, ENV_FILE: l.envFile },
+      });
+    } catch {
+      /* not running */
+    }
+    const { args, load } = demoRun(a, l);
+    return runPathsFor(args, load());
+  });
   await stopLeftoverPostgres(layout);
-  const archived =
-    (await exportShared(layout, paths)) ?? new StateStore(paths.state).archive(paths.archive, [paths.audit]);
+  const moved = await exportShared(layout, runs);
+  const archived = runs.flatMap((paths) => {
+    const to =
+      moved.includes(paths) || !moved.length
+        ? new StateStore(paths.state).archive(paths.archive, [paths.audit])
+        : undefined;
+    return to ? [to] : [];
+  });
   removeDemo(layout);
   process.stderr.write(
-    `demo reset: database and workspace removed${archived ? `; the previous run was archived to ${archived}` : ''}\n`,
+    `demo reset: database and workspace removed${
+      archived.length === 1
+        ? `; the previous run was archived to ${archived[0]}`
+        : archived.length
+          ? `; the previous runs were archived to ${archived.join(', ')}`
+          : ''
+    }\n`,
   );
 }
 
 /**
  * A run kept in the demo's own PostgreSQL goes with it on --reset: it is moved into the state
- * folder's archive first, with its whole log (state export), so no run is ever lost.
+ * folder's archive first, with its whole log (state export), so no run is ever lost. The runs moved.
  */
-async function exportShared(layout: DemoLayout, paths: RunPaths): Promise<string | undefined> {
-  let cfg: DemoConfig;
-  try {
-    cfg = JSON.parse(readFileSync(layout.configFile, 'utf8')) as DemoConfig;
-  } catch {
-    return undefined;
-  }
-  if (!cfg.sharedState) return undefined;
-  const { readEnvFile } = await import('../runbook/template.js');
-  const password = readEnvFile(layout.envFile).DB_PASSWORD ?? '';
+async function exportShared(layout: DemoLayout, runs: RunPaths[]): Promise<RunPaths[]> {
+  const cfg = readDemoConfig(layout);
+  if (!cfg?.sharedState) return [];
+  const password = demoPassword(dirname(layout.dir)) ?? '';
   const { startEmbedded } = await import('../pg/embedded.js');
   const server = await startEmbedded({ dataDir: layout.pgData, port: cfg.pgPort, password, stage: () => undefined });
   try {
     const { moveToFolder } = await import('../state/run-transfer.js');
-    const moved = moveToFolder(demoStateUrl(cfg, password), paths, operatorName(undefined));
-    if (moved) process.stdout.write(`${moved}\n`);
-    return moved ? new StateStore(paths.state).archive(paths.archive, [paths.audit]) : undefined;
+    return runs.filter((paths) => {
+      const moved = moveToFolder(demoStateUrl(cfg, password), paths, operatorName(undefined));
+      if (moved) process.stdout.write(`${moved}\n`);
+      return !!moved;
+    });
   } finally {
     await server.stop().catch(() => {});
   }
@@ -271,10 +373,9 @@ async function passthrough(
   const flags = Object.entries(a.flags).flatMap(([k, v]) =>
     k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)],
   );
-  const parsed = parseArgs([...rest, ...flags], spec.flags);
-  parsed.flags.runbook = RUNBOOK;
-  if (a.flags['state-dir']) parsed.flags['state-dir'] = a.flags['state-dir'];
-  const go = () => spec.run({ ...parsed, fingerprint: DEMO_FINGERPRINT }, commands);
+  const { args } = demoRun(parseArgs([...rest, ...flags], spec.flags), layout);
+  if (a.flags['state-dir']) args.flags['state-dir'] = a.flags['state-dir'];
+  const go = () => spec.run(args, commands);
   if (!cfg.sharedState) return go();
   // the run lives in the demo's PostgreSQL: when the demo is not running, it is started for this command
   if (!(await portFree(cfg.pgPort))) return go();

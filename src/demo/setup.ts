@@ -1,6 +1,19 @@
 // The demo target: embedded PostgreSQL, the Flux Studio sample app and its JSON
-// files, all under <state dir>/demo, with runbook.yaml's vars pointed at them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, lstatSync, realpathSync } from 'node:fs';
+// files, all under <state dir>/demo, with runbook.yaml's vars pointed at them. Two
+// environments, as a team has them: production (its own app, database fluxstudio_db) and
+// staging (a copy of production's JSON files, its own app, database fluxstudio_staging),
+// on the one PostgreSQL; staging is walked first (runbook.yaml: promote_from).
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  rmSync,
+  lstatSync,
+  realpathSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,37 +22,74 @@ import { execFileSync } from 'node:child_process';
 import { readEnvFile } from '../runbook/template.js';
 import { freePort } from '../pg/embedded.js';
 import { pidAlive } from '../state/lock.js';
+import { principalOf } from '../state/ssh-keys.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const APP_DIR = join(PACKAGE_ROOT, 'examples', 'fluxstudio');
 export const RUNBOOK = join(PACKAGE_ROOT, 'runbook.yaml');
-/** the demo's run keeps one identity although its ports may change between starts */
-export const DEMO_FINGERPRINT = 'demo';
+/** runbook.yaml's environments, in the order the demo walks them */
+export const DEMO_ENVIRONMENTS = ['staging', 'production'] as const;
+export type DemoEnvironment = (typeof DEMO_ENVIRONMENTS)[number];
+
+/** each environment's run keeps one identity although the demo's ports may change between starts */
+export const demoFingerprint = (environment: DemoEnvironment) => `demo-${environment}`;
 
 export interface DemoLayout {
   dir: string;
   pgData: string;
+  environment: DemoEnvironment;
+  /** this environment's JSON files, the app's .env, its pid and logs */
   workspace: string;
   envFile: string;
   configFile: string;
+  /** the keys of the demo's operators on this machine: what promote_from and verify trust */
+  trustFile: string;
 }
 
-export function demoLayout(stateDir: string): DemoLayout {
+export function demoLayout(stateDir: string, environment: DemoEnvironment = 'production'): DemoLayout {
   const dir = join(stateDir, 'demo');
+  // production keeps the folder a demo had before it had environments (its data and password)
+  const workspace = join(dir, environment === 'production' ? 'workspace' : `workspace-${environment}`);
   return {
     dir,
     pgData: join(dir, 'pg'),
-    workspace: join(dir, 'workspace'),
-    envFile: join(dir, 'workspace', '.env'),
+    environment,
+    workspace,
+    envFile: join(workspace, '.env'),
     configFile: join(dir, 'demo.json'),
+    trustFile: join(dir, 'allowed_signers'),
   };
 }
 
 export interface DemoConfig {
   pgPort: number;
+  /** production's app */
   appPort: number;
+  stagingAppPort?: number;
+  /** the environment walked last: the one `waymark demo` and its commands take when --env names none */
+  environment?: DemoEnvironment;
   /** the run's state lives in the demo's PostgreSQL (database waymark_state), as a team keeps it */
   sharedState?: boolean;
+}
+
+export const appPortOf = (cfg: DemoConfig, environment: DemoEnvironment) =>
+  environment === 'production' ? cfg.appPort : (cfg.stagingAppPort ?? cfg.appPort);
+
+export const databaseOf = (environment: DemoEnvironment) =>
+  environment === 'production' ? 'fluxstudio_db' : `fluxstudio_${environment}`;
+
+/** The demo's config as saved, or undefined before the first demo. */
+export function readDemoConfig(l: Pick<DemoLayout, 'configFile'>): DemoConfig | undefined {
+  try {
+    return JSON.parse(readFileSync(l.configFile, 'utf8')) as DemoConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveDemoConfig(l: DemoLayout, cfg: DemoConfig): void {
+  mkdirSync(l.dir, { recursive: true });
+  writeFileSync(l.configFile, JSON.stringify(cfg, null, 2) + '\n');
 }
 
 /** The demo's state database: in the demo's own PostgreSQL; the URL goes through the environment only. */
@@ -70,19 +120,25 @@ export function portFree(port: number): Promise<boolean> {
 
 /** The ports used last time when still free, else new free ones. */
 export async function demoPorts(l: DemoLayout, sharedState = false): Promise<DemoConfig> {
-  let saved: Partial<DemoConfig> = {};
-  try {
-    saved = JSON.parse(readFileSync(l.configFile, 'utf8')) as DemoConfig;
-  } catch {
-    /* first start */
-  }
-  const pick = async (p?: number) => (p && (await portFree(p)) ? p : freePort());
+  const saved: Partial<DemoConfig> = readDemoConfig(l) ?? {};
+  const taken = new Set<number>();
+  const pick = async (p?: number) => {
+    let port = p && !taken.has(p) && (await portFree(p)) ? p : await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
   const pgPort = await pick(saved.pgPort);
-  let appPort = await pick(saved.appPort);
-  while (appPort === pgPort) appPort = await freePort();
-  const cfg: DemoConfig = { pgPort, appPort, sharedState: sharedState || saved.sharedState || undefined };
-  mkdirSync(l.dir, { recursive: true });
-  writeFileSync(l.configFile, JSON.stringify(cfg, null, 2) + '\n');
+  const appPort = await pick(saved.appPort);
+  const stagingAppPort = await pick(saved.stagingAppPort);
+  const cfg: DemoConfig = {
+    pgPort,
+    appPort,
+    stagingAppPort,
+    environment: saved.environment,
+    sharedState: sharedState || saved.sharedState || undefined,
+  };
+  saveDemoConfig(l, cfg);
   return cfg;
 }
 
@@ -96,28 +152,34 @@ export async function stopLeftoverPostgres(l: DemoLayout): Promise<void> {
   for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
-/** Creates the workspace (sample JSON files and the app's .env) on first start; keeps it after. */
-export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, users = 25): { password: string; created: boolean } {
+/**
+ * Creates the environment's workspace (the JSON files and the app's .env) on first start; keeps it
+ * after. Production's JSON files are generated; staging's are a copy of production's, as they were
+ * when staging was made (a team rehearses on a copy of production's data).
+ */
+export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, password: string, users = 25): { created: boolean } {
   mkdirSync(l.workspace, { recursive: true });
   const created = !existsSync(join(l.workspace, 'users.json'));
-  if (created)
+  const production = demoLayout(dirname(l.dir), 'production').workspace;
+  if (created && l.environment === 'production')
     execFileSync(
       process.execPath,
       // two users appended again, renamed, as a real store accumulates: the migration asks which copy to keep
       [join(APP_DIR, 'generate-data.js'), '--users', String(users), '--duplicates', '2', '--out', l.workspace],
       { stdio: 'ignore' },
     );
+  else if (created)
+    for (const f of ['projects.json', 'users.json']) copyFileSync(join(production, f), join(l.workspace, f));
   const env = readEnvFile(l.envFile);
-  const password = env.DB_PASSWORD || randomBytes(12).toString('base64url');
   // The app before the migration: JSON only. Ports follow this start's choice.
   const want: Record<string, string> = {
     DB_HOST: '127.0.0.1',
     DB_PORT: String(ports.pgPort),
-    DB_NAME: env.DB_NAME || 'fluxstudio_db',
+    DB_NAME: env.DB_NAME || databaseOf(l.environment),
     DB_USER: 'postgres',
     DB_PASSWORD: password,
     NODE_ENV: env.NODE_ENV || 'development',
-    PORT: String(ports.appPort),
+    PORT: String(appPortOf(ports, l.environment)),
     USE_POSTGRES: env.USE_POSTGRES ?? 'false',
     DUAL_WRITE_ENABLED: env.DUAL_WRITE_ENABLED ?? 'false',
     // password hashing cost 2^12, not 2^14: the demo's load (50 signups/s) must fit beside
@@ -131,13 +193,45 @@ export function prepareWorkspace(l: DemoLayout, ports: DemoConfig, users = 25): 
     out = re.test(out) ? out.replace(re, `${k}=${v}`) : `${out.replace(/\n?$/, '\n')}${k}=${v}\n`;
   }
   if (out !== text) writeFileSync(l.envFile, out);
-  return { password, created };
+  return { created };
+}
+
+/** The demo PostgreSQL's password: kept in production's .env since the first start (else staging's). */
+export function demoPassword(stateDir: string): string | undefined {
+  for (const e of ['production', 'staging'] as const) {
+    const p = readEnvFile(demoLayout(stateDir, e).envFile).DB_PASSWORD;
+    if (p) return p;
+  }
+  return undefined;
+}
+
+export const newPassword = () => randomBytes(12).toString('base64url');
+
+/**
+ * The demo's trust file: the keys its operators made on this machine (the state folder's keys/),
+ * each for its operator's name. A team keeps its own list in its repository instead; the demo's
+ * is made from what is there, so its production run can be promoted from its staging run.
+ */
+export function writeDemoTrustFile(l: DemoLayout, stateDir: string): string {
+  const keys = join(stateDir, 'keys');
+  const lines: string[] = [];
+  for (const f of existsSync(keys) ? readdirSync(keys).sort() : []) {
+    if (!f.endsWith('_ed25519.pub')) continue;
+    const [type, data, ...comment] = readFileSync(join(keys, f), 'utf8').trim().split(/\s+/);
+    const name = comment.join(' ').replace(/ \(waymark\)$/, '');
+    if (type && data && name) lines.push(`${principalOf(name)} namespaces="waymark" ${type} ${data}`);
+  }
+  mkdirSync(l.dir, { recursive: true });
+  const text = `# written by waymark demo: the keys of the demo's operators on this machine\n${lines.join('\n')}\n`;
+  if (!existsSync(l.trustFile) || readFileSync(l.trustFile, 'utf8') !== text) writeFileSync(l.trustFile, text);
+  return l.trustFile;
 }
 
 const q = (s: string) => `"${s.replace(/(["\\$`])/g, '\\$1')}"`;
 
 /** runbook.yaml's vars for the demo target; secrets travel only in the environment. */
 export function demoVars(l: DemoLayout, ports: DemoConfig, password: string): Record<string, string> {
+  const port = appPortOf(ports, l.environment);
   const node = q(process.execPath);
   const tool = (name: string) => `${node} ${q(join(APP_DIR, 'tools', name))}`;
   const ctl = (args: string) => `${node} ${q(join(APP_DIR, 'app-control.js'))} ${args}`;
@@ -146,15 +240,15 @@ export function demoVars(l: DemoLayout, ports: DemoConfig, password: string): Re
     DATA_DIR: l.workspace,
     ENV_FILE: l.envFile,
     BACKUP_DIR: join(l.workspace, 'backups'),
-    API_URL: `http://127.0.0.1:${ports.appPort}`,
+    API_URL: `http://127.0.0.1:${port}`,
     DB_HOST: '127.0.0.1',
     DB_PORT: String(ports.pgPort),
-    DB_NAME: 'fluxstudio_db',
+    DB_NAME: databaseOf(l.environment),
     DB_USER: 'postgres',
     DB_PASSWORD: password,
     DATABASE_URL: '',
     NODE_ENV: 'development',
-    PORT: String(ports.appPort),
+    PORT: String(port),
     NODE: process.execPath,
     PSQL: tool('psql.js'),
     CREATEDB: tool('createdb.js'),

@@ -37,6 +37,11 @@ function whyNot(lr: LoadedRunbook, run: RunState, phases: string[], trust: Trust
   return undefined;
 }
 
+/** A run that may not begin yet: the environment it is promoted from has no run that vouches for it. */
+export class PromotionRefused extends InputError {
+  readonly refused = true;
+}
+
 function record(run: RunState, from: string, phases: string[]): PromotedFrom {
   return {
     environment: from,
@@ -65,7 +70,7 @@ export function promotionFor(lr: LoadedRunbook, opts: SessionOptions): PromotedF
   const head = `a ${env} run of "${lr.runbook.title}" begins only after a ${from} run of the same runbook`;
   const file = findTrustFile(opts.allowedSigners, lr.file, lr.runbook);
   if (!file)
-    throw new InputError(
+    throw new PromotionRefused(
       `${head} is signed off by trusted keys, and there is no trust file to check them against: keep the ` +
         "team's allowed_signers beside the runbook (.waymark/allowed_signers), name it with allowed_signers:, " +
         'or give --allowed-signers FILE',
@@ -90,7 +95,7 @@ export function promotionFor(lr: LoadedRunbook, opts: SessionOptions): PromotedF
     if (!why) return record(run, from, phases);
     reasons.push(`run ${run.runId}: ${why}`);
   }
-  throw new InputError(
+  throw new PromotionRefused(
     `${head} (sha256 ${lr.hash.slice(0, 12)}) has every phase signed off by keys ${file} trusts: ` +
       (reasons.length ? reasons.join('; ') : `there is no ${from} run of it in ${label}`),
   );

@@ -1,11 +1,13 @@
 import { describe, it, expect } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { serverUrl } from '../helpers/pg.js';
 
 describe('waymark check', () => {
   it('--list prints every check of the runbook, the id first on each line', () => {
-    const r = cli(['check', '--list'], { WAYMARK_STATE_DIR: tempDir() });
+    const r = cli(['check', '--list'], { WAYMARK_STATE_DIR: tempDir(), WAYMARK_ENV: 'production' });
     expect(r.code).toBe(0);
     const ids = r.stdout
       .trim()
@@ -26,7 +28,13 @@ describe('waymark check', () => {
   });
 
   it('runs one check now: JSON with id, status, summary, metrics, durationMs; exit 0 on pass', () => {
-    const r = cli(['check', 'db-connection', '--json'], { WAYMARK_STATE_DIR: tempDir(), DATABASE_URL: serverUrl() });
+    const r = cli(['check', 'db-connection', '--json'], {
+      WAYMARK_STATE_DIR: tempDir(),
+      WAYMARK_ENV: 'staging',
+      DATABASE_URL: serverUrl(),
+      // staging names its own database (the runbook's vars beat the URL's): here, the URL's
+      DB_NAME: new URL(serverUrl()).pathname.slice(1),
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -36,11 +44,30 @@ describe('waymark check', () => {
     expect(j.metrics.server_version).toMatch(/^\d+/);
   });
 
+  it('on production before staging is signed off, a check still answers, recorded in no run, and says so', () => {
+    const state = tempDir();
+    const r = cli(['check', 'db-connection', '--json'], {
+      WAYMARK_STATE_DIR: state,
+      WAYMARK_ENV: 'production',
+      DATABASE_URL: serverUrl(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 'db-connection', status: 'pass' });
+    expect(r.stderr).toBe(
+      'note: not recorded: no production run may begin yet (production is promoted from staging, not signed off yet)\n',
+    );
+    expect(existsSync(join(state, 'runs'))).toBe(false);
+  });
+
   it('a wrong password exits 1 within the timeout, says which failure, and never shows the password', () => {
     const u = new URL(serverUrl());
     u.password = 'Wr0ng-Passw0rd';
     const t0 = Date.now();
-    const r = cli(['check', 'db-connection'], { WAYMARK_STATE_DIR: tempDir(), DATABASE_URL: u.toString() });
+    const r = cli(['check', 'db-connection'], {
+      WAYMARK_STATE_DIR: tempDir(),
+      WAYMARK_ENV: 'staging',
+      DATABASE_URL: u.toString(),
+    });
     expect(Date.now() - t0).toBeLessThan(12_000);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL db-connection: cannot connect to .*authentication failed/);
@@ -49,7 +76,7 @@ describe('waymark check', () => {
   });
 
   it('an unknown check id is bad input (exit 2)', () => {
-    const r = cli(['check', 'nope'], { WAYMARK_STATE_DIR: tempDir() });
+    const r = cli(['check', 'nope'], { WAYMARK_STATE_DIR: tempDir(), WAYMARK_ENV: 'production' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown check "nope"/);
   });

@@ -16,6 +16,16 @@ describe('waymark demo, walked non-interactively', () => {
       WAYMARK_CLOCK_OFFSET: '0s',
     });
     expect(first.stdout).toMatch(/REHEARSAL · clock \+0s/);
+    // staging first, on its own database and a copy of production's JSON files
+    expect(first.stdout).toMatch(/^\[[\d:]+\] environment: staging$/m);
+    expect(first.stderr).toMatch(
+      /staging: Flux Studio app on http:\/\/127\.0\.0\.1:\d+ .*a copy of production's data\)/,
+    );
+    expect(first.stderr).toMatch(
+      /walking staging first: production begins only once its run has every phase signed off/,
+    );
+    expect(first.stdout).toMatch(/fluxstudio_staging_\d{8}-\d{6}\.sql/);
+    expect(first.stdout).not.toMatch(/fluxstudio_db/);
     expect(first.stderr).toMatch(/PostgreSQL up in \d+ ms/);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/Phase 4: Switch to PostgreSQL reads: signed off by demo-tester/);
@@ -33,13 +43,24 @@ describe('waymark demo, walked non-interactively', () => {
     expect(first.stdout).toMatch(/Not kept \(a copy of a duplicated id; PostgreSQL holds another copy exactly\): 2/);
 
     // Stopped after the run: no app, no PostgreSQL.
-    const ws = join(state, 'demo', 'workspace');
+    const ws = join(state, 'demo', 'workspace-staging');
     expect(existsSync(join(ws, 'app.pid'))).toBe(false);
+    expect(existsSync(join(state, 'demo', 'workspace', 'app.pid'))).toBe(false);
+
+    // production may not begin while staging is not signed off in full: refused, nothing started for it
+    const early = cli(['demo', '--env', 'production', '--non-interactive', '--yes'], env);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(
+      /a production run of .* begins only after a staging run of the same runbook \(sha256 [0-9a-f]{12}\) has every phase signed off by keys .*allowed_signers trusts: run [0-9a-f-]{36}: its phase "phase-5-monitor-cleanup" is not signed off/,
+    );
+    expect(early.stderr).not.toMatch(/again to resume|at .*\.js:\d+/);
+    expect(JSON.parse(readFileSync(join(state, 'demo', 'demo.json'), 'utf8')).environment).toBe('staging');
     expect(existsSync(join(state, 'demo', 'pg', 'postmaster.pid'))).toBe(false);
 
     // The next start resumes the same run on the same data, 8 days later.
     const later = cli(['demo', '--non-interactive', '--yes'], { ...env, WAYMARK_CLOCK_OFFSET: '8d' });
     expect(later.stdout).toMatch(/Phase 3: Validate data integrity: already signed off/);
+    expect(later.stdout).toMatch(/^\[[\d:]+\] environment: staging$/m);
     expect(later.stdout).toMatch(/stable-24h: passed — waited until/);
     expect(later.stdout).toMatch(/Phase 5: Monitor & cleanup: signed off by demo-tester/);
     expect(later.stdout).toMatch(/rehearsal clock moved from \+0s to \+8d/);
@@ -63,8 +84,11 @@ describe('waymark demo, walked non-interactively', () => {
     expect(status.phases.map((p: { status: string }) => p.status)).toEqual(Array(6).fill('signed-off'));
     expect(status).toMatchObject({ rehearsal: true, clockOffset: '8d' });
     const verified = cli(['demo', 'audit', '--verify'], env);
-    expect(verified.code).toBe(3); // whole; 3: no trust file to say who signed
-    expect(verified.stdout).toMatch(/approval of phase-5-monitor-cleanup by demo-lead \(SHA256:\S+\): signature valid/);
+    // the demo's trust file lists the keys of its operators on this machine: the lead's too
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(
+      /approval of phase-5-monitor-cleanup by demo-lead \(SHA256:\S+\): signature valid; TRUSTED for "demo-lead"/,
+    );
     // the final report: every success criterion met, signed, and it verifies
     const out = join(state, 'final.json');
     expect(cli(['demo', 'report', '--all', '--format', 'json', '--out', out], env).code).toBe(0);
@@ -97,7 +121,7 @@ describe('waymark demo, walked non-interactively', () => {
     expect(names).toEqual([
       expect.stringMatching(/^users_file=\/.*\/users\.json\.\d{8}-\d{6}$/),
       expect.stringMatching(/^projects_file=\/.*\/projects\.json\.\d{8}-\d{6}$/),
-      expect.stringMatching(/^dump=\/.*\/fluxstudio_db_\d{8}-\d{6}\.sql$/),
+      expect.stringMatching(/^dump=\/.*\/fluxstudio_staging_\d{8}-\d{6}\.sql$/),
     ]);
     for (const n of names) expect(existsSync(n.slice(n.indexOf('=') + 1))).toBe(true);
     const trust = join(state, 'allowed_signers');
@@ -122,11 +146,39 @@ describe('waymark demo, walked non-interactively', () => {
     // The demo's database password never reaches the run's files.
     const password = envFile.match(/^DB_PASSWORD=(.*)$/m)![1];
     for (const f of [
-      'runs/fluxstudio-postgres-migration-demo.json',
-      'runs/fluxstudio-postgres-migration-demo.audit.jsonl',
+      'runs/fluxstudio-postgres-migration-demo-staging.json',
+      'runs/fluxstudio-postgres-migration-demo-staging.audit.jsonl',
     ])
       expect(readFileSync(join(state, f), 'utf8')).not.toContain(password);
     expect(later.stdout + first.stdout).not.toContain(password);
+
+    // staging signed off in full (the lead approved Phase 5): production is promoted from it, a run of
+    // its own on its own database, workspace and app; staging's are left as they were
+    const stagingUsers = readFileSync(join(ws, 'users.json'), 'utf8');
+    const prod = cli(['demo', '--env', 'production', '--non-interactive', '--yes', '--phase', 'pre-migration'], env);
+    expect(prod.code, prod.stderr).toBe(0);
+    const stagingRun = status.runId;
+    expect(prod.stdout).toMatch(
+      new RegExp(
+        `environment: production \\(promoted from staging run ${stagingRun}, every phase signed off by trusted keys\\)`,
+      ),
+    );
+    expect(prod.stdout).toMatch(/fluxstudio_db_\d{8}-\d{6}\.sql/);
+    expect(prod.stdout).not.toMatch(/fluxstudio_staging/);
+    expect(prod.stdout).toMatch(/Pre-migration checklist: signed off by demo-tester/);
+    expect(readFileSync(join(ws, 'users.json'), 'utf8')).toBe(stagingUsers);
+    expect(existsSync(join(state, 'runs', 'fluxstudio-postgres-migration-demo-production.json'))).toBe(true);
+    // the demo resumes the environment walked last; status and reports are of that run
+    const prodStatus = cli(['demo', 'status'], env).stdout;
+    expect(prodStatus.split('\n')[1]).toMatch(/^environment: production \(promoted from staging run /);
+    const prodReport = join(state, 'production.md');
+    expect(cli(['demo', 'report', '--phase', 'pre-migration', '--format', 'md', '--out', prodReport], env).code).toBe(
+      0,
+    );
+    expect(readFileSync(prodReport, 'utf8')).toMatch(
+      new RegExp(`\\| Promoted from \\| staging run ${stagingRun} of runbook sha256 [0-9a-f]{64}`),
+    );
+    expect(cli(['demo', 'status', '--env', 'staging'], env).stdout).toMatch(/^all phases signed off$/m);
   }, 240_000);
 
   it("the duplicate policy is the operator's: --yes takes fail, which writes nothing; the step asks again", () => {
@@ -162,7 +214,7 @@ describe('waymark demo, walked non-interactively', () => {
     const first = cli(['demo', '--shared-state', '--non-interactive', '--yes', '--phase', 'pre-migration'], env);
     expect(first.stderr).toMatch(/the run's state: in the demo's PostgreSQL \(database waymark_state\)/);
     expect(first.stdout).toMatch(/Pre-migration checklist: signed off by demo-tester/);
-    expect(existsSync(join(state, 'runs', 'fluxstudio-postgres-migration-demo.json'))).toBe(false);
+    expect(existsSync(join(state, 'runs', 'fluxstudio-postgres-migration-demo-staging.json'))).toBe(false);
     // the demo is stopped: its PostgreSQL is started for the command, and stopped after it
     const status = cli(['demo', 'status'], env);
     expect(status.stdout).toMatch(/kept in the state database 127\.0\.0\.1:\d+\/waymark_state/);

@@ -117,7 +117,7 @@ describe("the sample app's validate-data.js", () => {
     const script = twice.run('database/validate-data.js');
     expect(script.status, script.stdout).toBe(0);
     expect(script.stdout).toMatch(/Not kept \(a copy of a duplicated id; PostgreSQL holds another copy exactly\): 1/);
-    const rb = loadRunbook('runbook.yaml').runbook;
+    const rb = loadRunbook('runbook.yaml', { environment: 'staging' }).runbook;
     const data = Object.fromEntries(
       Object.entries(rb.data).map(([k, e]) => [k, e.file ? { ...e, file: basename(e.file) } : e]),
     );

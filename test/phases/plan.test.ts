@@ -43,7 +43,7 @@ describe('waymark plan', () => {
   });
 
   it('the seed runbook plan shows waits, the point of no return, masked secrets and rollbacks', () => {
-    const lr = loadRunbook('runbook.yaml', { env: { DB_PASSWORD: 'Plan-S3cret!' } });
+    const lr = loadRunbook('runbook.yaml', { env: { DB_PASSWORD: 'Plan-S3cret!' }, environment: 'production' });
     const s = fresh();
     const plan = buildPlan(lr.runbook, s, lr.redactor, new Date());
     const p5 = plan.find((p) => p.id === 'phase-5-monitor-cleanup')!;
@@ -59,7 +59,10 @@ describe('waymark plan', () => {
 
   it('writes a command as one would type it: env first, the shell string quoted, a secret with a quote still masked', () => {
     const secret = "it's-S3cret";
-    const lr = loadRunbook('runbook.yaml', { env: { DB_PASSWORD: secret, DB_HOST: 'db.internal', DB_PORT: '5433' } });
+    const lr = loadRunbook('runbook.yaml', {
+      env: { DB_PASSWORD: secret, DB_HOST: 'db.internal', DB_PORT: '5433' },
+      environment: 'production',
+    });
     const plan = buildPlan(lr.runbook, fresh(), lr.redactor, new Date());
     const createdb = plan.find((p) => p.id === 'pre-migration')!.steps.find((x) => x.id === 'createdb')!;
     expect(createdb.action).toMatch(
@@ -104,7 +107,7 @@ const fresh = (): RunState => ({
 });
 
 describe('rollback worked out from progress', () => {
-  const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
+  const rb = loadRunbook('runbook.yaml', { env: {}, environment: 'production' }).runbook;
   const ctx = { now: new Date('2026-01-01T00:00:00Z'), operator: 'op' };
   /** marks every step of the phases before `upTo` done and signs them off, then starts `upTo` */
   function progressTo(upTo: string | undefined): RunState {
@@ -159,7 +162,7 @@ describe('rollback worked out from progress', () => {
   });
   it('waymark rollback --plan prints the procedures in order with their steps', () => {
     const env = { WAYMARK_STATE_DIR: tempDir(), SMOKE_WORK_DIR: tempDir() };
-    const r = cli(['rollback', '--plan', '--runbook', 'runbook.yaml'], env);
+    const r = cli(['rollback', '--plan', '--runbook', 'runbook.yaml', '--env', 'production'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Nothing to roll back/);
   });
@@ -167,7 +170,7 @@ describe('rollback worked out from progress', () => {
 
 describe('baselines in the run', () => {
   it('a check marked baseline: record keeps its metrics in the state', () => {
-    const rb = loadRunbook('runbook.yaml', { env: {} }).runbook;
+    const rb = loadRunbook('runbook.yaml', { env: {}, environment: 'production' }).runbook;
     const result = {
       id: 'json-counts-before',
       type: 'counts',

@@ -7,7 +7,7 @@ import { loadRunbook } from '../../src/load/loader.js';
 import { cli, cliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const load = (env: NodeJS.ProcessEnv) => loadRunbook('runbook.yaml', { env });
+const load = (env: NodeJS.ProcessEnv) => loadRunbook('runbook.yaml', { env, environment: 'production' });
 const createdbEnv = (env: NodeJS.ProcessEnv) => {
   const lr = load(env);
   const step = lr.runbook.phases[0].steps.find((s) => s.id === 'createdb') as { env: Record<string, string> };
@@ -46,13 +46,26 @@ describe('where a connection comes from', () => {
   });
 
   it('--explain says which source each field came from, the password masked', () => {
-    const r = cli(['check', 'db-connection', '--explain', '--runbook', 'runbook.yaml', '--state-dir', tempDir()], {
-      PGHOST: '127.0.0.1',
-      PGPORT: '1',
-      PGPASSWORD: 'S3cret-pg',
-      DB_USER: 'alice',
-      DATABASE_URL: '',
-    });
+    const r = cli(
+      [
+        'check',
+        'db-connection',
+        '--explain',
+        '--runbook',
+        'runbook.yaml',
+        '--env',
+        'production',
+        '--state-dir',
+        tempDir(),
+      ],
+      {
+        PGHOST: '127.0.0.1',
+        PGPORT: '1',
+        PGPASSWORD: 'S3cret-pg',
+        DB_USER: 'alice',
+        DATABASE_URL: '',
+      },
+    );
     expect(r.stderr).toMatch(/host {6}127\.0\.0\.1 +from env PGHOST/);
     expect(r.stderr).toMatch(/port {6}1 +from env PGPORT/);
     expect(r.stderr).toMatch(/user {6}alice +from env DB_USER/);

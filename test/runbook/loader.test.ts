@@ -502,7 +502,7 @@ describe('templating and var precedence', () => {
 
 describe('the seed runbook', () => {
   it('runbook.yaml is valid and keeps every seed phase, rollback and troubleshooting entry', () => {
-    const lr = loadRunbook('runbook.yaml', { env: {} });
+    const lr = loadRunbook('runbook.yaml', { env: {}, environment: 'production' });
     const rb = lr.runbook;
     expect(rb.phases.map((p) => p.id)).toEqual([
       'pre-migration',

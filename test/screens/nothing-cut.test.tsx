@@ -18,7 +18,7 @@ function cut(frame: string): string[] {
 
 describe('nothing the operator must act on is cut (runbook.yaml at 80×24)', () => {
   it('every screen, every phase, every step and its whole view, the plan, checks, rollback, troubleshooting', async () => {
-    const t = await openTui({ runbook: 'runbook.yaml' });
+    const t = await openTui({ runbook: 'runbook.yaml', environment: 'staging' });
     await t.resize(80, 24);
     const seen: Array<{ where: string; line: string }> = [];
     const look = (where: string) => {
@@ -75,7 +75,7 @@ describe("the seed runbook's inputs, as the TUI asks them at 80 columns", () => 
     const { DialogView } = await import('../../src/screens/Dialogs.js');
     const { inputDialog } = await import('../../src/screens/intents-inputs.js');
     const { loadRunbook } = await import('../../src/load/loader.js');
-    const rb = loadRunbook('runbook.yaml').runbook;
+    const rb = loadRunbook('runbook.yaml', { environment: 'staging' }).runbook;
     expect(Object.keys(rb.inputs).length).toBeGreaterThan(0);
     for (const name of Object.keys(rb.inputs)) {
       const dialog = inputDialog(rb, name, { scope: 'phase-2-migrate', stepId: 'migrate' });

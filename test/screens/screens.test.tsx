@@ -589,7 +589,7 @@ describe('reading a whole step, pasting a reason, the success criteria', () => {
   });
 
   it('G lists every success criterion with its status now and the evidence behind it', async () => {
-    const t = await openTui({ runbook: 'runbook.yaml' });
+    const t = await openTui({ runbook: 'runbook.yaml', environment: 'staging' });
     await t.press(KEYS.enter);
     await t.waitFor(/Pre-migration|Phase 1/);
     await t.press('G');
