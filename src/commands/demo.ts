@@ -200,7 +200,10 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
       load = startLoad(rate);
       say(`  load: ${rate} signups/s and a read every 100 ms until the demo stops`);
     }
-    const code = await walkDemo(a, layout, say, () => (running = true));
+    const code = await walkDemo(a, layout, say, () => (running = true)).catch((e: unknown) => {
+      if ((e as { refused?: boolean }).refused) say('  walk staging first: `npm run demo -- --env staging`');
+      throw e;
+    });
     // the environment walked is the one the next `npm run demo` resumes; a run refused (production
     // before staging is signed off) leaves it as it was
     saveDemoConfig(layout, { ...ports, environment: layout.environment });
