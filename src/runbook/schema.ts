@@ -95,6 +95,16 @@ export const checkSchema = z
               .optional()
               .describe("noise floor: an increase this small (in the metric's unit) is never a regression"),
             equal: z.boolean().optional(),
+            confirm: z
+              .number()
+              .int()
+              .min(0)
+              .max(5)
+              .optional()
+              .describe(
+                'A comparison that fails is measured again, up to this many times, and fails only when each ' +
+                  'measurement does: a timing regression must reproduce, a moment of load on the machine does not',
+              ),
           })
           .strict(),
       ])

@@ -12,13 +12,17 @@ let srv: http.Server;
 let base: string;
 let dir: string;
 let delay = 0;
+/** /slow answers its first `slowFor` requests 300 ms late, then at once */
+let slowFor = 0;
 const h = () => harness('postgres://unused@127.0.0.1:1/x', {}, dir);
 
 beforeAll(async () => {
   dir = tempDir();
   srv = http.createServer((req, res) => {
+    const late = req.url === '/slow' && slowFor-- > 0 ? 300 : 0;
     setTimeout(() => {
-      if (req.url === '/api/health') res.end(JSON.stringify({ status: 'ok', db: { connected: true } }));
+      if (req.url === '/slow') res.end('{}');
+      else if (req.url === '/api/health') res.end(JSON.stringify({ status: 'ok', db: { connected: true } }));
       else if (req.url === '/api/down') {
         res.statusCode = 503;
         res.end('{"status":"down"}');
@@ -26,7 +30,7 @@ beforeAll(async () => {
         res.statusCode = 404;
         res.end('nope');
       }
-    }, delay);
+    }, delay + late);
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
@@ -99,6 +103,34 @@ describe('baseline compare', () => {
         'json-before': { json_users: 5, json_tasks: 9 },
       }).status,
     ).toBe('fail');
+  });
+  it('confirm: N measures a failed comparison again; it fails only when each measurement does, and says so', async () => {
+    const c = h();
+    const params = { url: `${base}/slow`, samples: 5, warmup: 0 };
+    // the baseline: answers at once (a p95 of a few ms); 300 ms late is over it by far more than the 200 ms floor
+    const before = await c.run('http', params);
+    expect(before.status).toBe('pass');
+    c.baselines.before = before.metrics;
+    const spec = { compare: 'before', metric: 'p95_ms', max_increase_pct: 0, max_increase_abs: 200 };
+    // a moment of slowness (the first measurement's 5 requests): without confirm, the gate fails
+    slowFor = 5;
+    const once = await c.run('http', params, { baseline: spec });
+    expect(once.status).toBe('fail');
+    expect(once.summary).toMatch(/^against baseline: p95_ms \d+/);
+    slowFor = 5;
+    const again = await c.run('http', params, { baseline: { ...spec, confirm: 2 } });
+    expect(again.status, again.summary).toBe('pass');
+    expect(again.metrics.measurements).toBe(2);
+    expect(again.summary).toMatch(
+      /within baseline .* \(measured again: one earlier measurement was over the limit and did not reproduce: p95_ms \d+(\.\d+)? vs /,
+    );
+    // slow every time: it fails, after each of its measurements
+    slowFor = 15;
+    const slow = await c.run('http', params, { baseline: { ...spec, confirm: 2 } });
+    expect(slow.status).toBe('fail');
+    expect(slow.summary).toMatch(/^against baseline: p95_ms \d+.* \(measured 3 times, over the limit each time\)$/);
+    expect(slowFor).toBe(0);
+    await c.close();
   });
   it('fails when no baseline was recorded', () => {
     const r = applyBaseline(def({ compare: 'never' }), result({ a: 1 }), {});
