@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../runbook/errors.js';
 import type { LoadedRunbook } from '../load/loader.js';
 import { loadRunbookFile } from '../load/runbook-cache.js';
@@ -12,8 +12,14 @@ import { resolve } from 'node:path';
 
 export { sessionOptions };
 
+/** The runbook of the folder when none is named: runbook.yaml, else runbook.md. */
+export function defaultRunbook(): string {
+  return !existsSync('runbook.yaml') && existsSync('runbook.md') ? 'runbook.md' : 'runbook.yaml';
+}
+
 export function load(a: ParsedArgs, positional = false): Promise<LoadedRunbook> {
-  const file = (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? 'runbook.yaml';
+  const file =
+    (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? defaultRunbook();
   const environment = (a.flags.env as string | undefined) ?? (process.env.WAYMARK_ENV?.trim() || undefined);
   return loadRunbookFile(file, { environment });
 }
@@ -39,7 +45,7 @@ export type RunFiles = RunPaths & Pick<RunStore, 'where' | 'label' | 'database'>
 /** The trust file: --allowed-signers, else the runbook's `allowed_signers`, else .waymark/allowed_signers beside it. */
 export async function allowedSignersFile(a: ParsedArgs): Promise<string | undefined> {
   const named = a.flags['allowed-signers'] as string | undefined;
-  const runbook = resolve((a.flags.runbook as string | undefined) ?? 'runbook.yaml');
+  const runbook = resolve((a.flags.runbook as string | undefined) ?? defaultRunbook());
   let rb;
   try {
     rb = (await load(a)).runbook;

@@ -1,10 +1,10 @@
 import { loadRunbook } from '../load/loader.js';
 import { InputError, formatProblem } from '../runbook/errors.js';
 import type { ParsedArgs } from './args.js';
-import { out } from './common.js';
+import { defaultRunbook, out } from './common.js';
 
 export async function validateCommand(a: ParsedArgs): Promise<number> {
-  const file = a.positional[0] ?? (a.flags.runbook as string | undefined) ?? 'runbook.yaml';
+  const file = a.positional[0] ?? (a.flags.runbook as string | undefined) ?? defaultRunbook();
   try {
     // one environment when named; else the runbook whole, in none (every environment's steps)
     const environment = (a.flags.env as string | undefined) ?? (process.env.WAYMARK_ENV?.trim() || undefined);

@@ -2,7 +2,7 @@
 // Every problem is collected and reported at once, each with its file:line:col.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { parseDocument, LineCounter, isScalar, visit, type Node } from 'yaml';
+import { parseDocument, LineCounter, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { runbookSchema, type Runbook } from '../runbook/schema.js';
 import { InputError, type Problem } from '../runbook/errors.js';
@@ -22,6 +22,7 @@ import {
 
 import { parseDuration } from '../runbook/duration.js';
 import { crossCheck } from './crosscheck.js';
+import { isMarkdownFile, markdownDocument } from './markdown.js';
 
 export { parseDuration, sha256, MAX_RUNBOOK_BYTES, type LoadedRunbook, type Compiled, type LoadOptions };
 const MAX_ALIASES = 100;
@@ -76,7 +77,7 @@ export function loadRunbookText(text: string, file: string, opts: LoadOptions = 
   const add = (offset: number | undefined, message: string, hint?: string) =>
     problems.push({ file: shown, ...pos(offset), message, hint });
   plainText(text, shown);
-  const { doc, raw } = parseYaml(text, shown, lc, pos, problems);
+  const { doc, raw } = (isMarkdownFile(file) ? parseMarkdown : parseYaml)(text, shown, lc, pos, problems);
   const nodeOffset = (path: PropertyKey[], atKey = false) => offsetIn(doc, path, atKey);
   const parsed = runbookSchema.safeParse(raw);
   if (!parsed.success) schemaProblems(parsed.error.issues, raw, nodeOffset, add);
@@ -161,13 +162,34 @@ function parseYaml(
   lc: LineCounter,
   pos: (offset: number | undefined) => { line: number; col: number },
   problems: Problem[],
-): { doc: ReturnType<typeof parseDocument>; raw: object } {
+): { doc: Document; raw: object } {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   for (const err of [...doc.errors, ...doc.warnings]) {
     const [message, hint] = yamlMessage(err.code, err.message);
     problems.push({ file: shown, ...pos(err.pos?.[0]), message, hint });
   }
   if (doc.errors.length) throw new InputError(problems);
+  return { doc, raw: docToRaw(doc, shown, pos) };
+}
+
+/** A Markdown runbook's document (markdown.ts), its line counter filled with the Markdown's lines. */
+function parseMarkdown(
+  text: string,
+  shown: string,
+  lc: LineCounter,
+  pos: (offset: number | undefined) => { line: number; col: number },
+  problems: Problem[],
+): { doc: Document; raw: object } {
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  const md = markdownDocument(text);
+  for (const x of md.problems) problems.push({ file: shown, ...pos(x.offset), message: x.message, hint: x.hint });
+  if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  return { doc: md.doc, raw: docToRaw(md.doc, shown, pos) };
+}
+
+/** The document as plain data: not too deep, no alias bomb, a mapping at the top. */
+function docToRaw(doc: Document, shown: string, pos: (offset: number | undefined) => { line: number; col: number }) {
   const deep = tooDeep(doc.contents);
   if (deep !== undefined)
     throw new InputError([
@@ -219,11 +241,11 @@ function parseYaml(
         hint: 'see runbook.yaml for an example',
       },
     ]);
-  return { doc, raw };
+  return raw;
 }
 
 /** Where a path is in the document: the key that is wrong when it exists, else the nearest node. */
-function offsetIn(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], atKey: boolean): number | undefined {
+function offsetIn(doc: Document, path: PropertyKey[], atKey: boolean): number | undefined {
   if (atKey && path.length) {
     const parent: unknown = doc.getIn(path.slice(0, -1) as (string | number)[], true);
     if (isMapNode(parent)) {
@@ -269,7 +291,7 @@ function schemaProblems(
 
 /** Vars and templating: each ${var} defined (and set when required), none defined by itself, no control character. */
 function checkVars(
-  doc: ReturnType<typeof parseDocument>,
+  doc: Document,
   rawObj: Record<string, unknown>,
   data: Runbook | undefined,
   x: {

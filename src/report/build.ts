@@ -138,7 +138,8 @@ export interface ReportBody {
   /** a rehearsal's clock: its offset and the moved time at generation */
   rehearsal?: { offset: string; clockAt: string };
   verdict: Verdict;
-  runbook: { id: string; title: string; version: string; hash: string };
+  /** file: the runbook's file name (a .md or a .yaml one), absent in older reports */
+  runbook: { id: string; title: string; version: string; hash: string; file?: string };
   run: { id: string; createdAt: string; fingerprint: string; environment?: string; promotedFrom?: PromotedFrom };
   target: Record<string, string>;
   /** the inputs given at the start of the run (a step's decisions are shown beside it) */
@@ -156,6 +157,7 @@ export interface ReportBody {
 export interface BuildInput {
   runbook: Runbook;
   runbookHash: string;
+  runbookFile?: string;
   state: RunState;
   redactor: Redactor;
   audit: AuditEntry[];
@@ -338,7 +340,7 @@ export function buildReport(input: BuildInput, scope: { phase: string } | { all:
         : `${rb.title} — migration report`,
     generatedAt: (inp.realNow ?? inp.now).toISOString(),
     rehearsal: state.rehearsal ? { offset: state.rehearsal.offset, clockAt: inp.now.toISOString() } : undefined,
-    runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash },
+    runbook: { id: rb.id, title: rb.title, version: rb.version, hash: inp.runbookHash, file: inp.runbookFile },
     run: {
       id: state.runId,
       createdAt: state.createdAt,

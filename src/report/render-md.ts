@@ -74,7 +74,7 @@ export function signatureCell(x: ReportPhase['signoffs'][number]): string {
 export function headerRows(b: ReportBody): string[][] {
   return [
     ['Runbook', `${b.runbook.title} (${b.runbook.id}) version ${b.runbook.version}`],
-    ['Runbook sha256', b.runbook.hash],
+    ['Runbook sha256', b.runbook.file ? `${b.runbook.hash} (${b.runbook.file})` : b.runbook.hash],
     ['Run', `${b.run.id} started ${b.run.createdAt}`],
     ...(b.run.environment ? [['Environment', b.run.environment]] : []),
     ...(b.run.promotedFrom ? [['Promoted from', promotedText(b.run.promotedFrom)]] : []),

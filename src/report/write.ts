@@ -1,6 +1,7 @@
 // Builds, signs, renders and writes a report; records its digest in the audit log.
 // The signature is an OpenSSH signature (SSHSIG, namespace "waymark") over every byte
 // of the file before it, appended as a comment: `ssh-keygen -Y verify` checks it too.
+import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeWhole } from '../state/durable.js';
@@ -96,6 +97,7 @@ export async function writeReport(
   const input = {
     runbook: session.runbook,
     runbookHash: session.state.runbookHash,
+    runbookFile: basename(session.lr.file),
     state: session.state,
     redactor: session.lr.redactor,
     audit,
