@@ -1,7 +1,7 @@
 // waymark demo: a real Flux Studio on JSON files, a real PostgreSQL, and the TUI on
 // runbook.yaml pointed at them. Quitting (also Ctrl-C) stops the app and the database.
 import { execFileSync, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { parseArgs, type CommandSpec } from './args.js';
 import { UsageError } from '../runbook/errors.js';
@@ -93,13 +93,18 @@ function environmentOfDemo(a: ParsedArgs, dir: string): DemoEnvironment {
   return named as DemoEnvironment;
 }
 
-/** The demo's runbook in the layout's environment, and the flags its commands take to work on that run. */
+/**
+ * The demo's runbook in the layout's environment, and the flags its commands take to work on that
+ * run: runbook.yaml, or the one --runbook names (runbook.md walks it the same), else the one walked last.
+ */
 function demoRun(a: ParsedArgs, layout: DemoLayout, extra: Record<string, string | boolean> = {}) {
-  const flags: ParsedArgs['flags'] = { ...a.flags, runbook: RUNBOOK, env: layout.environment, ...extra };
+  const named = a.flags.runbook as string | undefined;
+  const file = named ? resolve(named) : (readDemoConfig(layout)?.runbook ?? RUNBOOK);
+  const flags: ParsedArgs['flags'] = { ...a.flags, runbook: file, env: layout.environment, ...extra };
   // the demo's trust file unless one is named: its production run is promoted on it, its reports verified
   if (!flags['allowed-signers']) flags['allowed-signers'] = layout.trustFile;
   const args: ParsedArgs = { ...a, flags, fingerprint: demoFingerprint(layout.environment) };
-  return { args, load: (): LoadedRunbook => loadRunbook(RUNBOOK, { environment: layout.environment }) };
+  return { args, file, load: (): LoadedRunbook => loadRunbook(file, { environment: layout.environment }) };
 }
 
 /** beside the demo's folder, not in it: --reset removes that folder */
@@ -206,7 +211,7 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
     });
     // the environment walked is the one the next `npm run demo` resumes; a run refused (production
     // before staging is signed off) leaves it as it was
-    saveDemoConfig(layout, { ...ports, environment: layout.environment });
+    saveDemoConfig(layout, { ...ports, environment: layout.environment, runbook: demoRun(a, layout).file });
     walked = true;
     return code;
   } finally {
@@ -376,7 +381,9 @@ async function passthrough(
   const flags = Object.entries(a.flags).flatMap(([k, v]) =>
     k === 'state-dir' || k === 'runbook' ? [] : v === true ? [`--${k}`] : [`--${k}`, String(v)],
   );
-  const { args } = demoRun(parseArgs([...rest, ...flags], spec.flags), layout);
+  const parsed = parseArgs([...rest, ...flags], spec.flags);
+  if (a.flags.runbook) parsed.flags.runbook = a.flags.runbook;
+  const { args } = demoRun(parsed, layout);
   if (a.flags['state-dir']) args.flags['state-dir'] = a.flags['state-dir'];
   const go = () => spec.run(args, commands);
   if (!cfg.sharedState) return go();

@@ -68,6 +68,8 @@ export interface DemoConfig {
   stagingAppPort?: number;
   /** the environment walked last: the one `waymark demo` and its commands take when --env names none */
   environment?: DemoEnvironment;
+  /** the runbook walked last (runbook.yaml, or runbook.md with --runbook): its commands take it too */
+  runbook?: string;
   /** the run's state lives in the demo's PostgreSQL (database waymark_state), as a team keeps it */
   sharedState?: boolean;
 }
@@ -136,6 +138,7 @@ export async function demoPorts(l: DemoLayout, sharedState = false): Promise<Dem
     appPort,
     stagingAppPort,
     environment: saved.environment,
+    runbook: saved.runbook,
     sharedState: sharedState || saved.sharedState || undefined,
   };
   saveDemoConfig(l, cfg);

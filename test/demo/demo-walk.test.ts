@@ -42,6 +42,35 @@ describe('waymark demo, walked non-interactively', () => {
     );
     expect(first.stdout).toMatch(/Not kept \(a copy of a duplicated id; PostgreSQL holds another copy exactly\): 2/);
 
+    // runbook.md walks the demo as runbook.yaml does: the same steps, each with the same outcome
+    const mdEnv = { ...env, WAYMARK_STATE_DIR: tempDir() };
+    const md = cli(
+      ['demo', '--runbook', 'runbook.md', '--non-interactive', '--yes', '--var', 'duplicate_policy=keep-first'],
+      {
+        ...mdEnv,
+        WAYMARK_CLOCK_OFFSET: '0s',
+      },
+    );
+    expect(md.code).toBe(first.code);
+    const outcomes = (e: NodeJS.ProcessEnv) =>
+      JSON.parse(cli(['demo', 'status', '--json'], e).stdout).phases.map(
+        (p: { id: string; status: string; steps: Array<{ id: string; status: string }> }) =>
+          `${p.id} ${p.status}: ${p.steps.map((x) => `${x.id}=${x.status}`).join(' ')}`,
+      );
+    expect(outcomes(mdEnv)).toEqual(outcomes(env));
+    expect(outcomes(env).join('\n')).toMatch(/phase-4-switch-reads signed-off/);
+    const stepsOf = (e: NodeJS.ProcessEnv, out: string) => {
+      expect(cli(['demo', 'report', '--phase', 'phase-2-migrate', '--format', 'json', '--out', out], e).code).toBe(0);
+      const body = JSON.parse(readFileSync(out, 'utf8')).body;
+      return {
+        file: body.runbook.file,
+        steps: body.phases[0].steps.map((x: { id: string; status: string }) => `${x.id}=${x.status}`),
+      };
+    };
+    const [fromMd, fromYaml] = [stepsOf(mdEnv, join(state, 'md.json')), stepsOf(env, join(state, 'yaml.json'))];
+    expect(fromMd.steps).toEqual(fromYaml.steps);
+    expect([fromMd.file, fromYaml.file]).toEqual(['runbook.md', 'runbook.yaml']);
+
     // Stopped after the run: no app, no PostgreSQL.
     const ws = join(state, 'demo', 'workspace-staging');
     expect(existsSync(join(ws, 'app.pid'))).toBe(false);
