@@ -32,8 +32,9 @@ export function parseAttrs(source: string, offset: number): Attr[] | string {
   return out;
 }
 
+/** "…": \" and \\ are a quote and a backslash, any other backslash stays (a regular expression's \d). */
 function unquote(v: string): string {
-  if (v.startsWith('"')) return JSON.parse(v.replace(/\\'/g, "'")) as string;
+  if (v.startsWith('"')) return v.slice(1, -1).replace(/\\(["\\])/g, '$1');
   if (v.startsWith("'")) return v.slice(1, -1);
   return v;
 }

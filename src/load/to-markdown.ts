@@ -64,8 +64,8 @@ function attrValue(v: unknown, key = ''): string | undefined {
   if (key === 'expect_exit' && Array.isArray(v) && v.length && v.every((x) => typeof x === 'number'))
     return v.join(',');
   if (Array.isArray(v)) return undefined;
-  if (typeof v !== 'string' || v.includes('\n')) return undefined;
-  return /^(?:\$\{[^{}]*\}|[^\s"'{}])+$/.test(v) && v !== '' ? v : JSON.stringify(v);
+  if (typeof v !== 'string' || [...v].some((c) => c.charCodeAt(0) < 32)) return undefined;
+  return /^(?:\$\{[^{}]*\}|[^\s"'{}])+$/.test(v) && v !== '' ? v : `"${v.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** `{#id key=value …}`, the fields that fit taken out of `rest`. */

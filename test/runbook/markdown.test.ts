@@ -217,4 +217,31 @@ describe('Markdown runbooks', () => {
     expect(JSON.stringify(report.body)).toMatch(/runbook\.md/);
     expect(JSON.stringify(report.body)).toContain(sha256(readFileSync(rb)));
   });
+
+  it('a quoted attribute keeps a regular expression as written: only \" and \\ are escapes', () => {
+    const dir = tempDir();
+    const f = join(dir, 'q.md');
+    writeFileSync(
+      f,
+      `${FRONT}## P\n\n### S {#s expect="COPY \\d+ \\"done\\" \\\\ end" fail_on='say "hi" \\d'}\n\n\`\`\`sh\ntrue\n\`\`\`\n`,
+    );
+    const step = loadRunbook(f, { env: {} }).runbook.phases[0].steps[0];
+    expect(step).toMatchObject({ expect: 'COPY \\d+ "done" \\ end', fail_on: 'say "hi" \\d' });
+  });
+
+  it("the README's Markdown example is a valid runbook", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const start = readme.indexOf('````markdown\n') + '````markdown\n'.length;
+    const f = join(tempDir(), 'runbook.md');
+    writeFileSync(f, readme.slice(start, readme.indexOf('\n````\n', start)) + '\n');
+    const rb = loadRunbook(f, { env: {} }).runbook;
+    expect(rb.phases[0].steps.map((s) => `${s.id}:${s.kind}`)).toEqual([
+      'backup:command',
+      'no-order-of-last-year-is-still-open:check',
+      'tell-support-the-archive-starts:manual',
+      'sign-off:signoff',
+    ]);
+    expect(rb.phases[0].steps[0]).toMatchObject({ expect: 'COPY \\d+', timeout: '30m' });
+    expect(rb.troubleshooting[0].fixes).toEqual(['Check DB_URL names the production database']);
+  });
 });
