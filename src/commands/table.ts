@@ -34,6 +34,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: ['--json', '--strict'],
     run: lazy(() => import('./validate.js'), 'validateCommand'),
   },
+  import: {
+    usage: 'waymark import FILE [--out runbook.md|runbook.yaml]',
+    summary:
+      'a runbook written for people (Markdown) made into a Waymark runbook (or a YAML one written as Markdown); ' +
+      "never overwrites; lists what needs a person's attention",
+    flags: ['--out FILE'],
+    run: lazy(() => import('./import.js'), 'importCommand'),
+  },
   schema: {
     usage: 'waymark schema',
     summary: 'print the JSON Schema of the runbook format',

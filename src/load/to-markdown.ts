@@ -50,7 +50,10 @@ function proseSafe(s: unknown, lists = true): s is string {
   if (typeof s !== 'string' || !s || s !== s.trim()) return false;
   const blocks = fromMarkdown(s).children;
   const ok = new Set(['paragraph', 'blockquote', ...(lists ? ['list'] : [])]);
-  if (!blocks.every((n) => ok.has(n.type))) return false;
+  // a fenced block Waymark does not read as a step's (an expected output, a config file) is prose
+  const inert = (n: (typeof blocks)[number]) =>
+    n.type === 'code' && !/^(sh|bash|shell|zsh|sql|env|dotenv|yaml)$/i.test(n.lang ?? '') && !!n.position;
+  if (!blocks.every((n) => ok.has(n.type) || inert(n))) return false;
   return blocks.map((n) => s.slice(n.position!.start.offset, n.position!.end.offset)).join('\n\n') === s;
 }
 
@@ -82,9 +85,16 @@ function attrs(id: string | undefined, fields: string[], rest: Obj, extra: strin
   return out.length ? ` {${out.join(' ')}}` : '';
 }
 
+/** A fence longer than any run of backticks in the text it closes around. */
+function fence(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
 function yamlBlock(rest: Obj): string[] {
   if (!Object.keys(rest).length) return [];
-  return ['```yaml {waymark}', stringify(rest, { lineWidth: 0 }).trimEnd(), '```', ''];
+  const body = stringify(rest, { lineWidth: 0 }).trimEnd();
+  return [`${fence(body)}yaml {waymark}`, body, fence(body), ''];
 }
 
 function heading(title: string): string | undefined {
@@ -128,7 +138,7 @@ function step(s: Obj, level = '###'): string[] {
   }
   const r = rest.run;
   if (kind === 'command' && typeof r === 'string' && rest.shell === true && !r.includes('```') && !/^\s|\s$/.test(r)) {
-    block = ['```sh', r, '```', ''];
+    block = [`${fence(r)}sh`, r, fence(r), ''];
     delete rest.run;
     delete rest.shell;
   } else if (
