@@ -36,6 +36,7 @@ const VALUE_FLAGS = new Set([
   'seconds',
   'load',
   'env',
+  'template',
 ]);
 export const COMMON = [
   '--runbook FILE',

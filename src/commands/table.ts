@@ -42,6 +42,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: ['--out FILE'],
     run: lazy(() => import('./import.js'), 'importCommand'),
   },
+  init: {
+    usage: 'waymark init [--template dual-write-migration|zero-downtime-deploy|restore-drill] [--out FILE]',
+    summary: 'a small commented runbook to start from (runbook.md; --out FILE.yaml for YAML); never overwrites',
+    flags: ['--template NAME', '--out FILE'],
+    run: lazy(() => import('./init.js'), 'initCommand'),
+  },
+  completion: {
+    usage: 'waymark completion bash|zsh',
+    summary: 'the shell completion script: eval "$(waymark completion bash)" in ~/.bashrc',
+    flags: [],
+    run: lazy(() => import('./completion.js'), 'completionCommand'),
+  },
   schema: {
     usage: 'waymark schema',
     summary: 'print the JSON Schema of the runbook format',

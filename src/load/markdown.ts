@@ -168,6 +168,8 @@ class Builder {
       return this.endStep();
     if (n.type === 'code') return this.code(n.lang ?? '', n.meta, n.value, at);
     if (n.type === 'html' && /^<!--\s*waymark:/.test(n.value)) return this.directive(n.value, at);
+    // any other comment is a note for the runbook's authors (GitHub does not show it either)
+    if (n.type === 'html' && /^<!--[\s\S]*-->$/.test(n.value.trim())) return;
     this.prose(at, this.src(n), n.type === 'list' ? n : undefined);
   }
 
