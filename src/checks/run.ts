@@ -34,11 +34,11 @@ export async function runCheck(
   if (!over.length) return r;
   const durationMs = over.reduce((n, x) => n + x.durationMs, r.durationMs);
   const earlier = over.map((x) => x.summary.replace(/^against baseline: /, '')).join('; ');
+  const were = over.length === 1 ? 'one earlier measurement was' : `${over.length} earlier were`;
   const summary =
     r.status === 'fail'
       ? `${r.summary} (measured ${over.length + 1} times, over the limit each time)`
-      : `${r.summary} (measured again: ${over.length === 1 ? 'one earlier measurement was' : `${over.length} earlier were`} ` +
-        `over the limit and did not reproduce: ${earlier})`;
+      : `${r.summary} (measured again: ${were} over the limit and did not reproduce: ${earlier})`;
   return {
     ...r,
     startedAt: first.startedAt,
