@@ -35,7 +35,7 @@ describe('the source tree', () => {
     // each check's params with the check's own schema
     const layers: Record<string, number> = {
       ...{ runbook: 0, process: 1, pg: 1, checks: 2, load: 2.5, state: 3, phases: 4, report: 5, screens: 6 },
-      ...{ demo: 6, commands: 7 },
+      ...{ demo: 6, serve: 6, commands: 7 },
     };
     const rank = (f: string): number | undefined =>
       layers[f.split('/')[0]] ?? ({ 'cli.ts': 8, 'version.ts': 0 } as Record<string, number>)[f];

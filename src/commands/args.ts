@@ -37,6 +37,8 @@ const VALUE_FLAGS = new Set([
   'load',
   'env',
   'template',
+  'port',
+  'host',
 ]);
 export const COMMON = [
   '--runbook FILE',

@@ -38,6 +38,7 @@ import {
 } from '../demo/setup.js';
 import type { RunPaths } from '../state/paths.js';
 import type { LoadedRunbook } from '../load/loader.js';
+import { DEFAULT_PORT } from './serve.js';
 
 /** Commands that can look at the demo's run without starting it: `waymark demo status`. */
 const PASSTHROUGH = new Set([
@@ -55,6 +56,8 @@ const PASSTHROUGH = new Set([
   'probe',
   'runs',
   'state',
+  'watch',
+  'serve',
 ]);
 
 export async function demoCommand(a: ParsedArgs, commands: Record<string, CommandSpec>): Promise<number> {
@@ -198,7 +201,7 @@ async function demo(a: ParsedArgs, layout: DemoLayout, demoLock: Lock): Promise<
   process.on('SIGHUP', onSignal);
   try {
     startApps(stateFolder, ports, password, made, say);
-    say(`  walking ${walkNote(layout.environment)}`);
+    say(`  walking ${walkNote(layout.environment)}\n  ${FOLLOW}`);
     if (a.flags.load) {
       const rate = Number(a.flags.load);
       if (!(rate > 0)) throw new UsageError('--load takes signups per second, e.g. --load 50');
@@ -267,6 +270,11 @@ function startApps(
     );
   }
 }
+
+/** How a colleague follows the demo, said at its start. */
+const FOLLOW =
+  `follow it from another terminal: npx waymark demo watch; in a browser: npx waymark demo serve ` +
+  `(http://127.0.0.1:${DEFAULT_PORT}/, its /metrics for Prometheus)`;
 
 /** What the demo says of the environment it walks, at its start. */
 function walkNote(environment: DemoEnvironment): string {

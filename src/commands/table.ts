@@ -54,6 +54,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: [],
     run: lazy(() => import('./completion.js'), 'completionCommand'),
   },
+  watch: {
+    usage: 'waymark watch',
+    summary: 'the run in the TUI, read-only, followed live as another session walks it (A approves)',
+    flags: [],
+    run: lazy(() => import('./watch.js'), 'watchCommand'),
+  },
+  serve: {
+    usage: 'waymark serve [--port N] [--host ADDR --token]',
+    summary:
+      'the run read-only in a browser, live; its reports, its audit log, /metrics for Prometheus (any address ' +
+      'but loopback needs --token, or WAYMARK_SERVE_TOKEN)',
+    flags: ['--port N', '--host ADDR', '--token'],
+    run: lazy(() => import('./serve.js'), 'serveCommand'),
+  },
   schema: {
     usage: 'waymark schema',
     summary: 'print the JSON Schema of the runbook format',

@@ -24,6 +24,9 @@ describe('waymark demo, walked non-interactively', () => {
     expect(first.stderr).toMatch(
       /walking staging first: production begins only once its run has every phase signed off/,
     );
+    expect(first.stderr).toMatch(
+      /npx waymark demo watch; in a browser: npx waymark demo serve \(http:\/\/127\.0\.0\.1:7320\//,
+    );
     expect(first.stdout).toMatch(/fluxstudio_staging_\d{8}-\d{6}\.sql/);
     expect(first.stdout).not.toMatch(/fluxstudio_db/);
     expect(first.stderr).toMatch(/PostgreSQL up in \d+ ms/);
@@ -83,6 +86,7 @@ describe('waymark demo, walked non-interactively', () => {
       /a production run of .* begins only after a staging run of the same runbook \(sha256 [0-9a-f]{12}\) has every phase signed off by keys .*allowed_signers trusts: run [0-9a-f-]{36}: its phase "phase-5-monitor-cleanup" is not signed off/,
     );
     expect(early.stderr).not.toMatch(/again to resume|at .*\.js:\d+/);
+    expect(early.stderr).toMatch(/walk staging first: `npm run demo -- --env staging`/);
     expect(JSON.parse(readFileSync(join(state, 'demo', 'demo.json'), 'utf8')).environment).toBe('staging');
     expect(existsSync(join(state, 'demo', 'pg', 'postmaster.pid'))).toBe(false);
 
