@@ -48,6 +48,8 @@ export class Session {
   readonly isNew: boolean;
   /** the state database the run is kept in, as it may be shown (no password) */
   readonly keptIn?: string;
+  /** for a follower: who holds the run now, or undefined when no session does (read every second) */
+  followedHolder?: string;
   private readonly rec: Recorder;
   private readonly store: RunStore;
   private readonly host = hostName();
@@ -171,7 +173,7 @@ export class Session {
 
   /** A reader shows a step whose session died as interrupted, without writing; a follower reads again. */
   private watch(existing: boolean): void {
-    if (this.opts.follow) this.watchers.follow(this.store, this.rec);
+    if (this.opts.follow) this.watchers.follow(this.store, this.rec, (h) => (this.followedHolder = h));
     if (existing && this.store.holderGone()) showInterrupted(this.rec, this.stillRunning());
   }
 

@@ -35,15 +35,25 @@ export class Watchers {
    * A follower reads the run again every second (the folder's state file, or the database's row)
    * and shows it when another session changed it. It never writes: not the state, not the log.
    */
-  follow(store: RunStore, rec: Recorder): void {
-    this.every('follow', 1000, () => {
+  follow(store: RunStore, rec: Recorder, onHolder: (holder: string | undefined) => void): void {
+    let last: string | undefined | null = null;
+    const tick = () => {
       try {
         const next = store.reread(rec.state.updatedAt);
         if (next) rec.emit({ state: (rec.state = next) });
+        // the operator's session ending, or another taking over, is said as it happens
+        const holder = store.holderName();
+        if (holder !== last) {
+          last = holder;
+          onHolder(holder);
+          rec.emit({ state: rec.state });
+        }
       } catch {
         /* a file being replaced, or the database away for a moment: the next second tries again */
       }
-    });
+    };
+    tick();
+    this.every('follow', 1000, tick);
   }
 
   /** The probes' record so far: before a sign-off, it belongs to the phase signed off. */

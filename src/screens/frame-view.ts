@@ -21,6 +21,10 @@ export interface FrameView {
   rollback?: string;
 }
 
+/** Whom a follower follows, said in its header: the session's end and a new one taking over show at once. */
+const followed = (holder: string | null | undefined) =>
+  holder === undefined ? '' : holder === null ? ' nobody' : ` ${holder.split(' on ')[0]}`;
+
 export function frameView(v: {
   rb: Runbook;
   state: RunState;
@@ -30,6 +34,8 @@ export function frameView(v: {
   width: number;
   /** this session only follows a run another session holds */
   following?: boolean;
+  /** whom a follower follows: the holder's name, or null when no session holds the run now ("nobody") */
+  holder?: string | null;
 }): FrameView {
   const { rb, state, ui, width } = v;
   const drift = !!state.drift && !state.drift.acknowledgedAt;
@@ -55,7 +61,7 @@ export function frameView(v: {
   const down = !!v.availability && v.availability !== 'up';
   // the run's state (rehearsal, availability) and the operator stay whole: the title gives way first
   const operator = truncate(
-    `${v.operator}${v.following ? ' · READ-ONLY, following' : ''}`,
+    `${v.operator}${v.following ? ` · READ-ONLY, following${followed(v.holder)}` : ''}`,
     Math.max(12, Math.floor(width / 2)),
   );
   const room = width - operator.length - 2 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);

@@ -165,6 +165,7 @@ export class UiStore {
       availability,
       width: this.size.width,
       following: !!s.opts.readOnly,
+      holder: s.opts.follow ? (s.followedHolder ?? null) : undefined,
     });
   }
 

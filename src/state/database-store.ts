@@ -113,6 +113,11 @@ export class DatabaseRunStore {
     return !this.run.holder?.connected;
   }
 
+  holderName(): string | undefined {
+    const h = this.run.holder;
+    return h?.connected ? `${h.operator} on ${h.host}` : undefined;
+  }
+
   archive(): string | undefined {
     const held = this.run.held;
     if (!held || held.checkout.state === undefined) return undefined;

@@ -74,6 +74,11 @@ export class FolderRunStore {
     return !holder || !alive(holder);
   }
 
+  holderName(): string | undefined {
+    const h = readLock(this.paths.lock);
+    return h && alive(h) ? `${h.operator} on ${h.host}` : undefined;
+  }
+
   archive(): string | undefined {
     const archived = this.store.archive(this.paths.archive, [this.paths.audit]);
     return archived && `archived the run to ${archived}`;

@@ -51,6 +51,8 @@ export interface RunStore {
   reread(after: string): RunState | undefined;
   /** for a reader: nobody holds the run (its session died): a running step it shows is interrupted */
   holderGone(): boolean;
+  /** for a follower: who holds the run now (operator on host), or undefined when no session does */
+  holderName(): string | undefined;
   /** `waymark reset`, by its holder: the run set aside (nothing deleted); what was done, or undefined: no run */
   archive(): string | undefined;
   /** the lock (or hold) given up; a database store's private copy removed */

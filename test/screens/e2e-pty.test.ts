@@ -2,7 +2,7 @@
 // mid-phase, start again, and resume at the same step.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostName } from '../../src/state/host.js';
 
 /** Every process's command line, from /proc (no dependence on ps). */
@@ -177,5 +177,51 @@ describe('TUI end to end in a pseudo-terminal', () => {
     expect(await bob.done).toBe(0);
     // nothing of the run was written by the follower
     expect(existsSync(join(dir, 'runs'))).toBe(false);
+  }, 60_000);
+
+  it('waymark watch follows a run another process walks, to its sign-off and after, naming who holds it', async () => {
+    const dir = tempDir();
+    const runbook = resolve('test/fixtures/watch.yaml');
+    const env = { WAYMARK_STATE_DIR: join(dir, 'state'), WAYMARK_OPERATOR: 'alice', GATE_DIR: dir };
+    const { cliAsync, cli } = await import('../helpers/cli.js');
+    const run = cliAsync(['run', '--runbook', runbook, '--non-interactive', '--yes'], env);
+    started.push(run.child);
+    await run.waitFor(/waiting for go1/);
+    const bob = startTui({ ...env, WAYMARK_OPERATOR: 'bob' }, terminalEnv(), `watch --runbook ${runbook}`);
+    await bob.waitFor(/bob · READ-ONLY, following alice/);
+    await bob.send('\r');
+    await bob.waitFor(/First\s+\[command · running\]/);
+    bob.mark();
+    writeFileSync(join(dir, 'go1'), 'go\n');
+    await bob.waitFor(/First\s+\[command · passed\]/);
+    await bob.waitFor(/Sign off One\s+\[signoff · passed\]/);
+    expect((await run.done).code).toBe(0);
+    // the operator's session ended: the header says so as it happens
+    await bob.waitFor(/bob · READ-ONLY, following nobody/);
+    // the watcher changes nothing: a key that would run a step is refused, the folder stays as it was
+    const files = () =>
+      Object.fromEntries(
+        readdirSync(env.WAYMARK_STATE_DIR, { recursive: true, encoding: 'utf8' }).map((f) => {
+          const p = join(env.WAYMARK_STATE_DIR, f);
+          return [f, existsSync(p) && !statSync(p).isDirectory() ? readFileSync(p, 'utf8') : 'dir'];
+        }),
+      );
+    const before = files();
+    bob.mark();
+    await bob.send('\u001B[A\r');
+    await bob.waitFor(/"One" is signed off \(by alice at [^)]+\); it is closed/);
+    expect(files()).toEqual(before);
+    // and holds no lock: another operator's session starts while it watches, and the header names her
+    const carol = startTui({ ...env, WAYMARK_OPERATOR: 'carol' }, terminalEnv(), `--runbook ${runbook}`);
+    await carol.waitFor(/Every phase is signed off/);
+    await bob.waitFor(/bob · READ-ONLY, following carol/);
+    await carol.send('q');
+    await carol.send('y');
+    expect(await carol.done).toBe(0);
+    await bob.waitFor(/bob · READ-ONLY, following nobody/);
+    expect(cli(['status', '--runbook', runbook], env).code).toBe(0);
+    await bob.send('q');
+    await bob.send('y');
+    expect(await bob.done).toBe(0);
   }, 60_000);
 });
