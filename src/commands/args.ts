@@ -39,6 +39,7 @@ const VALUE_FLAGS = new Set([
   'template',
   'port',
   'host',
+  'metrics-port',
 ]);
 export const COMMON = [
   '--runbook FILE',

@@ -14,6 +14,13 @@ export async function probeCommand(a: ParsedArgs): Promise<number> {
       out('this runbook declares no probes (probes: in runbook.yaml)');
       return 2;
     }
+    // its metrics without a run walked: the same /metrics (and page) as `waymark serve`, on loopback
+    const port = a.flags['metrics-port'] === undefined ? undefined : Number(a.flags['metrics-port']);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+      throw new UsageError('--metrics-port takes a port number (0: any free one)');
+    const { WatchServer } = await import('../serve/server.js');
+    const server = port === undefined ? undefined : new WatchServer(session, { host: '127.0.0.1', port });
+    if (server) out(`metrics at ${await server.listen()}metrics`);
     out(
       `probing ${session.probes.map((p) => p.id).join(', ')} for run ` +
         `${session.state.runId.slice(0, 8)}${seconds ? ` for ${seconds} s` : ' until Ctrl-C'}; outages go to ` +
@@ -40,6 +47,7 @@ export async function probeCommand(a: ParsedArgs): Promise<number> {
       if (seconds) setTimeout(done, seconds * 1000);
     });
     off();
+    await server?.close();
     return 0;
   } finally {
     await session.close();

@@ -151,9 +151,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: lazy(() => import('./rollback.js'), 'rollbackCommand'),
   },
   probe: {
-    usage: 'waymark probe [--seconds N]',
-    summary: "run the runbook's availability probes alone (no session open), into the run's audit log",
-    flags: ['--seconds N'],
+    usage: 'waymark probe [--seconds N] [--metrics-port N]',
+    summary:
+      "run the runbook's availability probes alone (no session open), into the run's audit log; " +
+      '--metrics-port: their Prometheus metrics on 127.0.0.1',
+    flags: ['--seconds N', '--metrics-port N'],
     run: lazy(() => import('./probe.js'), 'probeCommand'),
   },
   repair: {

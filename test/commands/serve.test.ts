@@ -162,4 +162,33 @@ describe('waymark serve', () => {
     expect((await get(at, { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await get(`${at}?token=${token}`)).status).toBe(200);
   }, 60_000);
+
+  it('waymark probe --metrics-port: the probes alone, without a run walked, as Prometheus metrics', async () => {
+    const dir = tempDir();
+    const app = http.createServer((_q, r) => r.end('{"status":"ok"}'));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    stop.push(() => app.close());
+    const env = {
+      WAYMARK_STATE_DIR: join(dir, 'state'),
+      WAYMARK_OPERATOR: 'alice',
+      GATE_DIR: dir,
+      PROBE_URL: `http://127.0.0.1:${(app.address() as { port: number }).port}/health`,
+    };
+    const probe = cliAsync(['probe', '--runbook', RUNBOOK, '--metrics-port', '0'], env);
+    stop.push(() => probe.child.kill());
+    await probe.waitFor(/metrics at (http:\/\/\S+)/);
+    const url = /metrics at (http:\/\/\S+)/.exec(probe.stdout)![1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    // the probe's record reaches the audit log every 10 s: its answers show from then
+    let ok = 0;
+    for (const t0 = Date.now(); ok === 0; await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() - t0 > 60_000) throw new Error('the probe never showed answers in /metrics');
+      const families = parsePrometheusTextFormat((await get(url)).body);
+      const m = families.find((f) => f.name === 'waymark_probe_answers_total')?.metrics ?? [];
+      ok = Number(m.find((x) => x.labels?.result === 'ok')?.value ?? 0);
+    }
+    expect(ok).toBeGreaterThan(0);
+    probe.child.kill('SIGINT');
+    expect((await probe.done).code).toBe(0);
+  }, 90_000);
 });
