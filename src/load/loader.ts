@@ -156,13 +156,16 @@ function plainText(text: string, shown: string): void {
  * The YAML parsed (positions counted in `lc`), its aliases expanded within bounds: a mapping, or
  * why not. Its warnings join `problems`, reported with the rest.
  */
-function parseYaml(
+/** How a runbook's text is read into a document: YAML, or Markdown (markdown.ts). */
+type Parse = (
   text: string,
   shown: string,
   lc: LineCounter,
   pos: (offset: number | undefined) => { line: number; col: number },
   problems: Problem[],
-): { doc: Document; raw: object } {
+) => { doc: Document; raw: object };
+
+const parseYaml: Parse = (text, shown, lc, pos, problems) => {
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   for (const err of [...doc.errors, ...doc.warnings]) {
     const [message, hint] = yamlMessage(err.code, err.message);
@@ -170,23 +173,17 @@ function parseYaml(
   }
   if (doc.errors.length) throw new InputError(problems);
   return { doc, raw: docToRaw(doc, shown, pos) };
-}
+};
 
 /** A Markdown runbook's document (markdown.ts), its line counter filled with the Markdown's lines. */
-function parseMarkdown(
-  text: string,
-  shown: string,
-  lc: LineCounter,
-  pos: (offset: number | undefined) => { line: number; col: number },
-  problems: Problem[],
-): { doc: Document; raw: object } {
+const parseMarkdown: Parse = (text, shown, lc, pos, problems) => {
   lc.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
   const md = markdownDocument(text);
   for (const x of md.problems) problems.push({ file: shown, ...pos(x.offset), message: x.message, hint: x.hint });
   if (problems.length) throw new InputError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   return { doc: md.doc, raw: docToRaw(md.doc, shown, pos) };
-}
+};
 
 /** The document as plain data: not too deep, no alias bomb, a mapping at the top. */
 function docToRaw(doc: Document, shown: string, pos: (offset: number | undefined) => { line: number; col: number }) {

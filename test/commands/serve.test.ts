@@ -69,18 +69,24 @@ function get(url: string, headers: Record<string, string> = {}) {
   );
 }
 
+/** A folder for the watched runbook, and an app its probe asks (answering, until the test ends). */
+async function watchedApp() {
+  const dir = tempDir();
+  const app = http.createServer((_q, r) => r.end('{"status":"ok"}'));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+  stop.push(() => app.close());
+  const env = {
+    WAYMARK_STATE_DIR: join(dir, 'state'),
+    WAYMARK_OPERATOR: 'alice',
+    GATE_DIR: dir,
+    PROBE_URL: `http://127.0.0.1:${(app.address() as { port: number }).port}/health`,
+  };
+  return { dir, env };
+}
+
 describe('waymark serve', () => {
   it('follows a run walked by another process from its first step to its sign-off, writes nothing, holds no lock', async () => {
-    const dir = tempDir();
-    const app = http.createServer((_q, r) => r.end('{"status":"ok"}'));
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
-    stop.push(() => app.close());
-    const env = {
-      WAYMARK_STATE_DIR: join(dir, 'state'),
-      WAYMARK_OPERATOR: 'alice',
-      GATE_DIR: dir,
-      PROBE_URL: `http://127.0.0.1:${(app.address() as { port: number }).port}/health`,
-    };
+    const { dir, env } = await watchedApp();
     const run = cliAsync(['run', '--runbook', RUNBOOK, '--non-interactive', '--yes'], env);
     stop.push(() => run.child.kill());
     await run.waitFor(/waiting for go1/);
@@ -164,16 +170,7 @@ describe('waymark serve', () => {
   }, 60_000);
 
   it('waymark probe --metrics-port: the probes alone, without a run walked, as Prometheus metrics', async () => {
-    const dir = tempDir();
-    const app = http.createServer((_q, r) => r.end('{"status":"ok"}'));
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
-    stop.push(() => app.close());
-    const env = {
-      WAYMARK_STATE_DIR: join(dir, 'state'),
-      WAYMARK_OPERATOR: 'alice',
-      GATE_DIR: dir,
-      PROBE_URL: `http://127.0.0.1:${(app.address() as { port: number }).port}/health`,
-    };
+    const { env } = await watchedApp();
     const probe = cliAsync(['probe', '--runbook', RUNBOOK, '--metrics-port', '0'], env);
     stop.push(() => probe.child.kill());
     await probe.waitFor(/metrics at (http:\/\/\S+)/);

@@ -216,6 +216,11 @@ describe('Markdown runbooks', () => {
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(JSON.stringify(report.body)).toMatch(/runbook\.md/);
     expect(JSON.stringify(report.body)).toContain(sha256(readFileSync(rb)));
+    // drift detection: a changed step of the .md is a changed phase, as in a YAML runbook
+    writeFileSync(rb, readFileSync(rb, 'utf8').replace('echo hello', 'echo hello again'));
+    expect(cli(['run', '--non-interactive', '--yes'], env, dir).stdout).toMatch(
+      /the runbook changed since this run began: phase:one changed/,
+    );
   });
 
   it('a quoted attribute keeps a regular expression as written: only \" and \\ are escapes', () => {
