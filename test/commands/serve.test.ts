@@ -4,6 +4,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -166,6 +167,15 @@ describe('waymark serve', () => {
     expect(refused.body).not.toContain('Watched');
     expect((await get(`${at}?token=wrong`)).status).toBe(401);
     expect((await get(at, { authorization: `Bearer ${token}` })).status).toBe(200);
+    // from another address than loopback (this machine's own, when it has one), the same
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    if (external) {
+      const there = `http://${external}:${url.port}/model.json`;
+      expect((await get(there)).status).toBe(401);
+      expect((await get(there, { authorization: `Bearer ${token}` })).status).toBe(200);
+    }
     expect((await get(`${at}?token=${token}`)).status).toBe(200);
   }, 60_000);
 
