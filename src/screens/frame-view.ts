@@ -60,10 +60,11 @@ export function frameView(v: {
   const rehearsal = rehearsalLabel(state.rehearsal);
   const down = !!v.availability && v.availability !== 'up';
   // the run's state (rehearsal, availability) and the operator stay whole: the title gives way first
-  const operator = truncate(
-    `${v.operator}${v.following ? ` · READ-ONLY, following${followed(v.holder)}` : ''}`,
-    Math.max(12, Math.floor(width / 2)),
-  );
+  // a follower's "following NAME" is what it must read: its own name gives way first
+  const budget = Math.max(12, Math.floor(width / 2));
+  const following = v.following ? `READ-ONLY, following${followed(v.holder)}` : '';
+  const mine = following ? `${v.operator} · ${following}` : v.operator;
+  const operator = truncate(mine.length > budget && following ? following : mine, budget);
   const room = width - operator.length - 2 - (rehearsal ? rehearsal.length + 1 : 0) - (v.availability ? 7 : 0);
   return {
     // the environment is read before the title: a production run never looks like a staging one

@@ -102,6 +102,28 @@ describe('list view models', () => {
       operator: 'alice',
       width: 50,
     });
+    // a follower reads whom it follows whole, whatever the length of its own name
+    const follower = frameView({
+      rb: lr.runbook,
+      state: freshState(),
+      ui: initialUi(),
+      operator: 'Seed 29abcb2b maintainers of the night shift',
+      width: 80,
+      following: true,
+      holder: 'alice on vm',
+    });
+    expect(follower.operator).toBe('READ-ONLY, following alice');
+    expect(
+      frameView({
+        rb: lr.runbook,
+        state: freshState(),
+        ui: initialUi(),
+        operator: 'bob',
+        width: 80,
+        following: true,
+        holder: null,
+      }).operator,
+    ).toBe('bob · READ-ONLY, following nobody');
     expect(f.hints.startsWith('? help')).toBe(true);
     expect(f.hints.length).toBeLessThanOrEqual(50);
     expect(f.hints).not.toContain('…');
