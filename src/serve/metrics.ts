@@ -51,7 +51,7 @@ export class RunMetrics {
     this.registry.setDefaultLabels({
       runbook: m.runbook.id,
       run_id: m.run.id,
-      environment: m.run.environment?.replace(/^environment: (\S+).*$/, '$1') ?? '',
+      environment: m.run.environmentName ?? '',
     });
     for (const p of m.phases) {
       for (const s of PHASE_STATES) this.phase.set({ phase: p.id, state: s }, p.status === s ? 1 : 0);

@@ -29,7 +29,15 @@ export interface WatchPhase {
 
 export interface WatchModel {
   runbook: { id: string; title: string; version: string };
-  run: { id: string; startedAt: string; updatedAt: string; environment?: string; rehearsal?: string };
+  /** environment: the line said on screens; environmentName: the name alone (a metric's label) */
+  run: {
+    id: string;
+    startedAt: string;
+    updatedAt: string;
+    environment?: string;
+    environmentName?: string;
+    rehearsal?: string;
+  };
   /** who holds the run now (the session writing it), if one does */
   holder?: string;
   phases: WatchPhase[];
@@ -87,6 +95,7 @@ export function watchModel(rb: Runbook, st: RunState, holder?: string): WatchMod
       startedAt: st.createdAt,
       updatedAt: st.updatedAt,
       environment: environmentLine(st),
+      environmentName: st.environment,
       rehearsal: rehearsalLabel(st.rehearsal),
     },
     holder,
