@@ -32,7 +32,16 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
 export class WatchServer {
   private clients = new Set<ServerResponse>();
   private metrics = new RunMetrics();
-  private server = createServer((req, res) => void this.handle(req, res));
+  // a route that cannot answer (a file gone, a state database away) says so; the server goes on
+  private server = createServer((req, res) => {
+    this.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      res.end(
+        `cannot answer now: ${gone ? 'a file of the run is not there (archived?)' : 'the run could not be read'}\n`,
+      );
+    });
+  });
   private unsubscribe?: () => void;
   private beat?: NodeJS.Timeout;
 

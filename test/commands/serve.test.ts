@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { cli, cliAsync } from '../helpers/cli.js';
@@ -177,6 +177,21 @@ describe('waymark serve', () => {
       expect((await get(there, { authorization: `Bearer ${token}` })).status).toBe(200);
     }
     expect((await get(`${at}?token=${token}`)).status).toBe(200);
+    // a route that cannot answer says so in a sentence; the server goes on answering the others
+    const runs = join(env.WAYMARK_STATE_DIR, 'runs');
+    const audit = join(
+      runs,
+      readdirSync(runs).find((f) => f.endsWith('.audit.jsonl'))!,
+    );
+    renameSync(audit, `${audit}.away`);
+    const auth = { authorization: `Bearer ${token}` };
+    const missing = await get(`http://127.0.0.1:${url.port}/audit`, auth);
+    expect([missing.status, missing.body]).toEqual([
+      503,
+      'cannot answer now: a file of the run is not there (archived?)\n',
+    ]);
+    renameSync(`${audit}.away`, audit);
+    expect((await get(at, auth)).status).toBe(200);
   }, 60_000);
 
   it('waymark probe --metrics-port: the probes alone, without a run walked, as Prometheus metrics', async () => {
