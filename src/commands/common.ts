@@ -17,6 +17,14 @@ export function defaultRunbook(): string {
   return !existsSync('runbook.yaml') && existsSync('runbook.md') ? 'runbook.md' : 'runbook.yaml';
 }
 
+/** The runbook file a command writes (--out, else runbook.md): a .md or .yaml name, and never one that exists. */
+export function newRunbookFile(a: ParsedArgs): string {
+  const target = (a.flags.out as string | undefined) ?? 'runbook.md';
+  if (!/\.(md|markdown|ya?ml)$/i.test(target)) throw new UsageError(`--out ${target}: name a .md or a .yaml file`);
+  if (existsSync(target)) throw new UsageError(`${target} exists: it is never overwritten; give --out ANOTHER_FILE`);
+  return target;
+}
+
 export function load(a: ParsedArgs, positional = false): Promise<LoadedRunbook> {
   const file =
     (a.flags.runbook as string | undefined) ?? (positional ? a.positional[0] : undefined) ?? defaultRunbook();

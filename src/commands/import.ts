@@ -1,12 +1,12 @@
 // waymark import FILE [--out FILE]: a runbook written for people (Markdown) made into one Waymark
 // runs, written as Markdown (runbook.md) or YAML (.yaml); a YAML runbook written as Markdown. It
 // never overwrites a file, says what needs a person's attention, and checks what it wrote.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { out } from './common.js';
+import { newRunbookFile, out } from './common.js';
 
 export async function importCommand(a: ParsedArgs): Promise<number> {
   const file = a.positional[0];
@@ -17,9 +17,7 @@ export async function importCommand(a: ParsedArgs): Promise<number> {
   } catch {
     throw new UsageError(`${file}: cannot be read (is the path right?)`);
   }
-  const target = (a.flags.out as string | undefined) ?? 'runbook.md';
-  if (!/\.(md|markdown|ya?ml)$/i.test(target)) throw new UsageError(`--out ${target}: name a .md or a .yaml file`);
-  if (existsSync(target)) throw new UsageError(`${target} exists: it is never overwritten; give --out ANOTHER_FILE`);
+  const target = newRunbookFile(a);
   const { runbookToMarkdown } = await import('../load/to-markdown.js');
   const toText = (raw: Record<string, unknown>, source?: string) =>
     /\.ya?ml$/i.test(target) ? stringify(raw, { lineWidth: 0 }) : runbookToMarkdown(raw, source);

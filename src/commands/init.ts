@@ -1,12 +1,12 @@
 // waymark init [--template NAME] [--out FILE]: a small commented runbook to start from, in
 // Markdown (or YAML with --out FILE.yaml), for a common shape of change. Never overwrites a file.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { ParsedArgs } from './args.js';
 import { UsageError } from '../runbook/errors.js';
-import { out } from './common.js';
+import { newRunbookFile, out } from './common.js';
 
 /** the package's templates/ (dist/commands and dist/bundle are both two levels below the root) */
 const TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
@@ -23,9 +23,7 @@ export async function initCommand(a: ParsedArgs): Promise<number> {
   const names = templateNames();
   const name = (a.flags.template as string | undefined) ?? DEFAULT;
   if (!names.includes(name)) throw new UsageError(`--template ${name}: the templates are ${names.join(', ')}`);
-  const target = (a.flags.out as string | undefined) ?? 'runbook.md';
-  if (!/\.(md|markdown|ya?ml)$/i.test(target)) throw new UsageError(`--out ${target}: name a .md or a .yaml file`);
-  if (existsSync(target)) throw new UsageError(`${target} exists: it is never overwritten; give --out ANOTHER_FILE`);
+  const target = newRunbookFile(a);
   const text = readFileSync(join(TEMPLATES, `${name}.md`), 'utf8');
   let written = text;
   if (/\.ya?ml$/i.test(target)) {
